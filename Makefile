@@ -1,0 +1,45 @@
+# One-command set-up: `make run` and `make test` create .venv, install the package with its
+# extras and, where allowed (root or password-less sudo), the system libraries Qt needs.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SAMPLE_MODEL := sample_models/adult_lgbm.txt
+SAMPLE_DATA := sample_models/adult.parquet
+# Qt's offscreen/xcb plugins and the Xvfb smoke test need these Debian packages.
+SYSTEM_PACKAGES := libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libglib2.0-0 \
+	libdbus-1-3 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \
+	libxcb-shape0 libxcb-randr0 libxcb-xinerama0 libxcb-xkb1 xvfb xauth
+
+.PHONY: setup sysdeps run test lint format bench clean
+
+setup: sysdeps $(STAMP)
+
+sysdeps:
+	@bash scripts/install_system_packages.sh $(SYSTEM_PACKAGES)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[models,dask,dev]'
+	@touch $(STAMP)
+
+run: setup
+	$(VENV)/bin/shaplens --model $(SAMPLE_MODEL) --data $(SAMPLE_DATA) --label income_gt_50k
+
+test: setup
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: setup
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

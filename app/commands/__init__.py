@@ -1,0 +1,1 @@
+"""Headless verbs of the `shaplens` command, one module each (see app/cli.py)."""

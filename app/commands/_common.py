@@ -1,0 +1,51 @@
+"""Arguments and loading steps shared by several verbs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from app.core.align import AlignedData, align
+from app.core.data_io import load_dataset
+from app.core.model_io import load_model
+from app.core.models.base import ModelAdapter
+
+
+def add_model_data_arguments(parser: argparse.ArgumentParser, label: bool = True) -> None:
+    parser.add_argument("--model", required=True, type=Path, help="model file")
+    parser.add_argument("--data", required=True, type=Path, help="dataset file")
+    if label:
+        parser.add_argument("--label", default=None, help="label column (guessed when obvious)")
+    parser.add_argument(
+        "--trust-pickle",
+        action="store_true",
+        help="allow loading a pickle/joblib model (pickle runs code: only for files you trust)",
+    )
+
+
+def load_inputs(args: argparse.Namespace) -> tuple[ModelAdapter, AlignedData]:
+    model = load_model(args.model, trust_pickle=getattr(args, "trust_pickle", False))
+    frame = load_dataset(args.data)
+    return model, align(model, frame, label=getattr(args, "label", None))
+
+
+class StderrProgress:
+    """Progress lines on stderr, at most a few per second, only for runs that take a while."""
+
+    def __init__(self, what: str, min_interval: float = 0.5) -> None:
+        self.what = what
+        self.started = time.monotonic()
+        self.last = 0.0
+        self.min_interval = min_interval
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - self.last < self.min_interval:
+            return
+        if now - self.started < 1.0 and done < total:
+            return
+        self.last = now
+        rate = done / max(now - self.started, 1e-9)
+        print(f"{self.what}: {done:,}/{total:,} rows ({rate:,.0f} rows/s)", file=sys.stderr)

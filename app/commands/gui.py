@@ -1,0 +1,22 @@
+"""`shaplens [gui]`: open the desktop app, optionally on a model and dataset."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+NAME = "gui"
+HELP = "open the desktop app (the default when no verb is given)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", type=Path, default=None, help="model file to open")
+    parser.add_argument("--data", type=Path, default=None, help="dataset file to open")
+    parser.add_argument("--label", default=None, help="label column (guessed when obvious)")
+    parser.add_argument("--trust-pickle", action="store_true", help="allow a pickle/joblib model")
+
+
+def run(args: argparse.Namespace) -> int:
+    from app.ui.app import run_app  # Qt is imported only here
+
+    return run_app(args)

@@ -1,0 +1,191 @@
+"""Plot-ready data: everything a view draws, computed from an Explanation without Qt.
+
+Plots receive these objects and only draw them; they never call SHAP or touch the model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from app.core.models.base import FeatureSpec
+from app.core.types import Unit
+
+
+@dataclass
+class ImportanceData:
+    features: list[str]  # most important first
+    mean_abs: np.ndarray  # float64, same order
+    unit: Unit
+    rows_covered: int
+    rows_total: int
+    output_name: str = ""
+
+    @property
+    def partial(self) -> bool:
+        return self.rows_covered < self.rows_total
+
+    @property
+    def title(self) -> str:
+        base = f"Global importance: mean |SHAP| ({self.unit.value})"
+        if self.partial:
+            return f"{base} — estimate from {self.rows_covered:,} of {self.rows_total:,} rows"
+        return f"{base}, {self.rows_total:,} rows"
+
+
+@dataclass
+class BeeswarmLane:
+    feature: str
+    shap: np.ndarray  # float32 x positions
+    offset: np.ndarray  # float32 vertical offsets within the lane, in [-0.4, 0.4]
+    colour: np.ndarray  # float32 in [0, 1] (low → high value), NaN for missing
+    categories: list[str] | None = None  # for categorical features: colour i/(n-1) is label i
+    value_range: tuple[float, float] | None = None  # numeric features: raw min and max
+
+
+@dataclass
+class BeeswarmData:
+    lanes: list[BeeswarmLane]  # top lane first (most important)
+    unit: Unit
+    rows_total: int
+    output_name: str = ""
+
+
+@dataclass
+class WaterfallStep:
+    label: str  # "age = 39" or "3 other features"
+    shap: float
+    start: float  # running total before this step
+    feature: str | None  # None for the folded bar
+
+
+@dataclass
+class WaterfallData:
+    row: int
+    base_value: float
+    output_value: float
+    steps: list[WaterfallStep]  # drawn bottom-up from the base value
+    unit: Unit
+    prediction_text: str  # e.g. "P(positive class) = 0.83" or "prediction = 212,000"
+    output_name: str = ""
+
+
+def importance(
+    mean_abs: np.ndarray,
+    features: list[str],
+    unit: Unit,
+    rows_covered: int,
+    rows_total: int,
+    output: int = 0,
+    output_name: str = "",
+) -> ImportanceData:
+    """Rank features by mean |SHAP| for one output (mean_abs is (n_features, n_outputs))."""
+    column = np.asarray(mean_abs)[:, output]
+    order = np.argsort(-column, kind="stable")
+    return ImportanceData(
+        [features[i] for i in order], column[order], unit, rows_covered, rows_total, output_name
+    )
+
+
+def _swarm_offsets(x: np.ndarray, bins: int = 120, width: float = 0.4) -> np.ndarray:
+    """Spread points vertically by how crowded their x bin is (shap's layout, vectorised)."""
+    n = x.size
+    if n == 0:
+        return np.zeros(0, np.float32)
+    lo, hi = float(np.nanmin(x)), float(np.nanmax(x))
+    span = hi - lo if hi > lo else 1.0
+    bin_of = np.clip(((x - lo) / span * bins).astype(np.int64), 0, bins - 1)
+    order = np.argsort(bin_of, kind="stable")
+    counts = np.bincount(bin_of, minlength=bins)
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    rank = np.empty(n, np.int64)
+    rank[order] = np.arange(n) - starts[bin_of[order]]
+    # 0, +1, -1, +2, -2 ... so each bin grows symmetrically around the lane's centre line
+    signed = np.where(rank % 2 == 1, (rank + 1) // 2, -(rank // 2)).astype(np.float64)
+    peak = max(int(counts.max()) // 2, 1)
+    return (signed / peak * width).astype(np.float32)
+
+
+def _colour_scale(column: pd.Series, spec: FeatureSpec, codes: np.ndarray):
+    if spec.is_categorical:
+        n = max(len(spec.categories or []), 1)
+        colour = codes / max(n - 1, 1)
+        return colour.astype(np.float32), list(spec.categories or []), None
+    values = codes
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return np.full(values.shape, np.nan, np.float32), None, None
+    # Percentiles, not min/max, so one outlier does not wash the colour out (as shap does).
+    lo, hi = np.nanpercentile(finite, [5, 95])
+    if hi <= lo:
+        lo, hi = float(finite.min()), float(finite.max())
+    scaled = (values - lo) / (hi - lo) if hi > lo else np.full(values.shape, 0.5)
+    colour = np.clip(scaled, 0, 1).astype(np.float32)
+    colour[~np.isfinite(values)] = np.nan
+    return colour, None, (float(finite.min()), float(finite.max()))
+
+
+def beeswarm(
+    values: np.ndarray,
+    X: np.ndarray,
+    features: list[FeatureSpec],
+    frame: pd.DataFrame | None,
+    unit: Unit,
+    order: list[str],
+    max_lanes: int = 15,
+    output: int = 0,
+    output_name: str = "",
+) -> BeeswarmData:
+    """One lane per feature (in `order`, typically importance order), one dot per row."""
+    index = {spec.name: j for j, spec in enumerate(features)}
+    lanes = []
+    for name in order[:max_lanes]:
+        j = index[name]
+        x = np.ascontiguousarray(values[:, j, output], dtype=np.float32)
+        colour, categories, value_range = _colour_scale(
+            frame[name] if frame is not None else pd.Series(dtype=float), features[j], X[:, j]
+        )
+        lanes.append(BeeswarmLane(name, x, _swarm_offsets(x), colour, categories, value_range))
+    return BeeswarmData(lanes, unit, int(values.shape[0]), output_name)
+
+
+def format_value(value: object) -> str:
+    """A feature value as a person would write it."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "missing"
+    if isinstance(value, (float, np.floating)):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def waterfall(
+    row: int,
+    shap_row: np.ndarray,
+    base_value: float,
+    display_values: list[object],
+    features: list[str],
+    unit: Unit,
+    prediction_text: str,
+    top: int = 10,
+    output_name: str = "",
+) -> WaterfallData:
+    """Steps from the base value to the output: the `top` features by |SHAP|, the rest folded."""
+    shap_row = np.asarray(shap_row, dtype=np.float64)
+    order = np.argsort(-np.abs(shap_row), kind="stable")
+    shown, folded = order[:top], order[top:]
+    steps_desc: list[tuple[str, float, str | None]] = [
+        (f"{features[i]} = {format_value(display_values[i])}", float(shap_row[i]), features[i])
+        for i in shown
+    ]
+    if folded.size:
+        label = f"{folded.size} other feature" + ("s" if folded.size > 1 else "")
+        steps_desc.append((label, float(shap_row[folded].sum()), None))
+    # Draw the folded bar first (next to the base value) and the largest effect last, on top.
+    steps: list[WaterfallStep] = []
+    running = float(base_value)
+    for label, value, feature in reversed(steps_desc):
+        steps.append(WaterfallStep(label, value, running, feature))
+        running += value
+    return WaterfallData(row, float(base_value), running, steps, unit, prediction_text, output_name)

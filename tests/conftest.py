@@ -1,0 +1,46 @@
+"""Shared fixtures: paths to the bundled sample and the real datasets in ../shared/data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Tests never need a real screen; the Xvfb smoke test sets its own DISPLAY in a subprocess.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_MODEL = ROOT / "sample_models" / "adult_lgbm.txt"
+SAMPLE_DATA = ROOT / "sample_models" / "adult.parquet"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--runslow", action="store_true", default=False, help="run slow tests")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--runslow"):
+        return
+    skip = pytest.mark.skip(reason="slow: run with --runslow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def sample_model_path() -> Path:
+    return SAMPLE_MODEL
+
+
+@pytest.fixture(scope="session")
+def sample_data_path() -> Path:
+    return SAMPLE_DATA
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.exists():
+        pytest.skip(f"real datasets not found at {SHARED_DATA}")
+    return SHARED_DATA

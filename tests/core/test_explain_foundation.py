@@ -1,0 +1,70 @@
+"""The sample model explained end to end: additivity, agreement with shap, chunking."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from app.core.align import align
+from app.core.data_io import load_dataset
+from app.core.errors import AlignmentError
+from app.core.explain import chunk_order, explain_all
+from app.core.model_io import load_model
+
+
+@pytest.fixture(scope="module")
+def sample(sample_model_path, sample_data_path):
+    model = load_model(sample_model_path)
+    frame = load_dataset(sample_data_path).iloc[:3000].reset_index(drop=True)
+    return model, align(model, frame)
+
+
+def test_values_add_up_to_the_models_raw_output(sample) -> None:
+    model, data = sample
+    explanation = explain_all(model, data.X)
+    raw = model.predict_raw(data.X)
+    assert explanation.complete
+    assert explanation.values.dtype == np.float32
+    total = explanation.values.sum(axis=1, dtype=np.float64) + explanation.base_values
+    np.testing.assert_allclose(total, raw, atol=2e-5)
+
+
+@pytest.mark.filterwarnings("ignore:LightGBM binary classifier:UserWarning")
+def test_values_match_shap_tree_explainer(sample) -> None:
+    import shap
+
+    model, data = sample
+    rows = data.X[:300]
+    values, _base = model.contributions(rows)
+    frame = data.frame[model.feature_names].iloc[:300].copy()
+    for spec in model.features:
+        if spec.is_categorical:
+            frame[spec.name] = pd.Categorical(frame[spec.name], categories=spec.categories)
+    reference = shap.TreeExplainer(model.booster).shap_values(frame)
+    reference = reference[1] if isinstance(reference, list) else reference
+    np.testing.assert_allclose(values[:, :, 0], reference, atol=1e-4)
+
+
+def test_label_is_guessed_and_extra_columns_are_kept(sample) -> None:
+    _, data = sample
+    assert data.label_column == "income_gt_50k"
+    assert {"fnlwgt", "split", "income_gt_50k"} <= set(data.report.extra)
+
+
+def test_missing_and_mistyped_columns_are_listed(sample) -> None:
+    model, data = sample
+    broken = data.frame.drop(columns=["age", "sex"]).assign(hours_per_week="forty")
+    with pytest.raises(AlignmentError) as error:
+        align(model, broken)
+    message = str(error.value)
+    assert "age" in message and "sex" in message
+    assert "hours_per_week" in message and "forty" in message
+
+
+def test_chunk_order_covers_every_row_once() -> None:
+    chunks = chunk_order(10_007, first=100, size=997)
+    rows = np.concatenate(chunks)
+    assert rows.size == 10_007
+    assert np.array_equal(np.sort(rows), np.arange(10_007))
+    assert chunks[0].size == 100
