@@ -1,0 +1,223 @@
+"""AppState: the one object that holds what is loaded, what is selected and what is computed.
+
+Panels, plots and the window read its attributes and listen to its signals; only the shell
+(main window and its controller) calls the `set_*`/`*_explanation` methods that change what is
+loaded. The contract is in docs/CONTRACTS.md; everything beyond it here is additive.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from app.core.align import AlignedData
+from app.core.explain import ExplainProgress, ExplanationBuilder
+from app.core.models.base import ModelAdapter
+from app.core.types import Explanation
+
+
+class AppState(QObject):
+    """What is loaded (model, data), computed (SHAP values) and selected (row, output, filter)."""
+
+    model_changed = Signal()
+    data_changed = Signal()
+    explanation_changed = Signal()  # a chunk arrived (partial) or the run completed
+    explanation_finished = Signal()  # every row is explained (emitted once per run)
+    row_selected = Signal(int)
+    row_explained = Signal(int)  # one row's values became available (clicked ahead of the bulk)
+    visible_rows_changed = Signal()
+    output_changed = Signal(int)
+    threshold_changed = Signal(float)
+    label_changed = Signal()
+    status_changed = Signal(str)
+    error_raised = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.model: ModelAdapter | None = None
+        self.model_path: Path | None = None
+        self.data: AlignedData | None = None
+        self.data_path: Path | None = None
+        self.builder: ExplanationBuilder | None = None
+        self.output_index: int = 0
+        self.selected_row: int | None = None
+        self.visible_rows: np.ndarray = np.empty(0, dtype=np.int64)
+        self.threshold: float = 0.5
+        self._raw: np.ndarray | None = None  # raw model output for every row
+        self._predictions: np.ndarray | None = None
+        self._base: np.ndarray | None = None
+        self._complete: Explanation | None = None
+        self._partial: Explanation | None = None  # rebuilt lazily after each chunk
+        self._one_off: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    # ----------------------------------------------------------------- loaded inputs
+    def set_inputs(
+        self,
+        model: ModelAdapter | None,
+        model_path: Path | None,
+        data: AlignedData | None,
+        data_path: Path | None,
+        raw_output: np.ndarray | None = None,
+    ) -> None:
+        """Replace model and/or data (already aligned, off the GUI thread) and reset results."""
+        model_new = model is not self.model
+        data_new = data is not self.data
+        self.model, self.model_path = model, model_path
+        self.data, self.data_path = data, data_path
+        self._raw = raw_output
+        self._predictions = None
+        self.builder = None
+        self._base = None
+        self._complete = None
+        self._partial = None
+        self._one_off.clear()
+        self.selected_row = None
+        n_outputs = model.n_outputs if model is not None else 1
+        if self.output_index >= n_outputs:
+            self.output_index = 0
+        n_rows = data.n_rows if data is not None else 0
+        self.visible_rows = np.arange(n_rows, dtype=np.int64)
+        if model_new:
+            self.model_changed.emit()
+        if data_new or model_new:
+            self.data_changed.emit()
+        self.visible_rows_changed.emit()
+        self.explanation_changed.emit()
+
+    def set_label_column(self, column: str | None) -> None:
+        """Choose which column is the label (None: no label); the model input is unchanged."""
+        if self.data is None or column == self.data.label_column:
+            return
+        if column is not None and column not in self.data.frame.columns:
+            self.error_raised.emit(f"Column '{column}' is not in the dataset.")
+            return
+        self.data.label_column = column
+        self.label_changed.emit()
+
+    @property
+    def ready(self) -> bool:
+        """A model and data that fit it are both loaded."""
+        return self.model is not None and self.data is not None
+
+    @property
+    def output_names(self) -> list[str]:
+        return list(self.model.output_names) if self.model is not None else []
+
+    def raw_output(self) -> np.ndarray | None:
+        """The model's raw output (n_rows, n_outputs) in its unit (log-odds, margin, value)."""
+        return self._raw
+
+    def predictions(self) -> np.ndarray | None:
+        """Probabilities (n_rows, n_outputs) for classifiers, predicted values otherwise."""
+        if self._raw is None or self.model is None:
+            return None
+        if self._predictions is None:
+            self._predictions = self.model.raw_to_prediction(self._raw)
+        return self._predictions
+
+    # ----------------------------------------------------------------- explanation
+    @property
+    def explanation(self) -> Explanation | None:
+        """The complete explanation, or the rows explained so far; None before the first chunk."""
+        if self._complete is not None:
+            return self._complete
+        if self.builder is None or self.builder.done == 0 or self._base is None:
+            return None
+        if self._partial is None:
+            self._partial = self.builder.finish(self._base)
+        return self._partial
+
+    @property
+    def computing(self) -> bool:
+        return self.builder is not None and self._complete is None
+
+    @property
+    def base_values(self) -> np.ndarray | None:
+        return self._base
+
+    def start_explanation(self) -> None:
+        """A bulk run begins: forget old values (the controller starts the worker)."""
+        if self.model is None or self.data is None:
+            return
+        self.builder = ExplanationBuilder(self.model, self.data.n_rows)
+        self._complete = None
+        self._partial = None
+        self._base = None
+        self.explanation_changed.emit()
+
+    def add_chunk(self, progress: ExplainProgress) -> None:
+        """One chunk of the bulk run arrived (on the GUI thread)."""
+        if self.builder is None:
+            return
+        if self._base is None and progress.rows.size:
+            # The base value is what every row's values add up from: raw - sum(values).
+            first = progress.values[0].sum(axis=0, dtype=np.float64)
+            self._base = progress.raw_output[0] - first
+        self.builder.add(progress)
+        self._partial = None
+        self.explanation_changed.emit()
+
+    def finish_explanation(self, base_values: np.ndarray) -> None:
+        """The bulk run returned: keep the complete explanation."""
+        if self.builder is None:
+            return
+        self._base = np.asarray(base_values, dtype=np.float64)
+        self._complete = self.builder.finish(self._base)
+        self._partial = None
+        self.explanation_changed.emit()
+        self.explanation_finished.emit()
+
+    def rows_explained(self) -> int:
+        return 0 if self.builder is None else int(self.builder.done)
+
+    def mean_abs(self) -> np.ndarray | None:
+        """Mean |SHAP| (n_features, n_outputs) over the rows explained so far."""
+        if self.builder is None or self.builder.done == 0:
+            return None
+        return self.builder.mean_abs()
+
+    def set_row_values(self, row: int, values: np.ndarray, base: np.ndarray) -> None:
+        """Values for one row computed ahead of the bulk run (values: (n_features, n_outputs))."""
+        self._one_off[int(row)] = (np.asarray(values, np.float32), np.asarray(base, np.float64))
+        if self._base is None:
+            self._base = np.asarray(base, np.float64)
+        self.row_explained.emit(int(row))
+
+    def row_values(self, row: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """(values (n_features, n_outputs), base values (n_outputs,)) for a row, when known."""
+        if self.builder is not None and self._base is not None and self.builder.covered[row]:
+            return self.builder.values[row], self._base
+        return self._one_off.get(int(row))
+
+    # ----------------------------------------------------------------- selection & filters
+    def select_row(self, row: int) -> None:
+        if self.data is None or not 0 <= row < self.data.n_rows or row == self.selected_row:
+            return
+        self.selected_row = int(row)
+        self.row_selected.emit(int(row))
+
+    def set_visible_rows(self, rows: np.ndarray) -> None:
+        self.visible_rows = np.unique(np.asarray(rows, dtype=np.int64))
+        self.visible_rows_changed.emit()
+
+    def set_output(self, k: int) -> None:
+        if k == self.output_index or not 0 <= k < max(len(self.output_names), 1):
+            return
+        self.output_index = int(k)
+        self.output_changed.emit(int(k))
+
+    def set_threshold(self, t: float) -> None:
+        t = float(t)
+        if t == self.threshold:
+            return
+        self.threshold = t
+        self.threshold_changed.emit(t)
+
+    # ----------------------------------------------------------------- messages
+    def report_status(self, message: str) -> None:
+        self.status_changed.emit(message)
+
+    def report_error(self, message: str) -> None:
+        self.error_raised.emit(message)
