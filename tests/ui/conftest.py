@@ -1,0 +1,60 @@
+"""Qt test fixtures: isolated settings, a small slice of the sample data, and a guard that fails
+any test leaving a background worker running (as napari's conftest does)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+SLICE_ROWS = 2_500
+
+
+@pytest.fixture(autouse=True)
+def _no_worker_left_running(request: pytest.FixtureRequest):
+    """Fail a test that leaves a worker running once it has had a moment to wind down."""
+    yield
+    if "qapp" not in request.fixturenames and "qtbot" not in request.fixturenames:
+        return
+    from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QThreadPool
+
+    from app.workers import Workers
+
+    # Cancelled jobs finish their current step, then report; give them that long.
+    deadline = QDeadlineTimer(5000)
+    while Workers.live_count() and not deadline.hasExpired():
+        QThreadPool.globalInstance().waitForDone(50)
+        QCoreApplication.processEvents()
+    left = Workers.live_count()
+    assert left == 0, f"{left} background worker(s) still running after the test"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch):
+    """QSettings (recent files, window layout) go to a temporary folder, never the user's."""
+    from PySide6.QtCore import QSettings
+
+    folder = tmp_path_factory.mktemp("settings")
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+    monkeypatch.setenv("SHAPLENS_LOG_DIR", str(folder / "log"))
+    yield
+
+
+@pytest.fixture(scope="session")
+def small_data_path(tmp_path_factory: pytest.TempPathFactory, sample_data_path: Path) -> Path:
+    """The first rows of the sample dataset, so GUI tests compute in a fraction of a second."""
+    import pandas as pd
+
+    path = tmp_path_factory.mktemp("data") / "adult_small.parquet"
+    pd.read_parquet(sample_data_path).iloc[:SLICE_ROWS].to_parquet(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def other_data_path(tmp_path_factory: pytest.TempPathFactory, sample_data_path: Path) -> Path:
+    """A different, slightly smaller slice: a second dataset to switch to."""
+    import pandas as pd
+
+    path = tmp_path_factory.mktemp("data") / "adult_other.csv"
+    pd.read_parquet(sample_data_path).iloc[10_000 : 10_000 + 2_000].to_csv(path, index=False)
+    return path
