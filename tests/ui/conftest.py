@@ -58,3 +58,24 @@ def other_data_path(tmp_path_factory: pytest.TempPathFactory, sample_data_path: 
     path = tmp_path_factory.mktemp("data") / "adult_other.csv"
     pd.read_parquet(sample_data_path).iloc[10_000 : 10_000 + 2_000].to_csv(path, index=False)
     return path
+
+
+@pytest.fixture(scope="session")
+def small_model_path(tmp_path_factory: pytest.TempPathFactory, sample_data_path: Path) -> Path:
+    """A small LightGBM model with the sample's features (categoricals included), trained here:
+    the same code paths as the bundled 300-tree sample, at a fraction of the SHAP cost."""
+    import lightgbm as lgb
+    import pandas as pd
+
+    data = pd.read_parquet(sample_data_path).iloc[:6_000]
+    features = [c for c in data.columns if c not in {"income_gt_50k", "fnlwgt", "split"}]
+    for column in features:
+        if pd.api.types.is_string_dtype(data[column]):
+            data[column] = data[column].astype("category")
+    params = {"objective": "binary", "num_leaves": 15, "verbose": -1, "num_threads": 1, "seed": 1}
+    booster = lgb.train(
+        params, lgb.Dataset(data[features], label=data["income_gt_50k"]), num_boost_round=25
+    )
+    path = tmp_path_factory.mktemp("model") / "adult_small_lgbm.txt"
+    booster.save_model(str(path))
+    return path

@@ -1,0 +1,194 @@
+"""Menus, shortcuts and the toolbar of the main window (the window supplies the slots)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenu
+
+if TYPE_CHECKING:
+    from app.ui.main_window import MainWindow
+
+
+@dataclass
+class Actions:
+    open_model: QAction
+    open_data: QAction
+    close: QAction
+    export_view: QAction
+    copy_view: QAction
+    quit: QAction
+    recompute: QAction
+    cancel: QAction
+    next_row: QAction
+    previous_row: QAction
+    colour_blind: QAction
+    reset_layout: QAction
+    recent_menu: QMenu
+    panels_menu: QMenu
+
+
+def _action(window: MainWindow, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+    action = QAction(text, window)
+    if shortcut is not None:
+        action.setShortcut(QKeySequence(shortcut))
+    if tip:
+        action.setStatusTip(tip)
+        action.setToolTip(tip)
+    action.triggered.connect(slot)
+    window.addAction(action)  # shortcuts work wherever the focus is
+    return action
+
+
+def build_menus(window: MainWindow) -> Actions:
+    bar = window.menuBar()
+    file_menu = bar.addMenu("&File")
+    open_model = _action(
+        window,
+        "Open &Model…",
+        window.choose_model,
+        QKeySequence.StandardKey.Open,
+        "Open a model file (LightGBM .txt/.json, …)",
+    )
+    open_data = _action(
+        window,
+        "Open &Data…",
+        window.choose_data,
+        "Ctrl+Shift+O",
+        "Open a dataset (CSV, Parquet, Feather, Excel) to explain",
+    )
+    file_menu.addActions([open_model, open_data])
+    recent_menu = file_menu.addMenu("Open &Recent")
+    recent_menu.setToolTipsVisible(True)
+    close = _action(
+        window,
+        "&Close",
+        window.close_files,
+        QKeySequence.StandardKey.Close,
+        "Unload the model and the dataset",
+    )
+    file_menu.addAction(close)
+    file_menu.addSeparator()
+    export_view = _action(
+        window,
+        "&Export View…",
+        window.export_view,
+        "Ctrl+E",
+        "Save the current view as PNG or SVG, with a caption",
+    )
+    copy_view = _action(
+        window,
+        "Copy View &Image",
+        window.copy_view,
+        "Ctrl+Shift+C",
+        "Copy the current view to the clipboard as an image",
+    )
+    file_menu.addActions([export_view, copy_view])
+    file_menu.addSeparator()
+    quit_action = _action(window, "&Quit", window.close, QKeySequence.StandardKey.Quit)
+    file_menu.addAction(quit_action)
+
+    compute_menu = bar.addMenu("&Compute")
+    recompute = _action(
+        window,
+        "&Recompute SHAP Values",
+        window.controller.start_computation,
+        "F5",
+        "Explain every row again",
+    )
+    cancel = _action(
+        window,
+        "&Cancel Computation",
+        window.controller.cancel_computation,
+        "Ctrl+.",
+        "Stop the running SHAP computation (results so far are kept)",
+    )
+    compute_menu.addActions([recompute, cancel])
+
+    view_menu = bar.addMenu("&View")
+    for i, (view, title) in enumerate(
+        [("importance", "&Importance"), ("beeswarm", "&Beeswarm"), ("waterfall", "&Waterfall")]
+    ):
+        action = _action(
+            window,
+            title,
+            lambda _=False, v=view: window.show_view(v),
+            f"Ctrl+{i + 1}",
+            f"Show the {view} view",
+        )
+        view_menu.addAction(action)
+    view_menu.addSeparator()
+    next_row = _action(
+        window,
+        "&Next Row",
+        lambda: window.step_row(1),
+        "Alt+Down",
+        "Select the next row of the table",
+    )
+    previous_row = _action(
+        window,
+        "&Previous Row",
+        lambda: window.step_row(-1),
+        "Alt+Up",
+        "Select the previous row of the table",
+    )
+    view_menu.addActions([next_row, previous_row])
+    view_menu.addSeparator()
+    colour_blind = _action(
+        window,
+        "Colour-&blind Safe Palette",
+        window.set_colour_blind,
+        tip="Use a palette readable with any colour-vision deficiency",
+    )
+    colour_blind.setCheckable(True)
+    view_menu.addAction(colour_blind)
+    panels_menu = view_menu.addMenu("&Panels")
+    reset_layout = _action(
+        window,
+        "Reset &Layout",
+        window.reset_layout,
+        tip="Put the table, views and panels back where they started",
+    )
+    view_menu.addAction(reset_layout)
+
+    help_menu = bar.addMenu("&Help")
+    help_menu.addAction(
+        _action(
+            window,
+            "Open &Log Folder",
+            window.open_log_folder,
+            tip="Show the folder with ShapLens's log files",
+        )
+    )
+    help_menu.addAction(_action(window, "&About ShapLens", window.about))
+    return Actions(
+        open_model,
+        open_data,
+        close,
+        export_view,
+        copy_view,
+        quit_action,
+        recompute,
+        cancel,
+        next_row,
+        previous_row,
+        colour_blind,
+        reset_layout,
+        recent_menu,
+        panels_menu,
+    )
+
+
+def fill_recent(menu: QMenu, files: list[Path], open_path, clear) -> None:
+    menu.clear()
+    for path in files:
+        action = menu.addAction(path.name)
+        action.setToolTip(str(path))
+        action.triggered.connect(lambda _=False, p=path: open_path(p))
+    if files:
+        menu.addSeparator()
+        menu.addAction("Clear Menu").triggered.connect(clear)
+    menu.setEnabled(bool(files))

@@ -1,0 +1,81 @@
+"""run_app(args): create the Qt application, the main window, and open command-line files."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from app import __version__
+from app.ui import dialogs
+from app.ui.crash import ExceptionHook, setup_logging
+from app.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+# SHAPLENS_SMOKE=1: print a line when the window is on screen (and when SHAP values are done),
+# then quit; SHAPLENS_SMOKE_SCREENSHOT=<png> saves the window first. Used by the Xvfb test.
+SMOKE_SHOWN = "SHAPLENS_WINDOW_SHOWN"
+SMOKE_EXPLAINED = "SHAPLENS_EXPLAINED"
+SMOKE_TIMEOUT_MS = 60_000
+
+
+def _setup_smoke(app: QApplication, window: MainWindow, wait_for_explanation: bool) -> None:
+    screenshot = os.environ.get("SHAPLENS_SMOKE_SCREENSHOT")
+
+    def finish(line: str) -> None:
+        print(line, flush=True)
+        if screenshot:
+            window.grab().save(screenshot)
+        QTimer.singleShot(0, window.close)
+
+    def on_shown() -> None:
+        print(SMOKE_SHOWN, flush=True)
+        if not wait_for_explanation:
+            QTimer.singleShot(200, lambda: finish("SHAPLENS_DONE"))
+
+    window.shown.connect(on_shown)
+    if wait_for_explanation:
+        # Let the importance redraw (coalesced by a short timer) land before the screenshot.
+        window.state.explanation_finished.connect(
+            lambda: QTimer.singleShot(600, lambda: finish(SMOKE_EXPLAINED))
+        )
+        window.state.error_raised.connect(lambda text: finish(f"SHAPLENS_ERROR {text}"))
+    QTimer.singleShot(SMOKE_TIMEOUT_MS, lambda: finish("SHAPLENS_TIMEOUT"))
+
+
+def run_app(args: argparse.Namespace) -> int:
+    """Open the main window (and the files named on the command line); returns the exit code."""
+    log_path = setup_logging(bool(getattr(args, "verbose", False)))
+    log.info("ShapLens %s starting (Python %s)", __version__, sys.version.split()[0])
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("ShapLens")
+    app.setOrganizationName("shaplens")
+    app.setApplicationVersion(__version__)
+    window = MainWindow()
+    hook = ExceptionHook(
+        lambda summary, details, path: dialogs.show_unexpected_error(
+            window, summary, details, path
+        ),
+        log_path,
+    )
+    hook.install()
+    model: Path | None = getattr(args, "model", None)
+    data: Path | None = getattr(args, "data", None)
+    if os.environ.get("SHAPLENS_SMOKE") == "1":
+        _setup_smoke(app, window, wait_for_explanation=model is not None and data is not None)
+    window.show()
+    if model is not None or data is not None:
+        window.controller.open(
+            model, data, getattr(args, "label", None), bool(getattr(args, "trust_pickle", False))
+        )
+    try:
+        return int(app.exec())
+    finally:
+        hook.uninstall()
+        log.info("ShapLens closed")

@@ -1,0 +1,186 @@
+"""Dialogs: trusting a pickle, exporting a view, showing an unexpected error, the message bar."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QToolButton,
+    QWidget,
+)
+
+MODEL_FILTER = (
+    "Models (*.txt *.json *.ubj *.model *.bin *.cbm *.pkl *.pickle *.joblib *.skops);;All files (*)"
+)
+DATA_FILTER = (
+    "Data (*.csv *.tsv *.tab *.txt *.parquet *.pq *.feather *.arrow *.xlsx *.xls);;All files (*)"
+)
+
+
+def ask_trust_pickle(parent: QWidget | None, path: Path, message: str) -> bool:
+    """Ask before loading a pickle: unpickling runs whatever code the file contains."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle("Load a pickle file?")
+    box.setText(f"<b>{path.name}</b> is a pickle/joblib file.")
+    box.setInformativeText(
+        "Loading a pickle runs code stored in the file, which can do anything your user account "
+        "can do. Only continue if you made this file or trust where it came from.\n\n" + message
+    )
+    load = box.addButton("Load anyway", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.exec()
+    return box.clickedButton() is load
+
+
+def show_unexpected_error(parent: QWidget | None, summary: str, details: str, log: Path) -> None:
+    """A non-fatal dialog for a bug: a short message, the log path and a Copy details button."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Critical)
+    box.setWindowTitle("Unexpected error")
+    box.setText(summary)
+    box.setInformativeText(
+        f"ShapLens keeps running; what is loaded is unchanged.\nThe log file is {log}"
+    )
+    box.setDetailedText(details)
+    copy = box.addButton("Copy details", QMessageBox.ButtonRole.ActionRole)
+    box.addButton(QMessageBox.StandardButton.Close)
+    copy.clicked.disconnect()  # keep the box open after copying
+    copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(f"{summary}\n\n{details}"))
+    box.setModal(False)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.show()
+
+
+@dataclass
+class ExportChoice:
+    path: Path
+    width: int | None
+    height: int | None
+
+
+class ExportDialog(QDialog):
+    """File, format and size for File > Export view…; PNG defaults to twice the on-screen size."""
+
+    def __init__(self, view_name: str, on_screen: tuple[int, int], start: Path, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(f"Export {view_name}")
+        self._aspect = on_screen[1] / max(on_screen[0], 1)
+        form = QFormLayout(self)
+        self.format = QComboBox(self)
+        self.format.addItems(["PNG image", "SVG vector"])
+        self.format.setToolTip("PNG for slides and documents, SVG to edit or scale without loss")
+        form.addRow("Format:", self.format)
+        self.width = QSpinBox(self, minimum=200, maximum=16_000, singleStep=100)
+        self.width.setSuffix(" px")
+        self.width.setValue(2 * on_screen[0])
+        self.width.setToolTip("Width of the PNG; the height keeps the view's proportions")
+        form.addRow("Width:", self.width)
+        self.size_hint = QLabel(self)
+        form.addRow("", self.size_hint)
+        row = QHBoxLayout()
+        self.path = QLineEdit(str(start), self)
+        browse = QPushButton("Browse…", self)
+        browse.clicked.connect(self._browse)
+        row.addWidget(self.path, 1)
+        row.addWidget(browse)
+        form.addRow("File:", row)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.format.currentIndexChanged.connect(self._on_format_changed)
+        self.width.valueChanged.connect(self._update_hint)
+        self._update_hint()
+
+    def _suffix(self) -> str:
+        return ".png" if self.format.currentIndex() == 0 else ".svg"
+
+    def _on_format_changed(self) -> None:
+        self.width.setEnabled(self._suffix() == ".png")
+        self.path.setText(str(Path(self.path.text()).with_suffix(self._suffix())))
+        self._update_hint()
+
+    def _update_hint(self) -> None:
+        if self._suffix() == ".png":
+            height = round(self.width.value() * self._aspect)
+            self.size_hint.setText(f"{self.width.value()} × {height} px")
+        else:
+            self.size_hint.setText("vector: any size")
+
+    def _browse(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Export view", self.path.text(), "PNG image (*.png);;SVG vector (*.svg)"
+        )
+        if name:
+            self.path.setText(name)
+            self.format.setCurrentIndex(1 if name.lower().endswith(".svg") else 0)
+
+    def choice(self) -> ExportChoice:
+        path = Path(self.path.text()).expanduser()
+        if path.suffix.lower() not in (".png", ".svg", ".pdf"):
+            path = path.with_suffix(self._suffix())
+        if path.suffix.lower() != ".png":
+            return ExportChoice(path, None, None)
+        width = self.width.value()
+        return ExportChoice(path, width, round(width * self._aspect))
+
+
+MESSAGE_STYLES = {
+    "error": "background:#ffebe9; border:1px solid #ff8182; color:#82071e;",
+    "info": "background:#ddf4ff; border:1px solid #54aeff; color:#0a3069;",
+}
+
+
+class MessageBar(QFrame):
+    """A strip above the views for errors and hints: readable, dismissable, never modal."""
+
+    dismissed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 6, 6, 6)
+        self.label = QLabel(self)
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.label, 1)
+        close = QToolButton(self)
+        close.setText("✕")
+        close.setToolTip("Dismiss this message (Esc)")
+        close.setAutoRaise(True)
+        close.clicked.connect(self.dismiss)
+        layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
+        self.kind = ""
+        self.hide()
+
+    def show_message(self, text: str, kind: str = "error") -> None:
+        self.kind = kind
+        self.setStyleSheet(f"MessageBar {{{MESSAGE_STYLES[kind]} border-radius:4px;}}")
+        self.label.setText(text)
+        self.show()
+
+    def text(self) -> str:
+        return "" if self.isHidden() else self.label.text()
+
+    def dismiss(self) -> None:
+        self.hide()
+        self.dismissed.emit()

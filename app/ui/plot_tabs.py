@@ -1,0 +1,257 @@
+"""The tabbed views on the right of the window: Importance, Beeswarm, Waterfall.
+
+This module turns AppState into plot-ready data (app.core.views) and hands it to the plots; the
+plots only draw. Importance is cheap (running mean |SHAP|) and follows every chunk; the beeswarm
+layout is computed in a worker; the waterfall follows the selected row. Plot classes are imported
+lazily so the window still opens (with a note in place of a view) if one is missing.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QLabel, QStackedWidget, QTabWidget, QWidget
+
+from app.core.types import Task, Unit
+from app.core.views import BeeswarmData, beeswarm, importance, waterfall
+from app.ui.state import AppState
+from app.workers import Workers
+
+log = logging.getLogger(__name__)
+
+VIEWS = {  # tab name → (module, class)
+    "importance": ("app.plots.importance", "ImportancePlot"),
+    "beeswarm": ("app.plots.beeswarm", "BeeswarmPlot"),
+    "waterfall": ("app.plots.waterfall", "WaterfallPlot"),
+}
+TITLES = {"importance": "Importance", "beeswarm": "Beeswarm", "waterfall": "Waterfall"}
+TIPS = {
+    "importance": "Global importance: mean |SHAP value| per feature over the explained rows",
+    "beeswarm": "One dot per row and feature: SHAP value (x), feature value (colour)",
+    "waterfall": "How the selected row's prediction is built from the base value, feature by feature",
+}
+BEESWARM_MAX_ROWS = 50_000  # a random sample beyond this: more dots only hide each other
+
+
+def load_plot_class(view: str) -> type[QWidget] | None:
+    module_name, class_name = VIEWS[view]
+    try:
+        return getattr(importlib.import_module(module_name), class_name)
+    except (ImportError, AttributeError) as error:
+        log.warning("plot %s unavailable: %s", view, error)
+        return None
+
+
+def prediction_text(state: AppState, row: int, k: int) -> str:
+    """What the model predicts for the row, in the user's terms, with the raw unit beside it."""
+    model, raw, pred = state.model, state.raw_output(), state.predictions()
+    if model is None or raw is None or pred is None:
+        return ""
+    name = state.output_names[k]
+    if model.task in (Task.BINARY, Task.MULTICLASS) and model.unit is Unit.LOG_ODDS:
+        return f"P({name}) = {pred[row, k]:.3f}  (log-odds {raw[row, k]:+.3f})"
+    return f"prediction = {pred[row, k]:,.4g} ({model.unit.value})"
+
+
+def beeswarm_job(values, X, features, frame, unit, order, k, name) -> BeeswarmData:
+    return beeswarm(values, X, features, frame, unit, order, output=k, output_name=name)
+
+
+class ViewSlot(QStackedWidget):
+    """A plot, or a short note in its place (nothing loaded yet, or the plot is missing)."""
+
+    def __init__(self, view: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.view = view
+        self.note = QLabel(self)
+        self.note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet("color: #57606a; font-size: 11pt; padding: 24px;")
+        self.addWidget(self.note)
+        cls = load_plot_class(view)
+        self.plot: QWidget | None = cls(self) if cls is not None else None
+        if self.plot is not None:
+            self.plot.setToolTip(TIPS[view])
+            self.addWidget(self.plot)
+        self.show_note("")
+
+    def show_note(self, text: str) -> None:
+        if self.plot is None:
+            text = f"The {TITLES[self.view].lower()} plot is not available in this build."
+        self.note.setText(text)
+        self.setCurrentWidget(self.note)
+
+    def show_data(self, data: object) -> None:
+        if self.plot is None:
+            self.show_note("")
+            return
+        self.plot.set_data(data)  # type: ignore[attr-defined]
+        self.setCurrentWidget(self.plot)
+
+
+class PlotTabs(QTabWidget):
+    """Importance / Beeswarm / Waterfall, kept in step with the state."""
+
+    views_updated = Signal(str)  # a view got new data (its name)
+
+    def __init__(self, state: AppState, workers: Workers, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state, self.workers = state, workers
+        self.slots = {view: ViewSlot(view, self) for view in VIEWS}
+        for view, slot in self.slots.items():
+            index = self.addTab(slot, TITLES[view])
+            self.setTabToolTip(index, TIPS[view])
+        self.importance_data = self.beeswarm_data = self.waterfall_data = None
+        self._beeswarm_rows = np.empty(0, dtype=np.int64)
+        self._beeswarm_stale = True
+        # Chunks can arrive faster than redraws are useful; coalesce them.
+        self._timer = QTimer(self, singleShot=True, interval=150)
+        self._timer.timeout.connect(self._refresh_global)
+        state.explanation_changed.connect(self._on_explanation_changed)
+        state.explanation_finished.connect(self._refresh_global)
+        state.output_changed.connect(self._on_output_changed)
+        state.row_selected.connect(self._refresh_waterfall)
+        state.row_explained.connect(self._on_row_explained)
+        state.data_changed.connect(self._on_data_changed)
+        self.currentChanged.connect(self._on_tab_changed)
+        beeswarm_plot = self.slots["beeswarm"].plot
+        if beeswarm_plot is not None and hasattr(beeswarm_plot, "row_clicked"):
+            beeswarm_plot.row_clicked.connect(self._on_beeswarm_row_clicked)
+        self._on_data_changed()
+
+    def view_widget(self, view: str | None = None) -> QWidget:
+        """The widget to export: the plot of `view` (default: the current tab)."""
+        slot = self.slots[view] if view else self.currentWidget()
+        return slot.currentWidget()  # type: ignore[union-attr]
+
+    def current_view(self) -> str:
+        return list(VIEWS)[self.currentIndex()]
+
+    # ---------------------------------------------------------------- reactions
+    def _on_data_changed(self) -> None:
+        self.importance_data = self.beeswarm_data = self.waterfall_data = None
+        self.workers.cancel("beeswarm")
+        self._beeswarm_stale = True
+        text = (
+            "Computing SHAP values…"
+            if self.state.ready
+            else "Open a model and a dataset (File menu), or drop both files on the window."
+        )
+        for slot in self.slots.values():
+            slot.show_note(text)
+        if self.state.ready:
+            self.slots["waterfall"].show_note("Select a row in the table to see its waterfall.")
+
+    def _on_explanation_changed(self) -> None:
+        self._beeswarm_stale = True
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def _on_output_changed(self, _k: int) -> None:
+        self._beeswarm_stale = True
+        self._refresh_global()
+        self._refresh_waterfall()
+
+    def _on_tab_changed(self, _index: int) -> None:
+        if self.current_view() == "beeswarm" and self._beeswarm_stale:
+            self._refresh_beeswarm()
+
+    def _on_row_explained(self, row: int) -> None:
+        if row == self.state.selected_row:
+            self._refresh_waterfall()
+
+    def _refresh_global(self) -> None:
+        self._timer.stop()
+        self._refresh_importance()
+        if self.current_view() == "beeswarm" or not self.state.computing:
+            self._refresh_beeswarm()
+        if self.waterfall_data is None and self.state.selected_row is not None:
+            self._refresh_waterfall()
+
+    def _refresh_importance(self) -> None:
+        s = self.state
+        mean_abs = s.mean_abs()
+        if mean_abs is None or s.model is None or s.data is None:
+            return
+        k = s.output_index
+        self.importance_data = importance(
+            mean_abs,
+            s.model.feature_names,
+            s.model.unit,
+            s.rows_explained(),
+            s.data.n_rows,
+            output=k,
+            output_name=s.output_names[k],
+        )
+        self.slots["importance"].show_data(self.importance_data)
+        self.views_updated.emit("importance")
+
+    def _refresh_beeswarm(self) -> None:
+        s = self.state
+        explanation = s.explanation
+        if explanation is None or s.model is None or s.data is None or self.importance_data is None:
+            return
+        self._beeswarm_stale = False
+        rows = explanation.rows
+        positions = np.arange(rows.size)
+        if rows.size > BEESWARM_MAX_ROWS:
+            rng = np.random.default_rng(0)
+            positions = np.sort(rng.choice(rows.size, BEESWARM_MAX_ROWS, replace=False))
+        chosen = rows[positions]
+        k = s.output_index
+        frame = s.data.frame.iloc[chosen]
+
+        def on_result(data: BeeswarmData) -> None:
+            self._beeswarm_rows = chosen
+            self.beeswarm_data = data
+            self.slots["beeswarm"].show_data(data)
+            self.views_updated.emit("beeswarm")
+
+        self.workers.run(
+            "beeswarm",
+            beeswarm_job,
+            explanation.values[positions],
+            s.data.X[chosen],
+            s.model.features,
+            frame,
+            s.model.unit,
+            list(self.importance_data.features),
+            k,
+            s.output_names[k],
+            on_result=on_result,
+            on_error=lambda error: s.report_error(f"Drawing the beeswarm failed: {error}"),
+        )
+
+    def _refresh_waterfall(self, *_: object) -> None:
+        s = self.state
+        row = s.selected_row
+        if row is None or s.model is None or s.data is None:
+            return
+        found = s.row_values(row)
+        if found is None:
+            self.waterfall_data = None
+            self.slots["waterfall"].show_note(f"Explaining row {row}…")
+            return
+        values, base = found
+        k = s.output_index
+        names = s.model.feature_names
+        display = s.data.frame.iloc[row][names].tolist()  # labels, not category codes
+        self.waterfall_data = waterfall(
+            row,
+            values[:, k],
+            float(base[k]),
+            display,
+            names,
+            s.model.unit,
+            prediction_text(s, row, k),
+            output_name=s.output_names[k],
+        )
+        self.slots["waterfall"].show_data(self.waterfall_data)
+        self.views_updated.emit("waterfall")
+
+    def _on_beeswarm_row_clicked(self, index: int) -> None:
+        if 0 <= index < self._beeswarm_rows.size:
+            self.state.select_row(int(self._beeswarm_rows[index]))

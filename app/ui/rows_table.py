@@ -1,0 +1,284 @@
+"""The rows table: one line per dataset row with prediction, label and data columns.
+
+Sorting and filtering never touch pandas per cell: the model keeps `order`, a numpy array of
+dataset row positions (the visible rows in sorted order), and every cell looks its row up there,
+so a million rows sort in well under a second and scroll without delay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+)
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+
+from app.core.types import Task
+from app.core.views import format_value
+from app.ui.state import AppState
+
+Index = QModelIndex | QPersistentModelIndex
+GOOD, BAD = QColor("#1a7f37"), QColor("#cf222e")
+
+
+@dataclass
+class Column:
+    header: str
+    tooltip: str
+    values: np.ndarray  # one per dataset row (numbers or objects)
+    text: Callable[[object], str]
+    numeric: bool
+    colour: Callable[[object], QColor | None] | None = None
+
+
+def _sort_key(values: np.ndarray) -> np.ndarray:
+    """A float key per row (NaN for missing) that sorts like the values do."""
+    if values.dtype.kind in "biuf":
+        return values.astype(np.float64)
+    codes, _ = pd.factorize(pd.Series(values, dtype=object).astype("string"), sort=True)
+    key = codes.astype(np.float64)
+    key[codes < 0] = np.nan
+    return key
+
+
+def _correct_text(v: object) -> str:
+    return {1.0: "✓", 0.0: "✗"}.get(float(v), "")  # type: ignore[arg-type]
+
+
+def _correct_colour(v: object) -> QColor | None:
+    return {1.0: GOOD, 0.0: BAD}.get(float(v))  # type: ignore[arg-type]
+
+
+def build_columns(state: AppState) -> list[Column]:
+    """Row number, prediction (probability and class for classifiers), label, correct, data."""
+    data, model = state.data, state.model
+    if data is None or model is None:
+        return []
+    n = data.n_rows
+    columns = [Column("#", "Row number in the dataset (from 0)", np.arange(n), str, True)]
+    predictions = state.predictions()
+    k = state.output_index
+    classifier = model.task in (Task.BINARY, Task.MULTICLASS)
+    predicted = None
+    if predictions is not None and classifier:
+        name = model.output_names[k] if model.task is Task.MULTICLASS else "positive"
+        columns.append(
+            Column(
+                f"P({name})",
+                f"Predicted probability of {name} (model unit: {model.unit.value})",
+                predictions[:, k],
+                lambda v: f"{v:.3f}",
+                True,
+            )
+        )
+        if model.task is Task.BINARY:
+            predicted = (predictions[:, 0] >= state.threshold).astype(np.int64)
+            tip = f"Predicted class at threshold {state.threshold:g}"
+        else:
+            predicted = predictions.argmax(axis=1)
+            tip = "Predicted class (largest probability)"
+        columns.append(Column("Class", tip, predicted, str, True))
+    elif predictions is not None:
+        columns.append(
+            Column(
+                "Prediction",
+                f"Model output ({model.unit.value})",
+                predictions[:, 0],
+                lambda v: f"{v:.4g}",
+                True,
+            )
+        )
+    label = data.label()
+    if label is not None:
+        columns.append(
+            Column(
+                str(data.label_column),
+                "The label (true value)",
+                label,
+                format_value,
+                label.dtype.kind in "biuf",
+            )
+        )
+        if predicted is not None and label.dtype.kind in "biuf":
+            correct = np.where(np.isnan(label.astype(float)), np.nan, predicted == label)
+            columns.append(
+                Column(
+                    "Correct",
+                    "Predicted class equals the label",
+                    correct,
+                    _correct_text,
+                    True,
+                    _correct_colour,
+                )
+            )
+        elif predictions is not None and not classifier and label.dtype.kind in "biuf":
+            error = predictions[:, 0] - label.astype(np.float64)
+            columns.append(
+                Column("Error", "Prediction minus label", error, lambda v: f"{v:+.4g}", True)
+            )
+    features = set(model.feature_names)
+    for name in data.frame.columns:
+        if name == data.label_column:
+            continue
+        series = data.frame[name]
+        numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+        role = "model feature" if name in features else "extra column (not used by the model)"
+        columns.append(
+            Column(str(name), f"{name}: {role}", series.to_numpy(), format_value, numeric)
+        )
+    return columns
+
+
+class RowsModel(QAbstractTableModel):
+    """Cells of the visible rows in sorted order; `order[i]` is the dataset row of table row i."""
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.columns: list[Column] = []
+        self.order = np.empty(0, dtype=np.int64)
+        self._position: np.ndarray | None = None  # inverse of order, built when needed
+        self.sort_column, self.sort_descending = 0, False
+        state.data_changed.connect(self.rebuild)
+        state.label_changed.connect(self.rebuild)
+        state.output_changed.connect(self.rebuild)
+        state.threshold_changed.connect(self.rebuild)
+        state.visible_rows_changed.connect(self._apply_order)
+
+    def rebuild(self, *_: object) -> None:
+        self.beginResetModel()
+        self.columns = build_columns(self.state)
+        if self.sort_column >= len(self.columns):
+            self.sort_column, self.sort_descending = 0, False
+        self._set_order()
+        self.endResetModel()
+
+    def _set_order(self) -> None:
+        rows = self.state.visible_rows
+        if not self.columns or rows.size == 0:
+            self.order = rows.astype(np.int64)
+        else:
+            key = _sort_key(self.columns[self.sort_column].values)[rows]
+            if self.sort_descending:
+                key = -key
+            key[np.isnan(key)] = np.inf  # missing values last either way
+            self.order = rows[np.argsort(key, kind="stable")]
+        self._position = None
+
+    def _apply_order(self) -> None:
+        self.beginResetModel()
+        self._set_order()
+        self.endResetModel()
+
+    # ---------------------------------------------------------------- Qt model API
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else int(self.order.size)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid():
+            return None
+        column = self.columns[index.column()]
+        value = column.values[self.order[index.row()]]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return column.text(value)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column.numeric:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole and column.colour is not None:
+            return column.colour(value)
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
+        if orientation != Qt.Orientation.Horizontal or section >= len(self.columns):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.columns[section].header
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.columns[section].tooltip + " — click to sort"
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self.layoutAboutToBeChanged.emit()
+        self.sort_column = column
+        self.sort_descending = order == Qt.SortOrder.DescendingOrder
+        self._set_order()
+        self.layoutChanged.emit()
+
+    # ---------------------------------------------------------------- row lookups
+    def dataset_row(self, table_row: int) -> int:
+        return int(self.order[table_row])
+
+    def table_row(self, dataset_row: int) -> int | None:
+        if self._position is None:
+            n = self.state.data.n_rows if self.state.data is not None else 0
+            self._position = np.full(n, -1, dtype=np.int64)
+            self._position[self.order] = np.arange(self.order.size)
+        if not 0 <= dataset_row < self._position.size or self._position[dataset_row] < 0:
+            return None
+        return int(self._position[dataset_row])
+
+
+class RowsTable(QTableView):
+    """The table widget: sortable; its current row is the state's selected row and vice versa."""
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.rows_model = RowsModel(state, self)
+        self.setModel(self.rows_model)
+        self.setSortingEnabled(True)
+        self.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setAlternatingRowColors(True)
+        self.setWordWrap(False)
+        self.verticalHeader().hide()
+        # Fixed row heights keep a million rows cheap to lay out.
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+        self.horizontalHeader().setDefaultSectionSize(90)
+        self.horizontalHeader().setHighlightSections(False)
+        self.setToolTip(
+            "Rows of the dataset. Click a row to explain it; Up/Down move through rows."
+        )
+        self.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
+        state.row_selected.connect(self._on_state_row_selected)
+        self.rows_model.modelReset.connect(self._restore_selection)
+        self.rows_model.layoutChanged.connect(self._restore_selection)
+
+    def _on_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid():
+            self.state.select_row(self.rows_model.dataset_row(current.row()))
+
+    def _on_state_row_selected(self, row: int) -> None:
+        table_row = self.rows_model.table_row(row)
+        if table_row is None:
+            return
+        current = self.currentIndex()
+        if current.isValid() and current.row() == table_row:
+            return
+        index = self.rows_model.index(table_row, max(current.column(), 0))
+        flags = (
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows
+        )
+        self.selectionModel().setCurrentIndex(index, flags)
+        self.scrollTo(index)
+
+    def _restore_selection(self) -> None:
+        self.rows_model._position = None
+        if self.state.selected_row is not None:
+            self._on_state_row_selected(self.state.selected_row)

@@ -1,0 +1,203 @@
+"""The main window end to end (offscreen): open, explain, select, cancel, errors, keyboard."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from PySide6.QtCore import Qt
+
+from app.core.errors import UntrustedPickleError
+from app.ui import controller as controller_module
+from app.ui.main_window import MainWindow
+
+TIMEOUT = 60_000  # generous: the machine may be busy; waits end as soon as the signal arrives
+
+
+@pytest.fixture
+def window(qtbot) -> MainWindow:
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.resize(1200, 800)
+    yield w
+    w.close()
+
+
+def open_and_wait(qtbot, window: MainWindow, model: Path, data: Path) -> None:
+    with qtbot.waitSignal(window.state.explanation_finished, timeout=TIMEOUT):
+        window.controller.open(model, data)
+
+
+def test_open_explain_select_row_shows_its_waterfall(
+    qtbot, window, small_model_path, small_data_path
+) -> None:
+    open_and_wait(qtbot, window, small_model_path, small_data_path)
+    state = window.state
+    explanation = state.explanation
+    assert explanation is not None and explanation.complete
+    assert explanation.n_rows == 2_500
+    # SHAP values add up to what the model predicts, row by row.
+    raw = state.model.predict_raw(state.data.X)
+    total = explanation.values.sum(axis=1, dtype=np.float64) + explanation.base_values
+    assert np.allclose(total, raw, atol=1e-4)
+    qtbot.waitUntil(
+        lambda: (
+            window.plots.importance_data is not None and not window.plots.importance_data.partial
+        ),
+        timeout=TIMEOUT,
+    )
+
+    table = window.table
+    target = table.rows_model.table_row(7)
+    table.selectRow(target)
+    assert state.selected_row == 7
+    qtbot.waitUntil(lambda: getattr(window.plots.waterfall_data, "row", None) == 7, timeout=TIMEOUT)
+    wf = window.plots.waterfall_data
+    assert wf.output_value == pytest.approx(raw[7, 0], abs=1e-4)
+    # Display values come from the original frame: category labels, not codes.
+    workclass = state.data.frame["workclass"].iloc[7]
+    assert any(step.label == f"workclass = {workclass}" for step in wf.steps) or len(wf.steps) < 13
+    assert "P(positive class)" in wf.prediction_text and "log-odds" in wf.prediction_text
+    assert (
+        window.plots.slots["waterfall"].currentWidget() is not window.plots.slots["waterfall"].note
+        or window.plots.slots["waterfall"].plot is None
+    )
+
+
+def test_cancel_then_new_data_completes_without_stale_results(
+    qtbot, window, small_model_path, small_data_path, other_data_path
+) -> None:
+    window.controller.first_chunk = 100
+    window.controller.chunk_rows = 100
+    with qtbot.waitSignal(
+        window.state.explanation_changed,
+        timeout=TIMEOUT,
+        check_params_cb=lambda *a: window.state.rows_explained() > 0,
+    ):
+        window.controller.open(small_model_path, small_data_path)
+    window.controller.cancel_computation()
+    assert not window.cancel_button.isVisibleTo(window)
+    assert window.workers.running() == []
+    open_and_wait(qtbot, window, small_model_path, other_data_path)
+    qtbot.waitUntil(lambda: not window.workers.busy(), timeout=TIMEOUT)
+    state = window.state
+    assert state.data_path == other_data_path
+    explanation = state.explanation
+    assert explanation.complete and explanation.n_rows == 2_000
+    expected, _ = state.model.contributions(state.data.X[:50])
+    assert np.allclose(explanation.values[:50], expected, atol=1e-5)
+
+
+def test_alignment_error_shows_message_and_keeps_what_was_loaded(
+    qtbot, window, small_model_path, small_data_path, tmp_path
+) -> None:
+    open_and_wait(qtbot, window, small_model_path, small_data_path)
+    model_before, data_before = window.state.model, window.state.data
+    bad = tmp_path / "no_age.csv"
+    pd.read_parquet(small_data_path).drop(columns=["age", "sex"]).head(50).to_csv(bad, index=False)
+    with qtbot.waitSignal(window.state.error_raised, timeout=TIMEOUT) as blocker:
+        window.controller.open(data_path=bad)
+    message = blocker.args[0]
+    assert "age" in message and "sex" in message
+    assert window.message_bar.text() == message
+    assert window.state.model is model_before and window.state.data is data_before
+    assert window.state.explanation.complete
+
+
+def test_up_down_move_selection_in_table_order(
+    qtbot, window, small_model_path, small_data_path
+) -> None:
+    open_and_wait(qtbot, window, small_model_path, small_data_path)
+    table = window.table
+    table.sortByColumn(1, Qt.SortOrder.DescendingOrder)  # by predicted probability
+    order = table.rows_model.order
+    probabilities = window.state.predictions()[order, 0]
+    assert np.all(np.diff(probabilities) <= 0)
+    table.setFocus()
+    table.selectRow(0)
+    assert window.state.selected_row == order[0]
+    qtbot.keyClick(table, Qt.Key.Key_Down)
+    qtbot.keyClick(table, Qt.Key.Key_Down)
+    assert window.state.selected_row == order[2]
+    qtbot.keyClick(table, Qt.Key.Key_Up)
+    assert window.state.selected_row == order[1]
+    window.step_row(1)  # Alt+Down, from anywhere in the window
+    assert window.state.selected_row == order[2]
+
+
+def test_clicked_row_is_explained_ahead_of_the_bulk_run(
+    qtbot, window, small_model_path, small_data_path
+) -> None:
+    with qtbot.waitSignal(window.state.data_changed, timeout=TIMEOUT):
+        window.controller.open(small_model_path, small_data_path)
+    window.controller.cancel_computation()  # as if the bulk run had not got there yet
+    state = window.state
+    row = state.data.n_rows - 1
+    if state.row_values(row) is None:
+        with qtbot.waitSignal(state.row_explained, timeout=TIMEOUT) as blocker:
+            state.select_row(row)
+        assert blocker.args == [row]
+    else:
+        state.select_row(row)
+    values, _base = state.row_values(row)
+    expected, _ = state.model.contributions(state.data.X[row : row + 1])
+    assert np.allclose(values, expected[0], atol=1e-6)
+    qtbot.waitUntil(lambda: getattr(window.plots.waterfall_data, "row", None) == row)
+
+
+def test_label_combo_changes_the_label_column(
+    qtbot, window, small_model_path, small_data_path
+) -> None:
+    open_and_wait(qtbot, window, small_model_path, small_data_path)
+    headers = [c.header for c in window.table.rows_model.columns]
+    assert "income_gt_50k" in headers and "Correct" in headers
+    combo = window.label_combo
+    assert combo.currentText() == "income_gt_50k"
+    combo.setCurrentIndex(0)
+    combo.activated.emit(0)
+    assert window.state.data.label_column is None
+    headers = [c.header for c in window.table.rows_model.columns]
+    assert "Correct" not in headers
+
+
+def test_untrusted_pickle_asks_and_retries_only_if_trusted(
+    qtbot, window, monkeypatch, small_model_path, small_data_path
+) -> None:
+    real = controller_module.load_model
+    calls = []
+
+    def fake_load_model(path, trust_pickle=False):
+        calls.append(trust_pickle)
+        if not trust_pickle:
+            raise UntrustedPickleError("model.pkl is a pickle", path)
+        return real(small_model_path)
+
+    monkeypatch.setattr(controller_module, "load_model", fake_load_model)
+    asked = []
+    window.controller.ask_trust = lambda path, msg: asked.append(msg) or False
+    with qtbot.waitSignal(window.state.error_raised, timeout=TIMEOUT) as blocker:
+        window.controller.open(small_model_path)
+    assert "not trusted" in blocker.args[0] and window.state.model is None
+    window.controller.ask_trust = lambda path, msg: True
+    with qtbot.waitSignal(window.state.explanation_finished, timeout=TIMEOUT):
+        window.controller.open(small_model_path, small_data_path)
+    assert asked and calls == [False, False, True]
+    assert window.state.ready
+
+
+def test_drop_files_opens_model_and_data_by_kind(
+    qtbot, window, small_model_path, small_data_path
+) -> None:
+    with qtbot.waitSignal(window.state.explanation_finished, timeout=TIMEOUT):
+        window.open_paths([small_data_path, small_model_path])  # order does not matter
+    assert window.state.model_path == small_model_path
+    assert window.state.data_path == small_data_path
+    recent = window.settings.recent_files()
+    assert small_model_path.resolve() in recent and small_data_path.resolve() in recent
+    assert window.menu_actions.recent_menu.actions()[0].text() in (
+        small_model_path.name,
+        small_data_path.name,
+    )
+    assert "adult_small" in window.windowTitle()
