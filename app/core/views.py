@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from app.core.models.base import FeatureSpec
-from app.core.types import Unit
+from app.core.models.base import FeatureSpec, ModelAdapter
+from app.core.types import Task, Unit
 
 
 @dataclass
@@ -51,6 +51,21 @@ class BeeswarmData:
     unit: Unit
     rows_total: int
     output_name: str = ""
+    rows: np.ndarray | None = None  # dataset row of each point (index i in every lane); None: i
+
+    @property
+    def n_points(self) -> int:
+        return int(self.lanes[0].shap.size) if self.lanes else 0
+
+    def row_of(self, i: int) -> int:
+        return int(self.rows[i]) if self.rows is not None else int(i)
+
+    @property
+    def title(self) -> str:
+        n = self.n_points
+        if n < self.rows_total:
+            return f"SHAP values per row — estimate from {n:,} of {self.rows_total:,} rows"
+        return f"SHAP values per row, {n:,} rows"
 
 
 @dataclass
@@ -137,8 +152,14 @@ def beeswarm(
     max_lanes: int = 15,
     output: int = 0,
     output_name: str = "",
+    rows: np.ndarray | None = None,
+    rows_total: int | None = None,
 ) -> BeeswarmData:
-    """One lane per feature (in `order`, typically importance order), one dot per row."""
+    """One lane per feature (in `order`, typically importance order), one dot per row.
+
+    `values` and `X` hold the same rows; `rows` says which dataset rows they are (a partial
+    explanation's `Explanation.rows`) and `rows_total` how many the dataset has.
+    """
     index = {spec.name: j for j, spec in enumerate(features)}
     lanes = []
     for name in order[:max_lanes]:
@@ -148,7 +169,9 @@ def beeswarm(
             frame[name] if frame is not None else pd.Series(dtype=float), features[j], X[:, j]
         )
         lanes.append(BeeswarmLane(name, x, _swarm_offsets(x), colour, categories, value_range))
-    return BeeswarmData(lanes, unit, int(values.shape[0]), output_name)
+    total = int(values.shape[0]) if rows_total is None else int(rows_total)
+    kept = None if rows is None else np.asarray(rows, dtype=np.int64)
+    return BeeswarmData(lanes, unit, total, output_name, kept)
 
 
 def format_value(value: object) -> str:
@@ -189,3 +212,30 @@ def waterfall(
         steps.append(WaterfallStep(label, value, running, feature))
         running += value
     return WaterfallData(row, float(base_value), running, steps, unit, prediction_text, output_name)
+
+
+def display_values(frame: pd.DataFrame, features: list[str], row: int) -> list[object]:
+    """The row's values as loaded (labels, not codes) for "name = value" captions."""
+    record = frame.iloc[int(row)]
+    out: list[object] = []
+    for name in features:
+        value = record[name] if name in frame.columns else None
+        if value is not None and not isinstance(value, str) and pd.isna(value):
+            value = None
+        out.append(value.item() if isinstance(value, np.generic) else value)
+    return out
+
+
+def prediction_text(model: ModelAdapter, raw_row: np.ndarray, output: int = 0) -> str:
+    """What the model predicts for one row, as a person reads it: a probability or a value."""
+    raw = np.asarray(raw_row, dtype=np.float64).reshape(1, -1)
+    prediction = float(model.raw_to_prediction(raw)[0, output])
+    names = list(model.output_names)
+    if model.task is Task.REGRESSION or model.unit is not Unit.LOG_ODDS:
+        return f"prediction = {prediction:,.4g}"
+    # Two decimals in the middle; near 0 or 1, enough digits not to print "0.00" or "1.00".
+    shown = f"{prediction:.2f}" if 0.01 <= prediction <= 0.99 else f"{prediction:.3g}"
+    if model.task is Task.BINARY:
+        return f"P(positive class) = {shown}"
+    name = names[output] if output < len(names) else f"class {output}"
+    return f"P({name}) = {shown}"

@@ -1,0 +1,156 @@
+"""The one palette every plot draws with, and a colour-blind-safe alternative.
+
+shap's conventions: feature values run from blue (low) to red (high) — shap's `red_blue` map,
+#008bfb → #ff0051 — and a contribution that pushes the output up is red, down is blue. The
+alternative swaps red for orange (Okabe–Ito blue #0072b2 / orange #e69f00), which stays distinct
+under all common colour-vision deficiencies. Switching is global: `set_palette(name)` changes
+the module-level setting and emits `notifier().changed`, and every plot redraws itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics
+
+
+@dataclass(frozen=True)
+class Palette:
+    name: str
+    title: str
+    value_stops: tuple[str, ...]  # feature value low → high, evenly spaced
+    positive: str  # contribution pushing the output up
+    negative: str  # contribution pushing the output down
+    bar: str  # neutral bars (mean |SHAP|)
+    missing: str = "#a6a6a6"
+    text: str = "#222222"
+    muted: str = "#666666"
+    grid: str = "#d9d9d9"
+    background: str = "#ffffff"
+
+
+SHAP = Palette(
+    name="shap",
+    title="SHAP (blue → red)",
+    # shap's red_blue passes through purple; three stops reproduce it closely.
+    value_stops=("#008bfb", "#8c3ee0", "#ff0051"),
+    positive="#ff0051",
+    negative="#008bfb",
+    bar="#008bfb",
+)
+
+COLOUR_BLIND = Palette(
+    name="colour-blind",
+    title="Colour-blind safe (blue → orange)",
+    value_stops=("#0072b2", "#8f7fa8", "#e69f00"),
+    positive="#e69f00",
+    negative="#0072b2",
+    bar="#0072b2",
+)
+
+PALETTES: dict[str, Palette] = {p.name: p for p in (SHAP, COLOUR_BLIND)}
+
+_current: Palette = SHAP
+
+
+class _Notifier(QObject):
+    changed = Signal(str)  # the new palette's name
+
+
+_notifier: _Notifier | None = None
+
+
+def notifier() -> _Notifier:
+    """The object whose `changed(name)` signal tells plots to redraw in the new palette."""
+    global _notifier
+    if _notifier is None:
+        _notifier = _Notifier()
+    return _notifier
+
+
+def palette() -> Palette:
+    return _current
+
+
+def set_palette(name: str) -> None:
+    """Switch every plot to the named palette ("shap" or "colour-blind")."""
+    global _current
+    if name not in PALETTES:
+        raise ValueError(f"unknown palette {name!r}; choose one of {', '.join(PALETTES)}")
+    if PALETTES[name] is _current:
+        return
+    _current = PALETTES[name]
+    notifier().changed.emit(name)
+
+
+def _rgb(hex_colour: str) -> np.ndarray:
+    c = QColor(hex_colour)
+    return np.array([c.red(), c.green(), c.blue()], dtype=np.float64)
+
+
+def value_lut(pal: Palette | None = None, n: int = 256) -> np.ndarray:
+    """(n, 3) uint8 colours for feature values 0 → 1, interpolated between the palette's stops."""
+    pal = pal or _current
+    stops = np.array([_rgb(s) for s in pal.value_stops])
+    positions = np.linspace(0.0, 1.0, len(stops))
+    t = np.linspace(0.0, 1.0, n)
+    channels = [np.interp(t, positions, stops[:, c]) for c in range(3)]
+    return np.round(np.stack(channels, axis=1)).astype(np.uint8)
+
+
+def colours_for(values: np.ndarray, pal: Palette | None = None, n: int = 256) -> np.ndarray:
+    """(len, 4) uint8 RGBA for values in [0, 1]; NaN (missing) gets the palette's grey."""
+    pal = pal or _current
+    lut = value_lut(pal, n)
+    values = np.asarray(values, dtype=np.float64)
+    missing = ~np.isfinite(values)
+    index = np.clip(np.nan_to_num(values, nan=0.0) * (n - 1), 0, n - 1).round().astype(np.int64)
+    out = np.empty((values.size, 4), dtype=np.uint8)
+    out[:, :3] = lut[index]
+    out[:, 3] = 255
+    out[missing, :3] = _rgb(pal.missing).astype(np.uint8)
+    return out
+
+
+# ------------------------------------------------------------------ text
+MAX_LABEL_CHARS = 32  # on screen; exports show names in full
+
+
+def base_font(point_size: float = 9.0, bold: bool = False) -> QFont:
+    font = QFont()
+    font.setPointSizeF(point_size)
+    font.setBold(bold)
+    return font
+
+
+def elide(text: str, max_chars: int = MAX_LABEL_CHARS) -> str:
+    """Shorten a long label in the middle, keeping its start and its (often telling) end."""
+    if len(text) <= max_chars:
+        return text
+    keep = max_chars - 1
+    head = (keep + 1) // 2
+    return text[:head] + "…" + text[len(text) - (keep - head) :]
+
+
+def text_width(texts: list[str], font: QFont) -> int:
+    """Width in pixels of the widest text, so axes can be made wide enough never to crop."""
+    metrics = QFontMetrics(font)
+    return max((metrics.horizontalAdvance(t) for t in texts), default=0)
+
+
+def format_number(value: float) -> str:
+    """A SHAP-sized number: 3 significant digits, a real minus sign, no '-0.00'."""
+    if not np.isfinite(value):
+        return "n/a"
+    text = f"{value:+.3g}" if abs(value) >= 1e-4 or value == 0 else f"{value:+.2e}"
+    return text.replace("-", "−")
+
+
+def format_plain(value: float) -> str:
+    if not np.isfinite(value):
+        return "n/a"
+    return (f"{value:.3g}" if abs(value) >= 1e-4 or value == 0 else f"{value:.2e}").replace(
+        "-", "−"
+    )
