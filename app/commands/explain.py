@@ -1,9 +1,16 @@
-"""`shaplens explain`: SHAP values for every row, written to Parquet."""
+"""`shaplens explain`: SHAP values for every row, written to Parquet.
+
+`--engine local` (default) explains one file in this process and writes one .parquet file.
+`--engine dask` sends the work to a Dask cluster (`--scheduler`) or a LocalCluster on loopback
+(`--local-workers`), reads a Parquet file, folder or glob, and writes a folder of parts with a
+summary (see docs/sections/dask.md).
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -11,50 +18,127 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from app.commands._common import StderrProgress, add_model_data_arguments, load_inputs
+from app.core.distributed.table import table_metadata, values_columns, with_metadata
 from app.core.errors import ShapLensError
 from app.core.explain import explain_all
 from app.core.types import Explanation
 
 NAME = "explain"
-HELP = "compute SHAP values for every row and write them to a Parquet file"
+HELP = "compute SHAP values for every row and write them to Parquet"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_model_data_arguments(parser)
-    parser.add_argument("--out", required=True, type=Path, help="output .parquet file")
+    parser.add_argument(
+        "--out",
+        required=True,
+        type=Path,
+        help="output .parquet file (local engine) or folder (dask engine)",
+    )
+    parser.add_argument(
+        "--engine",
+        choices=("local", "dask"),
+        default="local",
+        help="local: this process; dask: a Dask cluster (pip install 'shaplens[dask]')",
+    )
+    parser.add_argument(
+        "--scheduler", default=None, help="dask: address of a running scheduler, tcp://HOST:PORT"
+    )
+    parser.add_argument(
+        "--local-workers",
+        type=int,
+        default=None,
+        help="dask without --scheduler: worker processes of a local cluster (default: one per core)",
+    )
+    parser.add_argument(
+        "--key", default=None, help="dask: a column that identifies rows, copied next to the values"
+    )
 
 
 def explanation_table(explanation: Explanation) -> pa.Table:
-    """Columns shap:<feature>, base_value, raw_output (per class for multiclass models)."""
+    """Columns row, shap:<feature>, base_value, raw_output (per class for multiclass models)."""
     columns: dict[str, np.ndarray] = {"row": explanation.rows}
-    multi = explanation.n_outputs > 1
-    for k, output in enumerate(explanation.output_names):
-        prefix = f"shap:{output}:" if multi else "shap:"
-        for j, feature in enumerate(explanation.feature_names):
-            columns[f"{prefix}{feature}"] = explanation.values[:, j, k]
-        suffix = f":{output}" if multi else ""
-        columns[f"base_value{suffix}"] = np.full(explanation.n_rows, explanation.base_values[k])
-        columns[f"raw_output{suffix}"] = explanation.raw_output[:, k]
+    columns.update(
+        values_columns(
+            explanation.values,
+            explanation.base_values,
+            explanation.raw_output,
+            explanation.feature_names,
+            explanation.output_names,
+        )
+    )
     return pa.table(columns)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.engine == "dask":
+        return _run_dask(args)
+    for option in ("scheduler", "local_workers", "key"):
+        if getattr(args, option) is not None:
+            flag = "--" + option.replace("_", "-")
+            raise ShapLensError(f"{flag} works with --engine dask only.")
     if args.out.suffix.lower() not in (".parquet", ".pq"):
         raise ShapLensError(f"--out must be a .parquet file, got {args.out.name}")
     model, data = load_inputs(args)
     explanation = explain_all(model, data.X, on_progress=StderrProgress("explain"))
-    table = explanation_table(explanation)
-    metadata = {
-        "shaplens.unit": explanation.unit.value,
-        "shaplens.model": str(args.model.name),
-        "shaplens.data": str(args.data.name),
-        "shaplens.engine": explanation.engine,
-        "shaplens.exact": json.dumps(explanation.exact),
-        "shaplens.outputs": json.dumps(explanation.output_names),
-    }
-    table = table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata})
+    table = with_metadata(
+        explanation_table(explanation),
+        table_metadata(
+            explanation.unit,
+            explanation.output_names,
+            explanation.engine,
+            explanation.exact,
+            {"shaplens.model": str(args.model.name), "shaplens.data": str(args.data.name)},
+        ),
+    )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.out.with_name(args.out.name + ".part")
     pq.write_table(table, tmp)
     tmp.replace(args.out)
+    return 0
+
+
+class _DaskProgress:
+    """One line per finished partition, at most twice a second."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.last = 0.0
+
+    def __call__(self, progress) -> None:  # progress: RunProgress
+        now = time.monotonic()
+        last = progress.partitions_done == progress.partitions_total
+        if not last and now - self.last < 0.5:
+            return
+        self.last = now
+        rate = progress.rows_done / max(now - self.started, 1e-9)
+        print(
+            f"explain (dask): {progress.partitions_done}/{progress.partitions_total} partitions, "
+            f"{progress.rows_done:,}/{progress.rows_total:,} rows ({rate:,.0f} rows/s)",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+def _run_dask(args: argparse.Namespace) -> int:
+    from app.core.distributed.cluster import dask_client
+    from app.core.distributed.dask_explain import explain_dask
+
+    if args.scheduler and args.local_workers is not None:
+        raise ShapLensError("Give --scheduler or --local-workers, not both.")
+    with dask_client(args.scheduler, args.local_workers) as client:
+        workers = len(client.scheduler_info().get("workers", {}))
+        where = args.scheduler or "a local cluster on 127.0.0.1"
+        print(f"explain (dask): {workers} worker(s) on {where}", file=sys.stderr, flush=True)
+        out = explain_dask(
+            client,
+            args.model,
+            str(args.data),
+            args.out,
+            label=args.label,
+            key=args.key,
+            trust_pickle=args.trust_pickle,
+            on_progress=_DaskProgress(),
+        )
+    print(f"explain (dask): values, summary and _SUCCESS written to {out}", file=sys.stderr)
     return 0

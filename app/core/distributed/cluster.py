@@ -1,0 +1,66 @@
+"""Connecting to a Dask cluster: an existing scheduler, or a LocalCluster on loopback for one run.
+
+ShapLens never runs a cluster of its own beyond one command: `--scheduler` points at the team's
+scheduler; without it a LocalCluster is started on 127.0.0.1 (processes, one thread each, no
+dashboard, so nothing listens beyond loopback) and closed when the run ends or is cancelled.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from app.core.distributed import DistributedExplainError, require_dask
+
+CONNECT_TIMEOUT = "10s"
+# One worker process per core does the parallel work; native libraries inside each worker stay
+# single-threaded so N workers use N cores instead of N x cores threads fighting for them.
+WORKER_ENV = {"OMP_NUM_THREADS": "1", "NUMBA_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def default_local_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+
+
+@contextmanager
+def dask_client(scheduler: str | None = None, local_workers: int | None = None) -> Iterator[Any]:
+    """A distributed.Client for the run; whatever this opened is closed on the way out."""
+    _, distributed = require_dask()
+    if scheduler:
+        try:
+            client = distributed.Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
+        except Exception as error:  # OSError, TimeoutError, ValueError for a bad address
+            raise DistributedExplainError(
+                f"Could not reach the Dask scheduler at {scheduler}: {error}. Check the address "
+                "(tcp://HOST:PORT) and that the scheduler is running."
+            ) from error
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    workers = local_workers or default_local_workers()
+    if workers < 1:
+        raise DistributedExplainError(f"--local-workers must be at least 1, got {workers}")
+    cluster = distributed.LocalCluster(
+        n_workers=workers,
+        processes=True,
+        threads_per_worker=1,
+        host="127.0.0.1",
+        scheduler_port=0,
+        dashboard_address=None,
+        worker_dashboard_address=None,
+        silence_logs=logging.ERROR,
+        env=dict(WORKER_ENV),
+    )
+    try:
+        client = distributed.Client(cluster, set_as_default=False)
+        try:
+            yield client
+        finally:
+            client.close()
+    finally:
+        cluster.close()

@@ -1,0 +1,283 @@
+"""The driver of a Dask explain run: plan partitions, ship the model, gather, publish atomically.
+
+Values are written by the workers straight into a hidden temporary folder next to `out`; the
+driver only receives each partition's small summary partial. When every partition succeeded the
+summary, a manifest and `_SUCCESS` are written and the folder is renamed to `out`, so a failed or
+cancelled run never leaves anything that looks complete.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import shutil
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow.parquet as pq
+
+from app.core.align import guess_label
+from app.core.distributed import DistributedExplainError, require_dask
+from app.core.distributed.explained_store import MANIFEST, SUCCESS
+from app.core.distributed.partition import (
+    ModelRef,
+    PartResult,
+    Piece,
+    TaskSettings,
+    explain_piece,
+    finish_metrics,
+    read_piece,
+)
+from app.core.distributed.summary import SAMPLE_ROWS, Summary, SummaryPartial
+from app.core.distributed.table import table_metadata
+from app.core.errors import Cancelled, DataLoadError
+from app.core.model_io import load_model
+
+PARTITION_ROWS = 1_000_000  # a file larger than this is split along its row groups
+
+
+@dataclass
+class RunProgress:
+    partitions_done: int
+    partitions_total: int
+    rows_done: int
+    rows_total: int
+
+
+def parquet_files(data: str | Path) -> list[Path]:
+    """A Parquet file, a folder of them, or a glob pattern → sorted list of files."""
+    text = str(data)
+    path = Path(text)
+    if any(ch in text for ch in "*?["):
+        files = sorted(Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file())
+    elif path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.suffix.lower() in (".parquet", ".pq"))
+    elif path.is_file():
+        files = [path]
+    else:
+        raise DataLoadError(f"Data not found: {text}", path)
+    if not files:
+        raise DataLoadError(f"No Parquet files match {text}.", path)
+    return [f.resolve() for f in files]
+
+
+def plan_pieces(files: list[Path], target_rows: int = PARTITION_ROWS) -> list[Piece]:
+    """One partition per file; large files split into runs of row groups of ~target_rows."""
+    pieces: list[Piece] = []
+    for file in files:
+        try:
+            meta = pq.read_metadata(file)
+        except Exception as error:  # pyarrow raises ArrowInvalid/OSError for a damaged footer
+            raise DataLoadError(
+                f"{file.name} is not a readable Parquet file: {error}", file
+            ) from error
+        if meta.num_rows <= target_rows or meta.num_row_groups <= 1:
+            pieces.append(Piece(len(pieces), str(file), None, meta.num_rows))
+            continue
+        group: list[int] = []
+        rows = 0
+        for i in range(meta.num_row_groups):
+            group.append(i)
+            rows += meta.row_group(i).num_rows
+            if rows >= target_rows or i == meta.num_row_groups - 1:
+                pieces.append(Piece(len(pieces), str(file), tuple(group), rows))
+                group, rows = [], 0
+    return pieces
+
+
+def prepare_out(out: Path) -> None:
+    """Refuse to replace anything but an earlier explained dataset or an empty folder."""
+    if out.is_file():
+        raise DistributedExplainError(f"--out {out} is a file; the dask engine writes a folder.")
+    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).exists():
+        raise DistributedExplainError(
+            f"--out {out} already holds other files; choose a new or empty folder."
+        )
+
+
+def explain_dask(
+    client: Any,
+    model_path: Path,
+    data: str | Path,
+    out: Path,
+    *,
+    label: str | None = None,
+    key: str | None = None,
+    trust_pickle: bool = False,
+    on_progress: Callable[[RunProgress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    partition_rows: int = PARTITION_ROWS,
+    sample_rows: int = SAMPLE_ROWS,
+) -> Path:
+    """Explain every row of `data` on the cluster behind `client`; return the published folder."""
+    dd, distributed = require_dask()
+    from dask import delayed
+
+    model = load_model(model_path, trust_pickle=trust_pickle)  # fail fast, before any cluster work
+    pieces = plan_pieces(parquet_files(data), partition_rows)
+    out = Path(out).resolve()
+    prepare_out(out)
+    meta = pq.read_schema(pieces[0].file).empty_table().to_pandas()
+    for name, what in ((key, "--key"), (label, "--label")):
+        if name is not None and name not in meta.columns:
+            raise DistributedExplainError(
+                f"{what} column '{name}' is not in {Path(pieces[0].file).name}."
+            )
+    label_column = label if label is not None else guess_label(meta, model.feature_names)
+    payload = Path(model_path).read_bytes()
+    ref = ModelRef.of(payload, Path(model_path).name, trust_pickle)
+    tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp.mkdir()
+    metadata = table_metadata(
+        model.unit,
+        list(model.output_names),
+        model.info.explainer,
+        model.info.exact,
+        {"shaplens.model": Path(model_path).name},
+    )
+    settings = TaskSettings(str(tmp), label_column, key, metadata, sample_rows)
+    futures: list[Any] = []
+    try:
+        # The bytes travel once to every worker; each task then gets them from local memory.
+        model_future = client.scatter(payload, broadcast=True, hash=False)
+        frame = dd.from_map(read_piece, pieces, meta=meta, enforce_metadata=False)
+        tasks = [
+            delayed(explain_piece)(
+                part,
+                piece,
+                ref,
+                model_future,
+                settings,
+                dask_key_name=f"shaplens-explain-{tmp.name}-{piece.index}",
+            )
+            for part, piece in zip(frame.to_delayed(), pieces, strict=True)
+        ]
+        futures = client.compute(tasks)
+        results = _gather(client, distributed, futures, pieces, on_progress, should_stop)
+        _publish(results, model, label_column, key, model_path, data, tmp, out)
+    except BaseException:
+        if futures:
+            client.cancel(futures, force=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def _gather(
+    client: Any,
+    distributed: Any,
+    futures: list[Any],
+    pieces: list[Piece],
+    on_progress: Callable[[RunProgress], None] | None,
+    should_stop: Callable[[], bool] | None,
+) -> list[PartResult]:
+    """Results in partition order; the first failure stops the run and names its partition."""
+    by_key = {f.key: piece for f, piece in zip(futures, pieces, strict=True)}
+    results: dict[int, PartResult] = {}
+    progress = RunProgress(0, len(pieces), 0, sum(p.rows for p in pieces))
+    pending = distributed.as_completed(futures, loop=client.loop)
+    while not pending.is_empty():
+        if should_stop is not None and should_stop():
+            raise Cancelled()
+        batch = pending.next_batch(block=False)
+        if not batch:
+            time.sleep(0.05)  # polling lets a GUI's stop request through between completions
+            continue
+        for future in batch:
+            piece = by_key[future.key]
+            if future.status != "finished":
+                raise _failure(future, piece)
+            result: PartResult = future.result()
+            results[piece.index] = result
+            progress.partitions_done += 1
+            progress.rows_done += result.rows
+            if on_progress is not None:
+                on_progress(progress)
+    return [results[p.index] for p in pieces]
+
+
+def _failure(future: Any, piece: Piece) -> DistributedExplainError:
+    error = future.exception() if future.status == "error" else None
+    if isinstance(error, DistributedExplainError):
+        return error
+    if isinstance(error, ModuleNotFoundError) and (error.name or "").startswith("app"):
+        return DistributedExplainError(
+            f"{piece.describe()}: the Dask workers cannot import ShapLens ({error}). Install the "
+            "same ShapLens version on every worker: pip install 'shaplens[dask]'."
+        )
+    why = f"{type(error).__name__}: {error}" if error is not None else future.status
+    return DistributedExplainError(f"{piece.describe()} failed: {why}", piece.file)
+
+
+def _publish(
+    results: list[PartResult],
+    model: Any,
+    label: str | None,
+    key: str | None,
+    model_path: Path,
+    data: str | Path,
+    tmp: Path,
+    out: Path,
+) -> None:
+    partial: SummaryPartial | None = None
+    for result in results:
+        partial = result.partial if partial is None else partial.merge(result.partial)
+    assert partial is not None
+    non_empty = [r for r in results if r.rows]
+    base = non_empty[0].base_values if non_empty else np.zeros(model.n_outputs)
+    summary = Summary.from_partial(
+        partial,
+        model.feature_names,
+        [f.categories for f in model.features],
+        list(model.output_names),
+        model.unit,
+        base,
+        finish_metrics(model.task, label, partial.metric_sums),
+    )
+    summary.save(tmp)
+    manifest = {
+        "version": 1,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "model": Path(model_path).name,
+        "model_sha256": ModelRef.of(Path(model_path).read_bytes(), "").digest,
+        "data": str(data),
+        "engine": model.info.explainer,
+        "unit": model.unit.value,
+        "features": model.feature_names,
+        "outputs": list(model.output_names),
+        "base_values": np.asarray(base, dtype=np.float64).tolist(),
+        "label": label,
+        "key": key,
+        "n_rows": int(sum(r.rows for r in results)),
+        "parts": [
+            {
+                "file": r.piece.name,
+                "partition": r.piece.index,
+                "source": r.piece.file,
+                "source_row_groups": list(r.piece.row_groups) if r.piece.row_groups else None,
+                "rows": r.rows,
+                "row_groups": r.row_groups,
+            }
+            for r in results
+        ],
+    }
+    (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    (tmp / SUCCESS).write_text("", encoding="utf-8")
+    _replace_folder(tmp, out)
+
+
+def _replace_folder(new: Path, out: Path) -> None:
+    """Put `new` at `out`; an earlier result there is moved aside first and then deleted."""
+    old = None
+    if out.exists():
+        old = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
+        out.rename(old)
+    new.rename(out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
