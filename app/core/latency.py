@@ -250,7 +250,7 @@ def _batches(
         per_row = median / size
         points.append(BatchPoint(size, len(times), median * 1e3, size / max(median, 1e-12)))
         yield LatencyProgress(
-            stage, base + span * (n + 1) / len(sizes), f"{stage}: batch of {size:,} rows"
+            stage, base + span * (n + 1) / len(sizes), f"{stage}: batch size {size:,}"
         )
     return points
 
