@@ -313,10 +313,11 @@ class _Env:
         return [str(c) for c in self.frame.columns] + list(self.extra)
 
     def series(self, column: Column, quoted_hint: bool = False) -> pd.Series:
-        if column.name in self.extra:
-            return pd.Series(np.asarray(self.extra[column.name]))
+        # Dataset columns win over computed ones, so a feature called "error" stays reachable.
         if column.name in self.frame.columns:
             return self.frame[column.name].reset_index(drop=True)
+        if column.name in self.extra:
+            return pd.Series(np.asarray(self.extra[column.name]))
         names = self.names()
         lowered = {n.lower(): n for n in names}
         close = [lowered[column.name.lower()]] if column.name.lower() in lowered else []
