@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,12 +22,15 @@ from PySide6.QtCore import (
     QByteArray,
     QIODevice,
     QMarginsF,
+    QMessageLogContext,
     QPoint,
     QRect,
     QRectF,
     QSize,
     QSizeF,
     Qt,
+    QtMsgType,
+    qInstallMessageHandler,
 )
 from PySide6.QtGui import (
     QColor,
@@ -105,9 +109,17 @@ def ensure_app() -> QApplication:
     if app is None:
         if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        if os.environ.get("QT_QPA_PLATFORM") == "offscreen":
+            qInstallMessageHandler(_quiet_offscreen)
         app = QApplication([])
         globals()["_APP"] = app  # keep it alive as long as the module
     return app  # type: ignore[return-value]
+
+
+def _quiet_offscreen(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
+    """Drop the offscreen platform's harmless notice; pass every other message on."""
+    if "propagateSizeHints" not in message:
+        sys.stderr.write(message + "\n")
 
 
 def plot_class(view: str) -> type:
@@ -189,6 +201,7 @@ class _Figure:
 
     def __init__(self, cls: type, data: Any, width: int, height: int, cap: Caption | None):
         self.width, self.height = width, height
+        ensure_app()
         self.scale = _scale_for(width, height)
         self.lw, self.lh = width / self.scale, height / self.scale
         self.caption = cap
