@@ -1,0 +1,82 @@
+"""The report as a PDF: the same HTML laid out by QTextDocument and printed by QPdfWriter.
+
+QTextDocument does not load data: URIs by itself, so each embedded PNG is handed to the document
+as a named resource first and drawn at the page's width.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QSizeF, QUrl
+from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPdfWriter, QTextDocument
+
+from app.core.atomic import write_bytes_atomic
+from app.core.errors import ShapLensError
+
+DPI = 96  # layout in CSS pixels, so the HTML's sizes mean the same as in a browser
+MARGIN_MM = 12.0
+DOCUMENT_MARGIN = 4.0  # px; the page margin is set on the PDF page itself
+_IMG = re.compile(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)" width="(\d+)"')
+
+
+class ReportPdfError(ShapLensError):
+    """The PDF could not be made."""
+
+
+def _ensure_app() -> None:
+    from app.plots.export import ensure_app
+
+    ensure_app()
+
+
+def html_to_pdf_bytes(html: str, title: str = "") -> bytes:
+    """Lay the report out on A4 pages and return the PDF file's bytes."""
+    _ensure_app()
+    document = QTextDocument()
+    array = QByteArray()
+    buffer = QBuffer(array)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    writer = QPdfWriter(buffer)
+    writer.setResolution(DPI)
+    writer.setTitle(title)
+    writer.setCreator("ShapLens")
+    writer.setPageLayout(
+        QPageLayout(
+            QPageSize(QPageSize.PageSizeId.A4),
+            QPageLayout.Orientation.Portrait,
+            QMarginsF(MARGIN_MM, MARGIN_MM, MARGIN_MM, MARGIN_MM),
+            QPageLayout.Unit.Millimeter,
+        )
+    )
+    paint = writer.pageLayout().paintRectPixels(DPI)
+    # A document paginated to the page's paint area is printed as is (no extra 2 cm margin).
+    document.setPageSize(QSizeF(paint.width(), paint.height()))
+    document.setDocumentMargin(DOCUMENT_MARGIN)
+    usable = max(int(paint.width() - 2 * DOCUMENT_MARGIN - 4), 200)
+    counter = iter(range(1_000_000))
+
+    def to_resource(match: re.Match[str]) -> str:
+        name = f"shaplens-figure-{next(counter)}.png"
+        image = QImage.fromData(base64.b64decode(match.group(1)), "PNG")
+        if image.isNull():
+            raise ReportPdfError("A figure in the report could not be decoded for the PDF.")
+        document.addResource(QTextDocument.ResourceType.ImageResource, QUrl(name), image)
+        width = min(int(match.group(2)), usable)
+        return f'<img src="{name}" width="{width}"'
+
+    document.setHtml(_IMG.sub(to_resource, html))
+    document.print_(writer)
+    del writer  # finishes the PDF into the buffer
+    buffer.close()
+    data = bytes(array.data())
+    if not data.startswith(b"%PDF"):
+        raise ReportPdfError("Qt produced no PDF output.")
+    return data
+
+
+def write_pdf(html: str, path: str | Path, title: str = "") -> Path:
+    """Write the report PDF to `path` atomically."""
+    return write_bytes_atomic(path, html_to_pdf_bytes(html, title))
