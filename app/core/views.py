@@ -232,7 +232,8 @@ def prediction_text(model: ModelAdapter, raw_row: np.ndarray, output: int = 0) -
     prediction = float(model.raw_to_prediction(raw)[0, output])
     names = list(model.output_names)
     if model.task is Task.REGRESSION or model.unit is not Unit.LOG_ODDS:
-        return f"prediction = {prediction:,.4g}"
+        shown = f"{prediction:,.0f}" if abs(prediction) >= 1000 else f"{prediction:.4g}"
+        return f"prediction = {shown}"
     # Two decimals in the middle; near 0 or 1, enough digits not to print "0.00" or "1.00".
     shown = f"{prediction:.2f}" if 0.01 <= prediction <= 0.99 else f"{prediction:.3g}"
     if model.task is Task.BINARY:

@@ -1,0 +1,161 @@
+"""Each plot draws something real: not blank, shap's colours, readable labels, clicks map to rows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QImage
+
+from app.core import views
+from app.plots import style
+from app.plots.beeswarm import BeeswarmPlot, raster_rgba
+from app.plots.importance import ImportancePlot
+from app.plots.waterfall import WaterfallPlot
+from tests.ui import plot_data
+
+
+def pixels(image: QImage) -> np.ndarray:
+    """(h, w, 3) uint8 RGB."""
+    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    w, h, stride = image.width(), image.height(), image.bytesPerLine()
+    raw = np.frombuffer(image.constBits(), dtype=np.uint8, count=stride * h)
+    return raw.reshape(h, stride)[:, : w * 3].reshape(h, w, 3).copy()  # image is freed after
+
+
+def share_near(rgb: np.ndarray, colour: str, tol: int = 40) -> float:
+    """Fraction of pixels within `tol` of a colour (per channel)."""
+    c = style.QColor(colour)
+    target = np.array([c.red(), c.green(), c.blue()])
+    return float(np.mean(np.all(np.abs(rgb.astype(int) - target) <= tol, axis=-1)))
+
+
+def not_blank(rgb: np.ndarray) -> bool:
+    return bool(np.mean(np.any(rgb < 200, axis=-1)) > 0.01)
+
+
+@pytest.fixture
+def show(qtbot):
+    def _show(widget, w=760, h=480):
+        qtbot.addWidget(widget)
+        widget.resize(w, h)
+        widget.show()
+        qtbot.waitExposed(widget)
+        return widget
+
+    return _show
+
+
+def test_importance_draws_sorted_bars_with_values(show) -> None:
+    plot = show(ImportancePlot())
+    plot.set_data(plot_data.importance())
+    rgb = pixels(plot.grab().toImage())
+    assert not_blank(rgb)
+    assert share_near(rgb, style.SHAP.bar, 12) > 0.03
+    assert "estimate from 2,000 of 48,842 rows" in plot.title.text()
+    ticks = plot.plot.getAxis("left")._tickLevels[0]
+    labels = [t[1] for t in sorted(ticks, key=lambda t: -t[0])]
+    assert labels[0] == "age" and len(labels) == 5
+    # A long name is shortened on screen (its full text is in the tooltip and in exports).
+    assert labels[1] == style.elide(plot_data.LONG_NAME) and "…" in labels[1]
+    assert plot_data.LONG_NAME in plot._tooltip(0.1, 3.0)
+
+
+def test_importance_folds_the_tail_into_one_bar(show) -> None:
+    names = [f"f{i}" for i in range(30)]
+    data = views.importance(np.linspace(1, 0.01, 30)[:, None], names, style_unit(), 10, 10)
+    plot = show(ImportancePlot(max_bars=8))
+    plot.set_data(data)
+    labels = [t[1] for t in plot.plot.getAxis("left")._tickLevels[0]]
+    assert "Sum of 23 other features" in labels and len(labels) == 8
+
+
+def style_unit():
+    from app.core.types import Unit
+
+    return Unit.LOG_ODDS
+
+
+def test_beeswarm_dots_show_blue_low_and_red_high(show) -> None:
+    plot = show(BeeswarmPlot())
+    plot.set_data(plot_data.beeswarm(300))
+    assert plot.mode == "dots"
+    rgb = pixels(plot.grab().toImage())
+    assert share_near(rgb, style.SHAP.positive, 45) > 0.002
+    assert share_near(rgb, style.SHAP.negative, 45) > 0.002
+    assert share_near(rgb, style.SHAP.missing, 8) > 0.0001  # missing values in grey
+    tip = plot._tooltip(0.0, 1.0)  # middle lane: the categorical feature
+    assert "job" in tip and "a, b, c, d" in tip
+
+
+def test_beeswarm_switches_to_raster_above_the_dot_limit(show) -> None:
+    data = plot_data.beeswarm(3_000)
+    plot = show(BeeswarmPlot(dot_limit=1_000))
+    plot.set_data(data)
+    assert plot.mode == "raster"
+    rgb = pixels(plot.grab().toImage())
+    assert share_near(rgb, style.SHAP.positive, 50) > 0.002
+    assert share_near(rgb, style.SHAP.negative, 50) > 0.002
+
+
+def test_raster_counts_every_row() -> None:
+    data = plot_data.beeswarm(5_000, seed=2)
+    image = raster_rgba(data, (-4.0, 4.0), nx=200, ny=10)
+    assert image.shape == (3 * 10, 200, 4)
+    for i, lane in enumerate(data.lanes):  # every point lands in a visible cell
+        xb = np.clip(((lane.shap + 4.0) / 8.0 * 200).astype(int), 0, 199)
+        yb = np.clip(((lane.offset + 0.5) * 10).astype(int), 0, 9)
+        row = (len(data.lanes) - 1 - i) * 10 + yb
+        assert np.all(image[row, xb, 3] > 0)
+    assert np.count_nonzero(image[..., 3]) < image[..., 3].size  # and empty cells stay clear
+
+
+def test_clicking_a_dot_emits_its_dataset_row(show, qtbot) -> None:
+    data = plot_data.beeswarm(40)
+    plot = show(BeeswarmPlot())
+    plot.set_data(data)
+    lane, j = data.lanes[0], 7
+    vb = plot.plot.getViewBox()
+    scene = vb.mapViewToScene(QPointF(float(lane.shap[j]), 2.0 + float(lane.offset[j])))
+    at = plot.view.mapFromScene(scene)
+    with qtbot.waitSignal(plot.row_clicked) as blocker:
+        qtbot.mouseClick(plot.view.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(at))
+    picked = blocker.args[0] - 1000
+    # The nearest point to the click: the one clicked or one drawn on top of it.
+    assert abs(lane.shap[picked] - lane.shap[j]) < 0.05
+    assert abs(lane.offset[picked] - lane.offset[j]) < 0.05
+
+
+def test_waterfall_has_red_and_blue_bars_and_marks(show) -> None:
+    data = plot_data.waterfall()
+    plot = show(WaterfallPlot())
+    plot.set_data(data)
+    rgb = pixels(plot.grab().toImage())
+    assert share_near(rgb, style.SHAP.positive, 20) > 0.005
+    assert share_near(rgb, style.SHAP.negative, 20) > 0.005
+    assert plot.title.text() == "Row 17: P(positive class) = 0.62"
+    texts = [item.textItem.toPlainText() for item in plot._markers]
+    assert texts[0].startswith("E[f(x)] = −1.2")
+    assert "P(positive class) = 0.62" in texts[1]
+    assert len(plot.plot.getAxis("left")._tickLevels[0]) == 11  # 10 features + "2 other features"
+
+
+def test_palette_switch_redraws_every_plot(show) -> None:
+    plot = show(WaterfallPlot())
+    plot.set_data(plot_data.waterfall())
+    try:
+        style.set_palette("colour-blind")
+        rgb = pixels(plot.grab().toImage())
+        assert share_near(rgb, style.COLOUR_BLIND.positive, 20) > 0.005
+        assert share_near(rgb, style.SHAP.positive, 20) == 0.0
+    finally:
+        style.set_palette("shap")
+    assert share_near(pixels(plot.grab().toImage()), style.SHAP.positive, 20) > 0.005
+
+
+def test_clear_empties_the_plot(show) -> None:
+    plot = show(ImportancePlot())
+    plot.set_data(plot_data.importance())
+    plot.clear()
+    assert plot.data is None and plot.title.text() == ""
+    assert share_near(pixels(plot.grab().toImage()), style.SHAP.bar, 12) == 0.0
