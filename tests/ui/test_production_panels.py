@@ -1,0 +1,144 @@
+"""Production dialogs and panels with pytest-qt: compare with model, compare with data, the
+overview and latency panels (offscreen, real computation on small slices)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from app.core.align import align
+from app.core.model_io import load_model
+from app.ui.dialogs_compare import CompareDataDialog, CompareModelsDialog
+from app.ui.state import AppState
+from app.workers import Workers
+from tests.core.test_compare_models import train_small_model
+
+TIMEOUT = 120_000  # generous for a busy machine; waits end as soon as the signal arrives
+ROWS = 1_200
+
+
+@pytest.fixture(scope="module")
+def frame(sample_data_path) -> pd.DataFrame:
+    return pd.read_parquet(sample_data_path).iloc[:ROWS].reset_index(drop=True)
+
+
+@pytest.fixture
+def state(qtbot, small_model_path, frame) -> AppState:
+    s = AppState()
+    model = load_model(small_model_path)
+    data = align(model, frame)
+    s.set_inputs(model, small_model_path, data, Path("adult_small.parquet"))
+    return s
+
+
+@pytest.fixture
+def workers(qtbot) -> Workers:
+    w = Workers()
+    yield w
+    w.cancel_all()
+
+
+def test_compare_models_dialog_shows_flips_and_selects_a_row(
+    qtbot, state, workers, sample_data_path, tmp_path, tmp_path_factory
+) -> None:
+    other = train_small_model(sample_data_path, tmp_path / "b.txt", seed=3, rounds=10)
+    dialog = CompareModelsDialog(state, workers)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.set_path(other)
+    dialog.group_combo.setCurrentText("sex")
+    with qtbot.waitSignal(dialog.finished_computing, timeout=TIMEOUT):
+        dialog.run()
+    result = dialog.result
+    assert result is not None and result.flipped_rows.size > 0
+    assert dialog.metrics_table.rowCount() == 4  # accuracy, AUC, log-loss, Brier
+    assert dialog.flips_table.rowCount() == min(result.flipped_rows.size, 500)
+    assert {dialog.groups_table.item(r, 0).text() for r in range(2)} == {"Male", "Female"}
+    assert dialog.features_table.rowCount() == 13
+    # Double-clicking a flipped row selects that dataset row in the main window's state.
+    with qtbot.waitSignal(state.row_selected, timeout=5_000) as blocker:
+        dialog.flips_table.cellDoubleClicked.emit(0, 0)
+    assert blocker.args[0] in set(result.flipped_rows.tolist())
+    dialog.resize(1000, 700)
+    image = dialog.grab().toImage()
+    assert image.width() > 500
+    dialog.grab().save(str(tmp_path_factory.getbasetemp() / "compare_models.png"))
+
+
+def test_compare_models_dialog_reports_a_bad_file(qtbot, state, workers, tmp_path) -> None:
+    bogus = tmp_path / "m.txt"
+    bogus.write_text("not a model\n")
+    dialog = CompareModelsDialog(state, workers)
+    qtbot.addWidget(dialog)
+    dialog.set_path(bogus)
+    with qtbot.waitSignal(dialog.failed, timeout=TIMEOUT) as blocker:
+        dialog.run()
+    assert "m.txt" in blocker.args[0]
+    assert dialog.run_button.isEnabled()
+
+
+def test_compare_data_dialog_ranks_the_shifted_feature_first(
+    qtbot, state, workers, frame, tmp_path, tmp_path_factory
+) -> None:
+    current = frame.copy()
+    current["age"] = current["age"] + frame["age"].std()
+    path = tmp_path / "current.parquet"
+    current.to_parquet(path)
+    dialog = CompareDataDialog(state, workers)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.set_path(path)
+    with qtbot.waitSignal(dialog.finished_computing, timeout=TIMEOUT):
+        dialog.run()
+    assert dialog.table.item(0, 0).text() == "age"
+    assert float(dialog.table.item(0, 1).data(0x0100)) > 0.25  # UserRole holds the PSI
+    assert "age" in dialog.overlay.title.text()
+    assert len(dialog.overlay.plot.listDataItems()) == 2  # reference and current bars
+    # Choosing another feature redraws the overlay for it.
+    dialog.table.setCurrentCell(3, 0)
+    assert dialog.table.item(3, 0).text() in dialog.overlay.title.text()
+    dialog.resize(1000, 700)
+    dialog.grab().save(str(tmp_path_factory.getbasetemp() / "compare_data_cat.png"))
+    dialog.table.setCurrentCell(0, 0)
+    dialog.grab().save(str(tmp_path_factory.getbasetemp() / "compare_data.png"))
+
+
+def test_compare_dialog_needs_loaded_inputs(qtbot, workers) -> None:
+    dialog = CompareDataDialog(AppState(), workers)
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.failed, timeout=5_000) as blocker:
+        dialog.run()
+    assert "Open a model" in blocker.args[0]
+
+
+def test_closing_a_dialog_cancels_its_job(qtbot, state, workers, frame, tmp_path) -> None:
+    path = tmp_path / "current.parquet"
+    frame.to_parquet(path)
+    dialog = CompareDataDialog(state, workers)
+    qtbot.addWidget(dialog)
+    dialog.set_path(path)
+    dialog.run()
+    assert workers.is_running("compare-data")
+    dialog.reject()
+    assert not workers.is_running("compare-data")
+    assert dialog.result is None
+    qtbot.waitUntil(lambda: not workers.busy(), timeout=TIMEOUT)
+    assert dialog.result is None  # the late result was dropped
+
+
+def test_histogram_overlay_colours_differ(qtbot) -> None:
+    from app.ui.panels.production_plots import HistogramPlot
+
+    plot = HistogramPlot()
+    qtbot.addWidget(plot)
+    plot.resize(400, 300)
+    edges = np.linspace(0, 1, 11)
+    plot.set_data(edges, [("reference", np.full(10, 0.1)), ("current", np.full(10, 0.05))])
+    plot.show()
+    qtbot.waitExposed(plot)
+    image = plot.grab().toImage()
+    colours = {image.pixelColor(x, y).name() for x in range(0, 400, 7) for y in range(0, 300, 7)}
+    assert len(colours) > 3  # background, axes and two bar colours at least
