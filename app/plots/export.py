@@ -258,6 +258,7 @@ def _write_svg(figure: _Figure, path: Path) -> None:
 
     generator = QSvgGenerator()
     generator.setFileName(str(path))
+    generator.setResolution(96)  # CSS pixels: a 1200 px wide figure is 317.5 mm wide
     generator.setSize(QSize(figure.width, figure.height))
     generator.setViewBox(QRect(0, 0, figure.width, figure.height))
     generator.setTitle("ShapLens figure")

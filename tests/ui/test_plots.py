@@ -12,7 +12,7 @@ from app.plots import style
 from app.plots.beeswarm import BeeswarmPlot, raster_rgba
 from app.plots.importance import ImportancePlot
 from app.plots.waterfall import WaterfallPlot
-from tests.ui import plot_data
+from tests.ui import test_plots_data as plot_data
 
 
 def pixels(image: QImage) -> np.ndarray:

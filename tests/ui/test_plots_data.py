@@ -1,4 +1,4 @@
-"""Small synthetic plot-ready data for the plot and export tests (no model needed)."""
+"""Small synthetic plot-ready data shared by the plot and export tests (no model needed)."""
 
 from __future__ import annotations
 
