@@ -47,6 +47,7 @@ class FairnessReport:
     four_fifths_ratio: float  # min / max selection rate; below 0.8 fails the four-fifths rule
     warnings: list[str] = field(default_factory=list)
     group_codes: np.ndarray | None = None  # per row of the input: group index, -1 = none
+    group_names: list[str] = field(default_factory=list)  # name of each group index
 
     @property
     def passes_four_fifths(self) -> bool:
@@ -138,7 +139,7 @@ def fairness_report(
         warnings.append("Small groups are left out of the gaps and the four-fifths ratio.")
     if len(reliable) < 2:
         warnings.append("Fewer than two groups: there is nothing to compare.")
-    return FairnessReport(column, groups, dp, eo, ratio, warnings, codes)
+    return FairnessReport(column, groups, dp, eo, ratio, warnings, codes, names)
 
 
 def group_mean_shap(

@@ -1,0 +1,201 @@
+"""Compare two rows feature by feature (values and SHAP values), and for a misclassified row find
+the nearest correctly classified rows in SHAP space among the visible rows."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.neighbours import FeatureDiff, NoNeighboursError, compare_rows, nearest_correct
+from app.core.views import format_value
+from app.plots import style
+from app.ui.panels.debug_context import context_for
+from app.ui.state import AppState
+
+TITLE = "Compare rows"
+COLUMNS = ("Feature", "Value A", "Value B", "SHAP A", "SHAP B", "A − B")
+
+
+class ComparePanel(QWidget):
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.context = context_for(state)
+        self.diffs: list[FeatureDiff] = []
+        self.row_a = QSpinBox(self)
+        self.row_b = QSpinBox(self)
+        for box in (self.row_a, self.row_b):
+            box.setRange(0, 0)
+            box.setMinimumWidth(90)
+        self.follow = QCheckBox("A follows the selected row", self)
+        self.follow.setChecked(True)
+        self.find_button = QPushButton("Nearest correct rows to A", self)
+        self.find_button.setToolTip(
+            "Correctly classified rows with A's label, closest to A in SHAP space, among the "
+            "rows in the current filter"
+        )
+        self.neighbours = QListWidget(self)
+        self.neighbours.setMaximumWidth(260)
+        self.table = QTableWidget(0, len(COLUMNS), self)
+        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.note = QLabel(self)
+        self.note.setWordWrap(True)
+
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Row A:", self))
+        top.addWidget(self.row_a)
+        top.addWidget(self.follow)
+        top.addWidget(QLabel("Row B:", self))
+        top.addWidget(self.row_b)
+        top.addStretch(1)
+        top.addWidget(self.find_button)
+        split = QSplitter(Qt.Orientation.Horizontal, self)
+        split.addWidget(self.table)
+        split.addWidget(self.neighbours)
+        split.setStretchFactor(0, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.note)
+        layout.addWidget(split, 1)
+
+        self.row_a.valueChanged.connect(lambda _v: self.refresh())
+        self.row_b.valueChanged.connect(lambda _v: self.refresh())
+        self.find_button.clicked.connect(self.find_neighbours)
+        self.neighbours.itemClicked.connect(self._on_neighbour_clicked)
+        state.data_changed.connect(self._on_data_changed)
+        state.row_selected.connect(self._on_row_selected)
+        state.explanation_finished.connect(self.refresh)
+        state.row_explained.connect(lambda _r: self.refresh())
+        state.output_changed.connect(lambda _k: self.refresh())
+        self._on_data_changed()
+
+    def _on_data_changed(self) -> None:
+        n = self.state.data.n_rows if self.state.data is not None else 0
+        for box in (self.row_a, self.row_b):
+            box.blockSignals(True)
+            box.setRange(0, max(n - 1, 0))
+            box.blockSignals(False)
+        self.neighbours.clear()
+        self.refresh()
+
+    def _on_row_selected(self, row: int) -> None:
+        if self.follow.isChecked():
+            self.row_a.setValue(row)
+
+    def set_rows(self, a: int, b: int) -> None:
+        self.row_a.blockSignals(True)
+        self.row_a.setValue(a)
+        self.row_a.blockSignals(False)
+        self.row_b.setValue(b)
+        self.refresh()
+
+    def _values(self, row: int) -> np.ndarray | None:
+        found = self.state.row_values(row)
+        return None if found is None else found[0][:, self.state.output_index]
+
+    def _outcome(self, row: int) -> str:
+        ev = self.context.evaluation()
+        if ev is None:
+            return ""
+        if not ev.has_label[row]:
+            return "no label"
+        if not ev.is_classifier:
+            return f"error {ev.error[row]:.4g}"
+        p = ev.score[row] if ev.score.ndim == 1 else ev.score[row].max()
+        verdict = "correct" if ev.correct[row] else "WRONG"
+        return f"label {ev.y_true[row]:g}, predicted {ev.predicted[row]} (P = {p:.3f}) — {verdict}"
+
+    def refresh(self) -> None:
+        s = self.state
+        self.table.setRowCount(0)
+        if s.data is None or s.model is None:
+            self.note.setText("Load a model and data.")
+            return
+        a, b = self.row_a.value(), self.row_b.value()
+        va, vb = self._values(a), self._values(b)
+        if va is None or vb is None:
+            self.note.setText("Waiting for the SHAP values of both rows.")
+            return
+        values = np.zeros((s.data.n_rows, va.size))
+        values[a], values[b] = va, vb
+        self.diffs = compare_rows(a, b, values, s.data.frame, s.model.feature_names)
+        self.note.setText(f"A = row {a}: {self._outcome(a)}\nB = row {b}: {self._outcome(b)}")
+        self._fill(self.diffs)
+
+    def _fill(self, diffs: list[FeatureDiff]) -> None:
+        pal = style.palette()
+        self.table.setRowCount(len(diffs))
+        for r, d in enumerate(diffs):
+            same = format_value(d.value_a) == format_value(d.value_b)
+            cells = [d.feature, format_value(d.value_a), format_value(d.value_b),
+                     style.format_number(d.shap_a), style.format_number(d.shap_b),
+                     style.format_number(d.delta)]  # fmt: skip
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if c >= 3:
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
+                if c == 5:
+                    item.setForeground(
+                        QBrush(QColor(pal.positive if d.delta > 0 else pal.negative))
+                    )
+                if c in (1, 2) and not same:
+                    font = item.font()
+                    font.setBold(True)
+                    item.setFont(font)
+                self.table.setItem(r, c, item)
+
+    def find_neighbours(self) -> None:
+        """List the nearest correctly classified rows to A and compare A with the nearest."""
+        s, ev, explanation = self.state, self.context.evaluation(), self.state.explanation
+        self.neighbours.clear()
+        if s.data is None or s.model is None or ev is None:
+            self.note.setText(self.context.label_problem or "Needs a label column.")
+            return
+        if explanation is None or not explanation.complete:
+            self.note.setText("Finding neighbours needs every row's SHAP values: wait for them.")
+            return
+        a = self.row_a.value()
+        values = explanation.values[:, :, s.output_index]
+        try:
+            found = nearest_correct(
+                a, values, ev.correct, s.visible_rows, s.data.frame, s.model.feature_names,
+                k=10, same_label=ev.y_true,
+            )  # fmt: skip
+        except NoNeighboursError as error:
+            self.note.setText(str(error))
+            return
+        for row, distance in zip(found.rows, found.distances, strict=True):
+            item = QListWidgetItem(f"row {int(row)}   distance {distance:.3f}")
+            item.setData(Qt.ItemDataRole.UserRole, int(row))
+            self.neighbours.addItem(item)
+        self.neighbours.setCurrentRow(0)
+        self.row_b.setValue(int(found.rows[0]))
+
+    def _on_neighbour_clicked(self, item: QListWidgetItem) -> None:
+        self.row_b.setValue(int(item.data(Qt.ItemDataRole.UserRole)))
+
+
+def create(state: AppState) -> QWidget:
+    return ComparePanel(state)

@@ -1,0 +1,175 @@
+"""What the debugging panels share beyond AppState: the per-row evaluation against the label and
+the current filter (preset × expression × cohort) that decides AppState.visible_rows.
+
+One DebugContext lives per AppState (a child QObject found with `context_for(state)`), so the
+filter bar, the confusion matrix and the slices table all drive the same filter. Not a panel.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from app.core.cohorts import ALL_ROWS, CohortSet
+from app.core.errors import FilterSyntaxError, ShapLensError
+from app.core.filters import apply_filter
+from app.core.metrics import Evaluation, encode_labels, evaluate, next_mistake, preset_mask
+from app.core.types import Task
+from app.ui.state import AppState
+from app.workers import Workers
+
+OBJECT_NAME = "shaplens-debug-context"
+
+
+class DebugContext(QObject):
+    evaluation_changed = Signal()  # new predictions, label or threshold
+    filter_changed = Signal()  # preset, expression or cohort changed (already applied)
+
+    def __init__(self, state: AppState) -> None:
+        super().__init__(state)
+        self.setObjectName(OBJECT_NAME)
+        self.state = state
+        self.workers = Workers(self)  # slices, fairness, dependence run off the GUI thread
+        self.cohorts = CohortSet()
+        self.preset = "all"
+        self.expression = ""
+        self.cohort = ALL_ROWS.name
+        self.hints: list[str] = []
+        self.label_problem: str | None = None
+        self._evaluation: Evaluation | None = None
+        self._stale = True
+        state.data_changed.connect(self._on_inputs_changed)
+        state.model_changed.connect(self._on_inputs_changed)
+        state.label_changed.connect(self._on_label_changed)
+        state.threshold_changed.connect(self._on_threshold_changed)
+
+    # ------------------------------------------------------------------ evaluation
+    def evaluation(self) -> Evaluation | None:
+        """Row outcomes at the current threshold; None without model, data, label or output."""
+        if self._stale:
+            self._stale = False
+            self._evaluation = None
+            self.label_problem = None
+            s = self.state
+            predictions = s.predictions()
+            if s.model is None or s.data is None or predictions is None:
+                return None
+            labels = s.data.label()
+            if labels is None:
+                self.label_problem = "Choose the label column to see which rows are wrong."
+                return None
+            k = 2 if s.model.task is Task.BINARY else s.model.n_outputs
+            try:
+                y = encode_labels(labels, s.model.task, k)
+            except ShapLensError as error:
+                self.label_problem = str(error)
+                return None
+            self._evaluation = evaluate(predictions, y, s.model.task, s.threshold)
+        return self._evaluation
+
+    def extra_columns(self) -> dict[str, np.ndarray]:
+        """Computed columns the filter grammar can use: prediction, predicted, label, error,
+        confidence, correct."""
+        ev = self.evaluation()
+        if ev is None:
+            return {}
+        k = self.state.output_index
+        prediction = ev.score if ev.score.ndim == 1 else ev.score[:, k]
+        return {
+            "prediction": prediction,
+            "predicted": ev.predicted,
+            "label": ev.y_true,
+            "error": ev.error,
+            "confidence": ev.confidence,
+            "correct": ev.correct,
+        }
+
+    # ------------------------------------------------------------------ filter
+    def set_filter(
+        self, preset: str | None = None, expression: str | None = None, cohort: str | None = None
+    ) -> int:
+        """Change part of the filter and apply it; returns the number of visible rows.
+
+        A bad expression raises FilterSyntaxError and leaves the current filter as it was."""
+        new_preset = self.preset if preset is None else preset
+        new_expression = self.expression if expression is None else expression
+        new_cohort = self.cohort if cohort is None else cohort
+        rows, hints = self._rows_for(new_preset, new_expression, new_cohort)
+        self.preset, self.expression, self.cohort, self.hints = (
+            new_preset, new_expression, new_cohort, hints,
+        )  # fmt: skip
+        self.state.set_visible_rows(rows)
+        self.filter_changed.emit()
+        return int(rows.size)
+
+    def _rows_for(self, preset: str, expression: str, cohort: str) -> tuple[np.ndarray, list[str]]:
+        data = self.state.data
+        if data is None:
+            return np.empty(0, dtype=np.int64), []
+        extra = self.extra_columns()
+        mask = np.ones(data.n_rows, dtype=bool)
+        hints: list[str] = []
+        ev = self.evaluation()
+        if preset != "all" and ev is not None:
+            mask &= preset_mask(ev, preset)
+        if expression.strip():
+            result = apply_filter(expression, data.frame, extra)
+            mask &= result.mask
+            hints += result.hints
+        chosen = self.cohorts.get(cohort)
+        if chosen.expression:
+            try:
+                mask &= apply_filter(chosen.expression, data.frame, extra).mask
+            except FilterSyntaxError as error:
+                raise FilterSyntaxError(f"Cohort '{cohort}': {error}", error.position) from error
+        return np.flatnonzero(mask).astype(np.int64), hints
+
+    def reapply(self) -> None:
+        """Apply the current filter again (new data, threshold or label); a filter that no longer
+        fits (a column the new data lacks) is dropped with a message."""
+        try:
+            self.set_filter()
+        except FilterSyntaxError as error:
+            self.state.report_error(f"The filter was cleared: {error}")
+            self.preset, self.expression, self.cohort = "all", "", ALL_ROWS.name
+            self.set_filter()
+
+    def step_mistake(self, step: int = 1) -> int | None:
+        """Select the next (1) or previous (-1) misclassified row among the visible rows."""
+        ev = self.evaluation()
+        if ev is None:
+            return None
+        row = next_mistake(ev, self.state.visible_rows, self.state.selected_row, step)
+        if row is None:
+            self.state.report_status("No misclassified row in the current filter.")
+            return None
+        self.state.select_row(row)
+        return row
+
+    # ------------------------------------------------------------------ state changes
+    def _on_inputs_changed(self) -> None:
+        self._stale = True
+        self.evaluation_changed.emit()
+        if self.preset != "all" or self.expression or self.cohort != ALL_ROWS.name:
+            self.reapply()
+
+    def _on_label_changed(self) -> None:
+        self._on_inputs_changed()
+
+    def _on_threshold_changed(self, _threshold: float) -> None:
+        self._stale = True
+        self.evaluation_changed.emit()
+        # Presets and expressions on `predicted`/`correct` depend on the threshold.
+        if self.preset != "all" or self.expression:
+            self.reapply()
+
+
+def context_for(state: AppState) -> DebugContext:
+    """The state's DebugContext, created on first use."""
+    found = state.findChild(DebugContext, OBJECT_NAME)
+    return found if found is not None else DebugContext(state)
+
+
+def step_mistake(state: AppState, step: int = 1) -> int | None:
+    """For the shell: N / Shift+N — next / previous misclassified row in the current filter."""
+    return context_for(state).step_mistake(step)

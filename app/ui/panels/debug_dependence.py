@@ -1,0 +1,209 @@
+"""Dependence plot: a feature's value against its SHAP value for the visible rows, coloured by
+the feature it interacts with most. Clicking a dot selects its row."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from app.core.dependence import DependenceData, dependence
+from app.plots import style
+from app.plots.base import PlotBase, finite_range, padded_range
+from app.plots.colourbar import ColourBar
+from app.ui.panels.debug_context import context_for
+from app.ui.state import AppState
+
+TITLE = "Dependence"
+JOB = "debug-dependence"
+AUTO = "auto"
+DOT_SIZE = 5
+PICK_PIXELS = 8
+
+
+class DependencePlot(PlotBase):
+    """Draws a DependenceData: dots (value, SHAP), categorical x as labelled jittered strips."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.colour_bar = ColourBar()
+        self.view.addItem(self.colour_bar, row=0, col=1)
+        self.selected: int | None = None
+
+    def _xy(self) -> tuple[np.ndarray, np.ndarray]:
+        """Screen coordinates of the dots: categorical features are horizontal strips (labels
+        on the left axis stay readable), numeric ones have their value on x as shap draws it."""
+        d: DependenceData = self._data
+        return (d.shap, d.x) if d.categories is not None else (d.x, d.shap)
+
+    def _draw(self) -> None:
+        d: DependenceData = self._data
+        pal = style.palette()
+        self.title.setText(
+            d.title + (f" · {d.missing_x:,} missing values not shown" if d.missing_x else "")
+        )
+        self.colour_bar.title = d.colour_feature or ""
+        self.colour_bar.setVisible(d.colour_feature is not None)
+        strips = d.categories is not None
+        self.plot.addItem(
+            pg.InfiniteLine(0.0, angle=90 if strips else 0, pen=pg.mkPen(pal.grid, width=1))
+        )
+        colours = style.colours_for(d.colour)
+        if d.colour_feature is None:
+            colours[:] = pg.mkColor(pal.bar).getRgb()
+        colours[:, 3] = 200
+        brushes = [pg.mkBrush(*c) for c in colours]
+        x, y = self._xy()
+        self.plot.addItem(pg.ScatterPlotItem(x=x, y=y, brush=brushes, pen=None, size=DOT_SIZE))
+        if self.selected is not None:
+            at = np.flatnonzero(d.rows == self.selected)
+            if at.size:
+                ring = pg.ScatterPlotItem(
+                    x=x[at], y=y[at], size=DOT_SIZE + 9, brush=None,
+                    pen=pg.mkPen(pal.text, width=2),
+                )  # fmt: skip
+                self.plot.addItem(ring)
+        shap_label = f"SHAP value for {d.feature} ({d.unit.value})"
+        if strips:
+            labels = [self.label(c) for c in d.categories]
+            self._set_category_axis(labels, [float(i) for i in range(len(labels))])
+            self.plot.setLabel("left", "")
+            self._set_axis_label(shap_label)
+        else:
+            left = self.plot.getAxis("left")
+            left.setTicks(None)
+            left.setWidth(None)
+            left.setStyle(tickLength=-5)
+            self.plot.setLabel("left", shap_label, color=pal.text)
+            self._set_axis_label(d.feature)
+        self._fit_range()
+
+    def _fit_range(self) -> None:
+        d: DependenceData = self._data
+        x, y = self._xy()
+        if d.categories is not None:
+            y0, y1 = -0.6, len(d.categories) - 0.4
+            x0, x1 = padded_range(*finite_range([x]), 0.08, 0.08)
+        else:
+            x0, x1 = padded_range(*finite_range([x]))
+            y0, y1 = padded_range(*finite_range([y]), 0.08, 0.08)
+        self.plot.getViewBox().setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+
+    def _nearest(self, scene_pos: QPointF) -> int | None:
+        d: DependenceData = self._data
+        if d is None or d.rows.size == 0:
+            return None
+        point = self.plot.getViewBox().mapSceneToView(scene_pos)
+        px, py = self._pixel_size()
+        x, y = self._xy()
+        dist = np.hypot((x - point.x()) / px, (y - point.y()) / py)
+        i = int(np.argmin(dist))
+        return i if dist[i] <= PICK_PIXELS else None
+
+    def _row_at(self, scene_pos: QPointF) -> int | None:
+        i = self._nearest(scene_pos)
+        return None if i is None else int(self._data.rows[i])
+
+    def _tooltip(self, x: float, y: float) -> str:
+        d: DependenceData = self._data
+        vb = self.plot.getViewBox()
+        i = self._nearest(vb.mapViewToScene(QPointF(x, y)))
+        if i is None:
+            return ""
+        value = d.categories[round(d.x[i])] if d.categories is not None else f"{d.x[i]:.4g}"
+        return f"row {int(d.rows[i])}: {d.feature} = {value}, SHAP {style.format_number(d.shap[i])}"
+
+
+class DependencePanel(QWidget):
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.context = context_for(state)
+        self.feature_combo = QComboBox(self)
+        self.colour_combo = QComboBox(self)
+        self.note = QLabel(self)
+        self.plot = DependencePlot(self)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Feature:", self))
+        top.addWidget(self.feature_combo)
+        top.addWidget(QLabel("Colour by:", self))
+        top.addWidget(self.colour_combo)
+        top.addStretch(1)
+        top.addWidget(self.note)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.plot, 1)
+        self.feature_combo.activated.connect(lambda _i: self.refresh())
+        self.colour_combo.activated.connect(lambda _i: self.refresh())
+        self.plot.row_clicked.connect(state.select_row)
+        state.model_changed.connect(self._fill_features)
+        state.explanation_finished.connect(self.refresh)
+        state.visible_rows_changed.connect(self.refresh)
+        state.output_changed.connect(lambda _k: self.refresh())
+        state.row_selected.connect(self._on_row_selected)
+        self._fill_features()
+
+    def _fill_features(self) -> None:
+        self.feature_combo.clear()
+        self.colour_combo.clear()
+        self.colour_combo.addItem("strongest interaction", AUTO)
+        self.colour_combo.addItem("no colour", None)
+        model = self.state.model
+        if model is not None:
+            for name in model.feature_names:
+                self.feature_combo.addItem(name, name)
+                self.colour_combo.addItem(name, name)
+        self.refresh()
+
+    def set_feature(self, name: str, colour_by: str | None = AUTO) -> None:
+        self.feature_combo.setCurrentIndex(max(self.feature_combo.findData(name), 0))
+        self.colour_combo.setCurrentIndex(max(self.colour_combo.findData(colour_by), 0))
+        self.refresh()
+
+    def refresh(self) -> None:
+        s = self.state
+        explanation = s.explanation
+        feature = self.feature_combo.currentData()
+        if s.model is None or s.data is None or explanation is None or feature is None:
+            self.context.workers.cancel(JOB)
+            self.plot.clear()
+            self.note.setText("Waiting for SHAP values." if s.model is not None else "")
+            return
+        if not explanation.complete:
+            self.note.setText("Drawn when every row is explained.")
+            return
+        rows = s.visible_rows
+        if rows.size == 0:
+            self.plot.clear()
+            self.note.setText("No rows pass the filter.")
+            return
+        self.note.setText(f"{rows.size:,} rows")
+        colour = self.colour_combo.currentData()
+        self.context.workers.run(
+            JOB,
+            dependence,
+            feature,
+            explanation.values,
+            s.data.X,
+            s.model.features,
+            explanation.unit,
+            rows.copy(),
+            colour,
+            s.output_index,
+            on_result=self._on_result,
+            on_error=lambda error: self.note.setText(f"Could not draw: {error}"),
+        )
+
+    def _on_result(self, data: DependenceData) -> None:
+        self.plot.selected = self.state.selected_row
+        self.plot.set_data(data)
+
+    def _on_row_selected(self, row: int) -> None:
+        self.plot.selected = row
+        if self.plot.data is not None:
+            self.plot.set_data(self.plot.data)
+
+
+def create(state: AppState) -> QWidget:
+    return DependencePanel(state)

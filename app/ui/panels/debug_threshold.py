@@ -1,0 +1,150 @@
+"""Decision threshold slider and the live confusion matrix; clicking a cell filters the rows."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QSlider,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.errors import FilterSyntaxError
+from app.core.metrics import confusion_matrix, summary
+from app.core.types import Task
+from app.ui.panels.debug_context import context_for
+from app.ui.state import AppState
+
+TITLE = "Threshold"
+STEPS = 1000  # slider resolution: 0.001
+CORRECT = QColor("#cfe8cf")
+WRONG = QColor("#f6cccc")
+
+
+class ThresholdPanel(QWidget):
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.context = context_for(state)
+        self.slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.slider.setRange(0, STEPS)
+        self.slider.setValue(round(state.threshold * STEPS))
+        self.slider.setToolTip(
+            "Rows with P(positive) at or above the threshold are predicted positive"
+        )
+        self.value_label = QLabel(self)
+        self.value_label.setMinimumWidth(110)
+        self.matrix = QTableWidget(self)
+        self.matrix.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.matrix.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.matrix.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.matrix.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.matrix.setToolTip("Click a cell to show its rows")
+        self.metrics_label = QLabel(self)
+        self.metrics_label.setWordWrap(True)
+        self.note = QLabel(self)
+        self.note.setWordWrap(True)
+
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Threshold:", self))
+        row.addWidget(self.slider, 1)
+        row.addWidget(self.value_label)
+        layout = QVBoxLayout(self)
+        layout.addLayout(row)
+        layout.addWidget(self.matrix, 1)
+        layout.addWidget(self.metrics_label)
+        layout.addWidget(self.note)
+
+        self.slider.valueChanged.connect(self._on_slider_moved)
+        self.matrix.cellClicked.connect(self.filter_cell)
+        state.threshold_changed.connect(self._on_threshold_changed)
+        self.context.evaluation_changed.connect(self.refresh)
+        state.output_changed.connect(lambda _k: self.refresh())
+        self.refresh()
+
+    def _on_slider_moved(self, value: int) -> None:
+        self.state.set_threshold(value / STEPS)
+
+    def _on_threshold_changed(self, threshold: float) -> None:
+        value = round(threshold * STEPS)
+        if self.slider.value() != value:
+            self.slider.blockSignals(True)
+            self.slider.setValue(value)
+            self.slider.blockSignals(False)
+        self.refresh()
+
+    def class_names(self) -> list[str]:
+        model = self.state.model
+        if model is None or model.task is Task.BINARY:
+            return ["negative (0)", "positive (1)"]
+        return list(model.output_names)
+
+    def refresh(self) -> None:
+        model = self.state.model
+        binary = model is not None and model.task is Task.BINARY
+        self.slider.setEnabled(binary)
+        self.value_label.setText(f"{self.state.threshold:.3f}" if binary else "argmax")
+        ev = self.context.evaluation()
+        if ev is None or not ev.is_classifier:
+            self.matrix.clear()
+            self.matrix.setRowCount(0)
+            self.matrix.setColumnCount(0)
+            self.metrics_label.setText("")
+            reason = self.context.label_problem or "Load a classifier and its data."
+            if ev is not None:
+                reason = "A regression model has no confusion matrix; see Error slices."
+            self.note.setText(reason)
+            return
+        names = self.class_names()
+        counts = confusion_matrix(ev, n_classes=len(names))
+        self.counts = counts
+        total = max(int(counts.sum()), 1)
+        self.matrix.setRowCount(len(names))
+        self.matrix.setColumnCount(len(names))
+        self.matrix.setHorizontalHeaderLabels([f"predicted {n}" for n in names])
+        self.matrix.setVerticalHeaderLabels([f"actual {n}" for n in names])
+        for i in range(len(names)):
+            for j in range(len(names)):
+                n = int(counts[i, j])
+                item = QTableWidgetItem(f"{n:,}\n{100 * n / total:.1f}%")
+                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                item.setBackground(QBrush(CORRECT if i == j else WRONG))
+                item.setForeground(QBrush(QColor("#222222")))
+                item.setToolTip(f"Show the {n:,} rows labelled {names[i]}, predicted {names[j]}")
+                self.matrix.setItem(i, j, item)
+        s = summary(ev, positive=1 if binary else self.state.output_index)
+        parts = [f"accuracy {100 * s['accuracy']:.1f}%"]
+        if binary:
+            parts += [
+                f"TPR {100 * s['tpr']:.1f}%",
+                f"FPR {100 * s['fpr']:.1f}%",
+                f"precision {self._pct(s['precision'])}",
+                f"AUC {s['auc']:.3f}",
+            ]
+        self.metrics_label.setText(" · ".join(parts) + f"  ({int(s['count']):,} labelled rows)")
+        self.note.setText("Click a cell to show its rows in the table.")
+
+    @staticmethod
+    def _pct(x: float) -> str:
+        return "n/a" if np.isnan(x) else f"{100 * x:.1f}%"
+
+    def filter_cell(self, actual: int, predicted: int) -> None:
+        """Show the rows of one cell (replaces the filter expression; keeps the cohort)."""
+        try:
+            self.context.set_filter(
+                preset="all", expression=f"label == {actual} and predicted == {predicted}"
+            )
+        except FilterSyntaxError as error:  # a dataset column called label/predicted
+            self.state.report_error(str(error))
+
+
+def create(state: AppState) -> QWidget:
+    return ThresholdPanel(state)

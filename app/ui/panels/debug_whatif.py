@@ -1,0 +1,222 @@
+"""What-if editor: change the selected row's feature values and see the new prediction and SHAP
+values (computed off the GUI thread through the model's single-row path)."""
+
+from __future__ import annotations
+
+import copy
+import math
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.errors import ShapLensError
+from app.core.types import Task
+from app.core.views import format_value
+from app.core.whatif import InvalidEditError, WhatIf, WhatIfResult
+from app.plots import style
+from app.ui.panels.debug_context import context_for
+from app.ui.state import AppState
+
+TITLE = "What-if"
+JOB = "debug-whatif"
+COLUMNS = ("Feature", "Original", "Value", "SHAP (original)", "SHAP (edited)")
+MISSING = "(missing)"
+
+
+class WhatIfPanel(QWidget):
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.context = context_for(state)
+        self.whatif: WhatIf | None = None
+        self.result: WhatIfResult | None = None
+        self.editors: dict[str, QWidget] = {}
+        self.row_label = QLabel(self)
+        self.prediction = QLabel(self)
+        self.prediction.setTextFormat(Qt.TextFormat.RichText)
+        self.reset_button = QPushButton("Reset all", self)
+        self.message = QLabel(self)
+        self.message.setWordWrap(True)
+        self.table = QTableWidget(0, len(COLUMNS), self)
+        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        top = QHBoxLayout()
+        top.addWidget(self.row_label)
+        top.addStretch(1)
+        top.addWidget(self.reset_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.prediction)
+        layout.addWidget(self.message)
+        layout.addWidget(self.table, 1)
+        self.reset_button.clicked.connect(self.reset)
+        state.row_selected.connect(self.load_row)
+        state.data_changed.connect(self._on_data_changed)
+        state.output_changed.connect(lambda _k: self._show_result())
+        self._on_data_changed()
+
+    def _on_data_changed(self) -> None:
+        self.context.workers.cancel(JOB)
+        self.whatif = None
+        self.result = None
+        self.table.setRowCount(0)
+        self.editors.clear()
+        s = self.state
+        if s.selected_row is not None and s.model is not None and s.data is not None:
+            self.load_row(s.selected_row)
+        else:
+            self.row_label.setText("Select a row to edit its values.")
+            self.prediction.setText("")
+
+    def load_row(self, row: int) -> None:
+        s = self.state
+        if s.model is None or s.data is None:
+            return
+        self.whatif = WhatIf(s.model, s.data, row)
+        self.row_label.setText(f"Row {row}: edit values below; the prediction updates at once.")
+        self.message.setText("")
+        self._build_table()
+        self.evaluate()
+
+    def _build_table(self) -> None:
+        w = self.whatif
+        assert w is not None
+        features = w.model.features
+        self.editors.clear()
+        self.table.setRowCount(len(features))
+        for r, spec in enumerate(features):
+            original = w.display_value(spec.name)
+            self.table.setItem(r, 0, QTableWidgetItem(spec.name))
+            self.table.setItem(r, 1, QTableWidgetItem(format_value(original)))
+            if spec.is_categorical and spec.categories:
+                combo = QComboBox(self.table)
+                combo.addItems([*spec.categories, MISSING])
+                combo.setCurrentText(MISSING if original is None else str(original))
+                combo.activated.connect(
+                    lambda _i, n=spec.name, c=combo: self._edited(n, c.currentText())
+                )
+                editor: QWidget = combo
+            else:
+                line = QLineEdit(self.table)
+                line.setText("" if original is None else f"{original:.10g}")
+                bounds = w.value_range(spec.name)
+                if bounds:
+                    line.setPlaceholderText("missing")
+                    line.setToolTip(f"In the data: {bounds[0]:g} … {bounds[1]:g}; empty = missing")
+                line.editingFinished.connect(lambda n=spec.name, e=line: self._edited(n, e.text()))
+                editor = line
+            self.table.setCellWidget(r, 2, editor)
+            self.editors[spec.name] = editor
+
+    def set_value(self, feature: str, value: object) -> None:
+        """Edit one feature (as typing into its editor does) and re-evaluate."""
+        editor = self.editors.get(feature)
+        text = "" if value is None else str(value)
+        if isinstance(editor, QComboBox):
+            editor.setCurrentText(MISSING if value is None else text)
+        elif isinstance(editor, QLineEdit):
+            editor.setText(text)
+        self._edited(feature, text)
+
+    def _edited(self, feature: str, text: str) -> None:
+        if self.whatif is None:
+            return
+        value = None if text == MISSING else text
+        try:
+            warnings = self.whatif.set_value(feature, value)
+        except InvalidEditError as error:
+            self.message.setStyleSheet("color: #d62728;")
+            self.message.setText(str(error))
+            return
+        self.message.setStyleSheet("color: #8a6d00;" if warnings else "")
+        self.message.setText("\n".join(warnings))
+        self.evaluate()
+
+    def reset(self) -> None:
+        if self.whatif is not None:
+            self.load_row(self.whatif.row)
+
+    def evaluate(self) -> None:
+        if self.whatif is None:
+            return
+        # The worker gets its own copy: further edits on the GUI thread must not race with it.
+        snapshot = copy.copy(self.whatif)
+        snapshot.edits = dict(self.whatif.edits)
+        self.context.workers.run(
+            JOB,
+            snapshot.evaluate,
+            on_result=self._on_result,
+            on_error=self._on_error,
+        )
+
+    def _on_result(self, result: WhatIfResult) -> None:
+        self.result = result
+        self._show_result()
+
+    def _on_error(self, error: object) -> None:
+        text = str(error) if isinstance(error, ShapLensError) else f"Could not predict: {error}"
+        self.message.setText(text)
+
+    def _show_result(self) -> None:
+        r, s = self.result, self.state
+        if r is None or s.model is None:
+            return
+        k = s.output_index
+        original_values = s.row_values(r.row)
+        names = s.model.feature_names
+        pal = style.palette()
+        for i, name in enumerate(names):
+            before = original_values[0][i, k] if original_values is not None else math.nan
+            for col, value in ((3, before), (4, float(r.values[i, k]))):
+                item = QTableWidgetItem(style.format_number(value))
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                item.setForeground(QBrush(QColor(pal.positive if value > 0 else pal.negative)))
+                self.table.setItem(i, col, item)
+            changed = name in r.changed
+            for col in (0, 1):
+                cell = self.table.item(i, col)
+                if cell is not None:
+                    font = cell.font()
+                    font.setBold(changed)
+                    cell.setFont(font)
+        self.prediction.setText(self._prediction_text(r, k))
+
+    def _prediction_text(self, r: WhatIfResult, k: int) -> str:
+        model = self.state.model
+        assert model is not None
+        new, old = float(r.prediction[k]), float(r.original_prediction[k])
+        if model.task is Task.REGRESSION:
+            what = "prediction"
+            fmt = "{:.4g}"
+        else:
+            what = f"P({model.output_names[k]})"
+            fmt = "{:.3f}"
+        arrow = "▲" if new > old else ("▼" if new < old else "=")
+        edits = ", ".join(r.changed) if r.changed else "no edits"
+        text = f"{what}: {fmt.format(old)} → <b>{fmt.format(new)}</b> {arrow} ({edits})"
+        if model.task is Task.BINARY:
+            t = self.state.threshold
+            flipped = (old >= t) != (new >= t)
+            if flipped:
+                text += f" — <b>the decision flips</b> at threshold {t:.2f}"
+        return text
+
+
+def create(state: AppState) -> QWidget:
+    return WhatIfPanel(state)
