@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from app.core.align import align
+from app.core.explain import explain_all, iter_explanation
 from app.core.model_io import load_model
 from app.ui.dialogs_compare import CompareDataDialog, CompareModelsDialog
 from app.ui.state import AppState
@@ -142,3 +143,86 @@ def test_histogram_overlay_colours_differ(qtbot) -> None:
     image = plot.grab().toImage()
     colours = {image.pixelColor(x, y).name() for x in range(0, 400, 7) for y in range(0, 300, 7)}
     assert len(colours) > 3  # background, axes and two bar colours at least
+
+
+def test_overview_panel_fills_from_the_model(qtbot, state, workers, tmp_path_factory) -> None:
+    from app.ui.panels.production_overview import OverviewPanel
+
+    panel = OverviewPanel(state, workers)
+    qtbot.addWidget(panel)
+    qtbot.waitUntil(lambda: panel.overview is not None, timeout=TIMEOUT)
+    assert panel.table.rowCount() == len(state.model.features)
+    facts = {}
+    for i in range(panel.facts.rowCount()):
+        label = panel.facts.itemAt(i, panel.facts.ItemRole.LabelRole)
+        field = panel.facts.itemAt(i, panel.facts.ItemRole.FieldRole)
+        if label is not None and field is not None:  # section headers span both columns
+            facts[label.widget().text()] = field.widget().text()
+    assert facts["Framework:"] == "LightGBM"
+    assert facts["Trees:"].startswith(f"{state.model.info.n_trees:,}")
+    splits = [panel.table.item(r, 2).data(0x0100) for r in range(panel.table.rowCount())]
+    assert sum(splits) == state.model.booster.feature_importance("split").sum()
+    # Once the explanation completes, mean |SHAP| fills in from it (no recomputation).
+    expected = explain_all(state.model, state.data.X)
+    state.start_explanation()
+    generator = iter_explanation(state.model, state.data.X)
+    try:
+        while True:
+            state.add_chunk(next(generator))
+    except StopIteration as finished:
+        state.finish_explanation(finished.value)
+    mean_abs = np.abs(expected.values).mean(axis=0)[:, 0]
+    shown = {panel.table.item(r, 0).text(): panel.table.item(r, 4).data(0x0100)
+             for r in range(panel.table.rowCount())}  # fmt: skip
+    for j, name in enumerate(state.model.feature_names):
+        assert shown[name] == pytest.approx(mean_abs[j], rel=1e-4)
+    panel.resize(900, 420)
+    panel.grab().save(str(tmp_path_factory.getbasetemp() / "overview.png"))
+
+
+def test_latency_panel_measures_and_draws(qtbot, state, workers, tmp_path_factory) -> None:
+    from app.ui.panels.production_latency import LatencyPanel
+
+    panel = LatencyPanel(state, workers)
+    qtbot.addWidget(panel)
+    panel.seconds.setValue(2.0)
+    panel.budget.setText("p99 < 10 s")
+    with qtbot.waitSignal(workers.job_finished, timeout=TIMEOUT):
+        panel.run()
+    qtbot.waitUntil(lambda: panel.report is not None, timeout=TIMEOUT)
+    report = panel.report
+    assert report.predict_one.calls > 0 and report.budget_met is True
+    assert (
+        "Budget p99 &lt; 10 s" in panel.summary.text()
+        or "Budget p99 < 10 s" in panel.summary.text()
+    )
+    assert len(panel.histogram.plot.listDataItems()) == 1
+    assert len(panel.curve.plot.listDataItems()) >= 1
+    assert panel.run_button.isEnabled() and not panel.cancel_button.isEnabled()
+    panel.resize(1100, 420)
+    panel.grab().save(str(tmp_path_factory.getbasetemp() / "latency.png"))
+
+
+def test_latency_panel_rejects_a_bad_budget_without_running(qtbot, state, workers) -> None:
+    from app.ui.panels.production_latency import LatencyPanel
+
+    panel = LatencyPanel(state, workers)
+    qtbot.addWidget(panel)
+    panel.budget.setText("soon")
+    panel.run()
+    assert "p99 &lt; 20 ms" in panel.summary.text() or "p99 < 20 ms" in panel.summary.text()
+    assert not workers.is_running("production-latency")
+
+
+def test_latency_panel_cancel(qtbot, state, workers) -> None:
+    from app.ui.panels.production_latency import LatencyPanel
+
+    panel = LatencyPanel(state, workers)
+    qtbot.addWidget(panel)
+    panel.seconds.setValue(60.0)
+    panel.run()
+    assert workers.is_running("production-latency")
+    panel.cancel()
+    assert not workers.is_running("production-latency") and panel.run_button.isEnabled()
+    qtbot.waitUntil(lambda: not workers.busy(), timeout=TIMEOUT)  # it stops at the next yield
+    assert panel.report is None
