@@ -9,7 +9,7 @@ from pathlib import Path
 from app.commands._common import add_model_data_arguments, load_inputs
 from app.core.atomic import write_text_atomic
 from app.core.errors import ShapLensError
-from app.core.report import DEFAULT_SAMPLE, FigureRenderer, build_report
+from app.core.report import DEFAULT_SAMPLE, FigureRenderer, build_report, check_request
 from app.core.session import file_sha256
 
 NAME = "report"
@@ -94,13 +94,15 @@ def run(args: argparse.Namespace) -> int:
             print(f"warning: {warning}", file=sys.stderr)
         bookmarks = session.bookmark_list()
     model, data = load_inputs(args)
+    check_request(model, data, rows, args.output, args.sensitive)
     if glossary is not None:
         for name in glossary.unknown_features(model.feature_names):
             print(f"warning: glossary entry '{name}' is not a model feature", file=sys.stderr)
     render = None
     if not args.no_figures:
         render = figure_renderer(args, model.unit.value, model.info.explainer)
-    print(f"report: explaining up to {args.sample or data.n_rows:,} rows", file=sys.stderr)
+    explained = min(args.sample, data.n_rows) if args.sample > 0 else data.n_rows
+    print(f"report: explaining {explained:,} rows", file=sys.stderr)
     html = build_report(
         model,
         args.model,

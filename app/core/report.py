@@ -85,6 +85,26 @@ def _prediction_text(model: ModelAdapter, prediction: np.ndarray, output: int, g
     return f"P({name}) = {float(prediction[output]):.3f}"
 
 
+def check_request(
+    model: ModelAdapter,
+    data: AlignedData,
+    rows: Sequence[int] = (),
+    output: int = 0,
+    sensitive: str | None = None,
+) -> None:
+    """Raise ReportError for rows, class or column the report cannot show (before any work)."""
+    n = data.n_rows
+    bad = [r for r in rows if not 0 <= int(r) < n]
+    if bad:
+        raise ReportError(
+            f"Row(s) {', '.join(map(str, bad))} are not in the data (rows 0 to {n - 1:,})."
+        )
+    if not 0 <= output < model.n_outputs:
+        raise ReportError(f"Class {output} does not exist: the model has {model.n_outputs}.")
+    if sensitive is not None and sensitive not in data.frame.columns:
+        raise ReportError(f"Sensitive column '{sensitive}' is not in the dataset.")
+
+
 def build_report(
     model: ModelAdapter,
     model_path: Path,
@@ -106,15 +126,7 @@ def build_report(
     """The report as one HTML string (write it with app.core.atomic.write_text_atomic)."""
     g = glossary or Glossary()
     n = data.n_rows
-    bad = [r for r in rows if not 0 <= int(r) < n]
-    if bad:
-        raise ReportError(
-            f"Row(s) {', '.join(map(str, bad))} are not in the data (rows 0 to {n - 1:,})."
-        )
-    if not 0 <= output < model.n_outputs:
-        raise ReportError(f"Class {output} does not exist: the model has {model.n_outputs}.")
-    if sensitive is not None and sensitive not in data.frame.columns:
-        raise ReportError(f"Sensitive column '{sensitive}' is not in the dataset.")
+    check_request(model, data, rows, output, sensitive)
     predictions = model.raw_to_prediction(model.predict_raw(data.X))
     average = predictions.mean(axis=0)
     gv = global_values(model, data, explanation, sample)
