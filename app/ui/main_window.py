@@ -64,6 +64,7 @@ class MainWindow(QMainWindow):
         self._restore_layout()
         self._update_title()
         self._update_enabled()
+        self._fill_output_combo()
 
     # ---------------------------------------------------------------- construction
     def _build_central(self) -> None:
@@ -146,7 +147,7 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         s = self.state
         s.status_changed.connect(lambda text: self.statusBar().showMessage(text))
-        s.error_raised.connect(lambda text: self.message_bar.show_message(text, "error"))
+        s.error_raised.connect(self._on_error)
         s.model_changed.connect(self._update_title)
         s.data_changed.connect(self._on_data_changed)
         s.label_changed.connect(self._fill_label_combo)
@@ -244,6 +245,10 @@ class MainWindow(QMainWindow):
         if self.state.ready and self.state.data is not None:
             self.table.setFocus()
             self.state.select_row(int(self.table.rows_model.order[0]))
+
+    def _on_error(self, text: str) -> None:
+        self.message_bar.show_message(text, "error")
+        self.statusBar().showMessage("Error: see the message above.", 8000)
 
     def _fill_label_combo(self) -> None:
         self.label_combo.clear()

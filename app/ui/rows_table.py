@@ -34,17 +34,33 @@ GOOD, BAD = QColor("#1a7f37"), QColor("#cf222e")
 class Column:
     header: str
     tooltip: str
-    values: np.ndarray  # one per dataset row (numbers or objects)
+    values: np.ndarray | pd.Series  # one per dataset row; text columns stay a pandas Series
     text: Callable[[object], str]
     numeric: bool
     colour: Callable[[object], QColor | None] | None = None
+    _key: np.ndarray | None = None
+
+    def value(self, row: int) -> object:
+        if isinstance(self.values, pd.Series):
+            return self.values.iat[row]  # only visible cells are asked for: no bulk conversion
+        return self.values[row]
+
+    def key(self) -> np.ndarray:
+        """The sort key, computed once per column."""
+        if self._key is None:
+            self._key = _sort_key(self.values)
+        return self._key
 
 
-def _sort_key(values: np.ndarray) -> np.ndarray:
+def _sort_key(values: np.ndarray | pd.Series) -> np.ndarray:
     """A float key per row (NaN for missing) that sorts like the values do."""
     if values.dtype.kind in "biuf":
-        return values.astype(np.float64)
-    codes, _ = pd.factorize(pd.Series(values, dtype=object).astype("string"), sort=True)
+        return np.asarray(values, dtype=np.float64)
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype("string")
+    if not isinstance(values, pd.Series):
+        values = pd.Series(values, dtype=object).astype("string")
+    codes, _ = pd.factorize(values, sort=True)
     key = codes.astype(np.float64)
     key[codes < 0] = np.nan
     return key
@@ -132,9 +148,9 @@ def build_columns(state: AppState) -> list[Column]:
         series = data.frame[name]
         numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
         role = "model feature" if name in features else "extra column (not used by the model)"
-        columns.append(
-            Column(str(name), f"{name}: {role}", series.to_numpy(), format_value, numeric)
-        )
+        # Numbers as numpy; text stays a Series (converting 1M strings costs seconds).
+        values = series.to_numpy() if numeric else series.reset_index(drop=True)
+        columns.append(Column(str(name), f"{name}: {role}", values, format_value, numeric))
     return columns
 
 
@@ -167,7 +183,7 @@ class RowsModel(QAbstractTableModel):
         if not self.columns or rows.size == 0:
             self.order = rows.astype(np.int64)
         else:
-            key = _sort_key(self.columns[self.sort_column].values)[rows]
+            key = self.columns[self.sort_column].key()[rows]
             if self.sort_descending:
                 key = -key
             key[np.isnan(key)] = np.inf  # missing values last either way
@@ -190,7 +206,7 @@ class RowsModel(QAbstractTableModel):
         if not index.isValid():
             return None
         column = self.columns[index.column()]
-        value = column.values[self.order[index.row()]]
+        value = column.value(int(self.order[index.row()]))
         if role == Qt.ItemDataRole.DisplayRole:
             return column.text(value)
         if role == Qt.ItemDataRole.TextAlignmentRole and column.numeric:
@@ -251,12 +267,14 @@ class RowsTable(QTableView):
         self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         self.horizontalHeader().setDefaultSectionSize(90)
         self.horizontalHeader().setHighlightSections(False)
+        self.horizontalHeader().setResizeContentsPrecision(100)
+        self._sized_for: list[str] = []
         self.setToolTip(
             "Rows of the dataset. Click a row to explain it; Up/Down move through rows."
         )
         self.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
         state.row_selected.connect(self._on_state_row_selected)
-        self.rows_model.modelReset.connect(self._restore_selection)
+        self.rows_model.modelReset.connect(self._on_model_reset)
         self.rows_model.layoutChanged.connect(self._restore_selection)
 
     def _on_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
@@ -277,6 +295,16 @@ class RowsTable(QTableView):
         )
         self.selectionModel().setCurrentIndex(index, flags)
         self.scrollTo(index)
+
+    def _on_model_reset(self) -> None:
+        columns = [c.header for c in self.rows_model.columns]
+        if columns != self._sized_for:
+            # Fit new columns to their headers and a sample of rows (once, not on every filter).
+            self._sized_for = columns
+            self.resizeColumnsToContents()
+            for column in range(len(columns)):
+                self.setColumnWidth(column, min(max(self.columnWidth(column), 48), 220))
+        self._restore_selection()
 
     def _restore_selection(self) -> None:
         self.rows_model._position = None

@@ -199,7 +199,10 @@ class AppState(QObject):
         self.row_selected.emit(int(row))
 
     def set_visible_rows(self, rows: np.ndarray) -> None:
-        self.visible_rows = np.unique(np.asarray(rows, dtype=np.int64))
+        rows = np.asarray(rows, dtype=np.int64)
+        if rows.size > 1 and not np.all(rows[1:] > rows[:-1]):
+            rows = np.unique(rows)  # the contract promises sorted, distinct positions
+        self.visible_rows = rows
         self.visible_rows_changed.emit()
 
     def set_output(self, k: int) -> None:
