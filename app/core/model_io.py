@@ -2,19 +2,47 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from app.core.errors import ModelLoadError
 from app.core.models.base import ModelAdapter
 
-# Read at most this much of a file to identify it; model files beyond this size are still
-# loaded, but a multi-gigabyte "model" is almost certainly the wrong file.
+# A multi-gigabyte "model" is almost certainly the wrong file.
 MAX_MODEL_BYTES = 2 * 1024**3
+# JSON models are parsed whole in Python first; beyond this we do not try.
+MAX_JSON_BYTES = 512 * 1024**2
+SUPPORTED = (
+    "LightGBM text/JSON, XGBoost .json/.ubj, CatBoost .cbm, scikit-learn .skops, "
+    "or a trusted pickle/joblib"
+)
+PICKLE_SUFFIXES = {".pkl", ".pickle", ".joblib", ".jl", ".sav", ".pk", ".dill"}
+# joblib compresses with these; their first bytes identify them.
+COMPRESSED_MAGIC = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ", b"\x5d\x00\x00", b"\x04\x22\x4d\x18")
+ZLIB_MAGIC = (b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda")
 
 
-def load_model(path: str | Path, trust_pickle: bool = False) -> ModelAdapter:
-    """Load a model file into its adapter, or raise ModelLoadError with a user-facing message."""
-    path = Path(path)
+def sniff(head: bytes, suffix: str) -> str:
+    """The kind of model file: lightgbm-text, json, xgboost-ubj, catboost, zip, pickle or ''."""
+    stripped = head.lstrip()
+    if head.startswith((b"tree\n", b"tree\r\n")) or b"\nversion=v" in head[:200]:
+        return "lightgbm-text"
+    if head.startswith(b"{L") and b"learner" in head[:40]:
+        return "xgboost-ubj"
+    if stripped.startswith(b"{"):
+        return "json"
+    if head.startswith(b"CBM1"):
+        return "catboost"
+    if head.startswith(b"PK\x03\x04"):
+        return "zip"
+    if head[:1] == b"\x80" or head.startswith(COMPRESSED_MAGIC + ZLIB_MAGIC):
+        return "pickle"
+    if suffix in PICKLE_SUFFIXES:
+        return "pickle"  # protocol 0/1 pickles have no magic byte
+    return ""
+
+
+def _check_file(path: Path) -> int:
     if not path.exists():
         raise ModelLoadError(f"Model file not found: {path}", path)
     if path.is_dir():
@@ -28,18 +56,90 @@ def load_model(path: str | Path, trust_pickle: bool = False) -> ModelAdapter:
             "check that this is the model file.",
             path,
         )
-    head = path.read_bytes()[:4096]
-    if head.startswith(b"tree\n") or b"\nversion=v" in head[:200] or head.startswith(b"tree\r\n"):
-        from app.core.models.lightgbm_model import LightGBMModel
+    return size
 
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as error:
+
+def _lightgbm_text(path: Path, data: bytes) -> ModelAdapter:
+    from app.core.models.lightgbm_model import LightGBMModel
+
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ModelLoadError(
+            f"{path.name} is not valid UTF-8 text; it is damaged.", path
+        ) from error
+    return LightGBMModel(path, text)
+
+
+def _json_model(path: Path, data: bytes, size: int) -> ModelAdapter:
+    if size > MAX_JSON_BYTES:
+        raise ModelLoadError(f"{path.name} is too large a JSON file to be a model.", path)
+    try:
+        parsed = json.loads(data)
+    except (ValueError, RecursionError) as error:
+        raise ModelLoadError(
+            f"{path.name} is not valid JSON ({str(error)[:120]}); the file may be truncated. "
+            "Save the model again.",
+            path,
+        ) from error
+    if isinstance(parsed, dict) and "learner" in parsed:
+        from app.core.models.xgboost_model import load_xgboost_json
+
+        return load_xgboost_json(path, data)
+    if isinstance(parsed, dict) and "tree_info" in parsed:
+        from app.core.models import lightgbm_model
+
+        # The engine owner provides JSON loading; route to it when it exists.
+        from_json = getattr(lightgbm_model.LightGBMModel, "from_json", None)
+        if from_json is None:
             raise ModelLoadError(
-                f"{path.name} is not valid UTF-8 text; it is damaged.", path
-            ) from error
-        return LightGBMModel(path, text)
+                f"{path.name} is a LightGBM JSON dump, which this build cannot read yet; "
+                "save the model with booster.save_model('model.txt') instead.",
+                path,
+            )
+        return from_json(path, data.decode("utf-8"))
     raise ModelLoadError(
-        f"{path.name} is not a model format ShapLens can read. Supported: LightGBM text (.txt).",
+        f"{path.name} is JSON but not a model ShapLens knows (expected an XGBoost model with "
+        "'learner' or a LightGBM dump with 'tree_info').",
         path,
+    )
+
+
+def load_model(path: str | Path, trust_pickle: bool = False) -> ModelAdapter:
+    """Load a model file into its adapter, or raise ModelLoadError with a user-facing message.
+
+    Pickles and joblib files are opened only with trust_pickle=True or when the user earlier
+    chose to always trust a file with these exact bytes (app.core.models.trust).
+    """
+    path = Path(path)
+    size = _check_file(path)
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4096)
+    except OSError as error:
+        raise ModelLoadError(f"Could not read {path.name}: {error.strerror}", path) from error
+    kind = sniff(head, path.suffix.lower())
+    if kind == "lightgbm-text":
+        return _lightgbm_text(path, path.read_bytes())
+    if kind == "json":
+        return _json_model(path, path.read_bytes(), size)
+    if kind == "xgboost-ubj":
+        from app.core.models.xgboost_model import load_xgboost_ubj
+
+        return load_xgboost_ubj(path)
+    if kind == "catboost":
+        from app.core.models.catboost_model import load_catboost_file
+
+        return load_catboost_file(path)
+    if kind in ("zip", "pickle"):
+        from app.core.models import serialized, trust
+
+        trusted = trust_pickle or trust.is_trusted(path)
+        if kind == "zip":
+            obj = serialized.load_skops(path, trusted)
+        else:
+            obj = serialized.load_pickle(path, trusted)
+        return serialized.adapter_for_object(path, obj)
+    raise ModelLoadError(
+        f"{path.name} is not a model format ShapLens can read. Supported: {SUPPORTED}.", path
     )

@@ -22,6 +22,9 @@ class FeatureSpec:
 
     name: str
     categories: list[str] | None = None  # code i means categories[i]; None for numeric
+    # True when the model does not store its category labels (CatBoost hashes them): alignment
+    # appends labels it meets in the data, and the model itself decides about unseen ones.
+    open_categories: bool = False
 
     @property
     def is_categorical(self) -> bool:
@@ -49,6 +52,11 @@ class ModelAdapter(ABC):
     features: list[FeatureSpec]
     info: ModelInfo
     output_names: list[str]  # one per output column of raw output / SHAP values
+    # False when the model refuses ±inf (XGBoost, scikit-learn): alignment then clips ±inf to
+    # the largest finite float32, which every tree routes the same way as inf.
+    accepts_inf: bool = True
+    # True for sampled explainers that need rows of the dataset as background (set_background).
+    needs_background: bool = False
 
     @property
     def feature_names(self) -> list[str]:
@@ -77,6 +85,15 @@ class ModelAdapter(ABC):
     def contributions_one(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The lowest-latency path for a single clicked row; adapters override when they can."""
         return self.contributions(x.reshape(1, -1))
+
+    def set_background(self, X: np.ndarray) -> None:  # noqa: B027 - optional hook
+        """Give a sampled explainer rows of the dataset to draw its background sample from."""
+
+    def check_input(self, X: np.ndarray) -> None:  # noqa: B027 - optional hook
+        """Raise AlignmentError when the model would refuse this input (e.g. NaN it cannot take).
+
+        Called by align() after building X, so problems surface at load time, not mid-run.
+        """
 
     def raw_to_prediction(self, raw: np.ndarray) -> np.ndarray:
         """Map raw outputs to what a user reads: probabilities for classifiers, values otherwise."""

@@ -1,0 +1,76 @@
+"""Remembered trust for pickle/joblib model files, keyed by the SHA-256 of the file's bytes.
+
+Trust is remembered only when the user asks ("always trust this file"): a small JSON list of
+hashes under the user's config folder. Keying by content means an edited or swapped file with
+the same name is not trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from platformdirs import user_config_dir
+
+# Tests and portable installs point the store elsewhere with this environment variable.
+STORE_ENV = "SHAPLENS_TRUST_STORE"
+
+
+def store_path() -> Path:
+    override = os.environ.get(STORE_ENV)
+    if override:
+        return Path(override)
+    return Path(user_config_dir("shaplens", appauthor=False)) / "trusted_models.json"
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _read_store() -> dict[str, str]:
+    try:
+        data = json.loads(store_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # a missing or damaged store means nothing is trusted
+    trusted = data.get("trusted") if isinstance(data, dict) else None
+    if not isinstance(trusted, dict):
+        return {}
+    return {str(k): str(v) for k, v in trusted.items()}
+
+
+def _write_store(trusted: dict[str, str]) -> None:
+    path = store_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(json.dumps({"trusted": trusted}, indent=1), encoding="utf-8")
+    tmp.replace(path)
+
+
+def is_trusted(path: str | Path) -> bool:
+    """True when the user earlier chose to always trust a file with exactly these bytes."""
+    try:
+        return file_sha256(path) in _read_store()
+    except OSError:
+        return False
+
+
+def remember_trust(path: str | Path) -> str:
+    """Record the file's hash as trusted; returns the hash."""
+    digest = file_sha256(path)
+    trusted = _read_store()
+    trusted[digest] = Path(path).name
+    _write_store(trusted)
+    return digest
+
+
+def forget_trust(path: str | Path) -> None:
+    digest = file_sha256(path)
+    trusted = _read_store()
+    if trusted.pop(digest, None) is not None:
+        _write_store(trusted)

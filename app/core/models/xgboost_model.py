@@ -1,0 +1,215 @@
+"""XGBoost Boosters (.json / .ubj, Booster or sklearn wrapper saved with save_model).
+
+SHAP values come from XGBoost's own exact TreeSHAP (`pred_contribs=True`), which releases the GIL;
+calls are serialised per booster with a lock because one Booster is not safe to share.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from app.core.errors import ModelLoadError
+from app.core.models.base import FeatureSpec, ModelAdapter, ModelInfo
+from app.core.models.checks import check_tree_structure
+from app.core.types import Task, Unit
+
+_TARGET_OBJECTIVES = (
+    "reg:squarederror",
+    "reg:squaredlogerror",
+    "reg:absoluteerror",
+    "reg:pseudohubererror",
+    "reg:quantileerror",
+    "reg:linear",
+)
+
+
+def objective_task(objective: str, num_class: int) -> tuple[Task, Unit]:
+    if objective.startswith("multi:") or num_class > 1:
+        return Task.MULTICLASS, Unit.LOG_ODDS if objective.startswith("multi:") else Unit.RAW_MARGIN
+    if objective in ("binary:logistic", "binary:logitraw"):
+        return Task.BINARY, Unit.LOG_ODDS
+    if objective.startswith("binary:"):
+        return Task.BINARY, Unit.RAW_MARGIN
+    if objective in _TARGET_OBJECTIVES:
+        return Task.REGRESSION, Unit.TARGET
+    return Task.REGRESSION, Unit.RAW_MARGIN  # log links (poisson, gamma, tweedie, cox), ranking
+
+
+def _trees_of(model: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
+    learner = model["learner"]
+    booster = learner["gradient_booster"]
+    name = booster.get("name", "gbtree")
+    if name == "gblinear":
+        raise ValueError("it is a linear booster (gblinear): it has no trees to explain")
+    inner = booster["gbtree"] if name == "dart" else booster
+    n_features = int(learner["learner_model_param"]["num_feature"])
+    return list(inner["model"]["trees"]), n_features
+
+
+def validate_json(model: dict[str, Any]) -> int:
+    """Check every tree's arrays (sizes, indices, no cycles); returns the number of trees."""
+    trees, n_features = _trees_of(model)
+    for t, tree in enumerate(trees):
+        n = int(tree["tree_param"]["num_nodes"])
+        left = np.asarray(tree["left_children"], dtype=np.int64)
+        right = np.asarray(tree["right_children"], dtype=np.int64)
+        features = np.asarray(tree["split_indices"], dtype=np.int64)
+        for key in ("split_conditions", "base_weights", "default_left"):
+            if len(tree[key]) != n:
+                raise ValueError(f"tree {t}: {key} has the wrong length")
+        if left.shape[0] != n:
+            raise ValueError(f"tree {t}: node count does not match")
+        check_tree_structure(left, right, features, n_features, f"tree {t}")
+        segments = np.asarray(tree.get("categories_segments", []), dtype=np.int64)
+        sizes = np.asarray(tree.get("categories_sizes", []), dtype=np.int64)
+        nodes = np.asarray(tree.get("categories_nodes", []), dtype=np.int64)
+        n_cats = len(tree.get("categories", []))
+        if segments.shape != sizes.shape or nodes.shape != segments.shape:
+            raise ValueError(f"tree {t}: categorical split tables disagree")
+        if segments.size and (
+            segments.min() < 0 or (segments + sizes).max() > n_cats or nodes.max() >= n
+        ):
+            raise ValueError(f"tree {t}: a categorical split points outside its table")
+    return len(trees)
+
+
+def _categories(booster: Any) -> dict[str, list[str]]:
+    try:
+        pairs = booster.get_categories(export_to_arrow=True).to_arrow()
+    except Exception:  # older files and non-categorical models carry none
+        return {}
+    return {str(name): [str(v) for v in arr.to_pylist()] for name, arr in pairs if arr is not None}
+
+
+class XGBoostModel(ModelAdapter):
+    accepts_inf = False  # DMatrix refuses inf unless missing=inf
+
+    def __init__(self, path: Path, booster: Any) -> None:
+        self.path = path
+        self.booster = booster
+        config = json.loads(booster.save_config())["learner"]
+        objective = str(config["objective"]["name"])
+        params = config["learner_model_param"]
+        num_class = int(params.get("num_class", "0") or 0)
+        if int(params.get("num_target", "1") or 1) > 1:
+            raise ModelLoadError(
+                f"{path.name} is a multi-target XGBoost model; ShapLens explains one target "
+                "(or one multiclass model) at a time.",
+                path,
+            )
+        task, unit = objective_task(objective, num_class)
+        n_features = booster.num_features()
+        names = booster.feature_names or [f"f{i}" for i in range(n_features)]
+        types = booster.feature_types or ["float"] * n_features
+        labels = _categories(booster)
+        self.features = [
+            FeatureSpec(n, labels.get(n, []), open_categories=n not in labels)
+            if t == "c"
+            else FeatureSpec(n)
+            for n, t in zip(names, types, strict=True)
+        ]
+        self._names = list(names)
+        self._types = list(types)
+        self._categorical = "c" in types
+        self.output_names = (
+            [f"class {k}" for k in range(num_class)]
+            if task is Task.MULTICLASS
+            else ["positive class"]
+            if task is Task.BINARY
+            else ["output"]
+        )
+        rounds = booster.num_boosted_rounds()
+        if rounds == 0:
+            raise ModelLoadError(
+                f"{path.name} contains no trees: there is nothing to explain.", path
+            )
+        self._lock = threading.Lock()
+        self.info = ModelInfo(
+            framework="XGBoost",
+            task=task,
+            unit=unit,
+            objective=objective,
+            n_trees=rounds * max(num_class, 1),
+            explainer="exact TreeSHAP (XGBoost pred_contribs)",
+            extra={"categorical": self._categorical},
+        )
+
+    def _matrix(self, X: np.ndarray) -> Any:
+        import xgboost as xgb
+
+        return xgb.DMatrix(
+            np.asarray(X, dtype=np.float64),
+            feature_names=self._names,
+            feature_types=self._types,
+            enable_categorical=self._categorical,
+            nthread=-1,
+        )
+
+    def predict_raw(self, X: np.ndarray) -> np.ndarray:
+        with self._lock:
+            raw = self.booster.predict(self._matrix(X), output_margin=True)
+        return np.asarray(raw, dtype=np.float64).reshape(X.shape[0], -1)
+
+    def contributions(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        with self._lock:
+            contrib = self.booster.predict(self._matrix(X), pred_contribs=True)
+        contrib = np.asarray(contrib, dtype=np.float64)
+        n_rows, n_features, k = X.shape[0], len(self.features), self.n_outputs
+        blocks = contrib.reshape(n_rows, k, n_features + 1)
+        values = np.ascontiguousarray(blocks[:, :, :n_features].transpose(0, 2, 1), np.float32)
+        base = blocks[0, :, n_features].copy() if n_rows else np.zeros(k)
+        return values, base
+
+
+def load_xgboost_json(path: Path, data: bytes) -> XGBoostModel:
+    import xgboost as xgb
+
+    try:
+        model = json.loads(data)
+        validate_json(model)
+    except (ValueError, KeyError, TypeError, IndexError, RecursionError) as error:
+        raise ModelLoadError(
+            f"{path.name} is not a usable XGBoost JSON model ({error}). The file may be "
+            "truncated or edited; save it again with booster.save_model('model.json').",
+            path,
+        ) from error
+    try:
+        booster = xgb.Booster()
+        booster.load_model(bytearray(data))
+    except xgb.core.XGBoostError as error:
+        first = str(error).splitlines()[0][:300]
+        raise ModelLoadError(f"XGBoost could not read {path.name}: {first}", path) from error
+    return XGBoostModel(path, booster)
+
+
+def load_xgboost_ubj(path: Path) -> XGBoostModel:
+    import xgboost as xgb
+
+    from app.core.models.probe import probe_model_file
+
+    probe_model_file("xgboost", path, "XGBoost")
+    try:
+        booster = xgb.Booster(model_file=str(path))
+    except xgb.core.XGBoostError as error:
+        first = str(error).splitlines()[0][:300]
+        raise ModelLoadError(f"XGBoost could not read {path.name}: {first}", path) from error
+    return XGBoostModel(path, booster)
+
+
+def from_xgboost_object(path: Path, obj: Any) -> XGBoostModel:
+    """A trusted, already-unpickled Booster or XGBModel wrapper."""
+    import xgboost as xgb
+
+    booster = obj.get_booster() if hasattr(obj, "get_booster") else obj
+    copy = xgb.Booster()
+    copy.load_model(booster.save_raw(raw_format="json"))
+    model = XGBoostModel(path, copy)
+    classes = getattr(obj, "classes_", None)
+    if classes is not None and model.task is Task.MULTICLASS:
+        model.output_names = [str(c) for c in classes]
+    return model
