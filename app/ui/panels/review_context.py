@@ -1,0 +1,59 @@
+"""What the review panels share for one window: the bookmarks and the glossary in use.
+
+One ReviewContext lives as a child of the AppState (found with review_for(state)), so the
+bookmarks panel, the summary panel, session saving and the report all see the same objects.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from app.core.bookmarks import Bookmarks
+from app.core.errors import ShapLensError
+from app.core.glossary import Glossary, load_glossary
+from app.ui.state import AppState
+
+OBJECT_NAME = "shaplens-review-context"
+
+
+class ReviewContext(QObject):
+    bookmarks_changed = Signal()
+    glossary_changed = Signal()
+
+    def __init__(self, state: AppState) -> None:
+        super().__init__(state)
+        self.setObjectName(OBJECT_NAME)
+        self.state = state
+        self.bookmarks = Bookmarks()
+        self.bookmarks.subscribe(self.bookmarks_changed.emit)
+        self.glossary: Glossary = Glossary()
+        self.glossary_path: Path | None = None
+        # Bookmarks name rows of one dataset: a new dataset starts a new list.
+        state.data_changed.connect(self.bookmarks.clear)
+
+    def set_bookmarks(self, bookmarks: Bookmarks) -> None:
+        """Replace the bookmarks (e.g. from a loaded session)."""
+        self.bookmarks.unsubscribe(self.bookmarks_changed.emit)
+        self.bookmarks = bookmarks
+        bookmarks.subscribe(self.bookmarks_changed.emit)
+        self.bookmarks_changed.emit()
+
+    def set_glossary(self, glossary: Glossary | None, path: Path | None = None) -> None:
+        self.glossary = glossary or Glossary()
+        self.glossary_path = path
+        self.glossary_changed.emit()
+
+    def open_glossary(self, path: Path) -> None:
+        """Load a glossary file; a bad file is reported through the state, nothing changes."""
+        try:
+            self.set_glossary(load_glossary(path), Path(path))
+        except ShapLensError as error:
+            self.state.report_error(str(error))
+
+
+def review_for(state: AppState) -> ReviewContext:
+    """The state's ReviewContext, created on first use."""
+    found = state.findChild(ReviewContext, OBJECT_NAME)
+    return found if found is not None else ReviewContext(state)
