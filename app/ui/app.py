@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication
 
 from app import __version__
 from app.ui import dialogs
-from app.ui.crash import ExceptionHook, setup_logging
+from app.ui.crash import ExceptionHook, setup_logging, shutdown_logging
 from app.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -79,3 +79,4 @@ def run_app(args: argparse.Namespace) -> int:
     finally:
         hook.uninstall()
         log.info("ShapLens closed")
+        shutdown_logging()

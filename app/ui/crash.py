@@ -31,16 +31,22 @@ def log_dir() -> Path:
     return Path(user_log_dir("shaplens"))
 
 
-def setup_logging(verbose: bool = False) -> Path:
-    """Log to <user log dir>/shaplens.log (1 MB × 3 files); --verbose logs debug details."""
-    folder = log_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / LOG_NAME
+def shutdown_logging() -> None:
+    """Detach and close the log file handler (so tests and restarts leave no open file)."""
     root = logging.getLogger()
     for handler in list(root.handlers):
         if getattr(handler, "_shaplens", False):
             root.removeHandler(handler)
             handler.close()
+
+
+def setup_logging(verbose: bool = False) -> Path:
+    """Log to <user log dir>/shaplens.log (1 MB × 3 files); --verbose logs debug details."""
+    folder = log_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / LOG_NAME
+    shutdown_logging()
+    root = logging.getLogger()
     handler = logging.handlers.RotatingFileHandler(
         path, maxBytes=1_000_000, backupCount=3, encoding="utf-8"
     )

@@ -13,7 +13,14 @@ from PySide6.QtCore import QObject, Signal
 from app.core.cohorts import ALL_ROWS, CohortSet
 from app.core.errors import FilterSyntaxError, ShapLensError
 from app.core.filters import apply_filter
-from app.core.metrics import Evaluation, encode_labels, evaluate, next_mistake, preset_mask
+from app.core.metrics import (
+    Evaluation,
+    encode_labels,
+    evaluate,
+    next_mistake,
+    preset_mask,
+    with_threshold,
+)
 from app.core.types import Task
 from app.ui.state import AppState
 from app.workers import Workers
@@ -38,6 +45,7 @@ class DebugContext(QObject):
         self.label_problem: str | None = None
         self._evaluation: Evaluation | None = None
         self._stale = True
+        self._threshold_only = False  # only the threshold moved: re-judge, do not re-encode
         state.data_changed.connect(self._on_inputs_changed)
         state.model_changed.connect(self._on_inputs_changed)
         state.label_changed.connect(self._on_label_changed)
@@ -46,8 +54,11 @@ class DebugContext(QObject):
     # ------------------------------------------------------------------ evaluation
     def evaluation(self) -> Evaluation | None:
         """Row outcomes at the current threshold; None without model, data, label or output."""
+        if self._stale and self._threshold_only and self._evaluation is not None:
+            self._stale = self._threshold_only = False
+            self._evaluation = with_threshold(self._evaluation, self.state.threshold)
         if self._stale:
-            self._stale = False
+            self._stale = self._threshold_only = False
             self._evaluation = None
             self.label_problem = None
             s = self.state
@@ -149,6 +160,7 @@ class DebugContext(QObject):
     # ------------------------------------------------------------------ state changes
     def _on_inputs_changed(self) -> None:
         self._stale = True
+        self._threshold_only = False
         self.evaluation_changed.emit()
         if self.preset != "all" or self.expression or self.cohort != ALL_ROWS.name:
             self.reapply()
@@ -157,6 +169,7 @@ class DebugContext(QObject):
         self._on_inputs_changed()
 
     def _on_threshold_changed(self, _threshold: float) -> None:
+        self._threshold_only = self._threshold_only or not self._stale
         self._stale = True
         self.evaluation_changed.emit()
         # Presets and expressions on `predicted`/`correct` depend on the threshold.

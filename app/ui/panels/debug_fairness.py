@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -25,6 +25,7 @@ from app.ui.panels.debug_context import context_for
 from app.ui.state import AppState
 
 TITLE = "Fairness"
+DEBOUNCE_MS = 200
 GROUP_COLUMNS = ("Group", "Rows", "Base rate", "Selected", "Accuracy", "TPR", "FPR", "Mean P")
 FAIL = QColor("#d62728")
 
@@ -79,7 +80,11 @@ class FairnessPanel(QWidget):
         state.data_changed.connect(self._fill_columns)
         state.explanation_changed.connect(self._refresh_shap)
         state.output_changed.connect(lambda _k: self.refresh())
-        self.context.evaluation_changed.connect(self.refresh)
+        self._debounce = QTimer(self)  # the threshold slider fires many times a second
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(DEBOUNCE_MS)
+        self._debounce.timeout.connect(self.refresh)
+        self.context.evaluation_changed.connect(self._debounce.start)
         self._fill_columns()
 
     def _fill_columns(self) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -26,6 +26,7 @@ from app.ui.state import AppState
 
 TITLE = "Error slices"
 JOB = "debug-slices"
+DEBOUNCE_MS = 300
 COLUMNS = ("Slice", "Rows", "Error rate", "95% interval", "Lift", "")
 MUTED = QColor("#888888")
 
@@ -73,7 +74,12 @@ class SlicesPanel(QWidget):
         self.bins.valueChanged.connect(lambda _n: self.compute())
         self.within.toggled.connect(lambda _on: self.compute())
         self.table.cellClicked.connect(lambda row, _col: self.filter_slice(row))
-        self.context.evaluation_changed.connect(self.compute)
+        # Dragging the threshold changes the evaluation many times a second: rank once it rests.
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(DEBOUNCE_MS)
+        self._debounce.timeout.connect(self.compute)
+        self.context.evaluation_changed.connect(self._debounce.start)
         self.compute()
 
     def compute(self) -> None:

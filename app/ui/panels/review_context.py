@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, Signal
 from app.core.bookmarks import Bookmarks
 from app.core.errors import ShapLensError
 from app.core.glossary import Glossary, load_glossary
+from app.core.session import FileRef, Session
 from app.ui.state import AppState
 
 OBJECT_NAME = "shaplens-review-context"
@@ -57,3 +58,34 @@ def review_for(state: AppState) -> ReviewContext:
     """The state's ReviewContext, created on first use."""
     found = state.findChild(ReviewContext, OBJECT_NAME)
     return found if found is not None else ReviewContext(state)
+
+
+def session_from_state(
+    state: AppState,
+    view_layout: str = "",
+    filter_expression: str = "",
+    cohorts: list[dict[str, object]] | None = None,
+) -> Session:
+    """A Session of what the window shows (the shell adds its layout, filter and cohorts)."""
+    review = review_for(state)
+    data = state.data
+    return Session(
+        model=FileRef.of(state.model_path) if state.model_path is not None else None,
+        data=FileRef.of(state.data_path) if state.data_path is not None else None,
+        label_column=data.label_column if data is not None else None,
+        output_index=state.output_index,
+        threshold=state.threshold,
+        filter_expression=filter_expression,
+        cohorts=list(cohorts or []),
+        bookmarks=list(review.bookmarks),
+        glossary=FileRef.of(review.glossary_path) if review.glossary_path is not None else None,
+        view_layout=view_layout,
+    )
+
+
+def restore_review(state: AppState, session: Session) -> None:
+    """After the shell has reopened the session's model and data: bookmarks and glossary."""
+    review = review_for(state)
+    review.set_bookmarks(session.bookmark_list())
+    if session.glossary is not None and Path(session.glossary.path).is_file():
+        review.open_glossary(Path(session.glossary.path))
