@@ -1,4 +1,9 @@
-"""Match a dataset's columns to a model's features and build the numeric matrix it consumes."""
+"""Match a dataset's columns to a model's features and build the numeric matrix it consumes.
+
+Every load gets an AlignmentReport: features found, missing (an error listing them), extra
+columns (kept for display), dtype mismatches with the fix applied, categories the model never
+saw, and missing / infinite values and what was done with them. Column order is matched silently.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,9 @@ from app.core.models.base import FeatureSpec, ModelAdapter
 
 # Column names that usually hold the label, most specific first.
 LABEL_NAMES = ("label", "target", "y", "class", "outcome", "income_gt_50k", "quality")
+# ±inf becomes this for models that refuse inf: every split threshold is below it, so trees route
+# it exactly as they would route inf; float32 because sklearn casts to float32.
+FINITE_MAX = float(np.finfo(np.float32).max)
 
 
 @dataclass
@@ -21,8 +29,14 @@ class AlignmentReport:
     found: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     extra: list[str] = field(default_factory=list)
-    type_problems: dict[str, str] = field(default_factory=dict)
+    type_problems: dict[str, str] = field(default_factory=dict)  # fatal, with what to do
+    dtype_mismatches: dict[str, str] = field(default_factory=dict)  # fixed, says how
     unseen_categories: dict[str, list[str]] = field(default_factory=dict)
+    unseen_counts: dict[str, int] = field(default_factory=dict)  # rows per feature
+    labels_from_data: dict[str, int] = field(default_factory=dict)  # open-category features
+    nan_counts: dict[str, int] = field(default_factory=dict)
+    inf_counts: dict[str, int] = field(default_factory=dict)
+    inf_clipped: bool = False
     reordered: bool = False
 
     def lines(self) -> list[str]:
@@ -31,9 +45,34 @@ class AlignmentReport:
             out.append(f"{len(self.extra)} extra columns kept for display: {', '.join(self.extra)}")
         if self.reordered:
             out.append("columns reordered to the model's feature order")
+        for name, fix in self.dtype_mismatches.items():
+            out.append(f"{name}: {fix}")
         for name, labels in self.unseen_categories.items():
             shown = ", ".join(labels[:5]) + (" …" if len(labels) > 5 else "")
-            out.append(f"{name}: categories unknown to the model treated as missing: {shown}")
+            rows = self.unseen_counts.get(name, 0)
+            out.append(
+                f"{name}: {rows} rows have categories unknown to the model, treated as missing "
+                f"as the model does: {shown}"
+            )
+        for name, count in self.labels_from_data.items():
+            out.append(
+                f"{name}: the model does not store its category labels; {count} labels "
+                "taken from the data"
+            )
+        if self.nan_counts:
+            total = sum(self.nan_counts.values())
+            out.append(
+                f"{total} missing values in {len(self.nan_counts)} features, passed to the model "
+                "as missing (it routes them as it learned to)"
+            )
+        if self.inf_counts:
+            total = sum(self.inf_counts.values())
+            what = (
+                "clipped to ±3.4e38 because the model refuses inf (trees route them the same)"
+                if self.inf_clipped
+                else "passed to the model as is"
+            )
+            out.append(f"{total} ±inf values in {len(self.inf_counts)} features, {what}")
         return out
 
 
@@ -64,23 +103,106 @@ def guess_label(frame: pd.DataFrame, feature_names: list[str]) -> str | None:
     return None
 
 
-def _encode_categorical(column: pd.Series, spec: FeatureSpec) -> tuple[np.ndarray, list[str]]:
-    labels = spec.categories or []
-    if not labels:
-        return pd.to_numeric(column, errors="coerce").to_numpy(np.float64), []
-    if pd.api.types.is_numeric_dtype(column) and not isinstance(column.dtype, pd.CategoricalDtype):
-        # Already codes: keep them, values outside the known range are unseen.
-        codes = column.to_numpy(np.float64)
-        bad = (codes < 0) | (codes >= len(labels))
-        unseen = sorted({str(v) for v in codes[bad & ~np.isnan(codes)]})
+def _as_labels(column: pd.Series) -> pd.Series:
+    """Text labels for a column; whole floats print as integers (3.0 -> "3") to match training."""
+    if pd.api.types.is_float_dtype(column):
+        values = column.to_numpy(np.float64)
+        whole = np.isfinite(values) & (values == np.round(values))
+        text = [
+            (str(int(v)) if w else str(v)) if not np.isnan(v) else None
+            for v, w in zip(values, whole, strict=True)
+        ]
+        return pd.Series(text, index=column.index, dtype="string")
+    return column.astype("string")
+
+
+def _numeric_labels(labels: list[str]) -> dict[float, int] | None:
+    try:
+        return {float(label): i for i, label in enumerate(labels)}
+    except ValueError:
+        return None
+
+
+def _encode_categorical(
+    column: pd.Series, spec: FeatureSpec, report: AlignmentReport
+) -> np.ndarray:
+    name = spec.name
+    if spec.categories is None:
+        spec.categories = []
+    if spec.open_categories:
+        present = column.cat.categories if isinstance(column.dtype, pd.CategoricalDtype) else None
+        labels = _as_labels(pd.Series(present)) if present is not None else _as_labels(column)
+        new = sorted(set(labels.dropna().unique().tolist()) - set(spec.categories))
+        if new:
+            spec.categories.extend(new)
+            report.labels_from_data[name] = len(spec.categories)
+    labels = spec.categories
+    numeric = pd.api.types.is_numeric_dtype(column) and not isinstance(
+        column.dtype, pd.CategoricalDtype
+    )
+    by_value = _numeric_labels(labels) if numeric and labels else None
+    if numeric and by_value is None and not spec.open_categories:
+        # Text labels but numbers in the data: the numbers are the category codes.
+        codes = column.to_numpy(np.float64, na_value=np.nan).copy()
+        bad = ~np.isnan(codes) & ((codes < 0) | (codes >= len(labels)) | (codes != np.round(codes)))
+        report.dtype_mismatches[name] = "numbers in a categorical feature, used as category codes"
+        if bad.any():
+            report.unseen_categories[name] = sorted({str(v) for v in codes[bad]})
+            report.unseen_counts[name] = int(bad.sum())
         codes[bad] = np.nan
-        return codes, unseen
-    as_text = column.astype("string")
-    mapping = {label: i for i, label in enumerate(labels)}
-    codes = as_text.map(mapping).astype("float64").to_numpy()
-    present = as_text.notna().to_numpy()
-    unseen = sorted(set(as_text[present & np.isnan(codes)].unique().tolist()))
-    return codes, unseen
+        return codes
+    if numeric and by_value is not None:
+        values = column.to_numpy(np.float64, na_value=np.nan)
+        codes = np.array([by_value.get(v, np.nan) for v in values], dtype=np.float64)
+        present_mask = ~np.isnan(values)
+    else:
+        as_text = _as_labels(column) if numeric else column.astype("string")
+        mapping = {label: i for i, label in enumerate(labels)}
+        codes = as_text.map(mapping).astype("float64").to_numpy()
+        present_mask = as_text.notna().to_numpy()
+        values = as_text.to_numpy(dtype=object, na_value=None)
+    unseen_mask = present_mask & np.isnan(codes)
+    if unseen_mask.any():
+        report.unseen_categories[name] = sorted({str(v) for v in values[unseen_mask]})
+        report.unseen_counts[name] = int(unseen_mask.sum())
+    return codes
+
+
+def _encode_numeric(column: pd.Series, name: str, report: AlignmentReport) -> np.ndarray | None:
+    if pd.api.types.is_bool_dtype(column):
+        report.dtype_mismatches[name] = "true/false values used as 1/0"
+        return column.to_numpy(np.float64, na_value=np.nan)
+    if pd.api.types.is_numeric_dtype(column):
+        return column.to_numpy(np.float64, na_value=np.nan)
+    text = column.astype("string").str.strip()
+    lowered = text.str.lower()
+    text = text.mask(lowered.isin(["inf", "+inf", "infinity"]), "inf").mask(
+        lowered.isin(["-inf", "-infinity"]), "-inf"
+    )
+    converted = pd.to_numeric(text, errors="coerce")
+    bad = converted.isna() & text.notna() & (text != "")
+    if bad.any():
+        examples = ", ".join(repr(v) for v in column[bad].unique()[:3])
+        report.type_problems[name] = (
+            f"expects numbers but has text ({examples}); convert or clean the column"
+        )
+        return None
+    kind = "category" if isinstance(column.dtype, pd.CategoricalDtype) else "text"
+    report.dtype_mismatches[name] = f"numbers stored as {kind}, converted to numbers"
+    return converted.to_numpy(np.float64, na_value=np.nan)
+
+
+def _count_nonfinite(X: np.ndarray, model: ModelAdapter, report: AlignmentReport) -> None:
+    nan = np.isnan(X).sum(axis=0)
+    inf = np.isinf(X).sum(axis=0)
+    for j, spec in enumerate(model.features):
+        if nan[j]:
+            report.nan_counts[spec.name] = int(nan[j])
+        if inf[j]:
+            report.inf_counts[spec.name] = int(inf[j])
+    if report.inf_counts and not model.accepts_inf:
+        np.clip(X, -FINITE_MAX, FINITE_MAX, out=X)
+        report.inf_clipped = True
 
 
 def align(model: ModelAdapter, frame: pd.DataFrame, label: str | None = None) -> AlignedData:
@@ -98,27 +220,17 @@ def align(model: ModelAdapter, frame: pd.DataFrame, label: str | None = None) ->
     label = label if label is not None else guess_label(frame, names)
     report.extra = [c for c in columns if c not in set(names)]
     report.reordered = [c for c in columns if c in set(names)] != report.found
-    X = np.empty((len(frame), len(names)), dtype=np.float64)
+    X = np.full((len(frame), len(names)), np.nan, dtype=np.float64)
     for j, spec in enumerate(model.features):
         if spec.name not in frame.columns:
             continue
         column = frame[spec.name]
         if spec.is_categorical:
-            X[:, j], unseen = _encode_categorical(column, spec)
-            if unseen:
-                report.unseen_categories[spec.name] = unseen
-        elif pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column):
-            X[:, j] = column.to_numpy(np.float64, na_value=np.nan)
-        else:
-            converted = pd.to_numeric(column, errors="coerce")
-            bad = converted.isna() & column.notna()
-            if bad.any():
-                examples = ", ".join(repr(v) for v in column[bad].unique()[:3])
-                report.type_problems[spec.name] = (
-                    f"expects numbers but has text ({examples}); convert or clean the column"
-                )
-                continue
-            X[:, j] = converted.to_numpy(np.float64)
+            X[:, j] = _encode_categorical(column, spec, report)
+            continue
+        encoded = _encode_numeric(column, spec.name, report)
+        if encoded is not None:
+            X[:, j] = encoded
     if report.missing or report.type_problems:
         parts = []
         if report.missing:
@@ -126,5 +238,8 @@ def align(model: ModelAdapter, frame: pd.DataFrame, label: str | None = None) ->
         for name, why in report.type_problems.items():
             parts.append(f"column '{name}' {why}")
         raise AlignmentError("The dataset does not fit the model — " + "; ".join(parts) + ".")
-    # The model treats ±inf like any large number, but a user should know they are there.
+    _count_nonfinite(X, model, report)
+    model.check_input(X)
+    if model.needs_background:
+        model.set_background(X)
     return AlignedData(frame=frame, X=X, report=report, label_column=label)

@@ -1,55 +1,268 @@
-"""load_dataset(path): read a tabular file into a DataFrame, or raise DataLoadError saying why."""
+"""load_dataset(path): read a tabular file into a DataFrame, or raise DataLoadError saying why.
+
+The format is chosen by content (magic bytes), so a Parquet file with a wrong suffix still opens
+and a text file renamed to .parquet gets a message saying what it really is. CSV/TSV delimiter
+and encoding are detected and can be overridden. Files that would not fit in memory are refused
+before anything is read.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import pandas as pd
+import psutil
 
 from app.core.errors import DataLoadError
 
-CSV_SUFFIXES = {".csv", ".tsv", ".txt", ".tab"}
+CSV_SUFFIXES = {".csv", ".tsv", ".txt", ".tab", ".dat"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
 FEATHER_SUFFIXES = {".feather", ".arrow", ".ipc"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 DATA_SUFFIXES = CSV_SUFFIXES | PARQUET_SUFFIXES | FEATHER_SUFFIXES | EXCEL_SUFFIXES
+BINARY_NAMES = {"parquet": "Parquet", "feather": "Feather", "excel": "Excel"}
+
+MAX_COLUMNS = 100_000
+# In-memory size per byte of file, roughly, for formats whose size we cannot read up front.
+EXPANSION = {"csv": 3.0, "feather": 1.5, "excel": 12.0, "parquet": 5.0}
+MEMORY_SHARE = 0.5  # refuse when a load would need more than this share of available memory
+SNIFF_BYTES = 1 << 20
+DELIMITERS = (",", "\t", ";", "|")
+SOURCE_ATTR = "shaplens.source"
 
 
-def load_dataset(path: str | Path) -> pd.DataFrame:
-    """Read CSV/TSV, Parquet, Feather or Excel by suffix; every failure names the file."""
+def sniff_format(head: bytes) -> str:
+    """parquet, feather, excel, xls or text, from the first bytes."""
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith((b"ARROW1", b"FEA1")):
+        return "feather"
+    if head.startswith(b"PK\x03\x04"):
+        return "excel"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "xls"
+    return "text"
+
+
+def detect_encoding(sample: bytes) -> str:
+    if sample.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    try:
+        sample.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as error:
+        if error.start >= len(sample) - 3 and len(sample) >= SNIFF_BYTES:
+            return "utf-8"  # the sample cut a multi-byte character in half
+    try:
+        sample.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:
+        return "latin-1"  # decodes any byte; the user can override
+
+
+def detect_delimiter(lines: list[str], suffix: str) -> str:
+    """The candidate that splits the most lines into the same number (> 1) of fields."""
+    best, best_score = ("\t" if suffix in (".tsv", ".tab") else ","), 0.0
+    for delimiter in DELIMITERS:
+        counts = [len(row) for row in csv.reader(lines, delimiter=delimiter)]
+        if not counts or counts[0] < 2:
+            continue
+        score = sum(c == counts[0] for c in counts) / len(counts) + counts[0] * 1e-6
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _memory_guard(path: Path, needed: float) -> None:
+    available = psutil.virtual_memory().available
+    if needed > MEMORY_SHARE * available:
+        raise DataLoadError(
+            f"{path.name} is {path.stat().st_size / 1024**3:.1f} GB on disk and would need about "
+            f"{needed / 1024**3:.1f} GB of memory, but only {available / 1024**3:.1f} GB is free. "
+            "Open a sample of it (or a Parquet file with fewer columns) instead.",
+            path,
+        )
+
+
+def _read_text(
+    path: Path, delimiter: str | None, encoding: str | None
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    with open(path, "rb") as handle:
+        sample = handle.read(SNIFF_BYTES)
+    if b"\x00" in sample[:4096] and not sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DataLoadError(
+            f"{path.name} is not a text (CSV) file: it holds binary data. Choose a CSV, "
+            "Parquet, Feather or Excel file.",
+            path,
+        )
+    encoding = encoding or detect_encoding(sample)
+    try:
+        text = sample.decode(encoding, errors="replace")
+    except LookupError as error:
+        raise DataLoadError(f"Unknown text encoding '{encoding}'.", path) from error
+    lines = text.splitlines()[:50]
+    if len(sample) >= SNIFF_BYTES and len(lines) > 1:
+        lines = lines[:-1]  # the last sampled line may be cut short
+    delimiter = delimiter or detect_delimiter(lines, path.suffix.lower())
+    header = next(csv.reader(io.StringIO(lines[0] if lines else ""), delimiter=delimiter), [])
+    if len(header) > MAX_COLUMNS:
+        raise DataLoadError(
+            f"{path.name} has {len(header):,} columns, more than ShapLens handles "
+            f"({MAX_COLUMNS:,}); select the model's columns first.",
+            path,
+        )
+    names = [h.strip() for h in header]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise DataLoadError(
+            f"{path.name} has duplicated column names: {', '.join(dupes[:10])}. Rename them so "
+            "each column has its own name.",
+            path,
+        )
+    try:
+        frame = pd.read_csv(path, sep=delimiter, encoding=encoding, engine="c", low_memory=False)
+    except UnicodeDecodeError as error:
+        raise DataLoadError(
+            f"{path.name} is not {encoding} text ({error.reason} at byte {error.start}); choose "
+            "its encoding (for example cp1252 or latin-1) when opening it.",
+            path,
+        ) from error
+    except pd.errors.ParserError as error:
+        detail = str(error).replace("Error tokenizing data. C error: ", "").strip()
+        raise DataLoadError(
+            f"{path.name} has rows with a different number of fields than its header "
+            f"({detail}). Fix those rows, or check the delimiter ({delimiter!r} was used).",
+            path,
+        ) from error
+    except pd.errors.EmptyDataError as error:
+        raise DataLoadError(f"{path.name} has no columns; it is empty.", path) from error
+    return frame, {"format": "csv", "delimiter": delimiter, "encoding": encoding}
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(path).metadata
+    if meta.num_columns > MAX_COLUMNS:
+        raise DataLoadError(
+            f"{path.name} has {meta.num_columns:,} columns, more than ShapLens handles "
+            f"({MAX_COLUMNS:,}).",
+            path,
+        )
+    uncompressed = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    _memory_guard(path, max(uncompressed * 1.5, path.stat().st_size))
+    return pd.read_parquet(path)
+
+
+def sheet_names(path: str | Path) -> list[str]:
+    """The sheets of an Excel workbook, in order (for a sheet picker)."""
     path = Path(path)
+    try:
+        return [str(s) for s in pd.ExcelFile(path).sheet_names]
+    except Exception as error:  # openpyxl raises many types for damaged workbooks
+        raise DataLoadError(
+            f"Could not read {path.name} as an Excel workbook: {error}", path
+        ) from error
+
+
+def _read_excel(path: Path, sheet: str | int | None) -> tuple[pd.DataFrame, dict[str, str]]:
+    names = sheet_names(path)
+    if sheet is None:
+        chosen: str | int = 0
+    elif isinstance(sheet, int) and not 0 <= sheet < len(names):
+        raise DataLoadError(
+            f"{path.name} has {len(names)} sheets; sheet {sheet} does not exist.", path
+        )
+    elif isinstance(sheet, str) and sheet not in names:
+        raise DataLoadError(
+            f"{path.name} has no sheet '{sheet}'. Its sheets: {', '.join(names)}.", path
+        )
+    else:
+        chosen = sheet
+    frame = pd.read_excel(path, sheet_name=chosen)
+    label = names[chosen] if isinstance(chosen, int) and names else str(chosen)
+    return frame, {"format": "excel", "sheet": label}
+
+
+def _check_path(path: Path) -> int:
     if not path.exists():
         raise DataLoadError(f"Data file not found: {path}", path)
     if path.is_dir():
         raise DataLoadError(f"{path} is a folder; choose a data file inside it.", path)
-    if path.stat().st_size == 0:
+    size = path.stat().st_size
+    if size == 0:
         raise DataLoadError(f"{path.name} is empty (0 bytes); choose a file with data.", path)
+    return size
+
+
+def load_dataset(
+    path: str | Path,
+    *,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+) -> pd.DataFrame:
+    """Read CSV/TSV, Parquet, Feather or Excel (chosen by content); every failure names the file.
+
+    `delimiter` and `encoding` override detection for text files; `sheet` picks an Excel sheet
+    (name or 0-based index; the first by default). What was detected is in
+    `frame.attrs["shaplens.source"]`.
+    """
+    path = Path(path)
+    size = _check_path(path)
+    with open(path, "rb") as handle:
+        head = handle.read(16)
+    kind = sniff_format(head)
     suffix = path.suffix.lower()
+    expected = (
+        "parquet"
+        if suffix in PARQUET_SUFFIXES
+        else "feather"
+        if suffix in FEATHER_SUFFIXES
+        else "excel"
+        if suffix in EXCEL_SUFFIXES
+        else None
+    )
+    if kind == "text" and expected is not None:
+        raise DataLoadError(
+            f"{path.name} is not a {BINARY_NAMES[expected]} file: its content is text. If it "
+            "is CSV, rename it to .csv; otherwise export the data again.",
+            path,
+        )
+    if kind == "xls":
+        raise DataLoadError(
+            f"{path.name} is an old-style .xls workbook; save it as .xlsx or CSV and open that.",
+            path,
+        )
+    if kind != "parquet":
+        _memory_guard(path, size * EXPANSION["csv" if kind == "text" else kind])
+    source: dict[str, str]
     try:
-        if suffix in PARQUET_SUFFIXES:
-            frame = pd.read_parquet(path)
-        elif suffix in FEATHER_SUFFIXES:
-            frame = pd.read_feather(path)
-        elif suffix in EXCEL_SUFFIXES:
-            frame = pd.read_excel(path)
-        elif suffix in CSV_SUFFIXES:
-            frame = pd.read_csv(path, sep=None, engine="python")
+        if kind == "parquet":
+            frame, source = _read_parquet(path), {"format": "parquet"}
+        elif kind == "feather":
+            frame, source = pd.read_feather(path), {"format": "feather"}
+        elif kind == "excel":
+            frame, source = _read_excel(path, sheet)
         else:
-            raise DataLoadError(
-                f"{path.name}: unknown data format '{suffix}'. "
-                "Use CSV/TSV, Parquet, Feather or Excel.",
-                path,
-            )
+            frame, source = _read_text(path, delimiter, encoding)
     except DataLoadError:
         raise
-    except UnicodeDecodeError as error:
+    except MemoryError as error:
+        raise DataLoadError(f"{path.name} does not fit in memory; open a sample.", path) from error
+    except Exception as error:  # pandas/pyarrow/openpyxl raise many types; name the file
+        first = str(error).splitlines()[0][:300] if str(error) else type(error).__name__
         raise DataLoadError(
-            f"{path.name} is not UTF-8 text ({error.reason} at byte {error.start}); "
-            "save it as UTF-8 or choose the encoding when opening.",
-            path,
+            f"Could not read {path.name}: {first}. The file may be damaged or truncated.", path
         ) from error
-    except Exception as error:  # pandas/pyarrow raise many types; the boundary names the file
-        raise DataLoadError(f"Could not read {path.name}: {error}", path) from error
+    if frame.shape[1] == 0:
+        raise DataLoadError(f"{path.name} has no columns.", path)
     if frame.shape[0] == 0:
         raise DataLoadError(f"{path.name} has column names but no rows.", path)
+    frame.columns = [str(c) for c in frame.columns]
+    frame.attrs[SOURCE_ATTR] = source
     return frame
