@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__
+from app.core.errors import ShapLensError
 from app.ui import dialogs
 from app.ui.actions import build_menus, fill_recent
 from app.ui.controller import Controller
@@ -323,11 +324,15 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------------- export
     def caption(self):
+        """Where the current view came from, printed under exported figures."""
         from app.plots.export import Caption
 
         s = self.state
         view = self.plots.current_view()
         model = s.model
+        total = s.data.n_rows if s.data is not None else 0
+        shown = int(s.visible_rows.size)
+        cohort = f"{shown:,} of {total:,} rows (filtered)" if shown < total else f"{total:,} rows"
         return Caption(
             model_name=s.model_path.name if s.model_path else "",
             data_name=s.data_path.name if s.data_path else "",
@@ -335,6 +340,7 @@ class MainWindow(QMainWindow):
             unit=model.unit.value if model else "",
             explainer=model.info.explainer if model else "",
             extra=s.output_names[s.output_index] if len(s.output_names) > 1 else "",
+            cohort=cohort,
         )
 
     def export_view(self, path: Path | None = None, width: int | None = None) -> Path | None:
@@ -346,7 +352,7 @@ class MainWindow(QMainWindow):
             return None
         widget = self.plots.view_widget()
         view = self.plots.current_view()
-        height = None
+        height = None if width is None else round(width * widget.height() / max(widget.width(), 1))
         if path is None:
             start = Path(self._start_dir()) / f"{view}.png"
             dialog = dialogs.ExportDialog(view, (widget.width(), widget.height()), start, self)
@@ -356,8 +362,11 @@ class MainWindow(QMainWindow):
             path, width, height = choice.path, choice.width, choice.height
         try:
             export_widget(widget, path, width, height, self.caption())
-        except (OSError, ValueError) as error:
-            self.message_bar.show_message(f"Could not export to {path}: {error}")
+        except ShapLensError as error:  # ExportError: nothing to export, bad size, unwritable
+            self.message_bar.show_message(str(error))
+            return None
+        except OSError as error:
+            self.message_bar.show_message(f"Could not write {path}: {error}")
             return None
         self.statusBar().showMessage(f"Saved {view} view to {path}", 8000)
         return path
@@ -368,7 +377,11 @@ class MainWindow(QMainWindow):
         except ImportError:
             self.message_bar.show_message("Copying images is not available in this build.")
             return
-        copy_to_clipboard(self.plots.view_widget(), self.caption())
+        try:
+            copy_to_clipboard(self.plots.view_widget(), self.caption())
+        except ShapLensError as error:
+            self.message_bar.show_message(str(error))
+            return
         self.statusBar().showMessage("Copied the view to the clipboard.", 5000)
 
     # ---------------------------------------------------------------- layout and lifetime

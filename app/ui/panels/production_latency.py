@@ -43,7 +43,8 @@ class LatencyPanel(QWidget):
     ) -> None:
         super().__init__(parent)
         self.state = state
-        self.workers = workers if workers is not None else Workers(self)
+        self._given_workers = workers
+        self._own_workers: Workers | None = None
         self.report: LatencyReport | None = None
         self.seconds = QDoubleSpinBox(self)
         self.seconds.setRange(0.5, 600.0)
@@ -88,6 +89,18 @@ class LatencyPanel(QWidget):
         layout.addWidget(body, 1)
         state.model_changed.connect(self._reset)
         state.data_changed.connect(self._reset)
+
+    @property
+    def workers(self) -> Workers:
+        """The main window's Workers once docked (its close cancels our jobs), else our own."""
+        if self._given_workers is not None:
+            return self._given_workers
+        found = getattr(self.window(), "workers", None)
+        if isinstance(found, Workers):
+            return found
+        if self._own_workers is None:
+            self._own_workers = Workers(self)
+        return self._own_workers
 
     def run(self) -> None:
         if not self.state.ready:

@@ -9,7 +9,7 @@ measuring memory loads the model file once more.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
@@ -35,7 +35,8 @@ class OverviewPanel(QWidget):
     ) -> None:
         super().__init__(parent)
         self.state = state
-        self.workers = workers if workers is not None else Workers(self)
+        self._given_workers = workers
+        self._own_workers: Workers | None = None
         self.overview: ModelOverview | None = None
         self.message = QLabel("Open a model to see its overview.", self)
         self.message.setWordWrap(True)
@@ -61,8 +62,20 @@ class OverviewPanel(QWidget):
         layout.addLayout(row, 1)
         state.model_changed.connect(self._on_model_changed)
         state.explanation_finished.connect(self._on_explanation_finished)
-        if state.model is not None:
-            self._on_model_changed()
+        if state.model is not None:  # after docking, so the job runs on the window's Workers
+            QTimer.singleShot(0, self._on_model_changed)
+
+    @property
+    def workers(self) -> Workers:
+        """The main window's Workers once docked (its close cancels our jobs), else our own."""
+        if self._given_workers is not None:
+            return self._given_workers
+        found = getattr(self.window(), "workers", None)
+        if isinstance(found, Workers):
+            return found
+        if self._own_workers is None:
+            self._own_workers = Workers(self)
+        return self._own_workers
 
     def _on_model_changed(self) -> None:
         self.overview = None
