@@ -226,3 +226,19 @@ def test_latency_panel_cancel(qtbot, state, workers) -> None:
     assert not workers.is_running("production-latency") and panel.run_button.isEnabled()
     qtbot.waitUntil(lambda: not workers.busy(), timeout=TIMEOUT)  # it stops at the next yield
     assert panel.report is None
+
+
+def test_docked_panels_use_the_windows_workers(qtbot) -> None:
+    from PySide6.QtWidgets import QDockWidget
+
+    from app.ui.main_window import MainWindow
+    from app.ui.panels import production_latency, production_overview
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    for module in (production_overview, production_latency):
+        panel = module.create(window.state)
+        dock = QDockWidget(module.TITLE, window)
+        dock.setWidget(panel)
+        assert panel.workers is window.workers
+    window.close()
