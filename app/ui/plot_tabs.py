@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib
 import logging
 
-import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QStackedWidget, QTabWidget, QWidget
 
@@ -33,7 +32,6 @@ TIPS = {
     "beeswarm": "One dot per row and feature: SHAP value (x), feature value (colour)",
     "waterfall": "How the selected row's prediction is built from the base value, feature by feature",
 }
-BEESWARM_MAX_ROWS = 50_000  # a random sample beyond this: more dots only hide each other
 
 
 def load_plot_class(view: str) -> type[QWidget] | None:
@@ -56,8 +54,19 @@ def prediction_text(state: AppState, row: int, k: int) -> str:
     return f"prediction = {pred[row, k]:,.4g} ({model.unit.value})"
 
 
-def beeswarm_job(values, X, features, frame, unit, order, k, name) -> BeeswarmData:
-    return beeswarm(values, X, features, frame, unit, order, output=k, output_name=name)
+def beeswarm_job(values, X, features, frame, unit, order, k, name, rows, total) -> BeeswarmData:
+    return beeswarm(
+        values,
+        X,
+        features,
+        frame,
+        unit,
+        order,
+        output=k,
+        output_name=name,
+        rows=rows,
+        rows_total=total,
+    )
 
 
 class ViewSlot(QStackedWidget):
@@ -105,7 +114,6 @@ class PlotTabs(QTabWidget):
             index = self.addTab(slot, TITLES[view])
             self.setTabToolTip(index, TIPS[view])
         self.importance_data = self.beeswarm_data = self.waterfall_data = None
-        self._beeswarm_rows = np.empty(0, dtype=np.int64)
         self._beeswarm_stale = True
         # Chunks can arrive faster than redraws are useful; coalesce them.
         self._timer = QTimer(self, singleShot=True, interval=150)
@@ -196,31 +204,27 @@ class PlotTabs(QTabWidget):
             return
         self._beeswarm_stale = False
         rows = explanation.rows
-        positions = np.arange(rows.size)
-        if rows.size > BEESWARM_MAX_ROWS:
-            rng = np.random.default_rng(0)
-            positions = np.sort(rng.choice(rows.size, BEESWARM_MAX_ROWS, replace=False))
-        chosen = rows[positions]
         k = s.output_index
-        frame = s.data.frame.iloc[chosen]
 
         def on_result(data: BeeswarmData) -> None:
-            self._beeswarm_rows = chosen
             self.beeswarm_data = data
             self.slots["beeswarm"].show_data(data)
             self.views_updated.emit("beeswarm")
 
+        # Every explained row: the plot switches to a density raster when dots would crowd.
         self.workers.run(
             "beeswarm",
             beeswarm_job,
-            explanation.values[positions],
-            s.data.X[chosen],
+            explanation.values,
+            s.data.X[rows],
             s.model.features,
-            frame,
+            s.data.frame.iloc[rows] if rows.size < s.data.n_rows else s.data.frame,
             s.model.unit,
             list(self.importance_data.features),
             k,
             s.output_names[k],
+            rows,
+            s.data.n_rows,
             on_result=on_result,
             on_error=lambda error: s.report_error(f"Drawing the beeswarm failed: {error}"),
         )
@@ -252,6 +256,5 @@ class PlotTabs(QTabWidget):
         self.slots["waterfall"].show_data(self.waterfall_data)
         self.views_updated.emit("waterfall")
 
-    def _on_beeswarm_row_clicked(self, index: int) -> None:
-        if 0 <= index < self._beeswarm_rows.size:
-            self.state.select_row(int(self._beeswarm_rows[index]))
+    def _on_beeswarm_row_clicked(self, row: int) -> None:
+        self.state.select_row(int(row))  # the plot maps its dots to dataset rows

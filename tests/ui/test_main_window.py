@@ -201,3 +201,23 @@ def test_drop_files_opens_model_and_data_by_kind(
         small_data_path.name,
     )
     assert "adult_small" in window.windowTitle()
+
+
+def test_beeswarm_covers_every_row_and_its_dots_select_rows(
+    qtbot, window, small_model_path, small_data_path
+) -> None:
+    open_and_wait(qtbot, window, small_model_path, small_data_path)
+    qtbot.waitUntil(
+        lambda: (
+            window.plots.beeswarm_data is not None and window.plots.beeswarm_data.n_points == 2_500
+        ),
+        timeout=TIMEOUT,
+    )
+    data = window.plots.beeswarm_data
+    assert [lane.feature for lane in data.lanes] == window.plots.importance_data.features[:15]
+    plot = window.plots.slots["beeswarm"].plot
+    if plot is None:
+        pytest.skip("beeswarm plot not available")
+    plot.row_clicked.emit(1234)
+    assert window.state.selected_row == 1234
+    assert window.table.rows_model.dataset_row(window.table.currentIndex().row()) == 1234
