@@ -70,9 +70,14 @@ class TargetInfo:
 
 
 def format_number(value: float) -> str:
-    """A data value as a person would write it: integers without decimals, else 4 digits."""
-    if float(value).is_integer() and abs(value) < 1e15:
-        return f"{int(value):,}" if abs(value) >= 10_000 else str(int(value))
+    """A data value as a person would write it: 39, 2174, 48,842, 0.3125, 432,201."""
+    if not np.isfinite(value):
+        return str(value)
+    if abs(value) >= 1000:
+        text = f"{value:,.0f}"
+        return text.replace(",", "") if abs(value) < 10_000 else text
+    if float(value).is_integer():
+        return str(int(value))
     return f"{value:.4g}"
 
 

@@ -46,8 +46,8 @@ def fmt(value: object, digits: int = 4) -> str:
     if isinstance(value, (float, np.floating)):
         if not math.isfinite(float(value)):
             return "" if math.isnan(float(value)) else str(value)
-        if float(value).is_integer() and abs(value) < 1e12:
-            return f"{int(value):,}"
+        if (float(value).is_integer() or abs(value) >= 1000) and abs(value) < 1e15:
+            return f"{float(value):,.0f}"
         return f"{float(value):.{digits}g}"
     return str(value)
 

@@ -72,6 +72,19 @@ def _article(number_text: str) -> str:
     return "an" if spoken_an else "a"
 
 
+def _capitalise(sentence: str) -> str:
+    """Upper-case the first letter, unless the sentence opens with an identifier (median_income)."""
+    first = sentence.split(" ", 1)[0]
+    if "_" in first or any(c.isupper() for c in first[1:]):
+        return sentence
+    return sentence[0].upper() + sentence[1:]
+
+
+def _class(name: str) -> str:
+    """class '6' — or the output's own name when it already says class ("class 2")."""
+    return name if name.lower().startswith("class") else f"class '{name}'"
+
+
 def _join(parts: list[str]) -> str:
     if len(parts) <= 1:
         return "".join(parts)
@@ -101,8 +114,7 @@ def _drivers_sentence(
     up: list[Driver], down: list[Driver], unit: Unit, unit_name: str, prefix: str
 ) -> str:
     if not up and not down:
-        sentence = f"{prefix}no feature moves it away from the average."
-        return sentence[0].upper() + sentence[1:]
+        return _capitalise(f"{prefix}no feature moves it away from the average.")
     first = [True]
 
     def describe(drivers: list[Driver]) -> str:
@@ -122,8 +134,7 @@ def _drivers_sentence(
         lower_part = f"{describe(down)} {verb} it most"
     else:
         lower_part = "nothing lowers it"
-    sentence = f"{prefix}{raise_part}; {lower_part}."
-    return sentence[0].upper() + sentence[1:]
+    return _capitalise(f"{prefix}{raise_part}; {lower_part}.")
 
 
 def _opening(
@@ -147,9 +158,9 @@ def _opening(
         head = f"The model predicts {value}" + (f" {what}" if what and not target_unit else "")
         head += f" for this {subject}"
         if task is Task.MULTICLASS:
-            head += f" for class '{output_names[output]}'"
+            head += f" for {_class(output_names[output])}"
         against = f", against {format_number(avg)} on average" if avg is not None else ""
-        prefix = f"For class '{output_names[output]}', " if task is Task.MULTICLASS else ""
+        prefix = f"For {_class(output_names[output])}, " if task is Task.MULTICLASS else ""
         return f"{head}{against}.", prefix
     if task is Task.BINARY:
         outcome = glossary.target.outcome or "the positive class"
@@ -159,14 +170,16 @@ def _opening(
         return f"{head}{against}.", ""
     name = output_names[output]
     chance = format_percent(p)
-    head = f"The model gives this {subject} {_article(chance)} {chance} chance of class '{name}'"
+    head = f"The model gives this {subject} {_article(chance)} {chance} chance of {_class(name)}"
     top = int(np.argmax(prediction))
     if top == output:
         head += " (its most likely class)"
     else:
-        head += f" (most likely: '{output_names[top]}', {format_percent(float(prediction[top]))})"
+        head += (
+            f" (most likely: {_class(output_names[top])}, {format_percent(float(prediction[top]))})"
+        )
     against = f", against {format_percent(avg)} on average" if avg is not None else ""
-    return f"{head}{against}.", f"For class '{name}', "
+    return f"{head}{against}.", f"For {_class(name)}, "
 
 
 def summarize_row(

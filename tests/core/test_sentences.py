@@ -126,7 +126,7 @@ def test_multiclass_sentence_names_class_and_most_likely() -> None:
         output=0,
         output_names=["5", "6", "7"],
     )
-    assert "a 20% chance of class '5' (most likely: '6', 70%)" in summary.text
+    assert "a 20% chance of class '5' (most likely: class '6', 70%)" in summary.text
     assert "against 30% on average" in summary.text
     assert "For class '5', alcohol of 12.5 (+0.80 log-odds)" in summary.text
     assert summary.text.endswith("acidity of 0.3 (-0.20) lowers it most.")
@@ -162,3 +162,23 @@ def test_format_effect_is_close_and_signed(value: float) -> None:
     assert text[0] == ("+" if value > 0 else "-")
     assert abs(number - value) <= 0.051 * abs(value)
     assert "e" not in text
+
+
+def test_identifiers_keep_their_case_and_class_names_are_not_doubled() -> None:
+    summary = summarize_row(
+        np.array([206_664.0, -316.0]),
+        ["median_income", "households"],
+        [8.3252, 177],
+        task=Task.REGRESSION,
+        unit=Unit.TARGET,
+        prediction=432_200.7,
+        average=155_700.2,
+    )
+    assert "predicts 432,201 for this row, against 155,700 on average" in summary.text
+    assert "median_income of 8.325 (+206,664 units of the prediction)" in summary.text
+    multi = summarize_row(
+        np.array([0.5]), ["alcohol"], [9.8], task=Task.MULTICLASS, unit=Unit.LOG_ODDS,
+        prediction=np.array([0.3, 0.7]), output=1, output_names=["class 0", "class 1"],
+    )  # fmt: skip
+    assert "chance of class 1 (its most likely class)" in multi.text
+    assert "For class 1, alcohol" in multi.text
