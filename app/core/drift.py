@@ -25,7 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from app.core.align import align
-from app.core.errors import Cancelled, ShapLensError
+from app.core.errors import AlignmentError, Cancelled, ShapLensError
 from app.core.models.base import ModelAdapter
 
 PSI_EPSILON = 1e-4
@@ -301,8 +301,13 @@ def drift_report(
     """
     if len(reference) == 0 or len(current) == 0:
         raise DriftError("Both the reference and the current dataset need at least one row.")
-    ref_aligned = align(model, reference)
-    cur_aligned = align(model, current)
+    aligned = []
+    for which, frame in (("reference", reference), ("current", current)):
+        try:
+            aligned.append(align(model, frame))
+        except AlignmentError as error:  # say which of the two files does not fit
+            raise DriftError(f"The {which} dataset does not fit the model: {error}") from error
+    ref_aligned, cur_aligned = aligned
     n_features = len(model.features)
     total_steps = n_features + 3
     step = 0

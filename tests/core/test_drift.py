@@ -119,3 +119,10 @@ def test_planted_shift_is_found_and_ranked_first(model, frame) -> None:
     quiet = [f.psi for f in report.features if f.name not in ("age", "relationship")]
     assert max(quiet) < by_name["age"].psi / 5
     assert report.to_dict()["features"][0]["name"] == names[0]
+
+
+def test_a_current_dataset_missing_a_feature_is_named(model, frame) -> None:
+    from app.core.drift import DriftError
+
+    with pytest.raises(DriftError, match=r"current dataset does not fit.*age"):
+        drift_report(model, frame, frame.drop(columns=["age"]), shap_rows=50)
