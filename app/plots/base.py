@@ -122,7 +122,8 @@ class PlotBase(QWidget):
         """Feature names on the left axis, one per lane/bar, with room for the longest."""
         axis = self.plot.getAxis("left")
         axis.setTicks([list(zip(positions, labels, strict=True)), []])
-        width = style.text_width(labels, style.base_font(TICK_FONT_PT))
+        lines = [line for label in labels for line in label.split("\n")]
+        width = style.text_width(lines, style.base_font(TICK_FONT_PT))
         axis.setWidth(width + 14)
         axis.setStyle(tickLength=0)
 

@@ -95,9 +95,16 @@ class WaterfallPlot(PlotBase):
         out_text.setPos(data.output_value, n - 0.42)
         self.plot.addItem(out_text)
         self._markers = (base_text, out_text)
-        self._set_category_axis([self.label(s.label) for s in steps], list(y))
-        self._set_axis_label(f"{data.unit.label} — from the base value E[f(x)] to this row's f(x)")
+        self._set_category_axis([self._step_label(s.label) for s in steps], list(y))
+        self._set_axis_label(data.unit.label)
         self._fit_range()
+
+    def _step_label(self, text: str) -> str:
+        """Elided in the app; in exports a long "name = value" breaks after the "=" instead."""
+        if not self._full_labels:
+            return self.label(text)
+        name, sep, value = text.partition(" = ")
+        return f"{name} =\n{value}" if sep and len(text) > 40 else text
 
     def _extent(self) -> tuple[float, float]:
         data: WaterfallData = self._data
