@@ -27,7 +27,12 @@ def _probe_xgboost(path: str) -> None:
     booster = xgb.Booster(model_file=path)
     n = booster.num_features()
     types = booster.feature_types
-    matrix = xgb.DMatrix(np.zeros((1, n)), feature_types=types, enable_categorical=True)
+    matrix = xgb.DMatrix(
+        np.zeros((1, n)),
+        feature_names=booster.feature_names,
+        feature_types=types,
+        enable_categorical=True,
+    )
     booster.predict(matrix, pred_contribs=True)
 
 
