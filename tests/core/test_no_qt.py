@@ -12,8 +12,10 @@ QT_MODULES = ("PySide6", "pyqtgraph", "superqt", "qtpy", "shiboken6")
 
 
 def test_core_imports_no_qt() -> None:
+    # The prefix matters: without it walk_packages imports subpackages by their bare names,
+    # so app.core.distributed would be confused with the Dask `distributed` library.
     modules = [
-        f"app.core.{m.name}" for m in pkgutil.walk_packages(app.core.__path__) if not m.ispkg
+        m.name for m in pkgutil.walk_packages(app.core.__path__, prefix="app.core.") if not m.ispkg
     ]
     modules += ["app.commands.explain", "app.cli"]
     code = (
