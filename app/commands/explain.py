@@ -122,23 +122,22 @@ class _DaskProgress:
 
 def _run_dask(args: argparse.Namespace) -> int:
     from app.core.distributed.cluster import dask_client
-    from app.core.distributed.dask_explain import explain_dask
+    from app.core.distributed.dask_explain import explain_dask, plan_run
 
     if args.scheduler and args.local_workers is not None:
         raise ShapLensError("Give --scheduler or --local-workers, not both.")
+    plan = plan_run(  # bad input fails here, before a cluster starts
+        args.model,
+        str(args.data),
+        args.out,
+        label=args.label,
+        key=args.key,
+        trust_pickle=args.trust_pickle,
+    )
     with dask_client(args.scheduler, args.local_workers) as client:
         workers = len(client.scheduler_info().get("workers", {}))
         where = args.scheduler or "a local cluster on 127.0.0.1"
         print(f"explain (dask): {workers} worker(s) on {where}", file=sys.stderr, flush=True)
-        out = explain_dask(
-            client,
-            args.model,
-            str(args.data),
-            args.out,
-            label=args.label,
-            key=args.key,
-            trust_pickle=args.trust_pickle,
-            on_progress=_DaskProgress(),
-        )
+        out = explain_dask(client, plan, on_progress=_DaskProgress())
     print(f"explain (dask): values, summary and _SUCCESS written to {out}", file=sys.stderr)
     return 0

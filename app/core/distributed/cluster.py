@@ -53,6 +53,9 @@ def dask_client(scheduler: str | None = None, local_workers: int | None = None) 
         scheduler_port=0,
         dashboard_address=None,
         worker_dashboard_address=None,
+        # The scheduler always serves health/metrics over HTTP, by default on port 8787 of its
+        # host; a random loopback port avoids clashing with (and warning about) other clusters.
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
         silence_logs=logging.ERROR,
         env=dict(WORKER_ENV),
     )

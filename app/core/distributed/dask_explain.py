@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyarrow.parquet as pq
 
 from app.core.align import guess_label
@@ -37,6 +38,7 @@ from app.core.distributed.summary import SAMPLE_ROWS, Summary, SummaryPartial
 from app.core.distributed.table import table_metadata
 from app.core.errors import Cancelled, DataLoadError
 from app.core.model_io import load_model
+from app.core.models.base import ModelAdapter
 
 PARTITION_ROWS = 1_000_000  # a file larger than this is split along its row groups
 
@@ -100,25 +102,40 @@ def prepare_out(out: Path) -> None:
         )
 
 
-def explain_dask(
-    client: Any,
-    model_path: Path,
+@dataclass
+class RunPlan:
+    """Everything checked before a cluster is involved: model, partitions, output, columns."""
+
+    model: ModelAdapter
+    model_path: Path
+    data: str
+    pieces: list[Piece]
+    out: Path
+    meta: pd.DataFrame  # empty frame with the data's columns and dtypes
+    label: str | None
+    key: str | None
+    trust_pickle: bool = False
+    sample_rows: int = SAMPLE_ROWS
+
+    @property
+    def n_rows(self) -> int:
+        return sum(p.rows for p in self.pieces)
+
+
+def plan_run(
+    model_path: str | Path,
     data: str | Path,
-    out: Path,
+    out: str | Path,
     *,
     label: str | None = None,
     key: str | None = None,
     trust_pickle: bool = False,
-    on_progress: Callable[[RunProgress], None] | None = None,
-    should_stop: Callable[[], bool] | None = None,
     partition_rows: int = PARTITION_ROWS,
     sample_rows: int = SAMPLE_ROWS,
-) -> Path:
-    """Explain every row of `data` on the cluster behind `client`; return the published folder."""
-    dd, distributed = require_dask()
-    from dask import delayed
-
-    model = load_model(model_path, trust_pickle=trust_pickle)  # fail fast, before any cluster work
+) -> RunPlan:
+    """Check the inputs (model loads, data found, output writable, columns exist) up front."""
+    model_path = Path(model_path)
+    model = load_model(model_path, trust_pickle=trust_pickle)
     pieces = plan_pieces(parquet_files(data), partition_rows)
     out = Path(out).resolve()
     prepare_out(out)
@@ -128,25 +145,46 @@ def explain_dask(
             raise DistributedExplainError(
                 f"{what} column '{name}' is not in {Path(pieces[0].file).name}."
             )
-    label_column = label if label is not None else guess_label(meta, model.feature_names)
-    payload = Path(model_path).read_bytes()
-    ref = ModelRef.of(payload, Path(model_path).name, trust_pickle)
+    label = label if label is not None else guess_label(meta, model.feature_names)
+    return RunPlan(
+        model, model_path, str(data), pieces, out, meta, label, key, trust_pickle, sample_rows
+    )
+
+
+def explain_dask(
+    client: Any,
+    plan: RunPlan,
+    on_progress: Callable[[RunProgress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> Path:
+    """Explain every row of the plan on the cluster behind `client`; return the published folder.
+
+    Raises DistributedExplainError naming the first failing partition, Cancelled when
+    should_stop() turns true; in both cases (and on Ctrl+C) the running tasks are cancelled and
+    nothing is left at `plan.out`.
+    """
+    dd, distributed = require_dask()
+    from dask import delayed
+
+    model, out = plan.model, plan.out
+    payload = plan.model_path.read_bytes()
+    ref = ModelRef.of(payload, plan.model_path.name, plan.trust_pickle)
     tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp.mkdir()
     metadata = table_metadata(
         model.unit,
         list(model.output_names),
         model.info.explainer,
         model.info.exact,
-        {"shaplens.model": Path(model_path).name},
+        {"shaplens.model": plan.model_path.name},
     )
-    settings = TaskSettings(str(tmp), label_column, key, metadata, sample_rows)
+    settings = TaskSettings(str(tmp), plan.label, plan.key, metadata, plan.sample_rows)
     futures: list[Any] = []
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp.mkdir()
         # The bytes travel once to every worker; each task then gets them from local memory.
         model_future = client.scatter(payload, broadcast=True, hash=False)
-        frame = dd.from_map(read_piece, pieces, meta=meta, enforce_metadata=False)
+        frame = dd.from_map(read_piece, plan.pieces, meta=plan.meta, enforce_metadata=False)
         tasks = [
             delayed(explain_piece)(
                 part,
@@ -156,11 +194,11 @@ def explain_dask(
                 settings,
                 dask_key_name=f"shaplens-explain-{tmp.name}-{piece.index}",
             )
-            for part, piece in zip(frame.to_delayed(), pieces, strict=True)
+            for part, piece in zip(frame.to_delayed(), plan.pieces, strict=True)
         ]
         futures = client.compute(tasks)
-        results = _gather(client, distributed, futures, pieces, on_progress, should_stop)
-        _publish(results, model, label_column, key, model_path, data, tmp, out)
+        results = _gather(client, distributed, futures, plan.pieces, on_progress, should_stop)
+        _publish(results, plan, ref.digest, tmp)
     except BaseException:
         if futures:
             client.cancel(futures, force=True)
@@ -215,16 +253,8 @@ def _failure(future: Any, piece: Piece) -> DistributedExplainError:
     return DistributedExplainError(f"{piece.describe()} failed: {why}", piece.file)
 
 
-def _publish(
-    results: list[PartResult],
-    model: Any,
-    label: str | None,
-    key: str | None,
-    model_path: Path,
-    data: str | Path,
-    tmp: Path,
-    out: Path,
-) -> None:
+def _publish(results: list[PartResult], plan: RunPlan, model_digest: str, tmp: Path) -> None:
+    model = plan.model
     partial: SummaryPartial | None = None
     for result in results:
         partial = result.partial if partial is None else partial.merge(result.partial)
@@ -238,22 +268,22 @@ def _publish(
         list(model.output_names),
         model.unit,
         base,
-        finish_metrics(model.task, label, partial.metric_sums),
+        finish_metrics(model.task, plan.label, partial.metric_sums),
     )
     summary.save(tmp)
     manifest = {
         "version": 1,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "model": Path(model_path).name,
-        "model_sha256": ModelRef.of(Path(model_path).read_bytes(), "").digest,
-        "data": str(data),
+        "model": plan.model_path.name,
+        "model_sha256": model_digest,
+        "data": plan.data,
         "engine": model.info.explainer,
         "unit": model.unit.value,
         "features": model.feature_names,
         "outputs": list(model.output_names),
         "base_values": np.asarray(base, dtype=np.float64).tolist(),
-        "label": label,
-        "key": key,
+        "label": plan.label,
+        "key": plan.key,
         "n_rows": int(sum(r.rows for r in results)),
         "parts": [
             {
@@ -269,7 +299,7 @@ def _publish(
     }
     (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     (tmp / SUCCESS).write_text("", encoding="utf-8")
-    _replace_folder(tmp, out)
+    _replace_folder(tmp, plan.out)
 
 
 def _replace_folder(new: Path, out: Path) -> None:

@@ -1,0 +1,125 @@
+"""`shaplens explain --engine dask` end to end in a subprocess: same values as the local engine,
+bad input exits 2 before a cluster starts, Ctrl+C leaves no worker and nothing published, and a
+missing Dask install says how to add it."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import psutil
+import pyarrow.parquet as pq
+import pytest
+
+from app.cli import main
+from app.core.distributed.explained_store import open_explained
+from tests.core.test_dask_explain import train_small_model, write_parts
+
+pytest.importorskip("distributed")
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args], capture_output=True, text=True, timeout=240
+    )
+
+
+def test_dask_engine_matches_local_engine(tmp_path, sample_data_path) -> None:
+    model = train_small_model(sample_data_path, tmp_path / "small.txt")
+    frame = write_parts(sample_data_path, tmp_path / "data", n_files=2)
+    whole = tmp_path / "whole.parquet"
+    frame.to_parquet(whole)
+    local = ["explain", "--model", str(model), "--data", str(whole)]
+    assert main([*local, "--out", str(tmp_path / "local.parquet")]) == 0
+    out = tmp_path / "values"
+    result = run_cli(
+        "explain", "--engine", "dask", "--local-workers", "2", "--model", str(model),
+        "--data", str(tmp_path / "data" / "*.parquet"), "--out", str(out) + "/", "--key", "id",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "2 worker(s) on a local cluster on 127.0.0.1" in result.stderr
+    assert "2/2 partitions, 6,000/6,000 rows" in result.stderr
+    reference = pq.read_table(tmp_path / "local.parquet")
+    store = open_explained(out)
+    values = store.read_rows(0, store.n_rows)
+    shap = [c for c in reference.column_names if c.startswith("shap:")]
+    assert shap == store.shap_columns and len(shap) == 13
+    expected = reference.to_pandas()
+    np.testing.assert_array_equal(values[shap].to_numpy(), expected[shap].to_numpy())
+    np.testing.assert_allclose(values["raw_output"], expected["raw_output"], atol=1e-9)
+    assert values["id"].tolist() == frame["id"].tolist()
+    part = pq.read_schema(out / "part-00000.parquet").metadata
+    assert part[b"shaplens.unit"] == reference.schema.metadata[b"shaplens.unit"] == b"log-odds"
+    assert sorted(p.name for p in out.iterdir()) == [
+        "_SUCCESS", "_manifest.json", "part-00000.parquet", "part-00001.parquet",
+        "sample.parquet", "summary.json", "summary.npz",
+    ]  # fmt: skip
+
+
+def test_bad_input_exits_2_before_starting_a_cluster(tmp_path, sample_model_path, capsys) -> None:
+    code = main(
+        ["explain", "--engine", "dask", "--model", str(sample_model_path),
+         "--data", str(tmp_path / "*.parquet"), "--out", str(tmp_path / "values")]
+    )  # fmt: skip
+    stderr = capsys.readouterr().err
+    assert code == 2 and stderr.startswith("error: No Parquet files match")
+    assert "worker" not in stderr
+    code = main(
+        ["explain", "--model", str(sample_model_path), "--data", "x.parquet",
+         "--out", "v.parquet", "--scheduler", "tcp://127.0.0.1:1"]
+    )  # fmt: skip
+    assert code == 2 and "--scheduler works with --engine dask only" in capsys.readouterr().err
+
+
+def test_missing_dask_says_how_to_install(
+    tmp_path, sample_model_path, sample_data_path, monkeypatch, capsys
+) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)  # `import distributed` now fails
+    code = main(
+        ["explain", "--engine", "dask", "--model", str(sample_model_path),
+         "--data", str(sample_data_path), "--out", str(tmp_path / "v")]
+    )  # fmt: skip
+    assert code == 2
+    assert "pip install 'shaplens[dask]'" in capsys.readouterr().err
+    assert not (tmp_path / "v").exists()
+
+
+def test_ctrl_c_cancels_and_stops_every_worker(
+    tmp_path, sample_model_path, sample_data_path
+) -> None:
+    # The 300-tree sample model on 40 partitions: minutes of work, so Ctrl+C lands mid-run.
+    frame = pd.read_parquet(sample_data_path).iloc[:20_000]
+    (tmp_path / "data").mkdir()
+    for i in range(40):
+        frame.iloc[i * 500 : (i + 1) * 500].to_parquet(tmp_path / "data" / f"p{i:02d}.parquet")
+    out = tmp_path / "values"
+    with subprocess.Popen(
+        [
+            sys.executable, "-m", "app", "explain", "--engine", "dask", "--local-workers", "2",
+            "--model", str(sample_model_path), "--data", str(tmp_path / "data"), "--out", str(out),
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:  # fmt: skip
+        try:
+            lines = []
+            for line in process.stderr:  # wait for the first finished partition
+                lines.append(line)
+                if "partitions" in line:
+                    break
+            assert any("partitions" in line for line in lines), "".join(lines)
+            workers = psutil.Process(process.pid).children(recursive=True)
+            assert len(workers) >= 2
+            process.send_signal(signal.SIGINT)
+            rest = process.stderr.read()
+            assert process.wait(timeout=120) == 130, rest
+        finally:
+            if process.poll() is None:
+                process.kill()
+    assert "error: interrupted" in rest
+    _gone, alive = psutil.wait_procs(workers, timeout=30)
+    assert not alive, [p.pid for p in alive]
+    assert not out.exists() and not list(tmp_path.glob(".values*"))
