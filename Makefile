@@ -6,10 +6,11 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SAMPLE_MODEL := sample_models/adult_lgbm.txt
 SAMPLE_DATA := sample_models/adult.parquet
-# Qt's offscreen/xcb plugins and the Xvfb smoke test need these Debian packages.
+# Qt's offscreen/xcb plugins and the Xvfb smoke test need these Debian packages; poppler-utils
+# renders exported PDFs back to images in the tests.
 SYSTEM_PACKAGES := libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libglib2.0-0 \
 	libdbus-1-3 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \
-	libxcb-shape0 libxcb-randr0 libxcb-xinerama0 libxcb-xkb1 xvfb xauth
+	libxcb-shape0 libxcb-randr0 libxcb-xinerama0 libxcb-xkb1 xvfb xauth poppler-utils
 
 .PHONY: setup sysdeps run test lint format bench clean
 
