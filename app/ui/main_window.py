@@ -7,7 +7,14 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent
+from PySide6.QtGui import (
+    QCloseEvent,
+    QDesktopServices,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -84,6 +91,7 @@ class MainWindow(QMainWindow):
         self.splitter.setChildrenCollapsible(False)
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.message_bar.dismiss)
         self.message_bar.show_message(
             "Open a model and a dataset from the File menu, or drop both files on this window.",
             "info",
