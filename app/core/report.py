@@ -238,7 +238,7 @@ def build_report(
     # ---- chosen rows
     marks = bookmarks or Bookmarks()
     if rows:
-        parts.append("<h2>Individual rows</h2>")
+        parts.append(h.NEW_PAGE_H2.format("Individual rows"))
     for i, row in enumerate(int(r) for r in rows):
         values, base = _row_values(model, data, gv, row)
         summary = summarize_explained_row(

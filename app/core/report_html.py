@@ -29,6 +29,8 @@ span.up { color: #c0143c; }
 span.down { color: #1e64c8; }
 img { max-width: 100%; height: auto; }
 """
+# A section that starts on a new page when printed (browsers and the Qt PDF honour it).
+NEW_PAGE_H2 = '<h2 style="page-break-before: always">{}</h2>'
 
 
 def esc(value: object) -> str:

@@ -41,7 +41,7 @@ def groups_section(
     """HTML for the groups of `sensitive` (numeric columns are cut into quantile bins)."""
     column = data.frame[sensitive].reset_index(drop=True)
     shown = glossary.display_name(sensitive)
-    parts = [f"<h2>By group: {h.esc(shown)}</h2>"]
+    parts = [h.NEW_PAGE_H2.format(f"By group: {h.esc(shown)}")]
     label = _numeric_label(data)
     score = predictions[:, output]
     codes, names = group_codes(column)
