@@ -224,13 +224,13 @@ def lgbm_pickle(task: str = "binary") -> Path:
 @functools.cache
 def agnostic_file(task: str = "binary") -> Path:
     import joblib
-    from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+    from sklearn.linear_model import LinearRegression, LogisticRegression
 
     X, y = numeric_data(task)
     X = X.fillna(X.median())
-    cls = KNeighborsRegressor if task == "regression" else KNeighborsClassifier
-    model = cls(n_neighbors=5).fit(X, y)
-    path = workdir() / f"knn_{task}.pkl"
+    model = LinearRegression() if task == "regression" else LogisticRegression(max_iter=500)
+    model.fit(X, y)
+    path = workdir() / f"linear_{task}.pkl"
     joblib.dump(model, path)
     return path
 
