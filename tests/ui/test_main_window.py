@@ -221,3 +221,18 @@ def test_beeswarm_covers_every_row_and_its_dots_select_rows(
     plot.row_clicked.emit(1234)
     assert window.state.selected_row == 1234
     assert window.table.rows_model.dataset_row(window.table.currentIndex().row()) == 1234
+
+
+def test_bundled_sample_model_on_a_slice(
+    qtbot, window, sample_model_path, sample_data_path, tmp_path
+) -> None:
+    """The 300-tree sample itself (slow engine today, so only a few hundred rows)."""
+    path = tmp_path / "adult_120.parquet"
+    pd.read_parquet(sample_data_path).iloc[:120].to_parquet(path)
+    open_and_wait(qtbot, window, sample_model_path, path)
+    state = window.state
+    assert state.model.info.n_trees == 300 and state.explanation.n_rows == 120
+    state.select_row(77)
+    qtbot.waitUntil(lambda: getattr(window.plots.waterfall_data, "row", None) == 77)
+    raw = state.model.predict_raw(state.data.X[77:78])[0, 0]
+    assert window.plots.waterfall_data.output_value == pytest.approx(raw, abs=1e-4)
