@@ -153,6 +153,7 @@ def test_label_combo_changes_the_label_column(
     open_and_wait(qtbot, window, small_model_path, small_data_path)
     headers = [c.header for c in window.table.rows_model.columns]
     assert "income_gt_50k" in headers and "Correct" in headers
+    assert not any(action.isVisible() for action in window.output_actions)  # one output only
     combo = window.label_combo
     assert combo.currentText() == "income_gt_50k"
     combo.setCurrentIndex(0)
@@ -236,3 +237,30 @@ def test_bundled_sample_model_on_a_slice(
     qtbot.waitUntil(lambda: getattr(window.plots.waterfall_data, "row", None) == 77)
     raw = state.model.predict_raw(state.data.X[77:78])[0, 0]
     assert window.plots.waterfall_data.output_value == pytest.approx(raw, abs=1e-4)
+
+
+def test_output_picker_for_a_multiclass_model(qtbot, window, tmp_path) -> None:
+    import lightgbm as lgb
+
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame(rng.normal(size=(600, 4)), columns=["a", "b", "c", "d"])
+    frame["label"] = np.digitize(frame["a"] + 0.5 * frame["b"], [-0.5, 0.5])
+    params = {"objective": "multiclass", "num_class": 3, "verbose": -1, "num_threads": 1}
+    booster = lgb.train(params, lgb.Dataset(frame[["a", "b", "c", "d"]], frame["label"]), 8)
+    model_path, data_path = tmp_path / "three.txt", tmp_path / "three.csv"
+    booster.save_model(str(model_path))
+    frame.to_csv(data_path, index=False)
+    open_and_wait(qtbot, window, model_path, data_path)
+    assert all(action.isVisible() for action in window.output_actions)
+    assert [window.output_combo.itemText(i) for i in range(3)] == window.state.output_names
+    window.state.select_row(5)
+    window.output_combo.setCurrentIndex(2)
+    window.output_combo.activated.emit(2)
+    assert window.state.output_index == 2
+    qtbot.waitUntil(lambda: getattr(window.plots.waterfall_data, "output_name", "") == "class 2")
+    assert window.plots.importance_data.output_name == "class 2"
+    assert window.table.rows_model.columns[1].header == "P(class 2)"
+    raw = window.state.raw_output()
+    assert window.plots.waterfall_data.output_value == pytest.approx(raw[5, 2], abs=1e-4)
+    correct = next(c for c in window.table.rows_model.columns if c.header == "Correct")
+    assert np.nanmean(correct.values) > 0.8  # argmax class vs label
