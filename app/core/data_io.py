@@ -105,6 +105,13 @@ def _read_text(
     except LookupError as error:
         raise DataLoadError(f"Unknown text encoding '{encoding}'.", path) from error
     lines = text.splitlines()[:50]
+    widest = max((lines[0].count(d) + 1 for d in DELIMITERS), default=0) if lines else 0
+    if widest > MAX_COLUMNS:  # before csv parsing, which is slow and limited on such lines
+        raise DataLoadError(
+            f"{path.name} has {widest:,} or more columns, more than ShapLens handles "
+            f"({MAX_COLUMNS:,}); select the model's columns first.",
+            path,
+        )
     if len(sample) >= SNIFF_BYTES and len(lines) > 1:
         lines = lines[:-1]  # the last sampled line may be cut short
     delimiter = delimiter or detect_delimiter(lines, path.suffix.lower())

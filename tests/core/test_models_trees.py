@@ -36,8 +36,10 @@ def test_xgboost_json_exact_and_matches_shap(task: str) -> None:
     model = load_model(F.xgboost_file(task))
     X_frame, _ = F.task_data(task)
     data = align(model, F.rows(X_frame, N))
-    values, base, _ = additivity(model, data.X)
-    expected_task = {"binary": Task.BINARY, "multiclass": Task.MULTICLASS}.get(task, Task.REGRESSION)
+    values, _, _ = additivity(model, data.X)
+    expected_task = {"binary": Task.BINARY, "multiclass": Task.MULTICLASS}.get(
+        task, Task.REGRESSION
+    )
     assert model.task is expected_task
     assert model.unit is (Unit.TARGET if task == "regression" else Unit.LOG_ODDS)
     reference = shap.TreeExplainer(model.booster).shap_values(model._matrix(data.X))
@@ -81,7 +83,7 @@ def test_sklearn_skops_additive(kind: str, task: str) -> None:
     if kind != "HistGradientBoosting":
         X_frame = X_frame.fillna(X_frame.median())
     data = align(model, F.rows(X_frame, N))
-    values, base, raw = additivity(model, data.X)
+    additivity(model, data.X)
     assert model.info.framework == "scikit-learn" and model.info.exact
     forest_unit = {
         "RandomForest": Unit.PROBABILITY,
@@ -104,7 +106,9 @@ def test_sklearn_agrees_with_shap_reference(kind: str, task: str) -> None:
     reference = np.asarray(reference)
     if reference.ndim == 3:  # classifier forests: take the positive class
         reference = reference[:, :, 1]
-    np.testing.assert_allclose(values[:, :, 0], reference, atol=1e-4 * max(1, np.abs(reference).max()))
+    np.testing.assert_allclose(
+        values[:, :, 0], reference, atol=1e-4 * max(1, np.abs(reference).max())
+    )
 
 
 def test_hist_gradient_boosting_routes_missing_values_like_sklearn() -> None:
