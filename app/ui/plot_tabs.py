@@ -49,8 +49,11 @@ def prediction_text(state: AppState, row: int, k: int) -> str:
     if model is None or raw is None or pred is None:
         return ""
     name = state.output_names[k]
-    if model.task in (Task.BINARY, Task.MULTICLASS) and model.unit is Unit.LOG_ODDS:
+    if model.task is Task.BINARY and model.unit is Unit.LOG_ODDS:
         return f"P({name}) = {pred[row, k]:.3f}  (log-odds {raw[row, k]:+.3f})"
+    if model.task is Task.MULTICLASS and model.unit is Unit.LOG_ODDS:
+        # A class's raw score is a softmax logit: its probability depends on the other classes.
+        return f"P({name}) = {pred[row, k]:.3f}  (softmax logit {raw[row, k]:+.3f})"
     return f"prediction = {pred[row, k]:,.4g} ({model.unit.value})"
 
 
