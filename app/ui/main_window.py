@@ -251,9 +251,11 @@ class MainWindow(QMainWindow):
         self._fill_output_combo()
         self._update_title()
         self._update_enabled()
-        if self.state.ready and self.state.data is not None:
+        order = self.table.rows_model.order
+        # A filter kept from the previous data can match no row of the new data.
+        if self.state.ready and self.state.data is not None and order.size:
             self.table.setFocus()
-            self.state.select_row(int(self.table.rows_model.order[0]))
+            self.state.select_row(int(order[0]))
 
     def _on_error(self, text: str) -> None:
         self.message_bar.show_message(text, "error")
