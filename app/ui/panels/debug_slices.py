@@ -37,9 +37,11 @@ class SlicesPanel(QWidget):
         self.state = state
         self.context = context_for(state)
         self.slices: list[Slice] = []
-        self.pairs = QCheckBox("Pairs of features", self)
+        self.pairs = QCheckBox("Pairs", self)
         self.pairs.setChecked(True)
-        self.within = QCheckBox("Only the rows in the current filter", self)
+        self.pairs.setToolTip("Also slice by every pair of features")
+        self.within = QCheckBox("Within filter", self)
+        self.within.setToolTip("Rank slices of the rows in the current filter only")
         self.bins = QSpinBox(self)
         self.bins.setRange(2, 20)
         self.bins.setValue(5)
