@@ -80,6 +80,11 @@ def test_cancel_then_new_data_completes_without_stale_results(
     window.controller.cancel_computation()
     assert not window.cancel_button.isVisibleTo(window)
     assert window.workers.running() == []
+    # What was computed before the cancel stays, drawn as an estimate.
+    qtbot.waitUntil(lambda: window.plots.importance_data is not None, timeout=TIMEOUT)
+    partial = window.plots.importance_data
+    assert partial.partial and partial.rows_covered < 2_500
+    assert f"estimate from {partial.rows_covered:,} of 2,500 rows" in partial.title
     open_and_wait(qtbot, window, small_model_path, other_data_path)
     qtbot.waitUntil(lambda: not window.workers.busy(), timeout=TIMEOUT)
     state = window.state
