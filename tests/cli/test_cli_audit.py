@@ -74,3 +74,40 @@ def test_audit_bad_input_exits_2(tmp_path, sample_model_path, sample_data_path) 
     frame.to_parquet(nolabel)
     result = run_cli("audit", "--model", str(sample_model_path), "--data", str(nolabel))
     assert result.returncode == 2 and "--label" in result.stderr
+
+
+class _Stub:
+    """Just what build_audit reads from a model adapter."""
+
+    def __init__(self, task, n_outputs: int) -> None:
+        from app.core.models.base import FeatureSpec
+
+        self.task, self.n_outputs = task, n_outputs
+        self.features = [FeatureSpec("x"), FeatureSpec("group")]
+        self.feature_names = ["x", "group"]
+
+
+def test_build_audit_regression_and_multiclass() -> None:
+    import numpy as np
+
+    from app.commands.audit import build_audit
+    from app.core.types import Task
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=600), "group": rng.choice(["a", "b"], 600)})
+    y = frame.x * 2 + rng.normal(size=600)
+    pred = (frame.x * 2).to_numpy()[:, None]
+    reg = build_audit(_Stub(Task.REGRESSION, 1), frame, y.to_numpy(), pred, ["group"])
+    assert reg["confusion_matrix"] is None and reg["threshold"] is None
+    assert reg["overall"]["mae"] == pytest.approx(np.mean(np.abs(y - pred[:, 0])))
+    assert {g["group"] for g in reg["fairness"][0]["groups"]} == {"a", "b"}
+    assert reg["error_slices"] and "rate" in reg["error_slices"][0]
+    proba = rng.dirichlet([1, 1, 1], size=600)
+    labels = rng.integers(0, 3, 600)
+    multi = build_audit(_Stub(Task.MULTICLASS, 3), frame, labels, proba, ["group"], positive=2)
+    assert np.array(multi["confusion_matrix"]).shape == (3, 3)
+    selected = (proba.argmax(1) == 2).mean()
+    groups = multi["fairness"][0]["groups"]
+    total = sum(g["selection_rate"] * g["count"] for g in groups) / 600
+    assert total == pytest.approx(selected)
+    json.dumps(multi, allow_nan=False)  # valid JSON: no NaN anywhere

@@ -126,3 +126,13 @@ def test_tokenizer_positions_and_quoting_round_trip() -> None:
     text = f"{quote_column('hours per week')} == {quote_value(40)} and sex == {quote_value(odd)}"
     assert apply_filter(text, FRAME).rows.size == 0
     assert filter_mask(f"sex == {quote_value('Male')}", FRAME).sum() == 2
+
+
+def test_dates_compare_with_quoted_text() -> None:
+    frame = pd.DataFrame({"when": pd.to_datetime(["2020-01-01", "2021-06-30", "2022-03-15"])})
+    assert filter_mask('when >= "2021-01-01"', frame).tolist() == [False, True, True]
+    assert filter_mask('when between "2021-01-01" and "2021-12-31"', frame).tolist() == [
+        False, True, False,
+    ]  # fmt: skip
+    with pytest.raises(FilterSyntaxError, match="not a date"):
+        apply_filter('when > "soon"', frame)
