@@ -1,0 +1,19 @@
+"""The fast exact TreeSHAP engine: model parsing, validation, numba kernels, threading.
+
+Public API (see engine.py): TreeShapEngine, engine_from_path, warm_up, parse_text, parse_json.
+"""
+
+from app.core.engine.engine import ENGINE_NAME, TreeShapEngine, engine_from_path, warm_up
+from app.core.engine.lgbm_parse import parse_json, parse_text
+from app.core.engine.tree_arrays import ForestArrays, validate
+
+__all__ = [
+    "ENGINE_NAME",
+    "ForestArrays",
+    "TreeShapEngine",
+    "engine_from_path",
+    "parse_json",
+    "parse_text",
+    "validate",
+    "warm_up",
+]
