@@ -169,7 +169,8 @@ def sheet_names(path: str | Path) -> list[str]:
     """The sheets of an Excel workbook, in order (for a sheet picker)."""
     path = Path(path)
     try:
-        return [str(s) for s in pd.ExcelFile(path).sheet_names]
+        with pd.ExcelFile(path) as book:
+            return [str(s) for s in book.sheet_names]
     except Exception as error:  # openpyxl raises many types for damaged workbooks
         raise DataLoadError(
             f"Could not read {path.name} as an Excel workbook: {error}", path
