@@ -1,4 +1,4 @@
-"""LightGBM models from the native text format (and, through the engine, its JSON dump)."""
+"""LightGBM models from the native text format or a `dump_model()` JSON, explained by our engine."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from app.core.errors import ModelLoadError
+from app.core.errors import ExplainError, ModelLoadError
 from app.core.models.base import FeatureSpec, ModelAdapter, ModelInfo
 from app.core.types import Task, Unit
 
@@ -80,36 +80,92 @@ def objective_task(objective: str, num_class: int) -> tuple[Task, Unit]:
     ) else Unit.RAW_MARGIN
 
 
+def _features(
+    names: list[str], flags: list[bool], pandas_cats: list[list[object]]
+) -> list[FeatureSpec]:
+    features: list[FeatureSpec] = []
+    cat_index = 0
+    for name, is_cat in zip(names, flags, strict=True):
+        if is_cat:
+            labels = (
+                [str(v) for v in pandas_cats[cat_index]] if cat_index < len(pandas_cats) else []
+            )
+            cat_index += 1
+            features.append(FeatureSpec(name, labels))
+        else:
+            features.append(FeatureSpec(name))
+    return features
+
+
 class LightGBMModel(ModelAdapter):
-    """A LightGBM Booster loaded from its text format."""
+    """A LightGBM model from its text format or its `dump_model()` JSON.
+
+    SHAP values and raw predictions come from ShapLens's own exact TreeSHAP engine (numba,
+    GIL-free, both cores), built from the same parsed arrays. The text is parsed and validated
+    before LightGBM sees it, because LightGBM can crash on a truncated file. A Booster is still
+    created for text models (for `inspect`-style questions such as feature importance); any call
+    into it goes through `self._lock`. JSON dumps need no LightGBM at all.
+    """
 
     def __init__(self, path: Path, text: str) -> None:
-        import lightgbm as lgb
+        from app.core.engine import TreeShapEngine, parse_json, parse_text
 
         self.path = path
-        header = read_header(text, path)
-        names = header["feature_names"].split(" ")
-        flags = categorical_flags(header.get("feature_infos", ""), len(names))
-        pandas_cats = read_pandas_categorical(text) or []
-        features: list[FeatureSpec] = []
-        cat_index = 0
-        for name, is_cat in zip(names, flags, strict=True):
-            if is_cat:
-                labels = (
-                    [str(v) for v in pandas_cats[cat_index]] if cat_index < len(pandas_cats) else []
-                )
-                cat_index += 1
-                features.append(FeatureSpec(name, labels))
-            else:
-                features.append(FeatureSpec(name))
-        self.features = features
-        num_class = int(header.get("num_class", "1") or 1)
-        task, unit = objective_task(header["objective"], num_class)
+        self.booster = None
+        self._lock = threading.Lock()  # concurrent Booster calls have crashed LightGBM (#5482)
+        if text.lstrip().startswith("{"):
+            forest = parse_json(text, path.name)
+            model = json.loads(text)
+            infos = model.get("feature_infos", {}) or {}
+            flags = [
+                bool(isinstance(infos.get(n), dict) and infos[n].get("values"))
+                for n in forest.feature_names
+            ]
+            pandas_cats = model.get("pandas_categorical") or []
+            objective = str(model.get("objective", ""))
+        else:
+            header = read_header(text, path)
+            forest = parse_text(text, path.name)  # validates before LightGBM reads the text
+            flags = categorical_flags(header.get("feature_infos", ""), forest.n_features)
+            pandas_cats = read_pandas_categorical(text) or []
+            objective = header["objective"]
+        self.features = _features(forest.feature_names, flags, pandas_cats)
+        num_class = forest.n_outputs
+        task, unit = objective_task(objective, num_class)
         self.output_names = (
             [f"class {k}" for k in range(num_class)] if task is Task.MULTICLASS else ["output"]
         )
         if task is Task.BINARY:
             self.output_names = ["positive class"]
+        try:
+            self.engine: TreeShapEngine | None = TreeShapEngine(forest)
+        except ExplainError:  # linear trees: LightGBM's own pred_contrib still handles them
+            self.engine = None
+        if self.engine is None or not text.lstrip().startswith("{"):
+            self._load_booster(text, path)
+        self.info = ModelInfo(
+            framework="LightGBM",
+            task=task,
+            unit=unit,
+            objective=objective,
+            n_trees=forest.n_trees,
+            explainer=self.engine.name if self.engine else "exact TreeSHAP (LightGBM pred_contrib)",
+        )
+
+    @classmethod
+    def from_json(cls, path: Path, text: str) -> LightGBMModel:
+        """A model from `booster.dump_model()` saved as JSON (explained without LightGBM)."""
+        return cls(path, text)
+
+    def _load_booster(self, text: str, path: Path) -> None:
+        import lightgbm as lgb
+
+        if text.lstrip().startswith("{"):
+            raise ModelLoadError(
+                f"{path.name} uses linear trees, which ShapLens can only explain from the "
+                "LightGBM text format; save it with booster.save_model('model.txt').",
+                path,
+            )
         try:
             self.booster = lgb.Booster(model_str=text)
         except Exception as error:  # LightGBM raises its own LightGBMError or ValueError
@@ -118,28 +174,17 @@ class LightGBMModel(ModelAdapter):
                 "save the model again with booster.save_model().",
                 path,
             ) from error
-        n_trees = self.booster.num_trees()
-        if n_trees == 0:
-            raise ModelLoadError(
-                f"{path.name} contains no trees: there is nothing to explain.", path
-            )
-        self.info = ModelInfo(
-            framework="LightGBM",
-            task=task,
-            unit=unit,
-            objective=header["objective"],
-            n_trees=n_trees,
-            explainer="exact TreeSHAP (LightGBM pred_contrib)",
-        )
-        # Concurrent predict calls on one Booster have crashed LightGBM (issue #5482).
-        self._lock = threading.Lock()
 
     def predict_raw(self, X: np.ndarray) -> np.ndarray:
+        if self.engine is not None:
+            return self.engine.predict_raw(X)
         with self._lock:
             raw = self.booster.predict(X, raw_score=True)
         return np.asarray(raw, dtype=np.float64).reshape(X.shape[0], -1)
 
     def contributions(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if self.engine is not None:
+            return self.engine.contributions(X)
         with self._lock:
             contrib = self.booster.predict(X, pred_contrib=True)
         contrib = np.asarray(contrib, dtype=np.float64)
@@ -148,3 +193,8 @@ class LightGBMModel(ModelAdapter):
         values = np.ascontiguousarray(blocks[:, :, :n_features].transpose(0, 2, 1), np.float32)
         base = blocks[0, :, n_features].copy() if n_rows else np.zeros(k)
         return values, base
+
+    def contributions_one(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if self.engine is not None:
+            return self.engine.contributions_one(x)
+        return self.contributions(np.asarray(x, dtype=np.float64).reshape(1, -1))
