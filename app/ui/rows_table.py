@@ -164,6 +164,7 @@ class RowsModel(QAbstractTableModel):
         self.order = np.empty(0, dtype=np.int64)
         self._position: np.ndarray | None = None  # inverse of order, built when needed
         self.sort_column, self.sort_descending = 0, False
+        self._built_for: tuple[object, object] = (None, None)  # (model, data) of the columns
         state.data_changed.connect(self.rebuild)
         state.label_changed.connect(self.rebuild)
         state.output_changed.connect(self.rebuild)
@@ -173,6 +174,7 @@ class RowsModel(QAbstractTableModel):
     def rebuild(self, *_: object) -> None:
         self.beginResetModel()
         self.columns = build_columns(self.state)
+        self._built_for = (self.state.model, self.state.data)
         if self.sort_column >= len(self.columns):
             self.sort_column, self.sort_descending = 0, False
         self._set_order()
@@ -191,6 +193,12 @@ class RowsModel(QAbstractTableModel):
         self._position = None
 
     def _apply_order(self) -> None:
+        model, data = self._built_for
+        if model is not self.state.model or data is not self.state.data:
+            # A model_changed listener (the filter) can move visible rows of the new data
+            # before data_changed has reached us: columns of the old data cannot sort them.
+            self.rebuild()
+            return
         self.beginResetModel()
         self._set_order()
         self.endResetModel()
