@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 from app.core.align import align
 from app.core.distributed import DistributedExplainError
 from app.core.distributed.histogram import Histogram2D
-from app.core.distributed.summary import SAMPLE_ROWS, SummaryPartial, bottom_k, quota
+from app.core.distributed.summary import SAMPLE_ROWS, SummaryPartial, quota
 from app.core.distributed.table import (
     raw_column,
     shap_column,
@@ -216,22 +216,33 @@ def partial_of(
     strata = _strata(model, label, rows.size)
     counts = strata.value_counts()
     strata_counts = {str(s): int(c) for s, c in counts.items()}
-    sample: dict[str, object] = {"partition": np.full(rows.size, piece.index, np.int32)}
-    sample["row"] = rows
+    priority = rng.random(rows.size)
+    # Only the rows that can make the bottom k of their stratum are copied into the sample.
+    k = quota(strata_counts, settings.sample_rows)
+    labels = strata.to_numpy()
+    take = np.sort(
+        np.concatenate(
+            [_smallest(np.flatnonzero(labels == s), priority, k) for s in strata_counts]
+            or [np.zeros(0, np.int64)]
+        )
+    )
+    sample: dict[str, object] = {"partition": np.full(take.size, piece.index, np.int32)}
+    sample["row"] = rows[take]
     if keys is not None and settings.key is not None:
-        sample[settings.key] = keys.to_numpy()
+        sample[settings.key] = keys.to_numpy()[take]
     multi = n_outputs > 1
     for j, name in enumerate(model.feature_names):
-        sample[f"value:{name}"] = X[:, j]
-    for k, output in enumerate(model.output_names):
+        sample[f"value:{name}"] = X[take, j]
+    for k_out, output in enumerate(model.output_names):
         for j, name in enumerate(model.feature_names):
-            sample[shap_column(name, output, multi)] = values[:, j, k]
-        sample[raw_column(output, multi)] = raw[:, k]
+            sample[shap_column(name, output, multi)] = values[take, j, k_out]
+        sample[raw_column(output, multi)] = raw[take, k_out]
     if label is not None:
-        sample["label"] = pd.to_numeric(pd.Series(label), errors="coerce").to_numpy(np.float64)
-    sample["_priority"] = rng.random(rows.size)
-    sample["_stratum"] = strata.to_numpy()
-    frame = bottom_k(pd.DataFrame(sample), quota(strata_counts, settings.sample_rows))
+        numeric = pd.to_numeric(pd.Series(label[take]), errors="coerce")
+        sample["label"] = numeric.to_numpy(np.float64)
+    sample["_priority"] = priority[take]
+    sample["_stratum"] = labels[take]
+    frame = pd.DataFrame(sample)
     return SummaryPartial(
         n_rows=int(rows.size),
         abs_sum=np.abs(values).sum(axis=0, dtype=np.float64).reshape(n_features, n_outputs),
@@ -242,6 +253,12 @@ def partial_of(
         sample=frame,
         sample_rows=settings.sample_rows,
     )
+
+
+def _smallest(indices: np.ndarray, priority: np.ndarray, k: int) -> np.ndarray:
+    if indices.size <= k:
+        return indices
+    return indices[np.argpartition(priority[indices], k - 1)[:k]]
 
 
 def _strata(model: ModelAdapter, label: np.ndarray | None, n: int) -> pd.Series:
