@@ -19,6 +19,7 @@ from app.core.metrics import (
     evaluate,
     next_mistake,
     preset_mask,
+    presets_for,
     with_threshold,
 )
 from app.core.types import Task
@@ -159,6 +160,9 @@ class DebugContext(QObject):
 
     # ------------------------------------------------------------------ state changes
     def _on_inputs_changed(self) -> None:
+        model = self.state.model
+        if model is not None and self.preset not in {p.key for p in presets_for(model.task)}:
+            self.preset = "all"  # e.g. "uncertain" kept from a classifier, now a regression
         self._stale = True
         self._threshold_only = False
         self.evaluation_changed.emit()
