@@ -50,7 +50,7 @@ def test_excel_first_or_chosen_sheet(tmp_path) -> None:
     assert load_dataset(path)["x"].tolist() == [1.5, 2.0, 3.25]
     assert load_dataset(path, sheet="second")["x"].tolist() == [15.0, 20.0, 32.5]
     assert load_dataset(path, sheet=1).attrs[SOURCE_ATTR]["sheet"] == "second"
-    with pytest.raises(DataLoadError, match="no sheet 'third'.*first, second"):
+    with pytest.raises(DataLoadError, match=r"no sheet 'third'.*first, second"):
         load_dataset(path, sheet="third")
 
 
