@@ -96,7 +96,9 @@ def test_pipeline_explains_original_columns_exactly(shared_data) -> None:
     ref = np.asarray(shap.TreeExplainer(pipe[-1]).shap_values(Xt))[:, :, 1]
     width = len(pipe[0].named_transformers_["onehotencoder"].categories_[2])
     start = sum(len(c) for c in pipe[0].named_transformers_["onehotencoder"].categories_[:2])
-    np.testing.assert_allclose(values[:, 2, 0], ref[:, start : start + width].sum(axis=1), atol=1e-4)
+    np.testing.assert_allclose(
+        values[:, 2, 0], ref[:, start : start + width].sum(axis=1), atol=1e-4
+    )
 
 
 def test_pipeline_with_gradient_boosting_is_additive(shared_data) -> None:
