@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -67,8 +68,20 @@ def test_open_explain_select_row_shows_its_waterfall(
 
 
 def test_cancel_then_new_data_completes_without_stale_results(
-    qtbot, window, small_model_path, small_data_path, other_data_path
+    qtbot, window, monkeypatch, small_model_path, small_data_path, other_data_path
 ) -> None:
+    # Hold the first run after its first chunk, so the cancel surely lands mid-run and the chunk
+    # it computes afterwards is a late result that must be dropped.
+    gate = threading.Event()
+    real = controller_module.iter_explanation
+
+    def gated(model, X, first, size):
+        chunks = real(model, X, first, size)
+        yield next(chunks)
+        gate.wait(10)
+        return (yield from chunks)
+
+    monkeypatch.setattr(controller_module, "iter_explanation", gated)
     window.controller.first_chunk = 100
     window.controller.chunk_rows = 100
     with qtbot.waitSignal(
@@ -78,13 +91,18 @@ def test_cancel_then_new_data_completes_without_stale_results(
     ):
         window.controller.open(small_model_path, small_data_path)
     window.controller.cancel_computation()
+    gate.set()
     assert not window.cancel_button.isVisibleTo(window)
-    assert window.workers.running() == []
+    assert "explain" not in window.workers.running()
+    assert window.state.rows_explained() == 100
     # What was computed before the cancel stays, drawn as an estimate.
     qtbot.waitUntil(lambda: window.plots.importance_data is not None, timeout=TIMEOUT)
     partial = window.plots.importance_data
     assert partial.partial and partial.rows_covered < 2_500
     assert f"estimate from {partial.rows_covered:,} of 2,500 rows" in partial.title
+    # The cancelled worker computes one more chunk after the gate opens; it must be dropped.
+    qtbot.waitUntil(lambda: not window.workers.busy(), timeout=TIMEOUT)
+    assert window.state.rows_explained() == 100
     open_and_wait(qtbot, window, small_model_path, other_data_path)
     qtbot.waitUntil(lambda: not window.workers.busy(), timeout=TIMEOUT)
     state = window.state
