@@ -102,8 +102,15 @@ def iter_explanation(
     base = np.zeros(model.n_outputs)
     for rows in chunk_order(total, first_chunk, chunk_rows):
         try:
-            values, base = model.contributions(X[rows])
-            raw = values.sum(axis=1, dtype=np.float64) + base[None, :]
+            chunk = X[rows]
+            values, base = model.contributions(chunk)
+            if model.info.exact:
+                # exact TreeSHAP is additive by construction; this skips a second model pass
+                raw = values.sum(axis=1, dtype=np.float64) + base[None, :]
+            else:
+                # a sampled explainer is only approximately additive: keep the model's own
+                # output so Explanation.additivity_error() reports the real gap
+                raw = model.predict_raw(chunk)
         except MemoryError as error:
             raise ExplainError(
                 "Ran out of memory while explaining; try a smaller dataset or a sample."

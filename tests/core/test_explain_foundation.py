@@ -68,3 +68,30 @@ def test_chunk_order_covers_every_row_once() -> None:
     assert rows.size == 10_007
     assert np.array_equal(np.sort(rows), np.arange(10_007))
     assert chunks[0].size == 100
+
+
+def test_approximate_explainers_keep_the_models_own_output(sample) -> None:
+    """A sampled explainer's values need not add up; the gap must show, not be papered over."""
+    model, data = sample
+
+    class Approximate:
+        def __init__(self, inner) -> None:
+            self.inner = inner
+            self.info = type(inner.info)(**{**vars(inner.info), "exact": False})
+            self.features = inner.features
+            self.output_names = inner.output_names
+            self.n_outputs = inner.n_outputs
+            self.feature_names = inner.feature_names
+            self.unit = inner.unit
+
+        def contributions(self, X):
+            values, base = self.inner.contributions(X)
+            return values * np.float32(0.9), base  # deliberately not additive
+
+        def predict_raw(self, X):
+            return self.inner.predict_raw(X)
+
+    explanation = explain_all(Approximate(model), data.X[:200])
+    np.testing.assert_allclose(explanation.raw_output, model.predict_raw(data.X[:200]))
+    assert explanation.additivity_error() > 1e-3
+    assert not explanation.exact
