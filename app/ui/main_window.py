@@ -6,7 +6,7 @@ import importlib
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QCloseEvent,
     QDesktopServices,
@@ -401,8 +401,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(self.sizeHint())
-        if state is not None:
-            self.restoreState(state)
+        self._restored_state = state is not None and self.restoreState(state)
         if splitter is not None:
             self.splitter.restoreState(splitter)
         else:
@@ -413,6 +412,13 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes([620, 780])
         for dock in self.docks:
             dock.show()
+        self._size_docks()
+
+    def _size_docks(self) -> None:
+        # Panels are helpers: they start at about a third of the height, the views keep the rest.
+        if self.docks:
+            height = max(self.height() // 3, 220)
+            self.resizeDocks([self.docks[0]], [height], Qt.Orientation.Vertical)
 
     def open_log_folder(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(log_dir())))
@@ -429,6 +435,8 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if not self._was_shown:
             self._was_shown = True
+            if not self._restored_state:
+                QTimer.singleShot(0, self._size_docks)  # once the window has its real size
             self.shown.emit()
 
     def closeEvent(self, event: QCloseEvent) -> None:
