@@ -155,6 +155,8 @@ def test_store_pages_rows_and_reads_a_row_by_key(explained, model_path) -> None:
     with pytest.raises(KeyError):
         store.row_values("nope")
     with pytest.raises(KeyError):
+        store.row_values(12345)  # the key column holds text
+    with pytest.raises(KeyError):
         store.row_values((99, 0))
 
 

@@ -126,3 +126,34 @@ def test_missing_dask_says_how_to_install(monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "distributed", None)  # import now raises ImportError
     with pytest.raises(DaskNotInstalledError, match=r"pip install 'shaplens\[dask\]'"):
         require_dask()
+
+
+def test_one_partition_without_a_cluster(tmp_path, sample_model_path, sample_data_path) -> None:
+    """explain_piece is a plain function: values, written part, partial and empty files."""
+    from app.core.align import align
+    from app.core.distributed.partition import ModelRef, Piece, TaskSettings, explain_piece
+    from app.core.model_io import load_model
+
+    frame = pd.read_parquet(sample_data_path).iloc[:300]
+    payload = sample_model_path.read_bytes()
+    ref = ModelRef.of(payload, sample_model_path.name)
+    settings = TaskSettings(str(tmp_path), None, None, {"shaplens.unit": "log-odds"}, 50)
+    result = explain_piece(frame, Piece(4, "a.parquet", None, 300), ref, payload, settings)
+    model = load_model(sample_model_path)
+    values, _ = model.contributions(align(model, frame).X)
+    written = pd.read_parquet(tmp_path / "part-00004.parquet")
+    np.testing.assert_array_equal(written["shap:age"], values[:, 0, 0])
+    assert written["partition"].unique().tolist() == [4] and written["row"].tolist() == list(
+        range(300)
+    )
+    assert result.rows == 300 and result.label_column == "income_gt_50k"
+    assert result.partial.metric_sums["n"] == 300
+    assert sum(result.partial.strata_counts.values()) == 300
+    assert len(result.partial.sample) == sum(
+        min(c, 25) for c in result.partial.strata_counts.values()
+    )
+    empty = explain_piece(frame.iloc[:0], Piece(5, "b.parquet", None, 0), ref, payload, settings)
+    assert empty.rows == 0 and empty.partial.histograms[0][0].total == 0
+    assert len(pd.read_parquet(tmp_path / "part-00005.parquet")) == 0
+    merged = result.partial.merge(empty.partial)
+    assert merged.n_rows == 300 and merged.histograms[0][0].total == 300

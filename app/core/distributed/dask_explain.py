@@ -8,6 +8,7 @@ cancelled run never leaves anything that looks complete.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import json
 import shutil
@@ -201,7 +202,8 @@ def explain_dask(
         _publish(results, plan, ref.digest, tmp)
     except BaseException:
         if futures:
-            client.cancel(futures, force=True)
+            with contextlib.suppress(Exception):  # a lost connection must not hide the cause
+                client.cancel(futures, force=True)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out

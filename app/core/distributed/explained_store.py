@@ -236,7 +236,10 @@ class ExplainedStore:
             [str(self._file(i)) for i in range(len(self._parts))], format="parquet"
         )
         wanted = _unique([*columns, self.key_column, "partition", "row"])
-        value = pa.scalar(key, type=dataset.schema.field(self.key_column).type)
+        try:
+            value = pa.scalar(key, type=dataset.schema.field(self.key_column).type)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError) as error:
+            raise KeyError(f"{key!r} is not a valid {self.key_column} value: {error}") from error
         table = dataset.to_table(columns=wanted, filter=pc.field(self.key_column) == value)
         if table.num_rows == 0:
             raise KeyError(f"no row has {self.key_column} = {key!r}")
