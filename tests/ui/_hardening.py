@@ -14,6 +14,8 @@ import pandas as pd
 from PySide6.QtCore import QtMsgType, qInstallMessageHandler
 
 TIMEOUT = 60_000  # generous: the machine is shared; waits end as soon as the signal arrives
+# Said by Qt's offscreen platform plugin itself (no window manager), not by anything ShapLens does.
+PLATFORM_NOISE = ("This plugin does not support",)
 
 
 @dataclass
@@ -45,6 +47,8 @@ def record_trouble() -> Iterator[Trouble]:
         hook(args.exc_type, args.exc_value, args.exc_traceback)
 
     def on_message(kind: QtMsgType, context, message: str) -> None:
+        if message.startswith(PLATFORM_NOISE):
+            return
         if kind in (QtMsgType.QtWarningMsg, QtMsgType.QtCriticalMsg, QtMsgType.QtFatalMsg):
             trouble.qt_messages.append(f"{kind.name}: {message}")
 
@@ -126,7 +130,19 @@ def write_bad_files(folder: Path, model_path: Path, data_path: Path, rows: int =
     )
 
 
-def python_threads() -> int:
-    """Live Python threads, not counting the dummy entries of Qt pool threads that ran Python
-    code once (threading keeps those forever, whether or not the OS thread still exists)."""
-    return sum(1 for t in threading.enumerate() if not isinstance(t, threading._DummyThread))
+ENGINE_POOL_PREFIX = "shaplens-shap"  # app.core.engine's fixed-size, process-wide kernel pool
+
+
+def python_threads() -> list[str]:
+    """Names of live Python threads, leaving out the dummy entries of Qt pool threads that ran
+    Python code once (threading keeps those forever, whether or not the OS thread still exists)
+    and the SHAP engine's pool, which is created once, never grows and lives with the process."""
+    return sorted(
+        t.name
+        for t in threading.enumerate()
+        if not isinstance(t, threading._DummyThread) and not t.name.startswith(ENGINE_POOL_PREFIX)
+    )
+
+
+def engine_pool_threads() -> int:
+    return sum(1 for t in threading.enumerate() if t.name.startswith(ENGINE_POOL_PREFIX))
