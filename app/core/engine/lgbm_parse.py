@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -28,21 +29,33 @@ from app.core.engine.tree_arrays import (
 _MISSING = {"None": MISSING_NONE, "Zero": MISSING_ZERO, "NaN": MISSING_NAN}
 
 
+# Number formats LightGBM writes and reads back; anything else (Python's "1_0", "infinity",
+# stray letters) would make LightGBM's own parser fail inside a parallel region and abort.
+_FLOAT = r"[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|inf|nan)"
+_FLOAT_LINE = re.compile(rf"(?:{_FLOAT}(?: {_FLOAT})*)?")
+_INT_LINE = re.compile(r"(?:-?\d{1,18}(?: -?\d{1,18})*)?")
+# Optional per-tree arrays LightGBM reads with a fixed count: (key, per split or per leaf).
+_OPTIONAL_ARRAYS = (
+    ("split_gain", 0),
+    ("leaf_weight", 1),
+    ("internal_value", 0),
+    ("internal_weight", 0),
+)
+
+
 def _numbers(
     block: dict[str, str], key: str, n: int, dtype: type, source: str, tree: int
 ) -> np.ndarray:
     raw = block.get(key)
     if raw is None:
         raise _fail(source, f"tree {tree} has no {key} line")
+    pattern = _FLOAT_LINE if dtype is np.float64 else _INT_LINE
+    if not pattern.fullmatch(raw):
+        raise _fail(source, f"tree {tree} {key} holds something that is not a number")
     tokens = raw.split()
     if len(tokens) != n:
         raise _fail(source, f"tree {tree} {key} has {len(tokens)} values, expected {n}")
-    try:
-        if dtype is np.float64:
-            return np.array([float(x) for x in tokens], dtype=np.float64)
-        return np.array([int(x) for x in tokens], dtype=dtype)
-    except (ValueError, OverflowError):
-        raise _fail(source, f"tree {tree} {key} holds something that is not a number") from None
+    return np.array(tokens, dtype=np.float64).astype(dtype) if n else np.zeros(0, dtype)
 
 
 def _int_field(block: dict[str, str], key: str, source: str, where: str) -> int:
@@ -71,6 +84,7 @@ def parse_text(text: str, source: str = "The model file") -> ForestArrays:
         raise _fail(source, "it contains no trees (no 'Tree=' section)")
     if end < 0 or end < first_tree:
         raise _fail(source, "it ends before 'end of trees' (the file is truncated)")
+    _check_tail(text[end:], source)
     header = _key_values(text[:first_tree].split("\n"))
     if header.get("version", "").strip() == "" and not text.startswith("tree"):
         raise _fail(source, "it has no LightGBM header")
@@ -83,7 +97,9 @@ def parse_text(text: str, source: str = "The model file") -> ForestArrays:
     names = header.get("feature_names", "").split()
     if len(names) != n_features:
         raise _fail(source, f"it names {len(names)} features but max_feature_idx says {n_features}")
+    _check_header(header, n_features, n_outputs, source)
     blocks = text[first_tree + 1 : end].split("\nTree=")
+    _check_tree_sizes(header, blocks, source)
     trees = []
     for index, chunk in enumerate(blocks):
         head, _, body = chunk.partition("\n")
@@ -109,15 +125,70 @@ def parse_text(text: str, source: str = "The model file") -> ForestArrays:
     return forest
 
 
+def _check_header(header: dict[str, str], n_features: int, n_outputs: int, source: str) -> None:
+    """Header fields LightGBM sizes its buffers by must agree with each other."""
+    if n_features < 1 or n_outputs < 1 or n_outputs > 100_000:
+        raise _fail(source, "its header declares no features or no outputs")
+    if "num_class" in header:
+        num_class = _int_field(header, "num_class", source, "the header")
+        if num_class != n_outputs:
+            raise _fail(source, f"num_class={num_class} but {n_outputs} trees per iteration")
+    if "label_index" in header and _int_field(header, "label_index", source, "the header") < 0:
+        raise _fail(source, "label_index is negative")
+    infos = header.get("feature_infos")
+    if infos is not None and len(infos.split()) != n_features:
+        raise _fail(
+            source, f"feature_infos describes {len(infos.split())} of {n_features} features"
+        )
+
+
+def _check_tail(tail: str, source: str) -> None:
+    """What follows the trees. LightGBM reads `parameters:` up to `end of parameters` without a
+    bound (a cut inside that section crashes it) and json-decodes a final pandas_categorical."""
+    at = tail.find("\nparameters:")
+    if at >= 0 and tail.find("\nend of parameters", at) < 0:
+        raise _fail(source, "it ends inside its parameters section (the file is truncated)")
+    lines = tail.rstrip().rsplit("\n", 1)
+    last = lines[-1].strip()
+    if last.startswith("pandas_categorical:"):
+        try:
+            json.loads(last[len("pandas_categorical:") :])
+        except (json.JSONDecodeError, RecursionError):
+            raise _fail(source, "its pandas_categorical line is cut short") from None
+
+
+def _check_tree_sizes(header: dict[str, str], blocks: list[str], source: str) -> None:
+    """LightGBM seeks to each tree by `tree_sizes` (bytes of "Tree=i ... blank line"); a wrong
+    size makes it read out of bounds, so the sizes must match the blocks exactly."""
+    if "tree_sizes" not in header:
+        return
+    try:
+        sizes = [int(x) for x in header["tree_sizes"].split()]
+    except ValueError:
+        raise _fail(source, "tree_sizes holds something that is not a number") from None
+    if len(sizes) != len(blocks):
+        raise _fail(source, f"tree_sizes lists {len(sizes)} trees but the file has {len(blocks)}")
+    for i, (size, block) in enumerate(zip(sizes, blocks, strict=True)):
+        # Every block lost its "Tree=" prefix (the first one keeps it) and its final newline.
+        actual = len(block.encode("utf-8")) + 1 + (5 if i else 0)
+        if size != actual:
+            raise _fail(source, f"tree {i} is {actual} bytes but tree_sizes says {size}")
+
+
 def _parse_tree_block(block: dict[str, str], t: int, source: str) -> dict[str, Any]:
     n_leaves = _int_field(block, "num_leaves", source, f"tree {t}")
     n_cat = _int_field(block, "num_cat", source, f"tree {t}") if "num_cat" in block else 0
     if n_leaves < 1 or n_leaves > 1 << 24 or n_cat < 0 or n_cat > n_leaves:
         raise _fail(source, f"tree {t} declares {n_leaves} leaves and {n_cat} categorical splits")
     n = n_leaves - 1
+    for key, per_leaf in _OPTIONAL_ARRAYS:
+        if key in block:
+            _numbers(block, key, n + per_leaf, np.float64, source, t)
+    if "shrinkage" in block and not re.fullmatch(_FLOAT, block["shrinkage"]):
+        raise _fail(source, f"tree {t} shrinkage is not a number")
     tree: dict[str, Any] = {
         "leaf_value": _numbers(block, "leaf_value", n_leaves, np.float64, source, t),
-        "linear": block.get("is_linear", "0") not in ("0", ""),
+        "linear": block.get("is_linear", "0") != "0",
     }
     if block.get("leaf_count"):
         tree["leaf_count"] = _numbers(block, "leaf_count", n_leaves, np.float64, source, t)
@@ -287,7 +358,10 @@ def _json_tree(info: dict[str, Any], t: int, source: str) -> dict[str, Any]:
             begin[j], stop[j] = len(words), len(words) + bits.size
             words.extend(int(w) for w in bits)
         elif node.get("decision_type", "<=") == "<=":
-            thr[j] = float(node["threshold"])
+            # dump_model() writes +-inf thresholds as +-1e300 (Common::AvoidInf); undo that so
+            # rows holding +-inf or values beyond 1e300 split as the text model does.
+            value = float(node["threshold"])
+            thr[j] = math.copysign(math.inf, value) if abs(value) >= 1e300 else value
         else:
             raise _fail(source, f"tree {t} uses decision type {node.get('decision_type')!r}")
         dtype[j] = code

@@ -111,6 +111,8 @@ class LightGBMModel(ModelAdapter):
         from app.core.engine import TreeShapEngine, parse_json, parse_text
 
         self.path = path
+        # Line endings converted on the way (e.g. by git) would break LightGBM's tree_sizes.
+        text = text.replace("\r\n", "\n")
         self.booster = None
         self._lock = threading.Lock()  # concurrent Booster calls have crashed LightGBM (#5482)
         if text.lstrip().startswith("{"):

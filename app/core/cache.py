@@ -1,0 +1,174 @@
+"""Explanations on disk, keyed by what produced them: model bytes, data and settings.
+
+Layout: <root>/<key[:2]>/<key>.<part>.npy for values, raw_output and rows (raw .npy so a reload
+is a memory map, not a parse), and <key>.json, written last, holding the metadata, a sha256
+of every part and one of the metadata itself. Every file is written to a temporary name and moved into place with os.replace,
+so a reader sees either the old entry or the new one, never half a file; an entry whose parts do
+not match their checksums (a crash between two parts, disk damage, a stray edit) is discarded and
+reported as CacheError, and the caller recomputes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+
+from app.core.errors import CacheError
+from app.core.types import Explanation, Unit
+
+FORMAT = 1
+_PARTS = ("values", "raw_output", "rows")
+_HASH_BLOCK = 64 * 1024**2  # hash in slices so a memory map is never copied whole
+
+
+def default_root() -> Path:
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("shaplens")) / "explanations"
+
+
+def _digest_array(array: np.ndarray) -> str:
+    """sha256 of an array's dtype, shape and bytes (C order)."""
+    array = np.ascontiguousarray(array)
+    h = hashlib.sha256(f"{array.dtype.str}{array.shape}".encode())
+    flat = array.reshape(-1).view(np.uint8) if array.size else np.zeros(0, np.uint8)
+    for start in range(0, flat.size, _HASH_BLOCK):
+        h.update(memoryview(flat[start : start + _HASH_BLOCK]))
+    return h.hexdigest()
+
+
+def data_digest(data: np.ndarray | bytes | str) -> str:
+    """A stable digest of a dataset: a float matrix, raw file bytes, or an existing digest."""
+    if isinstance(data, str):
+        return data
+    if isinstance(data, bytes | bytearray | memoryview):
+        return hashlib.sha256(data).hexdigest()
+    return _digest_array(np.asarray(data))
+
+
+def cache_key(
+    model_bytes: bytes, data: np.ndarray | bytes | str, settings: Mapping[str, object] | None = None
+) -> str:
+    """sha256 over the model file, the data and the settings (JSON, sorted keys)."""
+    h = hashlib.sha256(b"shaplens-explanation-v1\0")
+    h.update(hashlib.sha256(model_bytes).digest())
+    h.update(data_digest(data).encode())
+    h.update(json.dumps(dict(settings or {}), sort_keys=True, default=str).encode())
+    return h.hexdigest()
+
+
+class ExplanationCache:
+    """get/put Explanations by key. Safe for concurrent readers and writers of one key."""
+
+    def __init__(self, root: str | Path | None = None) -> None:
+        self.root = Path(root) if root is not None else default_root()
+
+    def _path(self, key: str, part: str) -> Path:
+        if len(key) < 8 or not all(c in "0123456789abcdef" for c in key):
+            raise CacheError(f"Not a cache key: {key!r}")
+        suffix = "json" if part == "meta" else f"{part}.npy"
+        return self.root / key[:2] / f"{key}.{suffix}"
+
+    def __contains__(self, key: str) -> bool:
+        return self._path(key, "meta").exists()
+
+    def put(self, key: str, explanation: Explanation) -> Path:
+        """Store an explanation; returns the metadata file's path."""
+        folder = self._path(key, "meta").parent
+        folder.mkdir(parents=True, exist_ok=True)
+        arrays = {
+            "values": np.ascontiguousarray(explanation.values, dtype=np.float32),
+            "raw_output": np.ascontiguousarray(explanation.raw_output, dtype=np.float64),
+            "rows": np.ascontiguousarray(explanation.rows, dtype=np.int64),
+        }
+        checksums = {}
+        for part, array in arrays.items():
+            checksums[part] = _digest_array(array)
+            _atomic_write(self._path(key, part), lambda f, a=array: np.save(f, a))
+        meta = {
+            "format": FORMAT,
+            "checksums": checksums,
+            "base_values": [float(v) for v in np.asarray(explanation.base_values).ravel()],
+            "feature_names": list(explanation.feature_names),
+            "output_names": list(explanation.output_names),
+            "unit": explanation.unit.value,
+            "exact": bool(explanation.exact),
+            "complete": bool(explanation.complete),
+            "engine": explanation.engine,
+        }
+        body = json.dumps(meta, sort_keys=True)
+        payload = json.dumps(
+            {"sha256": hashlib.sha256(body.encode()).hexdigest(), "meta": meta}, sort_keys=True
+        ).encode()
+        # The metadata goes last: it is what makes the entry visible.
+        _atomic_write(self._path(key, "meta"), lambda f: f.write(payload))
+        return self._path(key, "meta")
+
+    def get(self, key: str) -> Explanation:
+        """Load an entry (values memory-mapped copy-on-write) or raise CacheError."""
+        meta_path = self._path(key, "meta")
+        if not meta_path.exists():
+            raise CacheError("No cached explanation for this model, data and settings.")
+        try:
+            stored = json.loads(meta_path.read_bytes())
+            meta = stored["meta"]
+            body = json.dumps(meta, sort_keys=True).encode()
+            if hashlib.sha256(body).hexdigest() != stored["sha256"]:
+                raise ValueError("the metadata does not match its checksum")
+            if meta.get("format") != FORMAT:
+                raise ValueError(f"format {meta.get('format')}")
+            arrays = {}
+            for part in _PARTS:
+                array = np.load(self._path(key, part), mmap_mode="c", allow_pickle=False)
+                if _digest_array(array) != meta["checksums"][part]:
+                    raise ValueError(f"{part} does not match its checksum")
+                arrays[part] = array
+            explanation = Explanation(
+                values=arrays["values"],
+                base_values=np.asarray(meta["base_values"], dtype=np.float64),
+                raw_output=arrays["raw_output"],
+                feature_names=list(meta["feature_names"]),
+                output_names=list(meta["output_names"]),
+                unit=Unit(meta["unit"]),
+                exact=bool(meta["exact"]),
+                rows=arrays["rows"],
+                complete=bool(meta["complete"]),
+                engine=str(meta["engine"]),
+            )
+        except (OSError, ValueError, KeyError, TypeError, EOFError) as error:
+            self.discard(key)
+            raise CacheError(
+                f"The cached explanation was damaged ({error}); it has been discarded and will "
+                "be computed again."
+            ) from error
+        return explanation
+
+    def discard(self, key: str) -> None:
+        for part in ("meta", *_PARTS):  # metadata first: the entry disappears at once
+            with contextlib.suppress(FileNotFoundError):
+                self._path(key, part).unlink()
+
+    def clear(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _atomic_write(path: Path, write) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
