@@ -270,13 +270,19 @@ class TreeShapEngine:
             future.result()
 
     def contributions(
-        self,
-        X: np.ndarray,
-        n_threads: int | None = None,
+        self, X: np.ndarray, n_threads: int | None = None, out: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """SHAP values (n_rows, n_features, n_outputs) float32 and base values (n_outputs,)."""
+        """SHAP values (n_rows, n_features, n_outputs) float32 and base values (n_outputs,).
+
+        `out`, if given, is a C-contiguous float32 array of that shape (e.g. a slice of the
+        whole dataset's result) written in place, so a chunked run needs no extra copy.
+        """
         X = self._check(X)
-        out = np.empty((X.shape[0], self.n_features, self.n_outputs), np.float32)
+        shape = (X.shape[0], self.n_features, self.n_outputs)
+        if out is None:
+            out = np.empty(shape, np.float32)
+        elif out.shape != shape or out.dtype != np.float32 or not out.flags.c_contiguous:
+            raise ExplainError(f"out must be a C-contiguous float32 array of shape {shape}.")
         self._run(self._shap_kernel, X, out, n_threads)
         return out, self.base_values.copy()
 

@@ -109,6 +109,7 @@ def parse_text(text: str, source: str = "The model file") -> ForestArrays:
             raise _fail(source, f"tree header 'Tree={head[:20]}' is not a number") from None
         if number != index:
             raise _fail(source, f"tree {index} is labelled Tree={number}")
+        _check_block_shape(body, index, source)
         trees.append(_parse_tree_block(_key_values(body.split("\n")), index, source))
     forest = _assemble(
         trees,
@@ -146,8 +147,14 @@ def _check_tail(tail: str, source: str) -> None:
     """What follows the trees. LightGBM reads `parameters:` up to `end of parameters` without a
     bound (a cut inside that section crashes it) and json-decodes a final pandas_categorical."""
     at = tail.find("\nparameters:")
-    if at >= 0 and tail.find("\nend of parameters", at) < 0:
-        raise _fail(source, "it ends inside its parameters section (the file is truncated)")
+    if at >= 0:
+        stop = tail.find("\nend of parameters", at)
+        if stop < 0:
+            raise _fail(source, "it ends inside its parameters section (the file is truncated)")
+        # LightGBM splits each "[name: value]" line without checking its shape.
+        for line in tail[at + len("\nparameters:") + 1 : stop].rstrip("\n").split("\n"):
+            if not _PARAMETER_LINE.fullmatch(line):
+                raise _fail(source, f"its parameters section has a malformed line {line[:40]!r}")
     lines = tail.rstrip().rsplit("\n", 1)
     last = lines[-1].strip()
     if last.startswith("pandas_categorical:"):
@@ -175,8 +182,41 @@ def _check_tree_sizes(header: dict[str, str], blocks: list[str], source: str) ->
             raise _fail(source, f"tree {i} is {actual} bytes but tree_sizes says {size}")
 
 
+_PARAMETER_LINE = re.compile(r"\[[A-Za-z0-9_]+: [^\]\n]*\]")
+# Every field LightGBM writes for a tree; its loader aborts the process when one it needs is
+# missing (the trees are parsed in an OpenMP loop, where its errors cannot be caught).
+_TREE_KEYS_ALWAYS = ("num_leaves", "num_cat", "leaf_value")
+_TREE_KEYS_SPLITS = (
+    "split_feature",
+    "split_gain",
+    "threshold",
+    "decision_type",
+    "left_child",
+    "right_child",
+    "leaf_weight",
+    "leaf_count",
+    "internal_value",
+    "internal_weight",
+    "internal_count",
+)
+
+
+def _check_block_shape(body: str, t: int, source: str) -> None:
+    """One `key=value` per line and no blank line before the block's end (LightGBM ends a
+    tree at the first blank line and would miss the fields after it)."""
+    lines = body.rstrip("\n").split("\n")
+    for line in lines:
+        key, sep, _ = line.partition("=")
+        if not sep or not key or not key.replace("_", "").isalnum():
+            raise _fail(source, f"tree {t} has a malformed line {line[:40]!r}")
+
+
 def _parse_tree_block(block: dict[str, str], t: int, source: str) -> dict[str, Any]:
     n_leaves = _int_field(block, "num_leaves", source, f"tree {t}")
+    required = _TREE_KEYS_ALWAYS + (_TREE_KEYS_SPLITS if n_leaves > 1 else ())
+    missing = [key for key in required if key not in block]
+    if missing:
+        raise _fail(source, f"tree {t} has no {', '.join(missing)} line")
     n_cat = _int_field(block, "num_cat", source, f"tree {t}") if "num_cat" in block else 0
     if n_leaves < 1 or n_leaves > 1 << 24 or n_cat < 0 or n_cat > n_leaves:
         raise _fail(source, f"tree {t} declares {n_leaves} leaves and {n_cat} categorical splits")
