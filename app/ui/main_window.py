@@ -441,7 +441,10 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.save_window(self.saveGeometry(), self.saveState(), self.splitter.saveState())
-        self.workers.cancel_all()
+        # Panels may own their Workers (the debug context does): cancel those jobs too, or the
+        # wait below sits out a whole slices/fairness run nobody will see.
+        for workers in {self.workers, *self.findChildren(Workers)}:
+            workers.cancel_all()
         # A chunk already running finishes (its result is dropped); wait so no thread outlives us.
         self.workers.wait(10_000)
         super().closeEvent(event)
