@@ -23,9 +23,11 @@ from superqt.utils import WorkerBase, create_worker
 
 log = logging.getLogger(__name__)
 
-# Bulk SHAP, a clicked row, a file load and a plot layout can all be in flight at once; with the
-# default pool size (one thread per core) a clicked row would queue behind the bulk run.
-MIN_POOL_THREADS = 4
+# Bulk SHAP, a clicked row, a file load, a partial snapshot, a cache write, a plot layout and
+# panels' own jobs can all be in flight at once; with the default pool size (one thread per
+# core) a clicked row would queue behind them. Threads waiting on I/O or GIL-free kernels cost
+# little; what matters is that a click never waits for a free thread.
+MIN_POOL_THREADS = 8
 
 Callback = Callable[[Any], None]
 

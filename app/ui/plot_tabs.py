@@ -58,6 +58,12 @@ def prediction_text(state: AppState, row: int, k: int) -> str:
 
 
 def beeswarm_job(values, X, features, frame, unit, order, k, name, rows, total) -> BeeswarmData:
+    """Worker: pick the explained rows' features and lay the swarm out (seconds at 1M rows).
+
+    `X` and `frame` are the whole dataset; selecting the explained rows copies hundreds of MB
+    at 1M rows, so it happens here and not on the GUI thread."""
+    if rows.size < total:
+        X, frame = X[rows], frame.iloc[rows] if frame is not None else None
     return beeswarm(
         values,
         X,
@@ -177,7 +183,10 @@ class PlotTabs(QTabWidget):
     def _refresh_global(self) -> None:
         self._timer.stop()
         self._refresh_importance()
-        if self.current_view() == "beeswarm" or not self.state.computing:
+        # During a run, a beeswarm layout (seconds at 1M rows) is not restarted for every
+        # chunk: the one in flight finishes and the next refresh picks up the newer rows.
+        busy = self.state.computing and self.workers.is_running("beeswarm")
+        if (self.current_view() == "beeswarm" or not self.state.computing) and not busy:
             self._refresh_beeswarm()
         if self.waterfall_data is None and self.state.selected_row is not None:
             self._refresh_waterfall()
@@ -219,9 +228,9 @@ class PlotTabs(QTabWidget):
             "beeswarm",
             beeswarm_job,
             explanation.values,
-            s.data.X[rows],
+            s.data.X,
             s.model.features,
-            s.data.frame.iloc[rows] if rows.size < s.data.n_rows else s.data.frame,
+            s.data.frame,
             s.model.unit,
             list(self.importance_data.features),
             k,

@@ -3,10 +3,17 @@
 Panels, plots and the window read its attributes and listen to its signals; only the shell
 (main window and its controller) calls the `set_*`/`*_explanation` methods that change what is
 loaded. The contract is in docs/CONTRACTS.md; everything beyond it here is additive.
+
+Keeping the GUI thread free during a big run: a chunk costs O(chunk) here (copying its values
+into the builder); `explanation_changed` is emitted at most every EMIT_INTERVAL_MS while chunks
+stream in, because every panel redraws on it; and the partial `explanation` is only rebuilt here
+while it is small (SYNC_PARTIAL_VALUES) — beyond that the controller builds snapshots in a worker
+(`partial_snapshot`) and hands them in with `set_partial`.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +23,42 @@ from app.core.align import AlignedData
 from app.core.explain import ExplainProgress, ExplanationBuilder
 from app.core.models.base import ModelAdapter
 from app.core.types import Explanation
+
+# Redraws triggered by streaming chunks are coalesced to at most one per this many ms.
+EMIT_INTERVAL_MS = 250
+# A partial explanation up to this many values (rows x features x outputs, float32) is cheap
+# enough (~8 MB copy, a few ms) to rebuild on the GUI thread when asked for.
+SYNC_PARTIAL_VALUES = 2_000_000
+
+
+def partial_snapshot(builder: ExplanationBuilder, base: np.ndarray) -> Explanation:
+    """The rows explained so far as an Explanation, without touching the builder (worker-safe).
+
+    The builder keeps filling other rows while this runs: a row is marked covered only after its
+    values are written, so every row read here is complete.
+    """
+    rows = np.flatnonzero(builder.covered)
+    model = builder.model
+    return Explanation(
+        values=builder.values[rows],
+        base_values=np.asarray(base, dtype=np.float64),
+        raw_output=builder.raw_output[rows],
+        feature_names=model.feature_names,
+        output_names=list(model.output_names),
+        unit=model.unit,
+        exact=model.info.exact,
+        rows=rows.astype(np.int64),
+        complete=rows.size == builder.covered.size,
+        engine=model.info.explainer,
+    )
+
+
+def mean_abs_of(values: np.ndarray, block: int = 100_000) -> np.ndarray:
+    """Mean |SHAP| (n_features, n_outputs) of an explanation's values, in blocks (worker use)."""
+    total = np.zeros(values.shape[1:], dtype=np.float64)
+    for start in range(0, values.shape[0], block):
+        total += np.abs(values[start : start + block]).sum(axis=0, dtype=np.float64)
+    return total / max(values.shape[0], 1)
 
 
 class AppState(QObject):
@@ -49,8 +92,14 @@ class AppState(QObject):
         self._predictions: np.ndarray | None = None
         self._base: np.ndarray | None = None
         self._complete: Explanation | None = None
-        self._partial: Explanation | None = None  # rebuilt lazily after each chunk
+        self._partial: Explanation | None = None  # rebuilt lazily, or a worker's snapshot
+        self._mean_abs: np.ndarray | None = None  # for an explanation loaded whole (cache)
         self._one_off: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        # Throttle without a timer: the first chunk redraws at once, later ones at most every
+        # EMIT_INTERVAL_MS; the run's end (finish, or flush_changes on cancel) emits whatever is
+        # pending. No timer means nothing fires after a window closed mid-run.
+        self._last_emit = 0.0
+        self._emit_pending = False
 
     # ----------------------------------------------------------------- loaded inputs
     def set_inputs(
@@ -72,6 +121,8 @@ class AppState(QObject):
         self._base = None
         self._complete = None
         self._partial = None
+        self._mean_abs = None
+        self._cancel_pending_change()
         self._one_off.clear()
         self.selected_row = None
         n_outputs = model.n_outputs if model is not None else 1
@@ -120,14 +171,53 @@ class AppState(QObject):
     # ----------------------------------------------------------------- explanation
     @property
     def explanation(self) -> Explanation | None:
-        """The complete explanation, or the rows explained so far; None before the first chunk."""
+        """The complete explanation, or the rows explained so far; None before the first chunk.
+
+        While a big run streams in, this is the latest snapshot a worker built (see
+        `set_partial`), which may trail `rows_explained()` by a few chunks; small partials are
+        rebuilt here on demand.
+        """
         if self._complete is not None:
             return self._complete
-        if self.builder is None or self.builder.done == 0 or self._base is None:
+        b = self.builder
+        if b is None or b.done == 0 or self._base is None:
             return None
-        if self._partial is None:
-            self._partial = self.builder.finish(self._base)
+        fresh = self._partial is not None and self._partial.n_rows == b.done
+        small = b.done * b.values.shape[1] * b.values.shape[2] <= SYNC_PARTIAL_VALUES
+        if not fresh and (small or self._partial is None):
+            self._partial = partial_snapshot(b, self._base)
         return self._partial
+
+    def needs_snapshot(self) -> bool:
+        """A partial explanation too big to rebuild here is behind the rows explained."""
+        b = self.builder
+        if b is None or self._complete is not None or self._base is None or b.done == 0:
+            return False
+        if b.done * b.values.shape[1] * b.values.shape[2] <= SYNC_PARTIAL_VALUES:
+            return False
+        return self._partial is None or self._partial.n_rows < b.done
+
+    def set_partial(self, builder: ExplanationBuilder, explanation: Explanation) -> None:
+        """A worker built a snapshot of `builder`'s rows; keep it if it is still current."""
+        if builder is not self.builder or self._complete is not None:
+            return  # a newer run or the complete result superseded it
+        if self._partial is not None and self._partial.n_rows >= explanation.n_rows:
+            return
+        self._partial = explanation
+        self._changed_soon()
+
+    def set_explanation(self, explanation: Explanation, mean_abs: np.ndarray) -> None:
+        """A complete explanation computed earlier (loaded from the disk cache, in a worker).
+
+        `mean_abs` is its mean |SHAP| (n_features, n_outputs), also computed in the worker."""
+        self._cancel_pending_change()
+        self.builder = None
+        self._partial = None
+        self._complete = explanation
+        self._base = np.asarray(explanation.base_values, dtype=np.float64)
+        self._mean_abs = np.asarray(mean_abs, dtype=np.float64)
+        self.explanation_changed.emit()
+        self.explanation_finished.emit()
 
     @property
     def computing(self) -> bool:
@@ -144,11 +234,13 @@ class AppState(QObject):
         self.builder = ExplanationBuilder(self.model, self.data.n_rows)
         self._complete = None
         self._partial = None
+        self._mean_abs = None
         self._base = None
+        self._cancel_pending_change()
         self.explanation_changed.emit()
 
     def add_chunk(self, progress: ExplainProgress) -> None:
-        """One chunk of the bulk run arrived (on the GUI thread)."""
+        """One chunk of the bulk run arrived (on the GUI thread): O(chunk) work, nothing more."""
         if self.builder is None:
             return
         if self._base is None and progress.rows.size:
@@ -156,8 +248,24 @@ class AppState(QObject):
             first = progress.values[0].sum(axis=0, dtype=np.float64)
             self._base = progress.raw_output[0] - first
         self.builder.add(progress)
-        self._partial = None
+        self._changed_soon()
+
+    def _changed_soon(self) -> None:
+        now = time.monotonic()
+        if now - self._last_emit < EMIT_INTERVAL_MS / 1000:
+            self._emit_pending = True
+            return
+        self._last_emit, self._emit_pending = now, False
         self.explanation_changed.emit()
+
+    def _cancel_pending_change(self) -> None:
+        self._last_emit, self._emit_pending = 0.0, False
+
+    def flush_changes(self) -> None:
+        """Emit a coalesced `explanation_changed` now (a run was cancelled or stopped)."""
+        if self._emit_pending:
+            self._cancel_pending_change()
+            self.explanation_changed.emit()
 
     def finish_explanation(self, base_values: np.ndarray) -> None:
         """The bulk run returned: keep the complete explanation."""
@@ -166,16 +274,19 @@ class AppState(QObject):
         self._base = np.asarray(base_values, dtype=np.float64)
         self._complete = self.builder.finish(self._base)
         self._partial = None
+        self._cancel_pending_change()
         self.explanation_changed.emit()
         self.explanation_finished.emit()
 
     def rows_explained(self) -> int:
-        return 0 if self.builder is None else int(self.builder.done)
+        if self.builder is None:
+            return self._complete.n_rows if self._complete is not None else 0
+        return int(self.builder.done)
 
     def mean_abs(self) -> np.ndarray | None:
         """Mean |SHAP| (n_features, n_outputs) over the rows explained so far."""
         if self.builder is None or self.builder.done == 0:
-            return None
+            return self._mean_abs
         return self.builder.mean_abs()
 
     def set_row_values(self, row: int, values: np.ndarray, base: np.ndarray) -> None:
@@ -189,6 +300,8 @@ class AppState(QObject):
         """(values (n_features, n_outputs), base values (n_outputs,)) for a row, when known."""
         if self.builder is not None and self._base is not None and self.builder.covered[row]:
             return self.builder.values[row], self._base
+        if self.builder is None and self._complete is not None and self._complete.complete:
+            return self._complete.values[row], self._base  # loaded whole: rows are positions
         return self._one_off.get(int(row))
 
     # ----------------------------------------------------------------- selection & filters
