@@ -18,6 +18,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+import shiboken6
 from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
 from superqt.utils import WorkerBase, create_worker
 
@@ -82,6 +83,9 @@ class _Job(QObject):
 
     @Slot()
     def _on_finished(self) -> None:
+        if not shiboken6.isValid(self.owner):  # its window was deleted while we ran
+            Workers._live.discard(self)
+            return
         self.owner._job_finished(self)
 
 
@@ -98,6 +102,10 @@ class Workers(QObject):
         self._current: dict[str, _Job] = {}
         self._mine: set[_Job] = set()
         self._counter = itertools.count()
+        # Deleted with its window while jobs still run: their callbacks would reach deleted
+        # widgets, so drop whatever they deliver (the lambda holds the set, not self).
+        mine = self._mine
+        self.destroyed.connect(lambda *_: [job.cancel() for job in list(mine)])
         pool = QThreadPool.globalInstance()
         if pool.maxThreadCount() < MIN_POOL_THREADS:
             pool.setMaxThreadCount(MIN_POOL_THREADS)
