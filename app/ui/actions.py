@@ -20,6 +20,10 @@ class Actions:
     close: QAction
     export_view: QAction
     copy_view: QAction
+    export_report: QAction
+    save_session: QAction
+    compare_model: QAction
+    compare_data: QAction
     quit: QAction
     recompute: QAction
     cancel: QAction
@@ -60,9 +64,59 @@ def build_menus(window: MainWindow) -> Actions:
         "Ctrl+Shift+O",
         "Open a dataset (CSV, Parquet, Feather, Excel) to explain",
     )
-    file_menu.addActions([open_model, open_data])
+    open_data_options = _action(
+        window,
+        "Open Dataset with &Options…",
+        window.choose_data_with_options,
+        tip="Open a dataset choosing its delimiter, encoding or Excel sheet",
+    )
+    file_menu.addActions([open_model, open_data, open_data_options])
     recent_menu = file_menu.addMenu("Open &Recent")
     recent_menu.setToolTipsVisible(True)
+    open_session = _action(
+        window,
+        "Open &Session…",
+        lambda: window.open_session(),
+        "Ctrl+Shift+S",
+        "Reopen a saved session: files, label, class, threshold, filter, bookmarks, layout",
+    )
+    save_session = _action(
+        window,
+        "&Save Session…",
+        lambda: window.save_session(),
+        QKeySequence.StandardKey.Save,
+        "Save what you are looking at (files, settings, filter, bookmarks) to reopen later",
+    )
+    file_menu.addSeparator()
+    file_menu.addActions([open_session, save_session])
+    file_menu.addSeparator()
+    glossary = _action(
+        window,
+        "Open &Glossary…",
+        lambda: window.open_glossary(),
+        tip="Display names, units and descriptions for features (YAML/CSV/JSON)",
+    )
+    explained = _action(
+        window,
+        "Open E&xplained Dataset…",
+        lambda: window.open_explained_dataset(),
+        tip="Open a folder written by `shaplens explain --engine dask`",
+    )
+    file_menu.addActions([glossary, explained])
+    file_menu.addSeparator()
+    compare_model = _action(
+        window,
+        "Compare with &Model…",
+        window.compare_with_model,
+        tip="Run another model on the loaded data: metrics, flipped rows, changed attributions",
+    )
+    compare_data = _action(
+        window,
+        "Compare with D&ata…",
+        window.compare_with_data,
+        tip="Compare the loaded data with another dataset: drift per feature and prediction",
+    )
+    file_menu.addActions([compare_model, compare_data])
     close = _action(
         window,
         "&Close",
@@ -75,7 +129,7 @@ def build_menus(window: MainWindow) -> Actions:
     export_view = _action(
         window,
         "&Export View…",
-        window.export_view,
+        lambda: window.export_view(),
         "Ctrl+E",
         "Save the current view as PNG or SVG, with a caption",
     )
@@ -86,7 +140,14 @@ def build_menus(window: MainWindow) -> Actions:
         "Ctrl+Shift+C",
         "Copy the current view to the clipboard as an image",
     )
-    file_menu.addActions([export_view, copy_view])
+    export_report = _action(
+        window,
+        "Export &Report…",
+        lambda: window.export_report(),
+        "Ctrl+Shift+E",
+        "Write an HTML or PDF report: importance, groups, selected and bookmarked rows",
+    )
+    file_menu.addActions([export_view, copy_view, export_report])
     file_menu.addSeparator()
     quit_action = _action(window, "&Quit", window.close, QKeySequence.StandardKey.Quit)
     file_menu.addAction(quit_action)
@@ -145,6 +206,7 @@ def build_menus(window: MainWindow) -> Actions:
     )
     colour_blind.setCheckable(True)
     view_menu.addAction(colour_blind)
+    view_menu.addSeparator()
     panels_menu = view_menu.addMenu("&Panels")
     reset_layout = _action(
         window,
@@ -170,6 +232,10 @@ def build_menus(window: MainWindow) -> Actions:
         close,
         export_view,
         copy_view,
+        export_report,
+        save_session,
+        compare_model,
+        compare_data,
         quit_action,
         recompute,
         cancel,

@@ -1,7 +1,9 @@
-"""Dialogs: trusting a pickle, exporting a view, showing an unexpected error, the message bar."""
+"""Dialogs: trusting a pickle, dataset options and sheets, the memory guard, exporting a view,
+showing an unexpected error, the message bar."""
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -33,7 +36,10 @@ DATA_FILTER = (
 
 
 def ask_trust_pickle(parent: QWidget | None, path: Path, message: str) -> bool:
-    """Ask before loading a pickle: unpickling runs whatever code the file contains."""
+    """Ask before loading a pickle: unpickling runs whatever code the file contains.
+
+    "Always trust this file" records the file's hash (app.core.models.trust), so these exact
+    bytes open without asking next time; a changed file asks again."""
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Warning)
     box.setWindowTitle("Load a pickle file?")
@@ -42,11 +48,126 @@ def ask_trust_pickle(parent: QWidget | None, path: Path, message: str) -> bool:
         "Loading a pickle runs code stored in the file, which can do anything your user account "
         "can do. Only continue if you made this file or trust where it came from.\n\n" + message
     )
-    load = box.addButton("Load anyway", QMessageBox.ButtonRole.AcceptRole)
+    load = box.addButton("Load once", QMessageBox.ButtonRole.AcceptRole)
+    always = box.addButton("Always trust this file", QMessageBox.ButtonRole.YesRole)
+    always.setToolTip("Remember this file's exact contents (sha256) as trusted")
     box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     box.exec()
+    if box.clickedButton() is always:
+        from app.core.models.trust import remember_trust
+
+        try:
+            remember_trust(path)
+        except OSError as error:  # still load it this once; say why it is not remembered
+            QMessageBox.warning(parent, "Trust not saved", f"Could not remember the trust: {error}")
+        return True
     return box.clickedButton() is load
+
+
+def ask_sheet(parent: QWidget | None, path: Path, sheets: list[str]) -> str | None:
+    """Which sheet of a workbook to open (None: cancelled)."""
+    sheet, ok = QInputDialog.getItem(
+        parent, "Choose a sheet", f"{path.name} has {len(sheets)} sheets. Open:", sheets, 0, False
+    )
+    return sheet if ok else None
+
+
+def ask_sample(parent: QWidget | None, message: str, rows: int, total: int) -> bool:
+    """The memory guard: explain a random sample of `rows` rows instead of all `total`?"""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle("Not enough memory")
+    box.setText(f"Explaining all {total:,} rows does not fit in memory.")
+    box.setInformativeText(message)
+    sample = box.addButton(f"Explain {rows:,} random rows", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("Do not explain", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(sample)
+    box.exec()
+    return box.clickedButton() is sample
+
+
+AUTO = "(detect)"
+DELIMITERS = {AUTO: None, "Comma ,": ",", "Semicolon ;": ";", "Tab": "\t", "Pipe |": "|"}
+ENCODINGS = [AUTO, "utf-8", "utf-8-sig", "latin-1", "cp1252", "utf-16"]
+
+
+class DataOptionsDialog(QDialog):
+    """File > Open Dataset with Options…: a file plus delimiter, encoding and sheet overrides."""
+
+    def __init__(self, start: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Open dataset with options")
+        form = QFormLayout(self)
+        row = QHBoxLayout()
+        self.path = QLineEdit(str(start), self)
+        self.path.setMinimumWidth(320)
+        browse = QPushButton("Browse…", self)
+        browse.clicked.connect(self._browse)
+        row.addWidget(self.path, 1)
+        row.addWidget(browse)
+        form.addRow("File:", row)
+        self.delimiter = QComboBox(self)
+        self.delimiter.setEditable(True)
+        self.delimiter.addItems(list(DELIMITERS))
+        self.delimiter.setToolTip("Text files: the column separator (type any single character)")
+        form.addRow("Delimiter:", self.delimiter)
+        self.encoding = QComboBox(self)
+        self.encoding.setEditable(True)
+        self.encoding.addItems(ENCODINGS)
+        self.encoding.setToolTip("Text files: the character encoding")
+        form.addRow("Encoding:", self.encoding)
+        self.sheet = QComboBox(self)
+        self.sheet.setEditable(True)
+        self.sheet.setToolTip("Excel workbooks: the sheet to read (the first by default)")
+        form.addRow("Sheet:", self.sheet)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Open | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.path.editingFinished.connect(self._fill_sheets)
+        self._fill_sheets()
+
+    def _browse(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, "Open dataset", self.path.text(), DATA_FILTER)
+        if name:
+            self.path.setText(name)
+            self._fill_sheets()
+
+    def _fill_sheets(self) -> None:
+        self.sheet.clear()
+        path = Path(self.path.text()).expanduser()
+        is_excel = path.suffix.lower() in (".xlsx", ".xlsm") and path.is_file()
+        if is_excel:
+            from app.core.data_io import sheet_names
+            from app.core.errors import ShapLensError
+
+            # A damaged workbook: load_dataset says what is wrong with it when opened.
+            with contextlib.suppress(ShapLensError):
+                self.sheet.addItems(sheet_names(path))
+        self.sheet.setEnabled(is_excel)
+        self.delimiter.setEnabled(not is_excel)
+        self.encoding.setEnabled(not is_excel)
+
+    def chosen_path(self) -> Path:
+        return Path(self.path.text()).expanduser()
+
+    def options(self) -> dict[str, object]:
+        """Keyword arguments for app.core.data_io.load_dataset (only what was set)."""
+        options: dict[str, object] = {}
+        if self.sheet.isEnabled() and self.sheet.currentText():
+            options["sheet"] = self.sheet.currentText()
+            return options
+        text = self.delimiter.currentText()
+        delimiter = DELIMITERS.get(text, text)
+        if delimiter:
+            options["delimiter"] = "\t" if delimiter in ("\\t", "tab") else delimiter
+        encoding = self.encoding.currentText().strip()
+        if encoding and encoding != AUTO:
+            options["encoding"] = encoding
+        return options
 
 
 def show_unexpected_error(parent: QWidget | None, summary: str, details: str, log: Path) -> None:
@@ -147,6 +268,7 @@ class ExportDialog(QDialog):
 MESSAGE_STYLES = {
     "error": "background:#ffebe9; border:1px solid #ff8182; color:#82071e;",
     "info": "background:#ddf4ff; border:1px solid #54aeff; color:#0a3069;",
+    "warning": "background:#fff8c5; border:1px solid #d4a72c; color:#4d2d00;",
 }
 
 

@@ -1,24 +1,19 @@
-"""The main window: rows table on the left, tabbed plots on the right, panels as dock tabs."""
+"""The main window: rows table on the left, tabbed plots on the right, panels as docks.
+
+What the File menu does lives in mixins, one job each: window_files (opening files, recent,
+drag and drop, glossary, compare, explained datasets), window_session (sessions) and
+window_export (views, clipboard, report); the docks are built by app.ui.docks.
+"""
 
 from __future__ import annotations
 
-import importlib
 import logging
-from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import (
-    QCloseEvent,
-    QDesktopServices,
-    QDragEnterEvent,
-    QDropEvent,
-    QKeySequence,
-    QShortcut,
-)
+from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
-    QFileDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -30,24 +25,27 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__
-from app.core.errors import ShapLensError
 from app.ui import dialogs
-from app.ui.actions import build_menus, fill_recent
+from app.ui.actions import build_menus
 from app.ui.controller import Controller
 from app.ui.crash import log_dir
-from app.ui.file_kinds import classify, split_paths
-from app.ui.panels import PANEL_MODULES
+from app.ui.docks import build_docks, fill_panels_menu
+from app.ui.panels import DEFAULT_VISIBLE, PANEL_GROUPS, PANEL_MODULES
 from app.ui.plot_tabs import PlotTabs
+from app.ui.report_export import ReportExport
 from app.ui.rows_table import RowsTable
 from app.ui.settings import Settings
 from app.ui.state import AppState
+from app.ui.window_export import ExportMixin, approximate_note
+from app.ui.window_files import FilesMixin
+from app.ui.window_session import SessionMixin
 from app.workers import Workers
 
 log = logging.getLogger(__name__)
 NO_LABEL = "(no label)"
 
 
-class MainWindow(QMainWindow):
+class MainWindow(FilesMixin, SessionMixin, ExportMixin, QMainWindow):
     shown = Signal()  # first time the window is on screen (the smoke test waits for it)
 
     def __init__(self, settings: Settings | None = None, parent: QWidget | None = None) -> None:
@@ -60,6 +58,11 @@ class MainWindow(QMainWindow):
         self.controller = Controller(
             self.state, self.workers, lambda path, msg: dialogs.ask_trust_pickle(self, path, msg)
         )
+        self.controller.ask_sample = lambda estimate, rows: dialogs.ask_sample(
+            self, estimate.message(), rows, self.state.data.n_rows if self.state.data else 0
+        )
+        self.open_dialogs: list[QWidget] = []  # non-modal dialogs kept alive until closed
+        self.report_job: ReportExport | None = None
         self._was_shown = False
         self._build_central()
         self._build_toolbar()
@@ -73,6 +76,7 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._update_enabled()
         self._fill_output_combo()
+        self._apply_palette(self.settings.palette())
 
     # ---------------------------------------------------------------- construction
     def _build_central(self) -> None:
@@ -125,39 +129,32 @@ class MainWindow(QMainWindow):
         self.cancel_button = QPushButton("Cancel", status)
         self.cancel_button.setToolTip("Stop computing SHAP values (Ctrl+.)")
         self.cancel_button.clicked.connect(self.controller.cancel_computation)
+        self.exact_badge = QLabel(status)
+        self.exact_badge.setStyleSheet(
+            "QLabel { background:#fff8c5; border:1px solid #d4a72c; color:#4d2d00;"
+            " border-radius:3px; padding:1px 6px; }"
+        )
+        self.exact_badge.hide()
+        status.addPermanentWidget(self.exact_badge)
         status.addPermanentWidget(self.progress)
         status.addPermanentWidget(self.cancel_button)
         self._set_running(False)
 
     def _build_docks(self) -> list[QDockWidget]:
-        docks: list[QDockWidget] = []
-        for name in PANEL_MODULES:
-            try:
-                module = importlib.import_module(name)
-                widget = module.create(self.state)
-                title = str(module.TITLE)
-            except Exception as error:  # a broken panel must not stop the app from opening
-                log.exception("panel %s failed to load", name)
-                self.statusBar().showMessage(f"Panel {name} could not be loaded: {error}", 10000)
-                continue
-            dock = QDockWidget(title, self)
-            dock.setObjectName(f"dock:{name}")
-            dock.setWidget(widget)
-            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
-            if docks:
-                self.tabifyDockWidget(docks[0], dock)
-            self.menu_actions.panels_menu.addAction(dock.toggleViewAction())
-            docks.append(dock)
-        if docks:
-            docks[0].raise_()
-        self.menu_actions.panels_menu.setEnabled(bool(docks))
-        return docks
+        built = build_docks(self, self.state, PANEL_MODULES, PANEL_GROUPS, DEFAULT_VISIBLE)
+        for name in built.failed:
+            self.statusBar().showMessage(f"Panel {name} could not be loaded (see the log).", 10000)
+        fill_panels_menu(self.menu_actions.panels_menu, built)
+        self.dock_set = built
+        return built.docks
 
     def _connect(self) -> None:
         s = self.state
         s.status_changed.connect(lambda text: self.statusBar().showMessage(text))
         s.error_raised.connect(self._on_error)
         s.model_changed.connect(self._update_title)
+        s.model_changed.connect(self._update_model_badge)
+        s.explanation_finished.connect(self._update_model_badge)
         s.data_changed.connect(self._on_data_changed)
         s.label_changed.connect(self._fill_label_combo)
         self.controller.progress_changed.connect(self._on_progress)
@@ -170,78 +167,6 @@ class MainWindow(QMainWindow):
 
     def sizeHint(self) -> QSize:
         return QSize(1400, 860)
-
-    # ---------------------------------------------------------------- opening files
-    def open_paths(self, paths: list[Path], label: str | None = None) -> None:
-        """Open dropped/recent/command-line files, telling models from data by suffix/content."""
-        model, data, unknown = split_paths([Path(p) for p in paths])
-        if unknown:
-            names = ", ".join(p.name for p in unknown)
-            self.message_bar.show_message(
-                f"Not a model or dataset ShapLens recognises: {names}. Models: LightGBM .txt/.json"
-                "; data: CSV, TSV, Parquet, Feather, Excel."
-            )
-        self.controller.open(model, data, label)
-
-    def choose_model(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(
-            self, "Open model", self._start_dir(), dialogs.MODEL_FILTER
-        )
-        if name:
-            self.controller.open(model_path=Path(name))
-
-    def choose_data(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(
-            self, "Open dataset", self._start_dir(), dialogs.DATA_FILTER
-        )
-        if name:
-            self.controller.open(data_path=Path(name))
-
-    def close_files(self) -> None:
-        self.controller.close_all()
-
-    def _start_dir(self) -> str:
-        recent = self.settings.recent_files()
-        return str(recent[0].parent) if recent else str(Path.home())
-
-    def _on_file_opened(self, path: Path) -> None:
-        self.settings.add_recent(path)
-        self._refresh_recent()
-
-    def _open_recent(self, path: Path) -> None:
-        if not path.exists():
-            self.message_bar.show_message(f"{path} no longer exists.")
-            return
-        kind = classify(path)
-        self.controller.open(path if kind == "model" else None, path if kind == "data" else None)
-
-    def _refresh_recent(self) -> None:
-        fill_recent(
-            self.menu_actions.recent_menu,
-            self.settings.recent_files(),
-            self._open_recent,
-            self._clear_recent,
-        )
-
-    def _clear_recent(self) -> None:
-        self.settings.clear_recent()
-        self._refresh_recent()
-
-    def _on_loading(self, loading: bool) -> None:
-        if loading and self.message_bar.kind == "info":
-            self.message_bar.dismiss()
-        self.setCursor(Qt.CursorShape.BusyCursor if loading else Qt.CursorShape.ArrowCursor)
-
-    # ---------------------------------------------------------------- drag and drop
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        urls = event.mimeData().urls()
-        if urls and all(url.isLocalFile() for url in urls):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
-        event.acceptProposedAction()
-        self.open_paths(paths)
 
     # ---------------------------------------------------------------- reacting to the state
     def _on_data_changed(self) -> None:
@@ -307,6 +232,9 @@ class MainWindow(QMainWindow):
             self.menu_actions.export_view,
             self.menu_actions.copy_view,
             self.menu_actions.recompute,
+            self.menu_actions.export_report,
+            self.menu_actions.compare_model,
+            self.menu_actions.compare_data,
         ):
             action.setEnabled(ready)
         self.label_combo.setEnabled(ready)
@@ -326,73 +254,41 @@ class MainWindow(QMainWindow):
         self.state.select_row(model.dataset_row(target))
 
     def set_colour_blind(self, on: bool) -> None:
+        self._apply_palette("colour-blind" if on else "shap")
+        self.settings.set_palette("colour-blind" if on else "shap")
+
+    def _apply_palette(self, name: str) -> None:
         try:
             from app.plots import style
         except ImportError:
             return
-        style.set_palette("colour-blind" if on else "shap")
+        style.set_palette(name)
+        self.menu_actions.colour_blind.setChecked(name == "colour-blind")
 
-    # ---------------------------------------------------------------- export
-    def caption(self):
-        """Where the current view came from, printed under exported figures."""
-        from app.plots.export import Caption
-
-        s = self.state
-        view = self.plots.current_view()
-        model = s.model
-        total = s.data.n_rows if s.data is not None else 0
-        shown = int(s.visible_rows.size)
-        cohort = f"{shown:,} of {total:,} rows (filtered)" if shown < total else f"{total:,} rows"
-        return Caption(
-            model_name=s.model_path.name if s.model_path else "",
-            data_name=s.data_path.name if s.data_path else "",
-            row=s.selected_row if view == "waterfall" else None,
-            unit=model.unit.value if model else "",
-            explainer=model.info.explainer if model else "",
-            extra=s.output_names[s.output_index] if len(s.output_names) > 1 else "",
-            cohort=cohort,
+    def _update_model_badge(self) -> None:
+        """Sampled (approximate) explainers say so in the status bar and on the view tabs;
+        pipelines say which step their values explain."""
+        model = self.state.model
+        note = approximate_note(self.state)
+        self.exact_badge.setText(note)
+        self.exact_badge.setVisible(bool(note))
+        tips = []
+        if model is not None and not model.info.exact:
+            tips.append(model.info.explainer)
+            why = model.info.extra.get("why_sampled")
+            if why:
+                tips.append(str(why))
+        self.exact_badge.setToolTip("\n".join(tips))
+        for i in range(self.plots.count()):
+            title = self.plots.tabText(i).split(" (approximate")[0]
+            self.plots.setTabText(i, f"{title} (approximate)" if note else title)
+        explained_in = model.info.extra.get("explained_in") if model is not None else None
+        unit = f"SHAP unit: {model.unit.value}" if model is not None else ""
+        self.unit_label.setText(f"{unit}   explained in: {explained_in}" if explained_in else unit)
+        self.unit_label.setToolTip(
+            "The unit SHAP values are measured in"
+            + (f"; a pipeline's values explain {explained_in}" if explained_in else "")
         )
-
-    def export_view(self, path: Path | None = None, width: int | None = None) -> Path | None:
-        """Save the current view (dialog when no path is given); returns the written file."""
-        try:
-            from app.plots.export import export_widget
-        except ImportError:
-            self.message_bar.show_message("Export is not available in this build.")
-            return None
-        widget = self.plots.view_widget()
-        view = self.plots.current_view()
-        height = None if width is None else round(width * widget.height() / max(widget.width(), 1))
-        if path is None:
-            start = Path(self._start_dir()) / f"{view}.png"
-            dialog = dialogs.ExportDialog(view, (widget.width(), widget.height()), start, self)
-            if dialog.exec() != dialogs.ExportDialog.DialogCode.Accepted:
-                return None
-            choice = dialog.choice()
-            path, width, height = choice.path, choice.width, choice.height
-        try:
-            export_widget(widget, path, width, height, self.caption())
-        except ShapLensError as error:  # ExportError: nothing to export, bad size, unwritable
-            self.message_bar.show_message(str(error))
-            return None
-        except OSError as error:
-            self.message_bar.show_message(f"Could not write {path}: {error}")
-            return None
-        self.statusBar().showMessage(f"Saved {view} view to {path}", 8000)
-        return path
-
-    def copy_view(self) -> None:
-        try:
-            from app.plots.export import copy_to_clipboard
-        except ImportError:
-            self.message_bar.show_message("Copying images is not available in this build.")
-            return
-        try:
-            copy_to_clipboard(self.plots.view_widget(), self.caption())
-        except ShapLensError as error:
-            self.message_bar.show_message(str(error))
-            return
-        self.statusBar().showMessage("Copied the view to the clipboard.", 5000)
 
     # ---------------------------------------------------------------- layout and lifetime
     def _restore_layout(self) -> None:
@@ -410,15 +306,19 @@ class MainWindow(QMainWindow):
     def reset_layout(self) -> None:
         self.restoreState(self._default_state)
         self.splitter.setSizes([620, 780])
-        for dock in self.docks:
-            dock.show()
+        self.dock_set.show_defaults()
         self._size_docks()
 
     def _size_docks(self) -> None:
-        # Panels are helpers: they start at about a third of the height, the views keep the rest.
-        if self.docks:
-            height = max(self.height() // 3, 220)
-            self.resizeDocks([self.docks[0]], [height], Qt.Orientation.Vertical)
+        # Panels are helpers: the bottom ones start at about a third of the height, the filter
+        # bar at its natural height; the table and views keep the rest.
+        height = max(self.height() // 3, 220)
+        for members in self.dock_set.groups.values():
+            dock = members[0]
+            if self.dockWidgetArea(dock) == Qt.DockWidgetArea.BottomDockWidgetArea:
+                self.resizeDocks([dock], [height], Qt.Orientation.Vertical)
+            elif dock.isVisible():
+                self.resizeDocks([dock], [dock.sizeHint().height()], Qt.Orientation.Vertical)
 
     def open_log_folder(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(log_dir())))
@@ -443,6 +343,12 @@ class MainWindow(QMainWindow):
         self.settings.save_window(self.saveGeometry(), self.saveState(), self.splitter.saveState())
         # Panels may own their Workers (the debug context does): cancel those jobs too, or the
         # wait below sits out a whole slices/fairness run nobody will see.
+        if self.report_job is not None:
+            self.report_job.cancel()
+        # Pending debounce timers of panels would start new jobs after this point, on a window
+        # that is about to be deleted; their results would land on deleted widgets.
+        for timer in self.findChildren(QTimer):
+            timer.stop()
         for workers in {self.workers, *self.findChildren(Workers)}:
             workers.cancel_all()
         # A chunk already running finishes (its result is dropped); wait so no thread outlives us.

@@ -1,6 +1,7 @@
-"""Persistent preferences: recent files and the window layout (QSettings, INI format).
+"""Persistent preferences: recent files, the window layout and the palette (QSettings, INI).
 
-Tests redirect the folder with QSettings.setPath(IniFormat, UserScope, tmp) before creating one.
+This class is the one place the app reads and writes preferences. Tests redirect the folder
+with QSettings.setPath(IniFormat, UserScope, tmp) before creating one (tests/ui/conftest.py).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings
 
 MAX_RECENT = 10
+PALETTES = ("shap", "colour-blind")
 
 
 class Settings:
@@ -46,3 +48,15 @@ class Settings:
             return value if isinstance(value, QByteArray) else None
 
         return get("window/geometry"), get("window/state"), get("window/splitter")
+
+    def palette(self) -> str:
+        """The plot palette chosen last time ("shap" or "colour-blind")."""
+        value = self.qsettings.value("view/palette", "shap")
+        return value if value in PALETTES else "shap"
+
+    def set_palette(self, name: str) -> None:
+        self.qsettings.setValue("view/palette", name if name in PALETTES else "shap")
+
+    def file_name(self) -> str:
+        """Where the preferences live (tests check it is not the user's real file)."""
+        return self.qsettings.fileName()

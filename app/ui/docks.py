@@ -1,0 +1,113 @@
+"""The panel docks: built from app.ui.panels, grouped into tab stacks, listed in View > Panels.
+
+Layout: the filter bar (a control, not a view) sits above the table and the views; the other
+panels are two tab stacks below them, debugging tools on the left and review/production panels
+on the right. Only a few panels are visible on a fresh layout; View > Panels shows the rest.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu
+
+from app.ui.state import AppState
+
+log = logging.getLogger(__name__)
+
+# Groups with their own dock area; every other group goes to the bottom, side by side.
+GROUP_AREAS = {"Filter": Qt.DockWidgetArea.TopDockWidgetArea}
+BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
+
+
+@dataclass
+class Docks:
+    docks: list[QDockWidget] = field(default_factory=list)
+    by_module: dict[str, QDockWidget] = field(default_factory=dict)
+    groups: dict[str, list[QDockWidget]] = field(default_factory=dict)
+    default_visible: set[str] = field(default_factory=set)
+    failed: list[str] = field(default_factory=list)
+
+    def module_of(self, dock: QDockWidget) -> str:
+        return dock.objectName().removeprefix("dock:")
+
+    def show_defaults(self) -> None:
+        """Show the default panels, hide the rest, and bring the first of each group forward."""
+        for dock in self.docks:
+            dock.setVisible(
+                self.module_of(dock) in self.default_visible or not self.default_visible
+            )
+        for members in self.groups.values():
+            shown = [d for d in members if d.isVisible()]
+            if shown:
+                shown[0].raise_()
+
+    def show_all(self) -> None:
+        for dock in self.docks:
+            dock.show()
+
+
+def _group_of(name: str, groups: dict[str, list[str]]) -> str:
+    for group, members in groups.items():
+        if name in members:
+            return group
+    return next(iter(groups), "Panels")
+
+
+def build_docks(
+    window: QMainWindow,
+    state: AppState,
+    modules: list[str],
+    groups: dict[str, list[str]],
+    default_visible: set[str],
+) -> Docks:
+    """Create one dock per panel module; a module that fails is skipped (logged, listed)."""
+    result = Docks(default_visible=set(default_visible))
+    for name in modules:
+        try:
+            module = importlib.import_module(name)
+            widget = module.create(state)
+            title = str(module.TITLE)
+        except Exception:  # a broken panel must not stop the app from opening
+            log.exception("panel %s failed to load", name)
+            result.failed.append(name)
+            continue
+        dock = QDockWidget(title, window)
+        dock.setObjectName(f"dock:{name}")
+        dock.setWidget(widget)
+        group = _group_of(name, groups)
+        members = result.groups.setdefault(group, [])
+        if members:
+            window.tabifyDockWidget(members[0], dock)
+        else:
+            window.addDockWidget(GROUP_AREAS.get(group, BOTTOM), dock)
+            # The second bottom group goes to the right of the first one.
+            bottoms = [
+                m[0] for g, m in result.groups.items() if g != group and g not in GROUP_AREAS
+            ]
+            if group not in GROUP_AREAS and bottoms:
+                window.splitDockWidget(bottoms[-1], dock, Qt.Orientation.Horizontal)
+        members.append(dock)
+        result.docks.append(dock)
+        result.by_module[name] = dock
+    # Modules not in the default set start hidden (one click away in View > Panels).
+    if default_visible & set(result.by_module):
+        result.show_defaults()
+    return result
+
+
+def fill_panels_menu(menu: QMenu, docks: Docks) -> None:
+    """One checkable entry per panel, in sections by group, plus show-all / defaults."""
+    menu.clear()
+    for group, members in docks.groups.items():
+        if len(docks.groups) > 1:
+            menu.addSection(group)
+        for dock in members:
+            menu.addAction(dock.toggleViewAction())
+    menu.addSeparator()
+    menu.addAction("Show &All Panels").triggered.connect(docks.show_all)
+    menu.addAction("&Default Panels").triggered.connect(docks.show_defaults)
+    menu.setEnabled(bool(docks.docks))

@@ -1,0 +1,143 @@
+"""The main window's exports: the current view (PNG/SVG), the clipboard, and the report.
+
+A mixin of MainWindow.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QFileDialog
+
+from app.core.errors import ShapLensError
+from app.ui import dialogs
+from app.ui.report_export import REPORT_SUFFIXES, ReportExport
+
+if TYPE_CHECKING:
+    from app.plots.export import Caption
+    from app.ui.main_window import MainWindow
+
+REPORT_FILTER = "HTML report (*.html);;PDF report (*.pdf)"
+
+
+def approximate_note(state) -> str:
+    """'approximate (background N rows)' for a sampled explainer, '' for exact SHAP values."""
+    model = state.model
+    if model is None or model.info.exact:
+        return ""
+    rows = model.info.extra.get("background_rows")
+    return f"approximate (background {rows:,} rows)" if rows else "approximate"
+
+
+class ExportMixin:
+    def caption(self: MainWindow) -> Caption:
+        """Where the current view came from, printed under exported figures."""
+        from app.plots.export import Caption
+
+        s = self.state
+        view = self.plots.current_view()
+        model = s.model
+        total = s.data.n_rows if s.data is not None else 0
+        shown = int(s.visible_rows.size)
+        cohort = f"{shown:,} of {total:,} rows (filtered)" if shown < total else f"{total:,} rows"
+        extra = [s.output_names[s.output_index]] if len(s.output_names) > 1 else []
+        if approximate_note(s):
+            extra.append(approximate_note(s))
+        return Caption(
+            model_name=s.model_path.name if s.model_path else "",
+            data_name=s.data_path.name if s.data_path else "",
+            row=s.selected_row if view == "waterfall" else None,
+            unit=model.unit.value if model else "",
+            explainer=model.info.explainer if model else "",
+            extra="; ".join(extra),
+            cohort=cohort,
+        )
+
+    def export_view(
+        self: MainWindow, path: Path | None = None, width: int | None = None
+    ) -> Path | None:
+        """Save the current view (dialog when no path is given); returns the written file."""
+        try:
+            from app.plots.export import export_widget
+        except ImportError:
+            self.message_bar.show_message("Export is not available in this build.")
+            return None
+        widget = self.plots.view_widget()
+        view = self.plots.current_view()
+        height = None if width is None else round(width * widget.height() / max(widget.width(), 1))
+        if path is None:
+            start = Path(self._start_dir()) / f"{view}.png"
+            dialog = dialogs.ExportDialog(view, (widget.width(), widget.height()), start, self)
+            if dialog.exec() != dialogs.ExportDialog.DialogCode.Accepted:
+                return None
+            choice = dialog.choice()
+            path, width, height = choice.path, choice.width, choice.height
+        try:
+            export_widget(widget, path, width, height, self.caption())
+        except ShapLensError as error:  # ExportError: nothing to export, bad size, unwritable
+            self.message_bar.show_message(str(error))
+            return None
+        except OSError as error:
+            self.message_bar.show_message(f"Could not write {path}: {error}")
+            return None
+        self.statusBar().showMessage(f"Saved {view} view to {path}", 8000)
+        return path
+
+    def copy_view(self: MainWindow) -> None:
+        try:
+            from app.plots.export import copy_to_clipboard
+        except ImportError:
+            self.message_bar.show_message("Copying images is not available in this build.")
+            return
+        try:
+            copy_to_clipboard(self.plots.view_widget(), self.caption())
+        except ShapLensError as error:
+            self.message_bar.show_message(str(error))
+            return
+        self.statusBar().showMessage("Copied the view to the clipboard.", 5000)
+
+    def report_rows(self: MainWindow) -> list[int]:
+        """The rows a report explains in detail: every bookmarked row and the selected one."""
+        from app.ui.panels.review_context import review_for
+
+        rows = {b.row for b in review_for(self.state).bookmarks}
+        if self.state.selected_row is not None:
+            rows.add(self.state.selected_row)
+        n = self.state.data.n_rows if self.state.data is not None else 0
+        return sorted(r for r in rows if 0 <= r < n)
+
+    def export_report(self: MainWindow, path: Path | None = None) -> ReportExport | None:
+        """Write the report (HTML or PDF by suffix) in the background; returns the running job."""
+        from app.ui.panels.review_context import review_for
+
+        s = self.state
+        if not s.ready or s.model_path is None or s.data_path is None:
+            self.message_bar.show_message("Open a model and a dataset before exporting a report.")
+            return None
+        if path is None:
+            start = Path(self._start_dir()) / f"{s.model_path.stem}_report.html"
+            name, chosen = QFileDialog.getSaveFileName(
+                self, "Export report", str(start), REPORT_FILTER
+            )
+            if not name:
+                return None
+            path = Path(name)
+            if path.suffix.lower() not in REPORT_SUFFIXES:
+                path = path.with_suffix(".pdf" if "PDF" in chosen else ".html")
+        path = Path(path)
+        if path.suffix.lower() not in REPORT_SUFFIXES:
+            self.message_bar.show_message(f"A report is a .html or .pdf file, not {path.name}.")
+            return None
+        if self.report_job is not None and self.report_job.running:
+            self.report_job.cancel()
+        review = review_for(s)
+        job = ReportExport(self.workers, path, self)
+        job.progress.connect(lambda text: self.statusBar().showMessage(text))
+        job.finished.connect(
+            lambda written: self.statusBar().showMessage(f"Saved the report to {written}", 10000)
+        )
+        job.failed.connect(self.message_bar.show_message)
+        self.report_job = job
+        job.start(s, self.report_rows(), review.bookmarks, review.glossary, review.glossary_path)
+        return job

@@ -1,0 +1,130 @@
+"""File > Save Session… / Open Session…: what the window shows, in one JSON file.
+
+A session (app.core.session) names the model, data and glossary (with hashes), the label,
+class, threshold, filter expression, cohorts, bookmarks and the dock layout. Opening one shows
+its warnings (a file moved, changed or is missing), reopens the model and data through the
+controller and, once they are loaded, restores everything else.
+
+A mixin of MainWindow.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QByteArray
+from PySide6.QtWidgets import QFileDialog
+
+from app.core.cohorts import CohortSet
+from app.core.errors import ShapLensError
+from app.core.session import SESSION_SUFFIX, Session, load_session, save_session
+
+if TYPE_CHECKING:
+    from app.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+SESSION_FILTER = f"ShapLens session (*{SESSION_SUFFIX});;All files (*)"
+
+
+class SessionMixin:
+    def current_session(self: MainWindow) -> Session:
+        """A Session of what the window shows now."""
+        from app.ui.panels.debug_context import context_for
+        from app.ui.panels.review_context import session_from_state
+
+        context = context_for(self.state)
+        cohorts = json.loads(context.cohorts.to_json())["cohorts"]
+        layout = base64.b64encode(bytes(self.saveState().data())).decode("ascii")
+        return session_from_state(self.state, layout, context.expression, cohorts)
+
+    def save_session(self: MainWindow, path: Path | None = None) -> Path | None:
+        """Write the session (dialog when no path is given); returns the file written."""
+        if path is None:
+            start = Path(self._start_dir()) / f"session{SESSION_SUFFIX}"
+            name, _ = QFileDialog.getSaveFileName(self, "Save session", str(start), SESSION_FILTER)
+            if not name:
+                return None
+            path = Path(name)
+        path = Path(path)
+        if not path.name.lower().endswith(SESSION_SUFFIX):
+            path = path.with_name(path.name.removesuffix(".json") + SESSION_SUFFIX)
+        try:
+            written = save_session(path, self.current_session())
+        except ShapLensError as error:  # SessionError, AtomicWriteError: named file, what to do
+            self.message_bar.show_message(str(error))
+            return None
+        self.settings.add_recent(written)
+        self._refresh_recent()
+        self.statusBar().showMessage(f"Saved the session to {written}", 8000)
+        return written
+
+    def open_session(self: MainWindow, path: Path | None = None) -> Session | None:
+        """Read a session, show its warnings, reopen its files and restore the rest."""
+        if path is None:
+            name, _ = QFileDialog.getOpenFileName(
+                self, "Open session", self._start_dir(), SESSION_FILTER
+            )
+            if not name:
+                return None
+            path = Path(name)
+        try:
+            session, warnings = load_session(path)
+        except ShapLensError as error:
+            self.message_bar.show_message(str(error))
+            return None
+        self.settings.add_recent(Path(path))
+        self._refresh_recent()
+        if warnings:
+            lines = "<br>".join(f"• {html.escape(w)}" for w in warnings)
+            title = html.escape(Path(path).name)
+            self.message_bar.show_message(f"<b>Session {title}:</b><br>{lines}", "warning")
+        model = _existing(session.model.path if session.model else None)
+        data = _existing(session.data.path if session.data else None)
+        if model is None and data is None:
+            self._apply_session(session)
+            return session
+        # Both files are opened together, so a session of another model and data replaces
+        # what is loaded even when the two do not fit each other.
+        self.controller.open(
+            model, data, session.label_column, then=lambda: self._apply_session(session)
+        )
+        return session
+
+    def _apply_session(self: MainWindow, session: Session) -> None:
+        """After the session's files are loaded: class, threshold, cohorts, filter, review."""
+        from app.ui.panels.debug_context import context_for
+        from app.ui.panels.review_context import restore_review
+
+        s = self.state
+        if s.data is not None and session.label_column != s.data.label_column:
+            s.set_label_column(session.label_column)
+        s.set_output(session.output_index)
+        s.set_threshold(session.threshold)
+        context = context_for(s)
+        try:
+            context.cohorts = CohortSet.from_json(json.dumps({"cohorts": session.cohorts}))
+        except ShapLensError as error:
+            s.report_error(f"The session's cohorts were not restored: {error}")
+        if s.data is not None:
+            try:
+                context.set_filter(expression=session.filter_expression)
+            except ShapLensError as error:  # e.g. a column the data no longer has
+                s.report_error(f"The session's filter was not restored: {error}")
+        restore_review(s, session)
+        if session.view_layout:
+            try:
+                layout = base64.b64decode(session.view_layout, validate=True)
+            except ValueError:
+                log.warning("session layout is not base64; kept the current layout")
+            else:
+                self.restoreState(QByteArray(layout))
+        s.report_status("Session restored.")
+
+
+def _existing(path: str | None) -> Path | None:
+    return Path(path) if path and Path(path).is_file() else None
