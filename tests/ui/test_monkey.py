@@ -4,26 +4,18 @@ Opening good and bad files, selecting rows, switching views/outputs/labels, sort
 what-if edits, cancelling and recomputing, exporting. At the end: no unhandled exception, no Qt
 warning, no worker or thread left behind, and the window still works (a last open completes).
 
-The default run is short (for `make test`); SHAPLENS_MONKEY_ACTIONS=20000 runs longer and
+The default run (600 actions, ~30 s) is short (for `make test`); SHAPLENS_MONKEY_ACTIONS=20000 runs longer and
 SHAPLENS_MONKEY_SEED picks another sequence. A failure names the seed and the last actions.
 """
 
 from __future__ import annotations
 
 import os
-import random
 import threading
-import traceback
-from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
-from PySide6.QtCore import QCoreApplication, Qt, QThreadPool
-from PySide6.QtWidgets import QDockWidget
+from PySide6.QtCore import QThreadPool
 
 from app.core.engine.engine import default_threads
 from app.workers import MIN_POOL_THREADS, Workers
@@ -34,252 +26,26 @@ from tests.ui._hardening import (
     open_and_wait,
     python_threads,
     record_trouble,
-    write_bad_files,
 )
+from tests.ui._monkey import ROWS, Files, Monkey, write_monkey_files
 
-DEFAULT_ACTIONS = 800
-ROWS = 1_000
-FILTERS = [
-    "age > 40",
-    'sex == "Female"',
-    "workclass is missing",
-    "error > 0.5",
-    "prediction > 0.7 and age < 30",
-    "",
-    "age >",  # a syntax error, as typed half-way
-    "no_such_column == 3",
-]
+DEFAULT_ACTIONS = 600
 
 
 def _actions_wanted() -> int:
     return int(os.environ.get("SHAPLENS_MONKEY_ACTIONS", DEFAULT_ACTIONS))
 
 
-@dataclass
-class Files:
-    models: list[Path]
-    data: list[Path]
-    bad_data: list[Path]
-    bad_models: list[Path]
-
-
-def _train(frame: pd.DataFrame, features: list[str], label: np.ndarray, params: dict, path: Path):
-    import lightgbm as lgb
-
-    base = {"verbose": -1, "num_threads": 1, "seed": 3, "num_leaves": 7}
-    booster = lgb.train({**base, **params}, lgb.Dataset(frame[features], label=label), 10)
-    booster.save_model(str(path))
-    return path
+def _wait_quiet(qtbot) -> None:
+    qtbot.waitUntil(lambda: Workers.live_count() == 0, timeout=TIMEOUT)
 
 
 @pytest.fixture(scope="module")
-def files(tmp_path_factory, sample_data_path, small_model_path) -> Files:
-    """Three small models of different tasks over the same columns, and three datasets."""
-    folder = tmp_path_factory.mktemp("monkey")
-    full = pd.read_parquet(sample_data_path)
-    numeric = ["age", "education_num", "capital_gain", "capital_loss"]
-    train = full.iloc[5_000:8_000]
-    regression = _train(
-        train,
-        numeric,
-        train["hours_per_week"].to_numpy(float),
-        {"objective": "regression"},
-        folder / "hours_regression.txt",
-    )
-    race = train["race"].astype("category").cat.codes.to_numpy()
-    multiclass = _train(
-        train,
-        [*numeric, "hours_per_week"],
-        race,
-        {"objective": "multiclass", "num_class": int(race.max()) + 1},
-        folder / "race_multiclass.txt",
-    )
-    first = folder / "first.parquet"
-    full.iloc[:ROWS].to_parquet(first)
-    second = folder / "second.csv"
-    full.iloc[20_000 : 20_000 + ROWS // 2].to_csv(second, index=False)
-    third = folder / "third.feather"
-    full.iloc[30_000 : 30_000 + ROWS].reset_index(drop=True).to_feather(third)
-    bad = write_bad_files(folder / "bad", small_model_path, first)
-    return Files(
-        models=[small_model_path, regression, multiclass],
-        data=[first, second, third],
-        bad_data=[bad.empty_csv, bad.text_as_parquet, bad.missing_features, bad.text_in_numbers],
-        # Not bad.truncated_model: LightGBM kills the process on it (test_gui_bad_input).
-        bad_models=[bad.empty_model, bad.unknown_format],
-    )
+def files(tmp_path_factory, sample_data_path) -> Files:
+    return write_monkey_files(tmp_path_factory.mktemp("monkey"), sample_data_path)
 
 
-class Monkey:
-    """Random actions on one window; each action is a method taking the random generator."""
-
-    def __init__(self, qtbot, window, files: Files, out: Path, seed: int) -> None:
-        from app.ui.panels import debug_filter, debug_whatif
-
-        self.qtbot, self.window, self.files, self.out = qtbot, window, files, out
-        self.rng = random.Random(seed)
-        self.exports = 0
-        self.filter = debug_filter.create(window.state)
-        self.whatif = debug_whatif.create(window.state)
-        for title, widget in (("Filter", self.filter), ("What-if", self.whatif)):
-            dock = QDockWidget(title, window)
-            dock.setObjectName(f"monkey:{title}")  # saveState warns about unnamed docks
-            dock.setWidget(widget)
-            window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
-        weighted: list[tuple[int, Callable[[], None]]] = [
-            (3, self.open_model),
-            (3, self.open_data),
-            (1, self.open_both),
-            (2, self.open_bad),
-            (25, self.select_row),
-            (8, self.step_row),
-            (8, self.show_view),
-            (4, self.set_output),
-            (4, self.set_threshold),
-            (4, self.sort),
-            (2, self.choose_label),
-            (5, self.apply_filter),
-            (3, self.choose_preset),
-            (5, self.what_if),
-            (3, self.cancel),
-            (3, self.recompute),
-            (2, self.export),
-            (1, self.close_files),
-            (1, self.colour_blind),
-            (6, self.wait_until_quiet),
-        ]
-        self.actions = [action for weight, action in weighted for _ in range(weight)]
-
-    # ---------------------------------------------------------------- files
-    def open_model(self) -> None:
-        self.window.controller.open(model_path=self.rng.choice(self.files.models))
-
-    def open_data(self) -> None:
-        self.window.controller.open(data_path=self.rng.choice(self.files.data))
-
-    def open_both(self) -> None:
-        paths = [self.rng.choice(self.files.models), self.rng.choice(self.files.data)]
-        self.rng.shuffle(paths)
-        self.window.open_paths(paths)
-
-    def open_bad(self) -> None:
-        if self.rng.random() < 0.5:
-            self.window.controller.open(data_path=self.rng.choice(self.files.bad_data))
-        else:
-            self.window.controller.open(model_path=self.rng.choice(self.files.bad_models))
-
-    def close_files(self) -> None:
-        self.window.menu_actions.close.trigger()
-
-    # ---------------------------------------------------------------- rows and views
-    def select_row(self) -> None:
-        table = self.window.table
-        n = table.rows_model.rowCount()
-        if n:
-            table.selectRow(self.rng.randrange(n))
-
-    def step_row(self) -> None:
-        action = self.window.menu_actions
-        (action.next_row if self.rng.random() < 0.5 else action.previous_row).trigger()
-
-    def show_view(self) -> None:
-        self.window.show_view(self.rng.choice(["importance", "beeswarm", "waterfall"]))
-
-    def set_output(self) -> None:
-        combo = self.window.output_combo
-        if combo.count():
-            k = self.rng.randrange(combo.count())
-            combo.setCurrentIndex(k)
-            combo.activated.emit(k)
-
-    def set_threshold(self) -> None:
-        self.window.state.set_threshold(round(self.rng.uniform(0.05, 0.95), 2))
-
-    def sort(self) -> None:
-        table = self.window.table
-        columns = table.rows_model.columnCount()
-        if columns:
-            order = self.rng.choice([Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder])
-            table.sortByColumn(self.rng.randrange(columns), order)
-
-    def choose_label(self) -> None:
-        combo = self.window.label_combo
-        if combo.count() and combo.isEnabled():
-            k = self.rng.randrange(combo.count())
-            combo.setCurrentIndex(k)
-            combo.activated.emit(k)
-
-    # ---------------------------------------------------------------- panels
-    def apply_filter(self) -> None:
-        self.filter.expression.setText(self.rng.choice(FILTERS))
-        self.filter.apply_button.click()
-
-    def choose_preset(self) -> None:
-        combo = self.filter.preset_combo
-        if combo.count():
-            k = self.rng.randrange(combo.count())
-            combo.setCurrentIndex(k)
-            combo.activated.emit(k)
-
-    def what_if(self) -> None:
-        editors = self.whatif.editors
-        if not editors:
-            return
-        feature = self.rng.choice(sorted(editors))
-        model = self.window.state.model
-        spec = next((f for f in model.features if f.name == feature), None) if model else None
-        if spec is not None and spec.categories:
-            value: object = self.rng.choice([*spec.categories, None])
-        else:
-            value = self.rng.choice([0, 1, 17, 45.5, 99_999, -3, None, "abc", "1e3"])
-        self.whatif.set_value(feature, value)
-
-    # ---------------------------------------------------------------- computing and export
-    def cancel(self) -> None:
-        self.window.menu_actions.cancel.trigger()
-
-    def recompute(self) -> None:
-        action = self.window.menu_actions.recompute
-        if action.isEnabled():
-            action.trigger()
-
-    def export(self) -> None:
-        if not self.window.state.ready:
-            return
-        self.exports += 1
-        suffix = self.rng.choice([".png", ".svg"])
-        width = self.rng.choice([None, 400, 900])
-        path = self.window.export_view(self.out / f"view{self.exports}{suffix}", width)
-        if path is not None:
-            assert path.stat().st_size > 0
-
-    def colour_blind(self) -> None:
-        self.window.menu_actions.colour_blind.trigger()
-
-    def wait_until_quiet(self) -> None:
-        # Let everything in flight finish now and then, so results (not only cancellations)
-        # reach the views; otherwise most work would be superseded before it lands.
-        self.qtbot.waitUntil(lambda: Workers.live_count() == 0, timeout=TIMEOUT)
-
-    # ---------------------------------------------------------------- the run
-    def run(self, n: int) -> list[str]:
-        """Do `n` random actions; returns a description of each that raised."""
-        recent: deque[str] = deque(maxlen=12)
-        failures: list[str] = []
-        for i in range(n):
-            action = self.rng.choice(self.actions)
-            recent.append(f"{i}:{action.__name__}")
-            try:
-                action()
-                QCoreApplication.processEvents()
-            except Exception:
-                failures.append(f"after {list(recent)}:\n{traceback.format_exc()}")
-        return failures
-
-
-def test_random_actions_never_crash_warn_or_leak_threads(
-    qtbot, tmp_path, files, small_model_path
-) -> None:
+def test_random_actions_never_crash_warn_or_leak_threads(qtbot, tmp_path, files) -> None:
     seed = int(os.environ.get("SHAPLENS_MONKEY_SEED", "20261127"))
     n = _actions_wanted()
     pool = QThreadPool.globalInstance()
@@ -291,20 +57,20 @@ def test_random_actions_never_crash_warn_or_leak_threads(
     pool.setExpiryTimeout(-1)
     with record_trouble() as trouble:
         window = make_window(qtbot)
-        monkey = Monkey(qtbot, window, files, tmp_path, seed)
+        monkey = Monkey(window, files, tmp_path, seed, lambda: _wait_quiet(qtbot))
         open_and_wait(qtbot, window, files.models[0], files.data[0])
         failures = monkey.run(n)
         # Still usable after all that: a fresh open completes with correct values. (First let
         # the monkey's last run finish, so its explanation_finished is not taken for ours.)
         monkey.wait_until_quiet()
-        open_and_wait(qtbot, window, small_model_path, files.data[0])
+        open_and_wait(qtbot, window, files.models[0], files.data[0])
         state = window.state
         assert state.explanation.complete and state.explanation.n_rows == ROWS
         raw = state.model.predict_raw(state.data.X)
         total = state.explanation.values.sum(axis=1, dtype=np.float64)
         assert np.allclose(total + state.explanation.base_values, raw, atol=1e-4)
         window.close()
-        qtbot.waitUntil(lambda: Workers.live_count() == 0, timeout=TIMEOUT)
+        _wait_quiet(qtbot)
         assert pool.waitForDone(TIMEOUT)
     pool.setExpiryTimeout(expiry)
     context = f"seed {seed}, {n} actions"
