@@ -1,0 +1,160 @@
+"""Soak: random user actions on one window for a long time, watching memory and errors.
+
+`python -m benchmarks.soak --minutes 60` is the hour-long run (the default); `run()` is a short
+one for the benchmark table. The actions are the monkey test's (tests/ui/_monkey.py): opening
+good and bad files, selecting rows, switching views, filtering, what-if edits, cancelling,
+recomputing, exporting. Reported: actions done, unhandled errors and Qt warnings (both should be
+0), peak RSS, and the RSS trend: the slope of a straight line through RSS samples after a
+warm-up, in MB per hour. A leak shows as a steady positive slope; noise averages out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import psutil
+
+from benchmarks.common import Row
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_DATA = ROOT / "sample_models" / "adult.parquet"
+BATCH = 50  # actions between RSS samples
+WARM_UP_SHARE = 0.2  # samples ignored for the trend: caches, JIT, first allocations
+
+
+@dataclass
+class SoakResult:
+    actions: int = 0
+    seconds: float = 0.0
+    failures: list[str] = field(default_factory=list)  # actions that raised
+    exceptions: list[str] = field(default_factory=list)  # unhandled, from slots and threads
+    qt_messages: list[str] = field(default_factory=list)
+    samples: list[tuple[float, int]] = field(default_factory=list)  # (seconds, RSS bytes)
+
+    @property
+    def peak_mb(self) -> float:
+        return max((rss for _, rss in self.samples), default=0) / 1024**2
+
+    def slope_mb_per_hour(self) -> float:
+        """Least-squares slope of RSS over time after the warm-up share of samples."""
+        kept = self.samples[int(len(self.samples) * WARM_UP_SHARE) :]
+        if len(kept) < 3:
+            return float("nan")
+        t = np.array([s for s, _ in kept]) / 3600
+        rss = np.array([r for _, r in kept], dtype=np.float64) / 1024**2
+        if np.ptp(t) == 0:
+            return float("nan")
+        return float(np.polyfit(t, rss, 1)[0])
+
+
+def _wait_quiet(timeout_s: float = 120.0) -> None:
+    from PySide6.QtCore import QCoreApplication, QThreadPool
+
+    from app.workers import Workers
+
+    deadline = time.monotonic() + timeout_s
+    while Workers.live_count() and time.monotonic() < deadline:
+        QThreadPool.globalInstance().waitForDone(20)
+        QCoreApplication.processEvents()
+
+
+def soak(minutes: float, seed: int = 0, rows: int = 1_000, log=print) -> SoakResult:
+    """Random actions for `minutes` on a fresh window; settings and logs go to a temp folder."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    folder = Path(tempfile.mkdtemp(prefix="shaplens-soak-"))
+    os.environ.setdefault("SHAPLENS_LOG_DIR", str(folder / "log"))
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from app.ui.main_window import MainWindow
+    from tests.ui._hardening import record_trouble
+    from tests.ui._monkey import Monkey, write_monkey_files
+
+    app = QApplication.instance() or QApplication([])
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+    files = write_monkey_files(folder / "files", SAMPLE_DATA, rows)
+    process = psutil.Process()
+    result = SoakResult()
+    with record_trouble() as trouble:
+        window = MainWindow()
+        window.resize(1200, 800)
+        window.show()
+        monkey = Monkey(window, files, folder / "exports", seed, _wait_quiet)
+        (folder / "exports").mkdir()
+        start = time.monotonic()
+        end = start + minutes * 60
+        next_report = start + 60
+        while time.monotonic() < end:
+            result.failures += monkey.run(BATCH)
+            result.actions += BATCH
+            now = time.monotonic()
+            result.samples.append((now - start, process.memory_info().rss))
+            if now >= next_report:
+                next_report += 60
+                log(
+                    f"{(now - start) / 60:5.1f} min  {result.actions:7,} actions  "
+                    f"RSS {result.samples[-1][1] / 1024**2:7.0f} MB  "
+                    f"errors {len(result.failures) + len(trouble.exceptions)}"
+                )
+            # Exports pile up otherwise: keep the folder small over an hour.
+            for path in (folder / "exports").glob("view*"):
+                path.unlink()
+        result.seconds = time.monotonic() - start
+        _wait_quiet()
+        window.close()
+        _wait_quiet()
+        app.processEvents()
+    result.exceptions, result.qt_messages = trouble.exceptions, trouble.qt_messages
+    return result
+
+
+def rows_for(result: SoakResult) -> list[Row]:
+    errors = len(result.failures) + len(result.exceptions)
+    return [
+        Row(
+            f"soak: {result.actions:,} random actions in {result.seconds / 60:.1f} min",
+            f"{errors} errors, {len(result.qt_messages)} Qt warnings",
+            "-",
+            None,
+            "0 errors, 0 warnings",
+        ),
+        Row("soak: peak RSS", f"{result.peak_mb:,.0f} MB", "-", None, "bounded"),
+        Row(
+            "soak: RSS trend after warm-up",
+            f"{result.slope_mb_per_hour():+,.0f} MB/hour",
+            "-",
+            None,
+            "~0 (no leak)",
+        ),
+    ]
+
+
+def run(minutes: float = 1.0, seed: int = 0) -> list[Row]:
+    """A short soak for the benchmark table (python -m benchmarks)."""
+    return rows_for(soak(minutes, seed, log=lambda _line: None))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.soak", description=__doc__)
+    parser.add_argument("--minutes", type=float, default=60.0)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--rows", type=int, default=1_000, help="rows per dataset opened")
+    args = parser.parse_args()
+    result = soak(args.minutes, args.seed, args.rows)
+    for row in rows_for(result):
+        print(f"{row.target}: {row.measured} (goal: {row.goal})")
+    for text in (result.failures + result.exceptions)[:3]:
+        print(text)
+    for text in result.qt_messages[:5]:
+        print(text)
+    raise SystemExit(1 if result.failures or result.exceptions else 0)
+
+
+if __name__ == "__main__":
+    main()
