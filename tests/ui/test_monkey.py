@@ -4,8 +4,9 @@ Opening good and bad files, selecting rows, switching views/outputs/labels, sort
 what-if edits, cancelling and recomputing, exporting. At the end: no unhandled exception, no Qt
 warning, no worker or thread left behind, and the window still works (a last open completes).
 
-The default run (600 actions, ~30 s) is short (for `make test`); SHAPLENS_MONKEY_ACTIONS=20000 runs longer and
-SHAPLENS_MONKEY_SEED picks another sequence. A failure names the seed and the last actions.
+The default run (600 actions, ~30 s) is short, for `make test`; SHAPLENS_MONKEY_ACTIONS=20000
+runs longer and SHAPLENS_MONKEY_SEED picks another sequence. A failure names the seed and the
+last actions.
 """
 
 from __future__ import annotations
