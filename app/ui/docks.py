@@ -78,21 +78,22 @@ def build_docks(
         dock = QDockWidget(title, window)
         dock.setObjectName(f"dock:{name}")
         dock.setWidget(widget)
-        group = _group_of(name, groups)
-        members = result.groups.setdefault(group, [])
-        if members:
-            window.tabifyDockWidget(members[0], dock)
-        else:
-            window.addDockWidget(GROUP_AREAS.get(group, BOTTOM), dock)
-            # The second bottom group goes to the right of the first one.
-            bottoms = [
-                m[0] for g, m in result.groups.items() if g != group and g not in GROUP_AREAS
-            ]
-            if group not in GROUP_AREAS and bottoms:
-                window.splitDockWidget(bottoms[-1], dock, Qt.Orientation.Horizontal)
-        members.append(dock)
+        result.groups.setdefault(_group_of(name, groups), []).append(dock)
         result.docks.append(dock)
         result.by_module[name] = dock
+    # Place each group's first dock before tabifying: splitting next to a dock that is already
+    # in a tab stack would add a tab instead of a neighbour.
+    bottoms: list[QDockWidget] = []
+    for group, members in result.groups.items():
+        first = members[0]
+        window.addDockWidget(GROUP_AREAS.get(group, BOTTOM), first)
+        if group not in GROUP_AREAS:
+            if bottoms:  # later bottom groups go to the right of the previous one
+                window.splitDockWidget(bottoms[-1], first, Qt.Orientation.Horizontal)
+            bottoms.append(first)
+    for members in result.groups.values():
+        for dock in members[1:]:
+            window.tabifyDockWidget(members[0], dock)
     # Modules not in the default set start hidden (one click away in View > Panels).
     if default_visible & set(result.by_module):
         result.show_defaults()
