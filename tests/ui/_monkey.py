@@ -91,7 +91,8 @@ def write_monkey_files(folder: Path, sample_data: Path, rows: int = ROWS) -> Fil
         models=[binary, regression, multiclass],
         data=[first, second, third],
         bad_data=[bad.empty_csv, bad.text_as_parquet, bad.missing_features, bad.text_in_numbers],
-        # Not bad.truncated_model: LightGBM kills the process on it (test_gui_bad_input).
+        # Not bad.truncated_model: if its check ever regressed, LightGBM would kill the whole
+        # test process; test_gui_bad_input opens it in a child process instead.
         bad_models=[bad.empty_model, bad.unknown_format],
     )
 
