@@ -268,3 +268,38 @@ def test_explained_dataset_folder_that_is_not_one_says_why(qtbot, window, tmp_pa
     assert "not a complete explained dataset" in view.info.text()
     view.close()
     quiet(qtbot)
+
+
+def test_explained_dataset_shows_importance_and_pages_rows(
+    qtbot, window, small_model_path, small_data_path, tmp_path
+) -> None:
+    distributed = pytest.importorskip("distributed")
+    from app.core.distributed.dask_explain import explain_dask, plan_run
+
+    frame = pd.read_parquet(small_data_path).iloc[:600]
+    (tmp_path / "data").mkdir()
+    frame.to_parquet(tmp_path / "data" / "part0.parquet", row_group_size=200)
+    plan = plan_run(small_model_path, tmp_path / "data", tmp_path / "values")
+    with distributed.Client(
+        processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None
+    ) as client:
+        out = explain_dask(client, plan)
+    view = window.open_explained_dataset(out)
+    with qtbot.waitSignal(view.page_shown, timeout=TIMEOUT):
+        pass
+    assert view.store is not None and view.store.n_rows == 600
+    assert "600 rows" in view.info.text()
+    shown = view.importance.data
+    assert shown.rows_covered == 600 and len(shown.features) == len(view.store.feature_names)
+    assert np.all(np.diff(shown.mean_abs) <= 0)  # most important first
+    view.grab().save(str(tmp_path / "explained.png"))
+    assert view.table.rowCount() == 200
+    with qtbot.waitSignal(view.page_shown, timeout=TIMEOUT) as blocker:
+        view.page.setValue(3)
+    assert blocker.args == [2] and view.page_frame.index[0] == 400
+    # The page's SHAP values are the stored ones for those rows.
+    column = view.page_frame.columns[-1]
+    stored = view.store.read_rows(400, 600, [column])[column].to_numpy()
+    assert np.array_equal(view.page_frame[column].to_numpy(), stored)
+    view.close()
+    quiet(qtbot)
