@@ -60,3 +60,10 @@ class Settings:
     def file_name(self) -> str:
         """Where the preferences live (tests check it is not the user's real file)."""
         return self.qsettings.fileName()
+
+    def cache_enabled(self) -> bool:
+        """Whether explanations are kept in the disk cache (key `cache/enabled`, default on)."""
+        return bool(self.qsettings.value("cache/enabled", True, type=bool))
+
+    def set_cache_enabled(self, on: bool) -> None:
+        self.qsettings.setValue("cache/enabled", bool(on))
