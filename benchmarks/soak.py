@@ -64,8 +64,13 @@ def _wait_quiet(timeout_s: float = 120.0) -> None:
         QCoreApplication.processEvents()
 
 
-def soak(minutes: float, seed: int = 0, rows: int = 1_000, log=print) -> SoakResult:
+def soak(minutes: float, seed: int = 0, rows: int = 1_000, log=None) -> SoakResult:
     """Random actions for `minutes` on a fresh window; settings and logs go to a temp folder."""
+    if log is None:
+
+        def log(line: str) -> None:
+            print(line, flush=True)  # flushed: a long run is watched through a pipe or a file
+
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     folder = Path(tempfile.mkdtemp(prefix="shaplens-soak-"))
     os.environ.setdefault("SHAPLENS_LOG_DIR", str(folder / "log"))

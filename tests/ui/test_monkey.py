@@ -5,8 +5,8 @@ what-if edits, cancelling and recomputing, exporting. At the end: no unhandled e
 warning, no worker or thread left behind, and the window still works (a last open completes).
 
 The default run (600 actions, ~30 s) is short, for `make test`; SHAPLENS_MONKEY_ACTIONS=20000
-runs longer and SHAPLENS_MONKEY_SEED picks another sequence. A failure names the seed and the
-last actions.
+runs longer (add --timeout=0: pytest-timeout stops a test at 300 s) and SHAPLENS_MONKEY_SEED
+picks another sequence. A failure names the seed and the last actions.
 """
 
 from __future__ import annotations
