@@ -14,6 +14,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", type=Path, default=None, help="dataset file to open")
     parser.add_argument("--label", default=None, help="label column (guessed when obvious)")
     parser.add_argument("--trust-pickle", action="store_true", help="allow a pickle/joblib model")
+    parser.add_argument(
+        "--explained",
+        type=Path,
+        default=None,
+        help="open a folder written by `shaplens explain --engine dask` without loading it all",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -70,7 +70,10 @@ def run_app(args: argparse.Namespace) -> int:
     if os.environ.get("SHAPLENS_SMOKE") == "1":
         _setup_smoke(app, window, wait_for_explanation=model is not None and data is not None)
     window.show()
-    if model is not None or data is not None:
+    explained: Path | None = getattr(args, "explained", None)
+    if explained is not None:
+        window.open_explained_dataset(explained)
+    elif model is not None or data is not None:
         window.controller.open(
             model, data, getattr(args, "label", None), bool(getattr(args, "trust_pickle", False))
         )

@@ -40,17 +40,6 @@ def _isolated_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch):
     yield
 
 
-@pytest.fixture(autouse=True)
-def _no_tracemalloc_in_workers(monkeypatch):
-    """The model overview panel measures load memory with tracemalloc in a worker thread;
-    tracemalloc.stop() there races other threads' allocations and crashes the process (seen in
-    about 1 of 3 runs of test_main_window once the panel is docked). Until the measurement
-    moves out of the GUI's worker threads, GUI tests skip it (tests/core cover it)."""
-    from app.core import inspect
-
-    monkeypatch.setattr(inspect, "measure_load_memory", lambda path: (0, 0))
-
-
 @pytest.fixture(scope="session")
 def small_data_path(tmp_path_factory: pytest.TempPathFactory, sample_data_path: Path) -> Path:
     """The first rows of the sample dataset, so GUI tests compute in a fraction of a second."""

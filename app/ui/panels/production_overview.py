@@ -1,12 +1,14 @@
 """Model overview panel: what the loaded model is and what it costs.
 
-Framework, task, trees/leaves/depth, features used and unused, file size, memory once loaded and
-the stored training parameters, beside a per-feature table of split count, gain and mean |SHAP|
-(filled in from the explanation once it is complete). The inspection runs through app.workers:
-measuring memory loads the model file once more.
+Framework, task, trees/leaves/depth, features used and unused, file size and the stored training
+parameters, beside a per-feature table of split count, gain and mean |SHAP| (filled in from the
+explanation once it is complete). The inspection runs through app.workers; memory once loaded is
+measured only by `shaplens inspect` (see _on_model_changed).
 """
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
@@ -87,8 +89,15 @@ class OverviewPanel(QWidget):
             self.message.setText("Open a model to see its overview.")
             return
         self.message.setText("Inspecting the model…")
+        # No load-memory measurement here: it toggles tracemalloc, which is process-wide and
+        # crashed the app when stopped from a worker thread while others allocate. The CLI's
+        # `shaplens inspect` (single-threaded) still measures it.
         self.workers.run(
-            JOB_KEY, inspect_model, model, on_result=self._on_result, on_error=self._on_error
+            JOB_KEY,
+            functools.partial(inspect_model, measure_memory=False),
+            model,
+            on_result=self._on_result,
+            on_error=self._on_error,
         )
 
     def _on_result(self, overview: ModelOverview) -> None:
