@@ -110,7 +110,7 @@ window.controller.open(model, data)
 loop.exec()
 assert finished, "no explanation"
 window.show_view("importance")
-written = window.export_view(out, 600)
+written = window.exporter.export_view(out, 600)
 assert written is not None and written.stat().st_size > 1000, written
 window.close()
 app.processEvents()

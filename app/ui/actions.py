@@ -1,9 +1,10 @@
-"""Menus, shortcuts and the toolbar of the main window (the window supplies the slots)."""
+"""Menus and shortcuts of the main window; the slots are the window's own (views, rows,
+layout) and those of its file, session and export objects (window.files, .sessions, .exporter).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QKeySequence
@@ -53,21 +54,21 @@ def build_menus(window: MainWindow) -> Actions:
     open_model = _action(
         window,
         "Open &Model…",
-        window.choose_model,
+        window.files.choose_model,
         QKeySequence.StandardKey.Open,
         "Open a model file (LightGBM .txt/.json, …)",
     )
     open_data = _action(
         window,
         "Open &Data…",
-        window.choose_data,
+        window.files.choose_data,
         "Ctrl+Shift+O",
         "Open a dataset (CSV, Parquet, Feather, Excel) to explain",
     )
     open_data_options = _action(
         window,
         "Open Dataset with &Options…",
-        window.choose_data_with_options,
+        window.files.choose_data_with_options,
         tip="Open a dataset choosing its delimiter, encoding or Excel sheet",
     )
     file_menu.addActions([open_model, open_data, open_data_options])
@@ -76,14 +77,14 @@ def build_menus(window: MainWindow) -> Actions:
     open_session = _action(
         window,
         "Open &Session…",
-        lambda: window.open_session(),
+        lambda: window.sessions.open_session(),
         "Ctrl+Shift+S",
         "Reopen a saved session: files, label, class, threshold, filter, bookmarks, layout",
     )
     save_session = _action(
         window,
         "&Save Session…",
-        lambda: window.save_session(),
+        lambda: window.sessions.save_session(),
         QKeySequence.StandardKey.Save,
         "Save what you are looking at (files, settings, filter, bookmarks) to reopen later",
     )
@@ -93,13 +94,13 @@ def build_menus(window: MainWindow) -> Actions:
     glossary = _action(
         window,
         "Open &Glossary…",
-        lambda: window.open_glossary(),
+        lambda: window.files.open_glossary(),
         tip="Display names, units and descriptions for features (YAML/CSV/JSON)",
     )
     explained = _action(
         window,
         "Open E&xplained Dataset…",
-        lambda: window.open_explained_dataset(),
+        lambda: window.files.open_explained_dataset(),
         tip="Open a folder written by `shaplens explain --engine dask`",
     )
     file_menu.addActions([glossary, explained])
@@ -107,20 +108,20 @@ def build_menus(window: MainWindow) -> Actions:
     compare_model = _action(
         window,
         "Compare with &Model…",
-        window.compare_with_model,
+        window.files.compare_with_model,
         tip="Run another model on the loaded data: metrics, flipped rows, changed attributions",
     )
     compare_data = _action(
         window,
         "Compare with D&ata…",
-        window.compare_with_data,
+        window.files.compare_with_data,
         tip="Compare the loaded data with another dataset: drift per feature and prediction",
     )
     file_menu.addActions([compare_model, compare_data])
     close = _action(
         window,
         "&Close",
-        window.close_files,
+        window.files.close_files,
         QKeySequence.StandardKey.Close,
         "Unload the model and the dataset",
     )
@@ -129,21 +130,21 @@ def build_menus(window: MainWindow) -> Actions:
     export_view = _action(
         window,
         "&Export View…",
-        lambda: window.export_view(),
+        lambda: window.exporter.export_view(),
         "Ctrl+E",
         "Save the current view as PNG or SVG, with a caption",
     )
     copy_view = _action(
         window,
         "Copy View &Image",
-        window.copy_view,
+        window.exporter.copy_view,
         "Ctrl+Shift+C",
         "Copy the current view to the clipboard as an image",
     )
     export_report = _action(
         window,
         "Export &Report…",
-        lambda: window.export_report(),
+        lambda: window.exporter.export_report(),
         "Ctrl+Shift+E",
         "Write an HTML or PDF report: importance, groups, selected and bookmarked rows",
     )
@@ -246,15 +247,3 @@ def build_menus(window: MainWindow) -> Actions:
         recent_menu,
         panels_menu,
     )
-
-
-def fill_recent(menu: QMenu, files: list[Path], open_path, clear) -> None:
-    menu.clear()
-    for path in files:
-        action = menu.addAction(path.name)
-        action.setToolTip(str(path))
-        action.triggered.connect(lambda _=False, p=path: open_path(p))
-    if files:
-        menu.addSeparator()
-        menu.addAction("Clear Menu").triggered.connect(clear)
-    menu.setEnabled(bool(files))

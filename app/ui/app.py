@@ -72,7 +72,7 @@ def run_app(args: argparse.Namespace) -> int:
     window.show()
     explained: Path | None = getattr(args, "explained", None)
     if explained is not None:
-        window.open_explained_dataset(explained)
+        window.files.open_explained_dataset(explained)
     elif model is not None or data is not None:
         window.controller.open(
             model, data, getattr(args, "label", None), bool(getattr(args, "trust_pickle", False))

@@ -1,8 +1,11 @@
 """The main window: rows table on the left, tabbed plots on the right, panels as docks.
 
-What the File menu does lives in mixins, one job each: window_files (opening files, recent,
-drag and drop, glossary, compare, explained datasets), window_session (sessions) and
-window_export (views, clipboard, report); the docks are built by app.ui.docks.
+What the File menu does lives in plain objects the window holds, one job each:
+`window.files` (app.ui.file_actions: opening files, drag and drop, glossary, compare, explained
+datasets), `window.sessions` (app.ui.session_actions), `window.exporter` (app.ui.exporter:
+views, clipboard, report) and `window.recent` (app.ui.recent_files). The menus are wired by
+app.ui.actions and the docks built by app.ui.docks. The window keeps only its own jobs: layout,
+the toolbar and status bar, following the state, and moving between views and rows.
 """
 
 from __future__ import annotations
@@ -10,7 +13,14 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtGui import (
+    QCloseEvent,
+    QDesktopServices,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -30,22 +40,22 @@ from app.ui.actions import build_menus
 from app.ui.controller import Controller
 from app.ui.crash import log_dir
 from app.ui.docks import build_docks, fill_panels_menu
+from app.ui.exporter import Exporter, approximate_note
+from app.ui.file_actions import FileActions
 from app.ui.panels import DEFAULT_VISIBLE, PANEL_GROUPS, PANEL_MODULES
 from app.ui.plot_tabs import PlotTabs
-from app.ui.report_export import ReportExport
+from app.ui.recent_files import RecentFiles
 from app.ui.rows_table import RowsTable
+from app.ui.session_actions import SessionActions
 from app.ui.settings import Settings
 from app.ui.state import AppState
-from app.ui.window_export import ExportMixin, approximate_note
-from app.ui.window_files import FilesMixin
-from app.ui.window_session import SessionMixin
 from app.workers import Workers
 
 log = logging.getLogger(__name__)
 NO_LABEL = "(no label)"
 
 
-class MainWindow(FilesMixin, SessionMixin, ExportMixin, QMainWindow):
+class MainWindow(QMainWindow):
     shown = Signal()  # first time the window is on screen (the smoke test waits for it)
 
     def __init__(self, settings: Settings | None = None, parent: QWidget | None = None) -> None:
@@ -61,16 +71,15 @@ class MainWindow(FilesMixin, SessionMixin, ExportMixin, QMainWindow):
         self.controller.ask_sample = lambda estimate, rows: dialogs.ask_sample(
             self, estimate.message(), rows, self.state.data.n_rows if self.state.data else 0
         )
-        self.open_dialogs: list[QWidget] = []  # non-modal dialogs kept alive until closed
-        self.report_job: ReportExport | None = None
         self._was_shown = False
         self._build_central()
         self._build_toolbar()
         self._build_status_bar()
+        self._build_file_actions()
         self.menu_actions = build_menus(self)
+        self.recent.attach(self.menu_actions.recent_menu, self.files.open_recent)
         self.docks = self._build_docks()
         self._default_state = self.saveState()
-        self._refresh_recent()
         self._connect()
         self._restore_layout()
         self._update_title()
@@ -140,6 +149,27 @@ class MainWindow(FilesMixin, SessionMixin, ExportMixin, QMainWindow):
         status.addPermanentWidget(self.cancel_button)
         self._set_running(False)
 
+    def _build_file_actions(self) -> None:
+        # What the File menu does, as plain objects given the parts they use (the menus built
+        # next connect to them). The window itself is passed where Qt needs a dialog parent,
+        # the status bar, or the dock layout a session saves.
+        self.recent = RecentFiles(self.settings)
+        self.sessions = SessionActions(
+            self, self.state, self.controller, self.recent, self.message_bar
+        )
+        self.files = FileActions(
+            self,
+            self.state,
+            self.controller,
+            self.workers,
+            self.recent,
+            self.message_bar,
+            self.sessions.open_session,
+        )
+        self.exporter = Exporter(
+            self, self.state, self.plots, self.workers, self.recent, self.message_bar
+        )
+
     def _build_docks(self) -> list[QDockWidget]:
         built = build_docks(self, self.state, PANEL_MODULES, PANEL_GROUPS, DEFAULT_VISIBLE)
         for name in built.failed:
@@ -159,11 +189,16 @@ class MainWindow(FilesMixin, SessionMixin, ExportMixin, QMainWindow):
         s.label_changed.connect(self._fill_label_combo)
         self.controller.progress_changed.connect(self._on_progress)
         self.controller.computation_running.connect(self._set_running)
-        self.controller.file_opened.connect(self._on_file_opened)
+        self.controller.file_opened.connect(self.recent.add)
         self.controller.loading_changed.connect(self._on_loading)
         self.label_combo.activated.connect(self._on_label_chosen)
         self.output_combo.activated.connect(s.set_output)
         s.output_changed.connect(self.output_combo.setCurrentIndex)
+
+    def _on_loading(self, loading: bool) -> None:
+        if loading and self.message_bar.kind == "info":
+            self.message_bar.dismiss()
+        self.setCursor(Qt.CursorShape.BusyCursor if loading else Qt.CursorShape.ArrowCursor)
 
     def sizeHint(self) -> QSize:
         return QSize(1400, 860)
@@ -343,8 +378,7 @@ class MainWindow(FilesMixin, SessionMixin, ExportMixin, QMainWindow):
         self.settings.save_window(self.saveGeometry(), self.saveState(), self.splitter.saveState())
         # Panels may own their Workers (the debug context does): cancel those jobs too, or the
         # wait below sits out a whole slices/fairness run nobody will see.
-        if self.report_job is not None:
-            self.report_job.cancel()
+        self.exporter.cancel_report()
         # Pending debounce timers of panels would start new jobs after this point, on a window
         # that is about to be deleted; their results would land on deleted widgets.
         for timer in self.findChildren(QTimer):
@@ -354,3 +388,10 @@ class MainWindow(FilesMixin, SessionMixin, ExportMixin, QMainWindow):
         # A chunk already running finishes (its result is dropped); wait so no thread outlives us.
         self.workers.wait(10_000)
         super().closeEvent(event)
+
+    # Qt delivers drag and drop to the window; opening what was dropped is the files' job.
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        self.files.drag_enter(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        self.files.drop(event)

@@ -159,7 +159,7 @@ class Monkey:
     def open_both(self) -> None:
         paths = [self.rng.choice(self.files.models), self.rng.choice(self.files.data)]
         self.rng.shuffle(paths)
-        self.window.open_paths(paths)
+        self.window.files.open_paths(paths)
 
     def open_bad(self) -> None:
         if self.rng.random() < 0.5:
@@ -248,7 +248,7 @@ class Monkey:
         self.exports += 1
         suffix = self.rng.choice([".png", ".svg"])
         width = self.rng.choice([None, 400, 900])
-        path = self.window.export_view(self.out / f"view{self.exports}{suffix}", width)
+        path = self.window.exporter.export_view(self.out / f"view{self.exports}{suffix}", width)
         if path is not None:
             assert path.stat().st_size > 0
 

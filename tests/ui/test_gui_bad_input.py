@@ -81,7 +81,7 @@ def test_dropped_unknown_file_is_named_and_nothing_changes(
 ) -> None:
     open_and_wait(qtbot, window, small_model_path, small_data_path)
     model, data = window.state.model, window.state.data
-    window.open_paths([bad.unknown_format])
+    window.files.open_paths([bad.unknown_format])
     assert "notes.xyz" in window.message_bar.text()
     assert "load" not in window.workers.running()  # nothing is read for an unrecognised file
     assert window.state.model is model and window.state.data is data

@@ -107,7 +107,7 @@ def test_session_round_trip_restores_files_settings_filter_and_bookmarks(
     context.cohorts.add("older", "age > 50")
     context.set_filter(expression="hours_per_week >= 40")
     review_for(state).bookmarks.add(12, tag="odd", note="check this")
-    saved = window.save_session(tmp_path / "review")
+    saved = window.sessions.save_session(tmp_path / "review")
     assert saved is not None and saved.name == "review.shaplens.json"
     assert saved in window.settings.recent_files()
 
@@ -117,7 +117,7 @@ def test_session_round_trip_restores_files_settings_filter_and_bookmarks(
     other = MainWindow()
     qtbot.addWidget(other)
     with qtbot.waitSignal(other.state.explanation_finished, timeout=TIMEOUT):
-        other.open_session(saved)
+        other.sessions.open_session(saved)
     restored = other.state
     assert restored.model_path == model.resolve() or restored.model_path == model
     assert restored.data.n_rows == 2_000
@@ -145,9 +145,9 @@ def test_report_export_draws_figures_and_lists_chosen_rows(
     open_and_wait(qtbot, window, small_model_path, small_data_path)
     review_for(window.state).bookmarks.add(5, note="bookmarked")
     window.state.select_row(9)
-    assert window.report_rows() == [5, 9]
+    assert window.exporter.report_rows() == [5, 9]
     path = tmp_path / f"report{suffix}"
-    job = window.export_report(path)
+    job = window.exporter.export_report(path)
     assert job is not None
     with qtbot.waitSignal(job.finished, timeout=TIMEOUT) as blocker:
         pass
@@ -205,7 +205,7 @@ def test_dataset_options_and_excel_sheet_choice(
     with qtbot.waitSignal(window.state.model_changed, timeout=TIMEOUT):
         window.controller.open(small_model_path)
     with qtbot.waitSignal(window.state.data_changed, timeout=TIMEOUT):
-        window.open_data(csv, {"delimiter": ";", "encoding": "latin-1"})
+        window.files.open_data(csv, {"delimiter": ";", "encoding": "latin-1"})
     quiet(qtbot)
     assert window.state.data.n_rows == 300
 
@@ -218,7 +218,7 @@ def test_dataset_options_and_excel_sheet_choice(
         dialogs, "ask_sheet", lambda parent, path, sheets: asked.append(sheets) or "second"
     )
     with qtbot.waitSignal(window.state.data_changed, timeout=TIMEOUT):
-        window.open_paths([book])
+        window.files.open_paths([book])
     assert asked == [["first", "second"]]
     assert window.state.data.n_rows == 120
     quiet(qtbot)
@@ -255,13 +255,13 @@ def test_approximate_explainer_shows_a_badge(qtbot, window, small_model_path) ->
     assert not window.exact_badge.isHidden()
     assert window.exact_badge.text() == "approximate (background 100 rows)"
     assert window.plots.tabText(0).endswith("(approximate)")
-    assert "approximate (background 100 rows)" in window.caption().extra
+    assert "approximate (background 100 rows)" in window.exporter.caption().extra
     quiet(qtbot)
 
 
 def test_explained_dataset_folder_that_is_not_one_says_why(qtbot, window, tmp_path) -> None:
     (tmp_path / "values").mkdir()
-    view = window.open_explained_dataset(tmp_path / "values")
+    view = window.files.open_explained_dataset(tmp_path / "values")
     with qtbot.waitSignal(view.failed, timeout=TIMEOUT) as blocker:
         pass
     assert "not a complete explained dataset" in blocker.args[0]
@@ -284,7 +284,7 @@ def test_explained_dataset_shows_importance_and_pages_rows(
         processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None
     ) as client:
         out = explain_dask(client, plan)
-    view = window.open_explained_dataset(out)
+    view = window.files.open_explained_dataset(out)
     with qtbot.waitSignal(view.page_shown, timeout=TIMEOUT):
         pass
     assert view.store is not None and view.store.n_rows == 600

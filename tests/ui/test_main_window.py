@@ -215,7 +215,7 @@ def test_drop_files_opens_model_and_data_by_kind(
     qtbot, window, small_model_path, small_data_path
 ) -> None:
     with qtbot.waitSignal(window.state.explanation_finished, timeout=TIMEOUT):
-        window.open_paths([small_data_path, small_model_path])  # order does not matter
+        window.files.open_paths([small_data_path, small_model_path])  # order does not matter
     assert window.state.model_path == small_model_path
     assert window.state.data_path == small_data_path
     recent = window.settings.recent_files()

@@ -1,26 +1,26 @@
 """The main window's File menu: opening models, datasets (sheets, options), recent files, drag
 and drop, the glossary, an explained dataset from the Dask engine, and the compare dialogs.
 
-A mixin of MainWindow (it uses the window's state, controller, workers, settings, message bar).
+FileActions gets its collaborators explicitly. The window itself is passed as `parent` only
+because Qt needs one for the file dialogs and non-modal windows it opens, and for its status bar.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QWidget
 
 from app.core.errors import ShapLensError
 from app.core.session import SESSION_SUFFIX
 from app.ui import dialogs
-from app.ui.actions import fill_recent
+from app.ui.controller import Controller
 from app.ui.file_kinds import classify, split_paths
-
-if TYPE_CHECKING:
-    from app.ui.main_window import MainWindow
+from app.ui.recent_files import RecentFiles
+from app.ui.state import AppState
+from app.workers import Workers
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 GLOSSARY_FILTER = "Glossary (*.yaml *.yml *.csv *.json);;All files (*)"
@@ -30,9 +30,27 @@ def is_session(path: Path) -> bool:
     return path.name.lower().endswith(SESSION_SUFFIX)
 
 
-class FilesMixin:
+class FileActions:
+    """Open, close and compare files; reached as `window.files`."""
+
+    def __init__(
+        self,
+        parent: QMainWindow,
+        state: AppState,
+        controller: Controller,
+        workers: Workers,
+        recent: RecentFiles,
+        message_bar: dialogs.MessageBar,
+        open_session: Callable[[Path], object],
+    ) -> None:
+        self.parent, self.state, self.controller, self.workers = parent, state, controller, workers
+        self.recent, self.message_bar = recent, message_bar
+        # Session files are opened by SessionActions; a dropped or recent session goes there.
+        self.open_session = open_session
+        self.open_dialogs: list[QWidget] = []  # non-modal dialogs kept alive until closed
+
     # ---------------------------------------------------------------- models and data
-    def open_paths(self: MainWindow, paths: list[Path], label: str | None = None) -> None:
+    def open_paths(self, paths: list[Path], label: str | None = None) -> None:
         """Open dropped/recent/command-line files, telling models from data by suffix/content."""
         paths = [Path(p) for p in paths]
         sessions = [p for p in paths if is_session(p)]
@@ -51,7 +69,7 @@ class FilesMixin:
             return
         self.controller.open(model, data, label, data_options=options)
 
-    def _excel_options(self: MainWindow, data: Path | None) -> dict[str, object] | None:
+    def _excel_options(self, data: Path | None) -> dict[str, object] | None:
         """{} for most files; {"sheet": name} when a workbook has several (None: cancelled)."""
         if data is None or data.suffix.lower() not in EXCEL_SUFFIXES:
             return {}
@@ -63,24 +81,24 @@ class FilesMixin:
             return {}  # load_dataset reports the damaged workbook with its usual message
         if len(sheets) <= 1:
             return {}
-        sheet = dialogs.ask_sheet(self, data, sheets)
+        sheet = dialogs.ask_sheet(self.parent, data, sheets)
         return None if sheet is None else {"sheet": sheet}
 
-    def choose_model(self: MainWindow) -> None:
+    def choose_model(self) -> None:
         name, _ = QFileDialog.getOpenFileName(
-            self, "Open model", self._start_dir(), dialogs.MODEL_FILTER
+            self.parent, "Open model", self.recent.start_dir(), dialogs.MODEL_FILTER
         )
         if name:
             self.controller.open(model_path=Path(name))
 
-    def choose_data(self: MainWindow) -> None:
+    def choose_data(self) -> None:
         name, _ = QFileDialog.getOpenFileName(
-            self, "Open dataset", self._start_dir(), dialogs.DATA_FILTER
+            self.parent, "Open dataset", self.recent.start_dir(), dialogs.DATA_FILTER
         )
         if name:
             self.open_data(Path(name))
 
-    def open_data(self: MainWindow, path: Path, options: dict[str, object] | None = None) -> None:
+    def open_data(self, path: Path, options: dict[str, object] | None = None) -> None:
         """Open a dataset; a workbook with several sheets asks which one (unless options say)."""
         if options is None:
             options = self._excel_options(path)
@@ -88,24 +106,16 @@ class FilesMixin:
                 return
         self.controller.open(data_path=path, data_options=options)
 
-    def choose_data_with_options(self: MainWindow) -> None:
-        dialog = dialogs.DataOptionsDialog(Path(self._start_dir()), self)
+    def choose_data_with_options(self) -> None:
+        dialog = dialogs.DataOptionsDialog(Path(self.recent.start_dir()), self.parent)
         if dialog.exec() == dialogs.DataOptionsDialog.DialogCode.Accepted:
             self.open_data(dialog.chosen_path(), dialog.options())
 
-    def close_files(self: MainWindow) -> None:
+    def close_files(self) -> None:
         self.controller.close_all()
 
-    def _start_dir(self: MainWindow) -> str:
-        recent = self.settings.recent_files()
-        return str(recent[0].parent) if recent else str(Path.home())
-
-    # ---------------------------------------------------------------- recent files
-    def _on_file_opened(self: MainWindow, path: Path) -> None:
-        self.settings.add_recent(path)
-        self._refresh_recent()
-
-    def _open_recent(self: MainWindow, path: Path) -> None:
+    def open_recent(self, path: Path) -> None:
+        """File ▸ Open Recent ▸ <path>: a session, a dataset or a model, whichever it is."""
         if not path.exists():
             self.message_bar.show_message(f"{path} no longer exists.")
             return
@@ -118,42 +128,25 @@ class FilesMixin:
         elif kind == "model":
             self.controller.open(model_path=path)
 
-    def _refresh_recent(self: MainWindow) -> None:
-        fill_recent(
-            self.menu_actions.recent_menu,
-            self.settings.recent_files(),
-            self._open_recent,
-            self._clear_recent,
-        )
-
-    def _clear_recent(self: MainWindow) -> None:
-        self.settings.clear_recent()
-        self._refresh_recent()
-
-    def _on_loading(self: MainWindow, loading: bool) -> None:
-        if loading and self.message_bar.kind == "info":
-            self.message_bar.dismiss()
-        self.setCursor(Qt.CursorShape.BusyCursor if loading else Qt.CursorShape.ArrowCursor)
-
     # ---------------------------------------------------------------- drag and drop
-    def dragEnterEvent(self: MainWindow, event: QDragEnterEvent) -> None:
+    def drag_enter(self, event: QDragEnterEvent) -> None:
         urls = event.mimeData().urls()
         if urls and all(url.isLocalFile() for url in urls):
             event.acceptProposedAction()
 
-    def dropEvent(self: MainWindow, event: QDropEvent) -> None:
+    def drop(self, event: QDropEvent) -> None:
         paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
         event.acceptProposedAction()
         self.open_paths(paths)
 
     # ---------------------------------------------------------------- other files
-    def open_glossary(self: MainWindow, path: Path | None = None) -> None:
+    def open_glossary(self, path: Path | None = None) -> None:
         """Load a glossary (display names, units, descriptions) for summaries and reports."""
         from app.ui.panels.review_context import review_for
 
         if path is None:
             name, _ = QFileDialog.getOpenFileName(
-                self, "Open glossary", self._start_dir(), GLOSSARY_FILTER
+                self.parent, "Open glossary", self.recent.start_dir(), GLOSSARY_FILTER
             )
             if not name:
                 return
@@ -161,32 +154,32 @@ class FilesMixin:
         review = review_for(self.state)
         review.open_glossary(path)
         if review.glossary_path == Path(path):
-            self.statusBar().showMessage(f"Glossary {Path(path).name} loaded.", 8000)
+            self.parent.statusBar().showMessage(f"Glossary {Path(path).name} loaded.", 8000)
 
-    def compare_with_model(self: MainWindow) -> QWidget | None:
+    def compare_with_model(self) -> QWidget | None:
         from app.ui.dialogs_compare import open_compare_models
 
-        return self._keep_dialog(open_compare_models(self.state, self.workers, self))
+        return self._keep_dialog(open_compare_models(self.state, self.workers, self.parent))
 
-    def compare_with_data(self: MainWindow) -> QWidget | None:
+    def compare_with_data(self) -> QWidget | None:
         from app.ui.dialogs_compare import open_compare_data
 
-        return self._keep_dialog(open_compare_data(self.state, self.workers, self))
+        return self._keep_dialog(open_compare_data(self.state, self.workers, self.parent))
 
-    def open_explained_dataset(self: MainWindow, path: Path | None = None) -> QWidget | None:
+    def open_explained_dataset(self, path: Path | None = None) -> QWidget | None:
         """Open a folder written by `shaplens explain --engine dask` in its own window."""
         from app.ui.explained_view import ExplainedWindow
 
         if path is None:
             name = QFileDialog.getExistingDirectory(
-                self, "Open explained dataset (folder)", self._start_dir()
+                self.parent, "Open explained dataset (folder)", self.recent.start_dir()
             )
             if not name:
                 return None
             path = Path(name)
-        return self._keep_dialog(ExplainedWindow.open(Path(path), self.workers, self))
+        return self._keep_dialog(ExplainedWindow.open(Path(path), self.workers, self.parent))
 
-    def _keep_dialog(self: MainWindow, dialog: QWidget | None) -> QWidget | None:
+    def _keep_dialog(self, dialog: QWidget | None) -> QWidget | None:
         # Non-modal dialogs live until closed; keep a reference so they are not collected.
         if dialog is not None:
             self.open_dialogs = [d for d in self.open_dialogs if d.isVisible()] + [dialog]

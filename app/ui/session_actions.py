@@ -5,7 +5,9 @@ class, threshold, filter expression, cohorts, bookmarks and the dock layout. Ope
 its warnings (a file moved, changed or is missing), reopens the model and data through the
 controller and, once they are loaded, restores everything else.
 
-A mixin of MainWindow.
+SessionActions needs the main window itself, not a narrower part of it: a session stores and
+restores the window's dock layout (QMainWindow.saveState/restoreState), and the window is the
+parent of the file dialogs and owns the status bar.
 """
 
 from __future__ import annotations
@@ -15,38 +17,53 @@ import html
 import json
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QMainWindow
 
 from app.core.cohorts import CohortSet
 from app.core.errors import ShapLensError
 from app.core.session import SESSION_SUFFIX, Session, load_session, save_session
-
-if TYPE_CHECKING:
-    from app.ui.main_window import MainWindow
+from app.ui.controller import Controller
+from app.ui.dialogs import MessageBar
+from app.ui.recent_files import RecentFiles
+from app.ui.state import AppState
 
 log = logging.getLogger(__name__)
 SESSION_FILTER = f"ShapLens session (*{SESSION_SUFFIX});;All files (*)"
 
 
-class SessionMixin:
-    def current_session(self: MainWindow) -> Session:
+class SessionActions:
+    """File ▸ Save Session… / Open Session…; reached as `window.sessions`."""
+
+    def __init__(
+        self,
+        window: QMainWindow,
+        state: AppState,
+        controller: Controller,
+        recent: RecentFiles,
+        message_bar: MessageBar,
+    ) -> None:
+        self.window, self.state, self.controller = window, state, controller
+        self.recent, self.message_bar = recent, message_bar
+
+    def current_session(self) -> Session:
         """A Session of what the window shows now."""
         from app.ui.panels.debug_context import context_for
         from app.ui.panels.review_context import session_from_state
 
         context = context_for(self.state)
         cohorts = json.loads(context.cohorts.to_json())["cohorts"]
-        layout = base64.b64encode(bytes(self.saveState().data())).decode("ascii")
+        layout = base64.b64encode(bytes(self.window.saveState().data())).decode("ascii")
         return session_from_state(self.state, layout, context.expression, cohorts)
 
-    def save_session(self: MainWindow, path: Path | None = None) -> Path | None:
+    def save_session(self, path: Path | None = None) -> Path | None:
         """Write the session (dialog when no path is given); returns the file written."""
         if path is None:
-            start = Path(self._start_dir()) / f"session{SESSION_SUFFIX}"
-            name, _ = QFileDialog.getSaveFileName(self, "Save session", str(start), SESSION_FILTER)
+            start = Path(self.recent.start_dir()) / f"session{SESSION_SUFFIX}"
+            name, _ = QFileDialog.getSaveFileName(
+                self.window, "Save session", str(start), SESSION_FILTER
+            )
             if not name:
                 return None
             path = Path(name)
@@ -58,16 +75,15 @@ class SessionMixin:
         except ShapLensError as error:  # SessionError, AtomicWriteError: named file, what to do
             self.message_bar.show_message(str(error))
             return None
-        self.settings.add_recent(written)
-        self._refresh_recent()
-        self.statusBar().showMessage(f"Saved the session to {written}", 8000)
+        self.recent.add(written)
+        self.window.statusBar().showMessage(f"Saved the session to {written}", 8000)
         return written
 
-    def open_session(self: MainWindow, path: Path | None = None) -> Session | None:
+    def open_session(self, path: Path | None = None) -> Session | None:
         """Read a session, show its warnings, reopen its files and restore the rest."""
         if path is None:
             name, _ = QFileDialog.getOpenFileName(
-                self, "Open session", self._start_dir(), SESSION_FILTER
+                self.window, "Open session", self.recent.start_dir(), SESSION_FILTER
             )
             if not name:
                 return None
@@ -77,8 +93,7 @@ class SessionMixin:
         except ShapLensError as error:
             self.message_bar.show_message(str(error))
             return None
-        self.settings.add_recent(Path(path))
-        self._refresh_recent()
+        self.recent.add(Path(path))
         if warnings:
             lines = "<br>".join(f"• {html.escape(w)}" for w in warnings)
             title = html.escape(Path(path).name)
@@ -95,7 +110,7 @@ class SessionMixin:
         )
         return session
 
-    def _apply_session(self: MainWindow, session: Session) -> None:
+    def _apply_session(self, session: Session) -> None:
         """After the session's files are loaded: class, threshold, cohorts, filter, review."""
         from app.ui.panels.debug_context import context_for
         from app.ui.panels.review_context import restore_review
@@ -122,7 +137,7 @@ class SessionMixin:
             except ValueError:
                 log.warning("session layout is not base64; kept the current layout")
             else:
-                self.restoreState(QByteArray(layout))
+                self.window.restoreState(QByteArray(layout))
         s.report_status("Session restored.")
 
 

@@ -1,6 +1,7 @@
 """The main window's exports: the current view (PNG/SVG), the clipboard, and the report.
 
-A mixin of MainWindow.
+Exporter gets its collaborators explicitly; the window is passed as `parent` only because Qt
+needs a parent for the export dialogs and the report job, and for the window's status bar.
 """
 
 from __future__ import annotations
@@ -8,20 +9,23 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QMainWindow
 
 from app.core.errors import ShapLensError
 from app.ui import dialogs
+from app.ui.plot_tabs import PlotTabs
+from app.ui.recent_files import RecentFiles
 from app.ui.report_export import REPORT_SUFFIXES, ReportExport
+from app.ui.state import AppState
+from app.workers import Workers
 
 if TYPE_CHECKING:
     from app.plots.export import Caption
-    from app.ui.main_window import MainWindow
 
 REPORT_FILTER = "HTML report (*.html);;PDF report (*.pdf)"
 
 
-def approximate_note(state) -> str:
+def approximate_note(state: AppState) -> str:
     """'approximate (background N rows)' for a sampled explainer, '' for exact SHAP values."""
     model = state.model
     if model is None or model.info.exact:
@@ -30,8 +34,23 @@ def approximate_note(state) -> str:
     return f"approximate (background {rows:,} rows)" if rows else "approximate"
 
 
-class ExportMixin:
-    def caption(self: MainWindow) -> Caption:
+class Exporter:
+    """File ▸ Export View… / Copy View Image / Export Report…; reached as `window.exporter`."""
+
+    def __init__(
+        self,
+        parent: QMainWindow,
+        state: AppState,
+        plots: PlotTabs,
+        workers: Workers,
+        recent: RecentFiles,
+        message_bar: dialogs.MessageBar,
+    ) -> None:
+        self.parent, self.state, self.plots, self.workers = parent, state, plots, workers
+        self.recent, self.message_bar = recent, message_bar
+        self.report_job: ReportExport | None = None
+
+    def caption(self) -> Caption:
         """Where the current view came from, printed under exported figures."""
         from app.plots.export import Caption
 
@@ -54,9 +73,7 @@ class ExportMixin:
             cohort=cohort,
         )
 
-    def export_view(
-        self: MainWindow, path: Path | None = None, width: int | None = None
-    ) -> Path | None:
+    def export_view(self, path: Path | None = None, width: int | None = None) -> Path | None:
         """Save the current view (dialog when no path is given); returns the written file."""
         try:
             from app.plots.export import export_widget
@@ -67,8 +84,10 @@ class ExportMixin:
         view = self.plots.current_view()
         height = None if width is None else round(width * widget.height() / max(widget.width(), 1))
         if path is None:
-            start = Path(self._start_dir()) / f"{view}.png"
-            dialog = dialogs.ExportDialog(view, (widget.width(), widget.height()), start, self)
+            start = Path(self.recent.start_dir()) / f"{view}.png"
+            dialog = dialogs.ExportDialog(
+                view, (widget.width(), widget.height()), start, self.parent
+            )
             if dialog.exec() != dialogs.ExportDialog.DialogCode.Accepted:
                 return None
             choice = dialog.choice()
@@ -81,10 +100,10 @@ class ExportMixin:
         except OSError as error:
             self.message_bar.show_message(f"Could not write {path}: {error}")
             return None
-        self.statusBar().showMessage(f"Saved {view} view to {path}", 8000)
+        self.parent.statusBar().showMessage(f"Saved {view} view to {path}", 8000)
         return path
 
-    def copy_view(self: MainWindow) -> None:
+    def copy_view(self) -> None:
         try:
             from app.plots.export import copy_to_clipboard
         except ImportError:
@@ -95,9 +114,9 @@ class ExportMixin:
         except ShapLensError as error:
             self.message_bar.show_message(str(error))
             return
-        self.statusBar().showMessage("Copied the view to the clipboard.", 5000)
+        self.parent.statusBar().showMessage("Copied the view to the clipboard.", 5000)
 
-    def report_rows(self: MainWindow) -> list[int]:
+    def report_rows(self) -> list[int]:
         """The rows a report explains in detail: every bookmarked row and the selected one."""
         from app.ui.panels.review_context import review_for
 
@@ -107,7 +126,7 @@ class ExportMixin:
         n = self.state.data.n_rows if self.state.data is not None else 0
         return sorted(r for r in rows if 0 <= r < n)
 
-    def export_report(self: MainWindow, path: Path | None = None) -> ReportExport | None:
+    def export_report(self, path: Path | None = None) -> ReportExport | None:
         """Write the report (HTML or PDF by suffix) in the background; returns the running job."""
         from app.ui.panels.review_context import review_for
 
@@ -116,9 +135,9 @@ class ExportMixin:
             self.message_bar.show_message("Open a model and a dataset before exporting a report.")
             return None
         if path is None:
-            start = Path(self._start_dir()) / f"{s.model_path.stem}_report.html"
+            start = Path(self.recent.start_dir()) / f"{s.model_path.stem}_report.html"
             name, chosen = QFileDialog.getSaveFileName(
-                self, "Export report", str(start), REPORT_FILTER
+                self.parent, "Export report", str(start), REPORT_FILTER
             )
             if not name:
                 return None
@@ -132,12 +151,19 @@ class ExportMixin:
         if self.report_job is not None and self.report_job.running:
             self.report_job.cancel()
         review = review_for(s)
-        job = ReportExport(self.workers, path, self)
-        job.progress.connect(lambda text: self.statusBar().showMessage(text))
+        job = ReportExport(self.workers, path, self.parent)
+        job.progress.connect(lambda text: self.parent.statusBar().showMessage(text))
         job.finished.connect(
-            lambda written: self.statusBar().showMessage(f"Saved the report to {written}", 10000)
+            lambda written: self.parent.statusBar().showMessage(
+                f"Saved the report to {written}", 10000
+            )
         )
         job.failed.connect(self.message_bar.show_message)
         self.report_job = job
         job.start(s, self.report_rows(), review.bookmarks, review.glossary, review.glossary_path)
         return job
+
+    def cancel_report(self) -> None:
+        """Stop a report still being made (the window is closing)."""
+        if self.report_job is not None:
+            self.report_job.cancel()
