@@ -1,0 +1,92 @@
+"""`python -m benchmarks`: every target in one table (see benchmarks/README.md).
+
+`--engine-only` runs just the TreeSHAP engine and cache targets; `--skip dask,beeswarm` drops
+other teams' modules by name. Modules return Row objects or dicts with the same keys.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import platform
+import sys
+import time
+
+from benchmarks.common import Row
+
+ENGINE_MODULES = ("bench_throughput", "bench_latency", "bench_cache", "bench_million")
+OTHER_MODULES = ("bench_beeswarm", "bench_dask")
+
+
+def _row(item: Row | dict) -> Row:
+    if isinstance(item, Row):
+        return item
+    ratio = item.get("ratio")
+    return Row(
+        str(item.get("target", "")),
+        str(item.get("measured", "")),
+        str(item.get("reference", "")),
+        ratio if isinstance(ratio, int | float) else None,
+        str(item.get("goal", "")),
+    )
+
+
+def _table(rows: list[Row]) -> str:
+    head = ("target", "measured (ours)", "reference (same run)", "ratio", "goal")
+    cells = [head] + [
+        (r.target, r.measured, r.reference, "-" if r.ratio is None else f"{r.ratio:.1f}x", r.goal)
+        for r in rows
+    ]
+    widths = [max(len(c[i]) for c in cells) for i in range(len(head))]
+    lines = [
+        "| " + " | ".join(c.ljust(w) for c, w in zip(cell, widths, strict=True)) + " |"
+        for cell in cells
+    ]
+    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks")
+    parser.add_argument("--engine-only", action="store_true")
+    parser.add_argument("--skip", default="", help="comma-separated module names to skip")
+    args = parser.parse_args()
+    skip = {name.strip().removeprefix("bench_") for name in args.skip.split(",") if name}
+    modules = ENGINE_MODULES + (() if args.engine_only else OTHER_MODULES)
+
+    from app.core.engine import warm_up
+
+    start = time.perf_counter()
+    warm_up()
+    rows = [
+        Row(
+            "engine warm_up (numba compile or cache load)",
+            f"{time.perf_counter() - start:.1f} s",
+            "-",
+            None,
+            "-",
+        )
+    ]
+    for name in modules:
+        if name.removeprefix("bench_") in skip:
+            continue
+        try:
+            module = importlib.import_module(f"benchmarks.{name}")
+        except ImportError:
+            continue
+        began = time.perf_counter()
+        new = [_row(item) for item in module.run()]
+        rows.extend(new)
+        # Progress on stderr, so a run cut short still shows what it measured.
+        print(f"{name}: {time.perf_counter() - began:.0f} s", file=sys.stderr, flush=True)
+        print(_table(new), file=sys.stderr, flush=True)
+    print(
+        f"ShapLens benchmarks - {platform.machine()}, {os.cpu_count()} cores, "
+        f"{time.perf_counter() - start:.0f} s"
+    )
+    print(_table(rows))
+
+
+if __name__ == "__main__":
+    main()
