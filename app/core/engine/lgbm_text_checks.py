@@ -1,0 +1,105 @@
+"""Checks on a LightGBM text model's framing, beyond the tree arrays themselves.
+
+LightGBM's loader trusts `tree_sizes`, parses the trees in an OpenMP loop (where an error aborts
+the process instead of raising) and reads the parameters section without bounds; each check
+here refuses a damage that, found by fuzzing, crashed LightGBM 4.x.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from app.core.engine.tree_arrays import _fail
+
+
+def _int_field(block: dict[str, str], key: str, source: str, where: str) -> int:
+    try:
+        return int(block[key])
+    except (KeyError, ValueError):
+        raise _fail(source, f"{where} has no valid {key}") from None
+
+
+_PARAMETER_LINE = re.compile(r"\[[A-Za-z0-9_]+: [^\]\n]*\]")
+# Every field LightGBM writes for a tree; its loader aborts the process when one it needs is
+# missing (the trees are parsed in an OpenMP loop, where its errors cannot be caught).
+TREE_KEYS_ALWAYS = ("num_leaves", "num_cat", "leaf_value")
+TREE_KEYS_SPLITS = (
+    "split_feature",
+    "split_gain",
+    "threshold",
+    "decision_type",
+    "left_child",
+    "right_child",
+    "leaf_weight",
+    "leaf_count",
+    "internal_value",
+    "internal_weight",
+    "internal_count",
+)
+
+
+def check_block_shape(body: str, t: int, source: str) -> None:
+    """One `key=value` per line and no blank line before the block's end (LightGBM ends a
+    tree at the first blank line and would miss the fields after it)."""
+    lines = body.rstrip("\n").split("\n")
+    for line in lines:
+        key, sep, _ = line.partition("=")
+        if not sep or not key or not key.replace("_", "").isalnum():
+            raise _fail(source, f"tree {t} has a malformed line {line[:40]!r}")
+
+
+def check_header(header: dict[str, str], n_features: int, n_outputs: int, source: str) -> None:
+    """Header fields LightGBM sizes its buffers by must agree with each other."""
+    if n_features < 1 or n_outputs < 1 or n_outputs > 100_000:
+        raise _fail(source, "its header declares no features or no outputs")
+    if "num_class" in header:
+        num_class = _int_field(header, "num_class", source, "the header")
+        if num_class != n_outputs:
+            raise _fail(source, f"num_class={num_class} but {n_outputs} trees per iteration")
+    if "label_index" in header and _int_field(header, "label_index", source, "the header") < 0:
+        raise _fail(source, "label_index is negative")
+    infos = header.get("feature_infos")
+    if infos is not None and len(infos.split()) != n_features:
+        raise _fail(
+            source, f"feature_infos describes {len(infos.split())} of {n_features} features"
+        )
+
+
+def check_tail(tail: str, source: str) -> None:
+    """What follows the trees. LightGBM reads `parameters:` up to `end of parameters` without a
+    bound (a cut inside that section crashes it) and json-decodes a final pandas_categorical."""
+    at = tail.find("\nparameters:")
+    if at >= 0:
+        stop = tail.find("\nend of parameters", at)
+        if stop < 0:
+            raise _fail(source, "it ends inside its parameters section (the file is truncated)")
+        # LightGBM splits each "[name: value]" line without checking its shape.
+        for line in tail[at + len("\nparameters:") + 1 : stop].rstrip("\n").split("\n"):
+            if not _PARAMETER_LINE.fullmatch(line):
+                raise _fail(source, f"its parameters section has a malformed line {line[:40]!r}")
+    lines = tail.rstrip().rsplit("\n", 1)
+    last = lines[-1].strip()
+    if last.startswith("pandas_categorical:"):
+        try:
+            json.loads(last[len("pandas_categorical:") :])
+        except (json.JSONDecodeError, RecursionError):
+            raise _fail(source, "its pandas_categorical line is cut short") from None
+
+
+def check_tree_sizes(header: dict[str, str], blocks: list[str], source: str) -> None:
+    """LightGBM seeks to each tree by `tree_sizes` (bytes of "Tree=i ... blank line"); a wrong
+    size makes it read out of bounds, so the sizes must match the blocks exactly."""
+    if "tree_sizes" not in header:
+        return
+    try:
+        sizes = [int(x) for x in header["tree_sizes"].split()]
+    except ValueError:
+        raise _fail(source, "tree_sizes holds something that is not a number") from None
+    if len(sizes) != len(blocks):
+        raise _fail(source, f"tree_sizes lists {len(sizes)} trees but the file has {len(blocks)}")
+    for i, (size, block) in enumerate(zip(sizes, blocks, strict=True)):
+        # Every block lost its "Tree=" prefix (the first one keeps it) and its final newline.
+        actual = len(block.encode("utf-8")) + 1 + (5 if i else 0)
+        if size != actual:
+            raise _fail(source, f"tree {i} is {actual} bytes but tree_sizes says {size}")
