@@ -95,13 +95,22 @@ def _log(message: str) -> None:
     print(f"[bench_gui {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
+def _pump(app) -> None:
+    """Run the event loop until something happens (the 10 ms ticks wake it): no busy wait
+    competing with the workers for the two cores."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    flags = QEventLoop.ProcessEventsFlag
+    QTimer.singleShot(5, lambda: None)  # wakes the loop at the latest in 5 ms
+    app.processEvents(flags.AllEvents | flags.WaitForMoreEvents)
+
+
 def _wait(app, condition, timeout: float) -> None:
     end = time.perf_counter() + timeout
     while not condition():
         if time.perf_counter() > end:
             raise TimeoutError("benchmark step did not finish in time")
-        app.processEvents()
-        time.sleep(0.001)
+        _pump(app)
 
 
 class Clicker:
@@ -264,12 +273,11 @@ def run() -> list[dict]:
     # Clicks at a human pace while the bulk run goes on.
     next_click = time.perf_counter() + 0.5
     while "finished" not in marks:
-        app.processEvents()
+        _pump(app)
         now = time.perf_counter()
         if now >= next_click and clicker.pending is None and len(clicker.latencies) < CLICKS_DURING:
             clicker.click()
             next_click = now + CLICK_EVERY_MS / 1000
-        time.sleep(0.001)
     gaps = ticks.stop()
     _log("explained")
     during = list(clicker.latencies)
