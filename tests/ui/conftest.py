@@ -37,6 +37,10 @@ def _isolated_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch):
     folder = tmp_path_factory.mktemp("settings")
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
     monkeypatch.setenv("SHAPLENS_LOG_DIR", str(folder / "log"))
+    # Never read or fill the user's explanation cache; tests that exercise it opt in with their
+    # own SHAPLENS_CACHE_DIR.
+    monkeypatch.setenv("SHAPLENS_NO_CACHE", "1")
+    monkeypatch.setenv("SHAPLENS_CACHE_DIR", str(folder / "cache"))
     yield
 
 
