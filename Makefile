@@ -22,7 +22,7 @@ sysdeps:
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[models,dask,dev]'
+	$(PY) -m pip install --quiet -e '.[models,dask,dev,bench]'
 	@touch $(STAMP)
 
 run: setup

@@ -16,7 +16,7 @@ import time
 from benchmarks.common import Row
 
 ENGINE_MODULES = ("bench_throughput", "bench_latency", "bench_cache", "bench_million")
-OTHER_MODULES = ("bench_beeswarm", "bench_dask")
+OTHER_MODULES = ("bench_beeswarm", "bench_dask", "bench_gui")
 
 
 def _row(item: Row | dict) -> Row:
