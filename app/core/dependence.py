@@ -98,11 +98,47 @@ class DependenceData:
     interactions: list[str] | None = None  # other features, strongest interaction first
     missing_x: int = 0  # rows with a missing numeric value (not drawn)
     output_name: str = ""
+    total: int = -1  # rows these dots stand for (more than len(rows) when subsampled)
+
+    def __post_init__(self) -> None:
+        if self.total < 0:
+            self.total = int(self.rows.size)
+
+    @property
+    def subsampled(self) -> bool:
+        return self.total > self.rows.size
 
     @property
     def title(self) -> str:
         by = f", coloured by {self.colour_feature}" if self.colour_feature else ""
         return f"{self.feature}: value vs SHAP ({self.unit.value}){by}"
+
+
+def stratified_sample(values: np.ndarray, size: int, seed: int = 0) -> np.ndarray:
+    """Sorted positions of `size` of `values`: the values' rank order is cut into `size` equal
+    blocks and one position is drawn (seeded) from each, so the sample keeps the shape of the
+    distribution; the smallest and largest value are always in it (outliers stay visible)."""
+    n = values.size
+    if n <= size:
+        return np.arange(n, dtype=np.int64)
+    order = np.argsort(values, kind="stable")
+    edges = np.linspace(0, n, size + 1)
+    starts = edges[:-1].astype(np.int64)
+    widths = np.maximum(edges[1:].astype(np.int64) - starts, 1)
+    picks = starts + (np.random.default_rng(seed).random(size) * widths).astype(np.int64)
+    picks[0], picks[-1] = 0, n - 1
+    return np.sort(order[np.minimum(picks, n - 1)])
+
+
+def _interaction_order(j: int, v: np.ndarray, X: np.ndarray, rows: np.ndarray, seed: int):
+    """approximate_interactions over `rows` without copying every row's values first: the
+    10,000-row subsample it would draw is drawn here (same seed, same order) and gathered."""
+    if rows.size <= 1:
+        return np.arange(0)
+    if rows.size > MAX_ROWS_FOR_INTERACTIONS:
+        rng = np.random.default_rng(seed)
+        rows = rows[rng.permutation(rows.size)[:MAX_ROWS_FOR_INTERACTIONS]]
+    return approximate_interactions(j, v[rows], X[rows], seed)
 
 
 def _colour(column: np.ndarray, spec: FeatureSpec):
@@ -132,9 +168,13 @@ def dependence(
     output: int = 0,
     output_name: str = "",
     seed: int = 0,
+    max_points: int | None = None,
 ) -> DependenceData:
     """Dots for `rows` (all by default). values is (n_rows, n_features, n_outputs) or
-    (n_rows, n_features); colour_by is a feature name, "auto" (strongest interaction) or None."""
+    (n_rows, n_features); colour_by is a feature name, "auto" (strongest interaction) or None.
+
+    With `max_points`, more dots than that are cut to a stratified sample over the SHAP values
+    (`stratified_sample`); `total` keeps how many rows they stand for."""
     names = [f.name for f in features]
     j = names.index(feature)
     v = values[:, :, output] if values.ndim == 3 else values
@@ -142,7 +182,7 @@ def dependence(
     spec = features[j]
     x_all = X[rows, j]
     shap = np.asarray(v[rows, j], dtype=np.float32)
-    order = approximate_interactions(j, v[rows], X[rows], seed) if rows.size > 1 else np.arange(0)
+    order = _interaction_order(j, v, X, rows, seed)
     interactions = [names[i] for i in order if i != j]
     if colour_by == "auto":
         colour_by = interactions[0] if interactions else None
@@ -164,12 +204,16 @@ def dependence(
     if colour_by is not None:
         c = names.index(colour_by)
         colour, colour_categories, colour_range = _colour(X[rows, c], features[c])
+    kept = np.flatnonzero(keep)
+    total = int(kept.size)
+    if max_points is not None and kept.size > max_points:
+        kept = kept[stratified_sample(shap[kept], max_points, seed)]
     return DependenceData(
         feature,
-        x[keep],
-        shap[keep],
-        rows[keep],
-        colour[keep],
+        x[kept],
+        shap[kept],
+        rows[kept],
+        colour[kept],
         colour_by,
         unit,
         categories,
@@ -178,4 +222,5 @@ def dependence(
         interactions,
         int((~keep).sum()),
         output_name,
+        total,
     )

@@ -37,6 +37,24 @@ def idle(qtbot, state) -> None:
     qtbot.waitUntil(lambda: not workers.busy(), timeout=TIMEOUT)
 
 
+def shown(qtbot, panel, width: int = 800, height: int = 500):
+    """Panels compute only while on screen (a hidden dock tab catches up when shown)."""
+    qtbot.addWidget(panel)
+    panel.resize(width, height)
+    panel.show()
+    qtbot.waitExposed(panel)
+    return panel
+
+
+def settled(qtbot, state, *jobs) -> None:
+    """Every requested panel job has run and the workers are idle (the evaluation included:
+    its arrival requests the panels' jobs before its thread counts as finished)."""
+    workers = context_for(state).workers
+    qtbot.waitUntil(
+        lambda: not workers.busy() and not any(job.pending for job in jobs), timeout=TIMEOUT
+    )
+
+
 def truth(state) -> tuple[np.ndarray, np.ndarray]:
     y = state.data.frame["income_gt_50k"].to_numpy()
     p = state.predictions()[:, 0]
@@ -44,25 +62,23 @@ def truth(state) -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_threshold_slider_drives_state_and_matrix(qtbot, state) -> None:
-    panel = debug_threshold.create(state)
-    qtbot.addWidget(panel)
+    panel = shown(qtbot, debug_threshold.create(state))
     y, p = truth(state)
     with qtbot.waitSignal(state.threshold_changed):
         panel.slider.setValue(300)
     assert state.threshold == pytest.approx(0.3)
+    settled(qtbot, state, panel.job)  # the counts come from a worker
     assert np.array_equal(panel.counts, sk_confusion(y, (p >= 0.3).astype(int)))
     assert panel.matrix.item(1, 0).text().startswith(f"{panel.counts[1, 0]:,}")
     state.set_threshold(0.7)  # from elsewhere: the slider follows
     assert panel.slider.value() == 700
+    settled(qtbot, state, panel.job)
     assert np.array_equal(panel.counts, sk_confusion(y, (p >= 0.7).astype(int)))
 
 
 def test_clicking_a_confusion_cell_filters_rows(qtbot, state) -> None:
-    panel = debug_threshold.create(state)
-    qtbot.addWidget(panel)
-    panel.resize(600, 400)
-    panel.show()
-    qtbot.waitExposed(panel)
+    panel = shown(qtbot, debug_threshold.create(state), 600, 400)
+    settled(qtbot, state, panel.job)
     y, p = truth(state)
     rect = panel.matrix.visualRect(panel.matrix.model().index(1, 0))
     with qtbot.waitSignal(state.visible_rows_changed):
@@ -143,9 +159,9 @@ def test_clicking_a_slice_filters_rows(qtbot, state) -> None:
 
 
 def test_fairness_panel_by_sex(qtbot, state) -> None:
-    panel = debug_fairness.create(state)
-    qtbot.addWidget(panel)
+    panel = shown(qtbot, debug_fairness.create(state))
     panel.set_column("sex")
+    settled(qtbot, state, panel.job, panel.shap_job)
     y, p = truth(state)
     women = (state.data.frame["sex"] == "Female").to_numpy()
     groups = {g.group: g for g in panel.report.groups}
@@ -182,8 +198,7 @@ def test_dependence_click_selects_the_row(qtbot, state) -> None:
 
 
 def test_compare_finds_correct_neighbours(qtbot, state) -> None:
-    panel = debug_compare.create(state)
-    qtbot.addWidget(panel)
+    panel = shown(qtbot, debug_compare.create(state))
     ev = context_for(state).evaluation()
     wrong = int(np.flatnonzero(ev.misclassified)[0])
     state.select_row(wrong)
@@ -197,8 +212,7 @@ def test_compare_finds_correct_neighbours(qtbot, state) -> None:
 
 
 def test_whatif_prediction_matches_the_model(qtbot, state) -> None:
-    panel = debug_whatif.create(state)
-    qtbot.addWidget(panel)
+    panel = shown(qtbot, debug_whatif.create(state))
     state.select_row(3)
     qtbot.waitUntil(lambda: panel.result is not None, timeout=TIMEOUT)
     panel.set_value("capital_gain", 20000)
@@ -234,7 +248,7 @@ def test_panels_render(qtbot, state, module, tmp_path) -> None:
         panel.set_feature("age")
         qtbot.waitUntil(lambda: panel.plot.data is not None, timeout=TIMEOUT)
     state.select_row(5)
-    idle(qtbot, state)
+    settled(qtbot, state, *[job for job in (getattr(panel, "job", None),) if job is not None])
     assert isinstance(module.TITLE, str) and module.TITLE
     path = tmp_path / "panel.png"
     assert panel.grab().save(str(path))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -27,6 +27,7 @@ from app.core.neighbours import FeatureDiff, NoNeighboursError, compare_rows, ne
 from app.core.views import format_value
 from app.plots import style
 from app.ui.panels.debug_context import context_for
+from app.ui.panels.debug_jobs import on_screen
 from app.ui.state import AppState
 
 TITLE = "Compare rows"
@@ -39,6 +40,7 @@ class ComparePanel(QWidget):
         self.state = state
         self.context = context_for(state)
         self.diffs: list[FeatureDiff] = []
+        self._stale = False  # rows or values changed while the panel was hidden
         self.row_a = QSpinBox(self)
         self.row_b = QSpinBox(self)
         for box in (self.row_a, self.row_b):
@@ -91,6 +93,7 @@ class ComparePanel(QWidget):
         state.explanation_finished.connect(self.refresh)
         state.row_explained.connect(lambda _r: self.refresh())
         state.output_changed.connect(lambda _k: self.refresh())
+        self.context.evaluation_changed.connect(self.refresh)  # the verdicts in the note
         self._on_data_changed()
 
     def _on_data_changed(self) -> None:
@@ -118,7 +121,7 @@ class ComparePanel(QWidget):
         return None if found is None else found[0][:, self.state.output_index]
 
     def _outcome(self, row: int) -> str:
-        ev = self.context.evaluation()
+        ev = self.context.evaluation_if_ready()
         if ev is None:
             return ""
         if not ev.has_label[row]:
@@ -129,7 +132,16 @@ class ComparePanel(QWidget):
         verdict = "correct" if ev.correct[row] else "WRONG"
         return f"label {ev.y_true[row]:g}, predicted {ev.predicted[row]} (P = {p:.3f}) — {verdict}"
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
     def refresh(self) -> None:
+        """Compare rows A and B now if the panel is on screen, else when it is shown."""
+        self._stale = not on_screen(self)
+        if self._stale:
+            return
         s = self.state
         self.table.setRowCount(0)
         if s.data is None or s.model is None:

@@ -27,6 +27,16 @@ from app.ui.state import AppState
 from app.workers import Workers
 
 OBJECT_NAME = "shaplens-debug-context"
+EVALUATION_JOB = "debug-evaluation"
+
+
+def _evaluate(predictions: np.ndarray, labels: np.ndarray, task: Task, k: int, threshold: float):
+    """Encode the labels and judge every row (worker: O(n), pandas for text labels)."""
+    try:
+        y = encode_labels(labels, task, k)
+    except ShapLensError as error:
+        return None, str(error)
+    return evaluate(predictions, y, task, threshold), None
 
 
 class DebugContext(QObject):
@@ -47,6 +57,8 @@ class DebugContext(QObject):
         self._evaluation: Evaluation | None = None
         self._stale = True
         self._threshold_only = False  # only the threshold moved: re-judge, do not re-encode
+        self._generation = 0  # bumped when model, data or label change; stale jobs are ignored
+        self._background = False  # an evaluation of the current generation is being computed
         state.data_changed.connect(self._on_inputs_changed)
         state.model_changed.connect(self._on_inputs_changed)
         state.label_changed.connect(self._on_label_changed)
@@ -54,30 +66,84 @@ class DebugContext(QObject):
 
     # ------------------------------------------------------------------ evaluation
     def evaluation(self) -> Evaluation | None:
-        """Row outcomes at the current threshold; None without model, data, label or output."""
+        """Row outcomes at the current threshold; None without model, data, label or output.
+
+        Computed here if the background evaluation has not arrived yet: for what the user asked
+        for now (a filter on `predicted`, the N key). Panels that merely redraw use
+        `evaluation_if_ready` and wait for `evaluation_changed`."""
         if self._stale and self._threshold_only and self._evaluation is not None:
-            self._stale = self._threshold_only = False
-            self._evaluation = with_threshold(self._evaluation, self.state.threshold)
+            self._rejudge()
         if self._stale:
+            inputs = self._inputs()
             self._stale = self._threshold_only = False
             self._evaluation = None
-            self.label_problem = None
-            s = self.state
-            predictions = s.predictions()
-            if s.model is None or s.data is None or predictions is None:
-                return None
-            labels = s.data.label()
-            if labels is None:
-                self.label_problem = "Choose the label column to see which rows are wrong."
-                return None
-            k = 2 if s.model.task is Task.BINARY else s.model.n_outputs
-            try:
-                y = encode_labels(labels, s.model.task, k)
-            except ShapLensError as error:
-                self.label_problem = str(error)
-                return None
-            self._evaluation = evaluate(predictions, y, s.model.task, s.threshold)
+            if inputs is not None:
+                self._evaluation, self.label_problem = _evaluate(*inputs)
         return self._evaluation
+
+    def evaluation_if_ready(self) -> Evaluation | None:
+        """The evaluation if it costs no O(n) encoding now (a new threshold is a few vectorised
+        ms); None while the background evaluation runs (`evaluating` says so)."""
+        if self._stale and self._threshold_only and self._evaluation is not None:
+            self._rejudge()
+        if self._stale:
+            self._start_background()
+            return None
+        return self._evaluation
+
+    @property
+    def evaluating(self) -> bool:
+        return self._stale and self._background
+
+    def _rejudge(self) -> None:
+        assert self._evaluation is not None
+        self._stale = self._threshold_only = False
+        self._evaluation = with_threshold(self._evaluation, self.state.threshold)
+
+    def _inputs(self) -> tuple | None:
+        """What an evaluation needs, read on the GUI thread; None (and label_problem) if not."""
+        self.label_problem = None
+        s = self.state
+        if s.model is None or s.data is None or s.raw_output() is None:
+            return None
+        labels = s.data.label()
+        if labels is None:
+            self.label_problem = "Choose the label column to see which rows are wrong."
+            return None
+        predictions = s.predictions()
+        k = 2 if s.model.task is Task.BINARY else s.model.n_outputs
+        return predictions, labels, s.model.task, k, s.threshold
+
+    def _start_background(self) -> None:
+        if self._background:
+            return
+        inputs = self._inputs()
+        if inputs is None:
+            self._stale = self._threshold_only = False
+            self._evaluation = None
+            return
+        self._background = True
+        generation = self._generation
+
+        def done(result: tuple[Evaluation | None, str | None]) -> None:
+            self._background = False
+            if generation != self._generation:
+                return  # the model, data or label changed meanwhile
+            if not self._stale or self._threshold_only:
+                # Computed on demand meanwhile: panels still waiting for it can draw now.
+                self.evaluation_changed.emit()
+                return
+            self._stale = False
+            self._evaluation, self.label_problem = result
+            if self._evaluation is not None and self._evaluation.threshold != self.state.threshold:
+                self._evaluation = with_threshold(self._evaluation, self.state.threshold)
+            self.evaluation_changed.emit()
+
+        def failed(error: object) -> None:
+            self._background = False
+            self.state.report_error(f"Could not evaluate the predictions: {error}")
+
+        self.workers.run(EVALUATION_JOB, _evaluate, *inputs, on_result=done, on_error=failed)
 
     def extra_columns(self) -> dict[str, np.ndarray]:
         """Computed columns the filter grammar can use: prediction, predicted, label, error,
@@ -165,6 +231,9 @@ class DebugContext(QObject):
             self.preset = "all"  # e.g. "uncertain" kept from a classifier, now a regression
         self._stale = True
         self._threshold_only = False
+        self._generation += 1
+        self._background = False
+        self.workers.cancel(EVALUATION_JOB)
         self.evaluation_changed.emit()
         if self.preset != "all" or self.expression or self.cohort != ALL_ROWS.name:
             self.reapply()

@@ -1,5 +1,9 @@
 """Dependence plot: a feature's value against its SHAP value for the visible rows, coloured by
-the feature it interacts with most. Clicking a dot selects its row."""
+the feature it interacts with most. Clicking a dot selects its row.
+
+The dots are computed in a worker, only while the panel is on screen, and at most MAX_DOTS are
+drawn (a stratified sample over the SHAP values, seeded, extremes kept; the note says "N of M
+rows drawn"): a scatter item with a million points takes minutes to draw on the GUI thread."""
 
 from __future__ import annotations
 
@@ -13,11 +17,13 @@ from app.plots import style
 from app.plots.base import PlotBase, finite_range, padded_range
 from app.plots.colourbar import ColourBar
 from app.ui.panels.debug_context import context_for
+from app.ui.panels.debug_jobs import PanelJob, Work
 from app.ui.state import AppState
 
 TITLE = "Dependence"
 JOB = "debug-dependence"
 AUTO = "auto"
+MAX_DOTS = 20_000
 DOT_SIZE = 5
 PICK_PIXELS = 8
 
@@ -30,6 +36,7 @@ class DependencePlot(PlotBase):
         self.colour_bar = ColourBar()
         self.view.addItem(self.colour_bar, row=0, col=1)
         self.selected: int | None = None
+        self._ring: pg.ScatterPlotItem | None = None
 
     def _xy(self) -> tuple[np.ndarray, np.ndarray]:
         """Screen coordinates of the dots: categorical features are horizontal strips (labels
@@ -53,17 +60,14 @@ class DependencePlot(PlotBase):
         if d.colour_feature is None:
             colours[:] = pg.mkColor(pal.bar).getRgb()
         colours[:, 3] = 200
-        brushes = [pg.mkBrush(*c) for c in colours]
+        # One brush per distinct colour (at most 256 + grey), shared by the dots that use it.
+        distinct, index = np.unique(colours, axis=0, return_inverse=True)
+        palette = [pg.mkBrush(*c) for c in distinct]
+        brushes = [palette[i] for i in index.ravel()]
         x, y = self._xy()
         self.plot.addItem(pg.ScatterPlotItem(x=x, y=y, brush=brushes, pen=None, size=DOT_SIZE))
-        if self.selected is not None:
-            at = np.flatnonzero(d.rows == self.selected)
-            if at.size:
-                ring = pg.ScatterPlotItem(
-                    x=x[at], y=y[at], size=DOT_SIZE + 9, brush=None,
-                    pen=pg.mkPen(pal.text, width=2),
-                )  # fmt: skip
-                self.plot.addItem(ring)
+        self._ring = None
+        self._draw_ring()
         shap_label = f"SHAP value for {d.feature} ({d.unit.value})"
         if strips:
             labels = [self.label(c) for c in d.categories]
@@ -78,6 +82,26 @@ class DependencePlot(PlotBase):
             self.plot.setLabel("left", shap_label, color=pal.text)
             self._set_axis_label(d.feature)
         self._fit_range()
+
+    def set_selected(self, row: int | None) -> None:
+        """Ring the selected row's dot (only the ring is redrawn)."""
+        self.selected = row
+        if self._data is not None:
+            self._draw_ring()
+
+    def _draw_ring(self) -> None:
+        if self._ring is not None:
+            self.plot.removeItem(self._ring)
+            self._ring = None
+        d: DependenceData = self._data
+        at = np.flatnonzero(d.rows == self.selected) if self.selected is not None else []
+        if len(at):
+            x, y = self._xy()
+            self._ring = pg.ScatterPlotItem(
+                x=x[at], y=y[at], size=DOT_SIZE + 9, brush=None,
+                pen=pg.mkPen(style.palette().text, width=2),
+            )  # fmt: skip
+            self.plot.addItem(self._ring)
 
     def _fit_range(self) -> None:
         d: DependenceData = self._data
@@ -134,6 +158,13 @@ class DependencePanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.plot, 1)
+        self.job = PanelJob(
+            self,
+            self.context.workers,
+            JOB,
+            self._prepare,
+            lambda error: self.note.setText(f"Could not draw: {error}"),
+        )
         self.feature_combo.activated.connect(lambda _i: self.refresh())
         self.colour_combo.activated.connect(lambda _i: self.refresh())
         self.plot.row_clicked.connect(state.select_row)
@@ -162,47 +193,44 @@ class DependencePanel(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
+        """Recompute the dots in a worker (when the panel is on screen)."""
+        self.job.request()
+
+    def _prepare(self) -> Work | None:
         s = self.state
-        explanation = s.explanation
         feature = self.feature_combo.currentData()
-        if s.model is None or s.data is None or explanation is None or feature is None:
-            self.context.workers.cancel(JOB)
+        if s.model is None or s.data is None or feature is None or s.rows_explained() == 0:
             self.plot.clear()
             self.note.setText("Waiting for SHAP values." if s.model is not None else "")
-            return
-        if not explanation.complete:
+            return None
+        if s.computing:
             self.note.setText("Drawn when every row is explained.")
-            return
+            return None
+        explanation = s.explanation
+        if explanation is None or not explanation.complete:
+            self.note.setText("Drawn when every row is explained.")
+            return None
         rows = s.visible_rows
         if rows.size == 0:
             self.plot.clear()
             self.note.setText("No rows pass the filter.")
-            return
-        self.note.setText(f"{rows.size:,} rows")
+            return None
+        self.note.setText(f"{rows.size:,} rows…")
+        args = (feature, explanation.values, s.data.X, s.model.features, explanation.unit, rows)
         colour = self.colour_combo.currentData()
-        self.context.workers.run(
-            JOB,
-            dependence,
-            feature,
-            explanation.values,
-            s.data.X,
-            s.model.features,
-            explanation.unit,
-            rows.copy(),
-            colour,
-            s.output_index,
-            on_result=self._on_result,
-            on_error=lambda error: self.note.setText(f"Could not draw: {error}"),
-        )
+        kwargs = (colour, s.output_index, "", 0, MAX_DOTS)
+        return Work(dependence, (*args, *kwargs), self._on_result)
 
     def _on_result(self, data: DependenceData) -> None:
+        if data.subsampled:
+            self.note.setText(f"{data.rows.size:,} of {data.total:,} rows drawn")
+        else:
+            self.note.setText(f"{data.total:,} rows")
         self.plot.selected = self.state.selected_row
         self.plot.set_data(data)
 
     def _on_row_selected(self, row: int) -> None:
-        self.plot.selected = row
-        if self.plot.data is not None:
-            self.plot.set_data(self.plot.data)
+        self.plot.set_selected(row)
 
 
 def create(state: AppState) -> QWidget:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -18,13 +18,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.fairness import FairnessReport, fairness_report, group_mean_shap, suggest_sensitive
+from app.core.fairness import FairnessReport, fairness_report, suggest_sensitive
+from app.core.metrics import Evaluation
 from app.core.types import Task
 from app.plots import style
 from app.ui.panels.debug_context import context_for
+from app.ui.panels.debug_jobs import PanelJob, Work
 from app.ui.state import AppState
 
 TITLE = "Fairness"
+JOB, SHAP_JOB = "debug-fairness", "debug-fairness-shap"
 DEBOUNCE_MS = 200
 GROUP_COLUMNS = ("Group", "Rows", "Base rate", "Selected", "Accuracy", "TPR", "FPR", "Mean P")
 FAIL = QColor("#d62728")
@@ -76,15 +79,16 @@ class FairnessPanel(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(split, 1)
 
+        # Group rates are O(rows) and the threshold slider fires many times a second: computed
+        # in a worker once things rest, and only while the panel is on screen.
+        workers = self.context.workers
+        self.job = PanelJob(self, workers, JOB, self._prepare, self._on_error, DEBOUNCE_MS)
+        self.shap_job = PanelJob(self, workers, SHAP_JOB, self._prepare_shap, self._on_error)
         self.column_combo.activated.connect(lambda _i: self.refresh())
         state.data_changed.connect(self._fill_columns)
         state.explanation_changed.connect(self._refresh_shap)
         state.output_changed.connect(lambda _k: self.refresh())
-        self._debounce = QTimer(self)  # the threshold slider fires many times a second
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(DEBOUNCE_MS)
-        self._debounce.timeout.connect(self.refresh)
-        self.context.evaluation_changed.connect(self._debounce.start)
+        self.context.evaluation_changed.connect(self.refresh)
         self._fill_columns()
 
     def _fill_columns(self) -> None:
@@ -109,8 +113,15 @@ class FairnessPanel(QWidget):
             self.refresh()
 
     def refresh(self) -> None:
-        s, ev = self.state, self.context.evaluation()
+        """Recompute the group table (in a worker); the SHAP table follows it."""
+        self.job.request()
+
+    def _prepare(self) -> Work | None:
+        s, ev = self.state, self.context.evaluation_if_ready()
         column = self.column_combo.currentData()
+        if self.context.evaluating:
+            self.summary.setText("Evaluating the predictions…")
+            return None
         self.report = None
         if s.data is None or s.model is None or ev is None or column is None:
             self.groups.setRowCount(0)
@@ -118,19 +129,21 @@ class FairnessPanel(QWidget):
             self.summary.setText(
                 self.context.label_problem or "Load a model, its data and a label."
             )
-            return
+            return None
         if not ev.is_classifier:
             self.groups.setRowCount(0)
             self.summary.setText("Group fairness rates need a classifier.")
-            return
+            return None
         k = 1 if s.model.task is Task.BINARY else s.output_index
-        score = ev.score if ev.score.ndim == 1 else ev.score[:, k]
-        y = np.where(ev.has_label, (ev.y_true == k).astype(float), np.nan)
-        self.report = fairness_report(
-            s.data.frame[column], y, (ev.predicted == k).astype(int), score
-        )
-        self._show_groups(self.report)
+        return Work(_report, (s.data.frame[column], ev, k), self._on_report)
+
+    def _on_report(self, report: FairnessReport) -> None:
+        self.report = report
+        self._show_groups(report)
         self._refresh_shap()
+
+    def _on_error(self, error: object) -> None:
+        self.summary.setText(f"Could not compute the group rates: {error}")
 
     def _show_groups(self, report: FairnessReport) -> None:
         self.groups.setRowCount(len(report.groups))
@@ -159,19 +172,33 @@ class FairnessPanel(QWidget):
         self.summary.setText(text)
 
     def _refresh_shap(self) -> None:
+        self.shap_job.request()
+
+    def _prepare_shap(self) -> Work | None:
         s, report = self.state, self.report
-        explanation = s.explanation
-        if report is None or explanation is None or report.group_codes is None:
+        explanation = None if s.computing else s.explanation
+        if (
+            report is None
+            or report.group_codes is None
+            or (explanation is None and not s.computing)
+        ):
             self.shap_table.setRowCount(0)
             self.shap_label.setText("Mean SHAP value per group: waiting for SHAP values.")
-            return
-        values = explanation.values[:, :, s.output_index]
-        codes = report.group_codes[explanation.rows]
+            return None
+        if explanation is None or not explanation.complete:
+            # Means over the rows explained so far would be redone for every chunk at O(rows).
+            self.shap_table.setRowCount(0)
+            self.shap_label.setText(
+                "Mean SHAP value per group: shown when every row is explained "
+                f"({s.rows_explained():,} of {s.data.n_rows if s.data else 0:,} so far)."
+            )
+            return None
         names = [g.group for g in report.groups]
-        all_names = report.group_names
-        means = group_mean_shap(values, codes, len(all_names))
-        keep = [all_names.index(n) for n in names]
-        means = means[keep]
+        keep = [report.group_names.index(n) for n in names]
+        args = (explanation.values, explanation.rows, report.group_codes, keep, s.output_index)
+        return Work(_group_means, args, lambda means: self._show_shap(explanation, names, means))
+
+    def _show_shap(self, explanation, names: list[str], means: np.ndarray) -> None:
         features = explanation.feature_names
         order = np.argsort(-np.nanmax(np.abs(means), axis=0))
         self.shap_table.setColumnCount(len(names) + 1)
@@ -190,6 +217,29 @@ class FairnessPanel(QWidget):
             f"Mean SHAP value per group ({explanation.unit.value}){partial}: red pushes the "
             "output up, blue down."
         )
+
+
+def _report(sensitive, ev: Evaluation, k: int) -> FairnessReport:
+    """Per-group rates for class `k` (worker: O(rows))."""
+    score = ev.score if ev.score.ndim == 1 else ev.score[:, k]
+    y = np.where(ev.has_label, (ev.y_true == k).astype(float), np.nan)
+    return fairness_report(sensitive, y, (ev.predicted == k).astype(int), score)
+
+
+def _group_means(
+    values: np.ndarray, rows: np.ndarray, codes: np.ndarray, groups: list[int], output: int
+) -> np.ndarray:
+    """Mean SHAP value of each feature for each of `groups` (worker): one masked pass per group,
+    accumulated in float64 (what app.core.fairness.group_mean_shap gives, without np.add.at's
+    element-wise scatter, which takes seconds at a million rows)."""
+    c = codes[rows]
+    means = np.full((len(groups), values.shape[1]), np.nan)
+    for i, g in enumerate(groups):
+        mask = c == g
+        count = int(mask.sum())
+        if count:
+            means[i] = values[mask, :, output].sum(axis=0, dtype=np.float64) / count
+    return means
 
 
 def create(state: AppState) -> QWidget:

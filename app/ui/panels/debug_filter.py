@@ -3,6 +3,7 @@ and N / Shift+N to jump between misclassified rows of the current filter."""
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -18,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from app.core.cohorts import ALL_ROWS, CohortError
 from app.core.errors import FilterSyntaxError
-from app.core.metrics import presets_for
+from app.core.metrics import Evaluation, presets_for
 from app.core.types import Task
 from app.ui.panels.debug_context import context_for
 from app.ui.state import AppState
@@ -33,6 +34,8 @@ class FilterPanel(QWidget):
         self.state = state
         self.context = context_for(state)
         self._shortcuts: list[QShortcut] = []
+        # (ids, the objects themselves so the ids stay theirs, count) of the last mistake count
+        self._wrong: tuple[tuple[int, int], tuple[object, object], int] | None = None
         self.preset_combo = QComboBox(self)
         self.cohort_combo = QComboBox(self)
         self.preset_combo.setToolTip("Quick filters on the model's mistakes")
@@ -207,13 +210,12 @@ class FilterPanel(QWidget):
     def _show_message(self) -> None:
         self.expression.setStyleSheet("")
         ctx = self.context
-        ctx.evaluation()
+        ev = ctx.evaluation_if_ready()  # never encodes a million labels here: a worker does
         lines = list(ctx.hints)
         if ctx.label_problem:
             lines.append(ctx.label_problem)
-        ev = ctx.evaluation()
         if ev is not None and self.state.visible_rows.size:
-            wrong = int(ev.misclassified[self.state.visible_rows].sum())
+            wrong = self._wrong_count(ev, self.state.visible_rows)
             what = "misclassified" if ev.is_classifier else "with above-median error"
             lines.append(f"{wrong:,} of the rows shown are {what}.")
         lines.append(
@@ -222,9 +224,16 @@ class FilterPanel(QWidget):
         )
         self.message.setStyleSheet("color: #666666;")
         self.message.setText("\n".join(lines))
-        has_eval = ctx.evaluation() is not None
+        has_eval = ev is not None or ctx.evaluating
         for widget in (self.next_button, self.prev_button):
             widget.setEnabled(has_eval)
+
+    def _wrong_count(self, ev: Evaluation, rows: np.ndarray) -> int:
+        """Mistakes among the visible rows, counted once per (evaluation, rows) pair."""
+        key = (id(ev), id(rows))
+        if self._wrong is None or self._wrong[0] != key:
+            self._wrong = (key, (ev, rows), int(ev.misclassified[rows].sum()))
+        return self._wrong[2]
 
     def _show_error(self, text: str, position: int | None) -> None:
         self.expression.setStyleSheet("QLineEdit { border: 1px solid #d62728; }")

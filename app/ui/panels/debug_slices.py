@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -20,8 +20,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.errors import FilterSyntaxError
+from app.core.metrics import Evaluation
 from app.core.slices import Slice, error_slices
 from app.ui.panels.debug_context import context_for
+from app.ui.panels.debug_jobs import PanelJob, Work
 from app.ui.state import AppState
 
 TITLE = "Error slices"
@@ -71,42 +73,41 @@ class SlicesPanel(QWidget):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.note)
 
+        # Dragging the threshold changes the evaluation many times a second: rank once it rests;
+        # a hidden panel ranks when it is shown.
+        self.job = PanelJob(
+            self,
+            self.context.workers,
+            JOB,
+            self._prepare,
+            lambda error: self._show([], f"Could not rank slices: {error}"),
+            DEBOUNCE_MS,
+        )
         self.refresh_button.clicked.connect(self.compute)
         self.pairs.toggled.connect(lambda _on: self.compute())
         self.bins.valueChanged.connect(lambda _n: self.compute())
         self.within.toggled.connect(lambda _on: self.compute())
         self.table.cellClicked.connect(lambda row, _col: self.filter_slice(row))
-        # Dragging the threshold changes the evaluation many times a second: rank once it rests.
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(DEBOUNCE_MS)
-        self._debounce.timeout.connect(self.compute)
-        self.context.evaluation_changed.connect(self._debounce.start)
+        self.context.evaluation_changed.connect(self.compute)
         self.compute()
 
     def compute(self) -> None:
         """Rank slices in the background; the table updates when the result arrives."""
-        s, ev = self.state, self.context.evaluation()
+        self.job.request()
+
+    def _prepare(self) -> Work | None:
+        s, ev = self.state, self.context.evaluation_if_ready()
+        if self.context.evaluating:
+            self.note.setText("Evaluating the predictions…")
+            return None
         if s.model is None or s.data is None or ev is None:
-            self.context.workers.cancel(JOB)
             self._show([], self.context.label_problem or "Load a model, its data and a label.")
-            return
-        if ev.is_classifier:
-            error = np.where(ev.has_label, (~ev.correct).astype(np.float64), np.nan)
-        else:
-            error = ev.error.copy()
-        rows = s.visible_rows.copy() if self.within.isChecked() else None
-        args = (s.data.frame, s.model.feature_names, error, rows, ev.is_classifier)
+            return None
+        rows = s.visible_rows if self.within.isChecked() else None
+        args = (s.data.frame, s.model.feature_names, ev, rows, self.bins.value())
         self.note.setText("Finding slices…")
-        self.context.workers.run(
-            JOB,
-            _find,
-            *args,
-            self.bins.value(),
-            self.pairs.isChecked(),
-            on_result=lambda found, binary=ev.is_classifier: self._on_found(found, binary),
-            on_error=lambda error: self._show([], f"Could not rank slices: {error}"),
-        )
+        binary = ev.is_classifier
+        return Work(_find, (*args, self.pairs.isChecked()), lambda f: self._on_found(f, binary))
 
     def _on_found(self, found: list[Slice], binary: bool) -> None:
         what = "error rate" if binary else "mean absolute error"
@@ -152,7 +153,13 @@ class SlicesPanel(QWidget):
             self.state.report_error(str(error))
 
 
-def _find(frame, columns, error, rows, binary, bins, pairs):
+def _find(frame, columns, ev: Evaluation, rows, bins: int, pairs: bool) -> list[Slice]:
+    """The per-row error (worker: O(n)) and the slices ranked by it."""
+    if ev.is_classifier:
+        error = np.where(ev.has_label, (~ev.correct).astype(np.float64), np.nan)
+    else:
+        error = ev.error.copy()
+    binary = ev.is_classifier
     return error_slices(frame, columns, error, rows=rows, binary=binary, bins=bins, pairs=pairs)
 
 

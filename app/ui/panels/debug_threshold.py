@@ -18,12 +18,15 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.errors import FilterSyntaxError
-from app.core.metrics import confusion_matrix, summary
+from app.core.metrics import Evaluation, confusion_matrix, summary
 from app.core.types import Task
 from app.ui.panels.debug_context import context_for
+from app.ui.panels.debug_jobs import PanelJob, Work
 from app.ui.state import AppState
 
 TITLE = "Threshold"
+JOB = "debug-threshold"
+DEBOUNCE_MS = 60  # a dragged slider recomputes once it slows down, not on every step
 STEPS = 1000  # slider resolution: 0.001
 CORRECT = QColor("#cfe8cf")
 WRONG = QColor("#f6cccc")
@@ -63,6 +66,10 @@ class ThresholdPanel(QWidget):
         layout.addWidget(self.metrics_label)
         layout.addWidget(self.note)
 
+        self.counts: np.ndarray | None = None
+        self.job = PanelJob(
+            self, self.context.workers, JOB, self._prepare, self._on_error, DEBOUNCE_MS
+        )
         self.slider.valueChanged.connect(self._on_slider_moved)
         self.matrix.cellClicked.connect(self.filter_cell)
         state.threshold_changed.connect(self._on_threshold_changed)
@@ -88,12 +95,20 @@ class ThresholdPanel(QWidget):
         return list(model.output_names)
 
     def refresh(self) -> None:
+        """Show the threshold now; the matrix and metrics follow from a worker."""
         model = self.state.model
         binary = model is not None and model.task is Task.BINARY
         self.slider.setEnabled(binary)
         self.value_label.setText(f"{self.state.threshold:.3f}" if binary else "argmax")
-        ev = self.context.evaluation()
+        self.job.request()
+
+    def _prepare(self) -> Work | None:
+        ev = self.context.evaluation_if_ready()
+        if self.context.evaluating:
+            self.note.setText("Evaluating the predictions…")
+            return None
         if ev is None or not ev.is_classifier:
+            self.counts = None
             self.matrix.clear()
             self.matrix.setRowCount(0)
             self.matrix.setColumnCount(0)
@@ -102,9 +117,16 @@ class ThresholdPanel(QWidget):
             if ev is not None:
                 reason = "A regression model has no confusion matrix; see Error slices."
             self.note.setText(reason)
-            return
+            return None
         names = self.class_names()
-        counts = confusion_matrix(ev, n_classes=len(names))
+        binary = ev.task is Task.BINARY
+        positive = 1 if binary else self.state.output_index
+        return Work(_tally, (ev, len(names), positive), lambda r: self._show(names, binary, *r))
+
+    def _on_error(self, error: object) -> None:
+        self.note.setText(f"Could not count the outcomes: {error}")
+
+    def _show(self, names: list[str], binary: bool, counts: np.ndarray, s: dict) -> None:
         self.counts = counts
         total = max(int(counts.sum()), 1)
         self.matrix.setRowCount(len(names))
@@ -120,7 +142,6 @@ class ThresholdPanel(QWidget):
                 item.setForeground(QBrush(QColor("#222222")))
                 item.setToolTip(f"Show the {n:,} rows labelled {names[i]}, predicted {names[j]}")
                 self.matrix.setItem(i, j, item)
-        s = summary(ev, positive=1 if binary else self.state.output_index)
         parts = [f"accuracy {100 * s['accuracy']:.1f}%"]
         if binary:
             parts += [
@@ -144,6 +165,11 @@ class ThresholdPanel(QWidget):
             )
         except FilterSyntaxError as error:  # a dataset column called label/predicted
             self.state.report_error(str(error))
+
+
+def _tally(ev: Evaluation, n_classes: int, positive: int) -> tuple[np.ndarray, dict]:
+    """Confusion counts and summary metrics (worker: the AUC ranks every row)."""
+    return confusion_matrix(ev, n_classes=n_classes), summary(ev, positive=positive)
 
 
 def create(state: AppState) -> QWidget:

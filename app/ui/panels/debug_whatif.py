@@ -1,5 +1,9 @@
 """What-if editor: change the selected row's feature values and see the new prediction and SHAP
-values (computed off the GUI thread through the model's single-row path)."""
+values (computed off the GUI thread through the model's single-row path).
+
+A click costs the GUI thread only filling the editors: the range of every numeric feature (a
+scan of the whole dataset) is computed once per dataset in a worker, the editors are built once
+per model, and a hidden panel only remembers the row and loads it when it is shown."""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import copy
 import math
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -25,13 +29,15 @@ from PySide6.QtWidgets import (
 from app.core.errors import ShapLensError
 from app.core.types import Task
 from app.core.views import format_value
-from app.core.whatif import InvalidEditError, WhatIf, WhatIfResult
+from app.core.whatif import InvalidEditError, Ranges, WhatIf, WhatIfResult, feature_ranges
 from app.plots import style
 from app.ui.panels.debug_context import context_for
+from app.ui.panels.debug_jobs import on_screen
 from app.ui.state import AppState
 
 TITLE = "What-if"
 JOB = "debug-whatif"
+RANGES_JOB = "debug-whatif-ranges"
 COLUMNS = ("Feature", "Original", "Value", "SHAP (original)", "SHAP (edited)")
 MISSING = "(missing)"
 
@@ -44,6 +50,11 @@ class WhatIfPanel(QWidget):
         self.whatif: WhatIf | None = None
         self.result: WhatIfResult | None = None
         self.editors: dict[str, QWidget] = {}
+        self.loaded_row: int | None = None  # the row the editors show
+        self.wanted_row: int | None = None  # the row to show (loaded when the panel is shown)
+        self.ranges: Ranges | None = None  # numeric features' ranges in `ranges_for`
+        self.ranges_for: object | None = None  # the AlignedData they describe
+        self._editors_for: object | None = None  # the model the editors were built for
         self.row_label = QLabel(self)
         self.prediction = QLabel(self)
         self.prediction.setTextFormat(Qt.TextFormat.RichText)
@@ -73,10 +84,13 @@ class WhatIfPanel(QWidget):
 
     def _on_data_changed(self) -> None:
         self.context.workers.cancel(JOB)
+        self.context.workers.cancel(RANGES_JOB)
         self.whatif = None
         self.result = None
+        self.loaded_row = self.wanted_row = None
         self.table.setRowCount(0)
         self.editors.clear()
+        self._editors_for = None
         s = self.state
         if s.selected_row is not None and s.model is not None and s.data is not None:
             self.load_row(s.selected_row)
@@ -85,44 +99,105 @@ class WhatIfPanel(QWidget):
             self.prediction.setText("")
 
     def load_row(self, row: int) -> None:
+        """Show `row` in the editors (now if the panel is on screen, else when it is shown)."""
         s = self.state
         if s.model is None or s.data is None:
             return
-        self.whatif = WhatIf(s.model, s.data, row)
+        self.wanted_row = int(row)
         self.row_label.setText(f"Row {row}: edit values below; the prediction updates at once.")
+        if on_screen(self):
+            self._load(int(row))
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.wanted_row is not None and self.wanted_row != self.loaded_row:
+            self._load(self.wanted_row)
+
+    def _load(self, row: int) -> None:
+        s = self.state
+        if s.model is None or s.data is None or not 0 <= row < s.data.n_rows:
+            return
+        self._want_ranges()
+        # Until the ranges arrive an edit is checked against none (no extrapolation warning).
+        ranges = self.ranges if self.ranges_for is s.data and self.ranges is not None else {}
+        self.whatif = WhatIf(s.model, s.data, row, ranges=ranges)
+        self.loaded_row = row
         self.message.setText("")
         self._build_table()
         self.evaluate()
 
+    def _want_ranges(self) -> None:
+        """Start computing the data's feature ranges, once per dataset."""
+        s = self.state
+        if self.ranges_for is s.data or s.model is None or s.data is None:
+            return
+        data = s.data
+        self.ranges_for, self.ranges = data, None
+
+        def done(ranges: Ranges) -> None:
+            if self.ranges_for is not data:
+                return
+            self.ranges = ranges
+            if self.whatif is not None and self.whatif.data is data:
+                self.whatif.ranges = ranges
+                self._show_ranges()
+
+        def failed(error: object) -> None:
+            self.ranges_for = None
+            self.message.setText(f"Could not read the ranges of the features: {error}")
+
+        self.context.workers.run(
+            RANGES_JOB, feature_ranges, data.X, s.model.features, on_result=done, on_error=failed
+        )
+
     def _build_table(self) -> None:
+        """Fill the editors with the row's values (built once per model)."""
         w = self.whatif
         assert w is not None
         features = w.model.features
-        self.editors.clear()
-        self.table.setRowCount(len(features))
+        if self._editors_for is not w.model or self.table.rowCount() != len(features):
+            self._make_editors(features)
+            self._editors_for = w.model
         for r, spec in enumerate(features):
             original = w.display_value(spec.name)
             self.table.setItem(r, 0, QTableWidgetItem(spec.name))
             self.table.setItem(r, 1, QTableWidgetItem(format_value(original)))
+            editor = self.editors[spec.name]
+            if isinstance(editor, QComboBox):
+                editor.setCurrentText(MISSING if original is None else str(original))
+            elif isinstance(editor, QLineEdit):
+                editor.setText("" if original is None else f"{original:.10g}")
+            for col in (3, 4):
+                self.table.setItem(r, col, QTableWidgetItem(""))
+        self._show_ranges()
+
+    def _make_editors(self, features: list) -> None:
+        self.editors.clear()
+        self.table.setRowCount(len(features))
+        for r, spec in enumerate(features):
             if spec.is_categorical and spec.categories:
                 combo = QComboBox(self.table)
                 combo.addItems([*spec.categories, MISSING])
-                combo.setCurrentText(MISSING if original is None else str(original))
                 combo.activated.connect(
                     lambda _i, n=spec.name, c=combo: self._edited(n, c.currentText())
                 )
                 editor: QWidget = combo
             else:
                 line = QLineEdit(self.table)
-                line.setText("" if original is None else f"{original:.10g}")
-                bounds = w.value_range(spec.name)
-                if bounds:
-                    line.setPlaceholderText("missing")
-                    line.setToolTip(f"In the data: {bounds[0]:g} … {bounds[1]:g}; empty = missing")
                 line.editingFinished.connect(lambda n=spec.name, e=line: self._edited(n, e.text()))
                 editor = line
             self.table.setCellWidget(r, 2, editor)
             self.editors[spec.name] = editor
+
+    def _show_ranges(self) -> None:
+        w = self.whatif
+        if w is None or not w.ranges:
+            return
+        for name, editor in self.editors.items():
+            bounds = w.ranges.get(name)
+            if isinstance(editor, QLineEdit) and bounds:
+                editor.setPlaceholderText("missing")
+                editor.setToolTip(f"In the data: {bounds[0]:g} … {bounds[1]:g}; empty = missing")
 
     def set_value(self, feature: str, value: object) -> None:
         """Edit one feature (as typing into its editor does) and re-evaluate."""
@@ -150,7 +225,7 @@ class WhatIfPanel(QWidget):
 
     def reset(self) -> None:
         if self.whatif is not None:
-            self.load_row(self.whatif.row)
+            self._load(self.whatif.row)
 
     def evaluate(self) -> None:
         if self.whatif is None:

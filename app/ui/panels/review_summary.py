@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
@@ -20,6 +21,8 @@ class SummaryPanel(QWidget):
         self.state = state
         self.review = review_for(state)
         self.summary: RowSummary | None = None
+        self._average_of: np.ndarray | None = None  # the predictions _average_value is for
+        self._average_value: np.ndarray | None = None
         self.heading = QLabel(self)
         self.heading.setStyleSheet("font-weight: bold;")
         self.sentence = QLabel(EMPTY, self)
@@ -80,13 +83,23 @@ class SummaryPanel(QWidget):
             self.sentence.setText(f"Explaining row {row}…")
             return
         values, base = known
-        predictions = s.predictions()
-        average = predictions.mean(axis=0) if predictions is not None else None
+        average = self._average()
         self.summary = summarize_explained_row(
             s.model, s.data, row, values, base, s.output_index, self.review.glossary, average
         )
         self.sentence.setText(self.summary.text)
         self.copy_button.setEnabled(True)
+
+    def _average(self) -> np.ndarray | None:
+        """The mean prediction over every row, computed once per set of predictions (a click
+        must not cost O(rows))."""
+        predictions = self.state.predictions()
+        if predictions is None:
+            return None
+        if self._average_of is not predictions:
+            self._average_of = predictions
+            self._average_value = predictions.mean(axis=0)
+        return self._average_value
 
     def copy(self) -> None:
         if self.summary is not None:
