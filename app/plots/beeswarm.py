@@ -2,8 +2,8 @@
 
 Every row is drawn, never a sample. Up to DOT_LIMIT points are individual dots (clickable,
 per-point colour); above that, each lane is a 2-D histogram drawn as one image (an ImageItem):
-a cell's colour is the mean feature value of the rows in it and its opacity grows with how
-many rows it holds. Measured for 1M rows: dots take seconds to build and ~170 ms a frame, the
+a cell's colour is the mean feature value of the rows in it (numeric lanes) or its most frequent
+category (categorical lanes), and its opacity grows with how many rows it holds. Measured for 1M rows: dots take seconds to build and ~170 ms a frame, the
 raster ~35 ms to build and 2-3 ms a frame (benchmarks/bench_beeswarm.py).
 """
 
@@ -17,6 +17,8 @@ from PySide6.QtWidgets import QWidget
 from app.core.views import BeeswarmData
 from app.plots import style
 from app.plots.base import PlotBase, finite_range, lane_index, padded_range
+from app.plots.beeswarm_legend import CategoryLegend, group_index, group_rgba, group_table
+from app.plots.beeswarm_legend import tooltip_lines as category_tooltip
 from app.plots.colourbar import ColourBar
 
 DOT_LIMIT = 20_000  # total points (rows x lanes) drawn as individual dots
@@ -48,13 +50,10 @@ def raster_rgba(
         yb = ((np.asarray(lane.offset, np.float32) + 0.5) * ny).astype(np.int64)
         flat = np.clip(yb, 0, ny - 1) * nx + xb
         count = np.bincount(flat, minlength=cells)
-        colour = np.asarray(lane.colour, dtype=np.float32)
-        known = np.isfinite(colour)
-        known_count = np.bincount(flat[known], minlength=cells)
-        colour_sum = np.bincount(flat[known], weights=colour[known], minlength=cells)
-        mean = np.divide(colour_sum, known_count, out=np.zeros(cells), where=known_count > 0)
-        rgb = lut[np.clip(np.round(mean * (lut.shape[0] - 1)), 0, lut.shape[0] - 1).astype(int)]
-        rgb[known_count == 0] = missing
+        if lane.group is not None:
+            rgb = _category_cells(flat, lane.group, cells, pal)
+        else:
+            rgb = _value_cells(flat, lane.colour, cells, lut, missing)
         # Opacity: any occupied cell is clearly visible; crowded cells are solid.
         peak = max(int(count.max()), 1)
         alpha = np.where(count > 0, 110 + 145 * np.sqrt(count / peak), 0)
@@ -63,6 +62,26 @@ def raster_rgba(
         block[..., :3] = rgb.reshape(ny, nx, 3).astype(np.uint8)
         block[..., 3] = alpha.reshape(ny, nx).astype(np.uint8)
     return image
+
+
+def _value_cells(flat, colour, cells: int, lut: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    """(cells, 3): each cell's mean feature value on the gradient; grey if all rows missing."""
+    colour = np.asarray(colour, dtype=np.float32)
+    known = np.isfinite(colour)
+    known_count = np.bincount(flat[known], minlength=cells)
+    colour_sum = np.bincount(flat[known], weights=colour[known], minlength=cells)
+    mean = np.divide(colour_sum, known_count, out=np.zeros(cells), where=known_count > 0)
+    rgb = lut[np.clip(np.round(mean * (lut.shape[0] - 1)), 0, lut.shape[0] - 1).astype(int)]
+    rgb[known_count == 0] = missing
+    return rgb
+
+
+def _category_cells(flat, group, cells: int, pal: style.Palette) -> np.ndarray:
+    """(cells, 3): each cell's most frequent category (a mean of categories means nothing)."""
+    table = group_table(pal).astype(np.float32)
+    g = group_index(group, pal)
+    counts = np.bincount(flat * table.shape[0] + g, minlength=cells * table.shape[0])
+    return table[np.argmax(counts.reshape(cells, table.shape[0]), axis=1)]
 
 
 class BeeswarmPlot(PlotBase):
@@ -75,6 +94,12 @@ class BeeswarmPlot(PlotBase):
         super().__init__(parent)
         self.colour_bar = ColourBar()
         self.view.addItem(self.colour_bar, row=0, col=1)
+        self.legend = CategoryLegend(self.plot.getAxis("left"))
+        self.view.addItem(self.legend, row=1, col=0, colspan=2)
+
+    def clear(self) -> None:
+        super().clear()
+        self.legend.set_rows([])
 
     def _draw(self) -> None:
         data: BeeswarmData = self._data
@@ -97,6 +122,14 @@ class BeeswarmPlot(PlotBase):
         names = [self.label(lane.feature) for lane in data.lanes]
         self._set_category_axis(names, [float(n - 1 - i) for i in range(n)])
         self._set_axis_label(f"{data.unit.label} — impact on model output")
+        categorical = [(names[i], lane.legend or []) for i, lane in enumerate(data.lanes)
+                       if lane.is_categorical]  # fmt: skip
+        self.legend.set_rows(categorical)
+        # The gradient means nothing for categories: say so, or hide it when every lane is one.
+        self.colour_bar.title = (
+            "Feature value (numeric features)" if categorical else "Feature value"
+        )
+        self.colour_bar.setVisible(len(categorical) < n)
         self.colour_bar.update()
         self._fit_range()
 
@@ -111,7 +144,14 @@ class BeeswarmPlot(PlotBase):
         y = np.concatenate(
             [(n - 1 - i) + lane.offset.astype(np.float64) for i, lane in enumerate(data.lanes)]
         )
-        rgba = style.colours_for(np.concatenate([lane.colour for lane in data.lanes]), pal)
+        rgba = np.concatenate(
+            [
+                group_rgba(lane.group, pal)
+                if lane.group is not None
+                else style.colours_for(lane.colour, pal)
+                for lane in data.lanes
+            ]
+        )
         # One QBrush per distinct colour, shared by every dot of that colour (fast to build).
         keys = rgba[:, 0].astype(np.int64) << 16 | rgba[:, 1].astype(np.int64) << 8 | rgba[:, 2]
         unique, inverse = np.unique(keys, return_inverse=True)
@@ -139,12 +179,10 @@ class BeeswarmPlot(PlotBase):
             return ""
         lane = data.lanes[i]
         lines = [f"<b>{lane.feature}</b>"]
-        n_missing = int(np.count_nonzero(~np.isfinite(lane.colour)))
-        if lane.categories is not None:
-            shown = lane.categories[:20]
-            more = f" … (+{len(lane.categories) - 20})" if len(lane.categories) > 20 else ""
-            lines.append("categories, colour low → high:<br>" + ", ".join(shown) + more)
-        elif lane.value_range is not None:
+        if lane.is_categorical:
+            return "<br>".join(lines + category_tooltip(lane))  # names "missing" itself
+        n_missing = lane.n_missing
+        if lane.value_range is not None:
             a, b = lane.value_range
             lines.append(f"values {a:.4g} (low) … {b:.4g} (high)")
         if n_missing:

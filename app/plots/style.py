@@ -29,7 +29,25 @@ class Palette:
     muted: str = "#666666"
     grid: str = "#d9d9d9"
     background: str = "#ffffff"
+    # Categorical features: one qualitative colour per frequent category (most frequent first),
+    # the rest in `other`, a darker grey than `missing` so the two never read as one.
+    categories: tuple[str, ...] = ()
+    other: str = "#595959"
 
+
+# Qualitative colours for categories (slot 0 first). Paul Tol's "muted" scheme: colour-blind
+# safe, and far from both value gradients. Okabe–Ito was tried for the colour-blind palette,
+# but its blue and orange are that gradient's two ends: a category would read as "low"/"high".
+TOL_MUTED = (
+    "#332288",
+    "#cc6677",
+    "#117733",
+    "#ddcc77",
+    "#88ccee",
+    "#882255",
+    "#44aa99",
+    "#aa4499",
+)
 
 SHAP = Palette(
     name="shap",
@@ -39,6 +57,7 @@ SHAP = Palette(
     positive="#ff0051",
     negative="#008bfb",
     bar="#008bfb",
+    categories=TOL_MUTED,
 )
 
 COLOUR_BLIND = Palette(
@@ -48,6 +67,7 @@ COLOUR_BLIND = Palette(
     positive="#e69f00",
     negative="#0072b2",
     bar="#0072b2",
+    categories=TOL_MUTED,
 )
 
 PALETTES: dict[str, Palette] = {p.name: p for p in (SHAP, COLOUR_BLIND)}

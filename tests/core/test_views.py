@@ -89,3 +89,38 @@ def test_prediction_text_reads_as_probability_or_value() -> None:
     assert views.prediction_text(regression, np.array([3.14159])) == "prediction = 3.142"
     multi = _Binary(Task.MULTICLASS)
     assert views.prediction_text(multi, np.array([0.0, 0.0, 0.0]), 2) == "P(c) = 0.33"
+
+
+def test_categorical_lane_groups_by_category_not_on_a_numeric_scale() -> None:
+    labels = [f"c{i}" for i in range(10)]
+    # c9 is the most frequent, c0 absent: with 9 present categories, the 7 most frequent (c9
+    # down to c3) get colours, most frequent slot 0; c2 and c1 share "other".
+    counts = {9: 50, 8: 40, 7: 30, 6: 25, 5: 20, 4: 15, 3: 3, 2: 2, 1: 1}
+    codes = np.concatenate([np.full(n, c, float) for c, n in counts.items()] + [[np.nan] * 4])
+    shap = codes.copy()
+    shap[np.isnan(shap)] = -9.0
+    specs = [FeatureSpec("job", labels)]
+    data = views.beeswarm(shap[:, None, None].astype(np.float32), codes[:, None], specs, None,
+                          Unit.LOG_ODDS, ["job"])  # fmt: skip
+    lane = data.lanes[0]
+    assert lane.is_categorical and np.all(np.isnan(lane.colour))  # no fake low → high
+    assert lane.group[0] == 0 and lane.group[50] == 1 and lane.group[codes == 3][0] == 6
+    assert np.all(lane.group[codes <= 2] == views.GROUP_OTHER)
+    assert np.all(lane.group[np.isnan(codes)] == views.GROUP_MISSING)
+    # Named entries ordered by mean SHAP (here: the code), then other, then missing.
+    names = [e.label for e in lane.legend]
+    assert names == ["c3", "c4", "c5", "c6", "c7", "c8", "c9", "other (2)", "missing"]
+    other = lane.legend[-2]
+    assert other.rows == 3 and other.mean_shap == pytest.approx((2 * 2 + 1) / 3)
+    assert lane.legend[-1].rows == 4 and lane.legend[-1].mean_shap == pytest.approx(-9.0)
+    assert lane.n_missing == 4
+
+
+def test_few_categories_keep_their_colour_whatever_the_counts() -> None:
+    specs = [FeatureSpec("sex", ["Female", "Male"])]
+    slots = []
+    for codes in (np.array([0.0, 1.0, 1.0, 1.0]), np.array([0.0, 0.0, 0.0, 1.0])):
+        data = views.beeswarm(np.zeros((4, 1, 1), np.float32), codes[:, None], specs, None,
+                              Unit.LOG_ODDS, ["sex"])  # fmt: skip
+        slots.append({e.label: e.group for e in data.lanes[0].legend})
+    assert slots[0] == slots[1] == {"Female": 0, "Male": 1}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
@@ -85,7 +87,7 @@ def test_beeswarm_dots_show_blue_low_and_red_high(show) -> None:
     assert share_near(rgb, style.SHAP.negative, 45) > 0.002
     assert share_near(rgb, style.SHAP.missing, 8) > 0.0001  # missing values in grey
     tip = plot._tooltip(0.0, 1.0)  # middle lane: the categorical feature
-    assert "job" in tip and "a, b, c, d" in tip
+    assert "job" in tip and all(f"</span> {c}: " in tip for c in "abcd")
 
 
 def test_beeswarm_switches_to_raster_above_the_dot_limit(show) -> None:
@@ -159,3 +161,111 @@ def test_clear_empties_the_plot(show) -> None:
     plot.clear()
     assert plot.data is None and plot.title.text() == ""
     assert share_near(pixels(plot.grab().toImage()), style.SHAP.bar, 12) == 0.0
+
+
+# ------------------------------------------------------------------ categorical lanes
+MARITAL = ["Divorced", "Married-civ-spouse", "Never-married", "Separated", "Widowed"]
+
+
+def categorical_swarm(n_rows: int, seed: int = 0) -> views.BeeswarmData:
+    """A numeric lane (age) and a categorical one whose categories push different ways."""
+    from app.core.models.base import FeatureSpec
+
+    rng = np.random.default_rng(seed)
+    age = rng.normal(40, 10, n_rows)
+    marital = rng.integers(0, len(MARITAL), n_rows).astype(float)
+    marital[::23] = np.nan
+    values = np.stack([(age - 40) / 10, np.nan_to_num(marital, nan=2.0) - 2.0], axis=1)
+    specs = [FeatureSpec("age"), FeatureSpec("marital_status", list(MARITAL))]
+    return views.beeswarm(values[:, :, None].astype(np.float32), np.column_stack([age, marital]),
+                          specs, None, style_unit(), ["marital_status", "age"])  # fmt: skip
+
+
+def _rgb_set(hexes) -> set[tuple[int, int, int]]:
+    return {(style.QColor(h).red(), style.QColor(h).green(), style.QColor(h).blue()) for h in hexes}
+
+
+def _dot_colours(plot: BeeswarmPlot) -> list[tuple[int, int, int]]:
+    import pyqtgraph as pg
+
+    (scatter,) = [i for i in plot.plot.items if isinstance(i, pg.ScatterPlotItem)]
+    return [b.color().getRgb()[:3] for b in scatter.data["brush"]]
+
+
+@pytest.mark.parametrize("name", ["shap", "colour-blind"])
+def test_categorical_dots_use_the_qualitative_palette_not_the_gradient(show, name) -> None:
+    data = categorical_swarm(400)
+    plot = show(BeeswarmPlot())
+    try:
+        style.set_palette(name)
+        plot.set_data(data)
+        pal = style.palette()
+        assert plot.mode == "dots"
+        colours = _dot_colours(plot)
+        n = data.n_points
+        cat, num = colours[:n], colours[n:]  # lane 0 (top) is marital_status
+        assert set(cat) <= _rgb_set(pal.categories) | _rgb_set([pal.missing])
+        # No category colour is (nearly) a colour of the value gradient.
+        gradient = style.value_lut(pal).astype(int)
+        for c in set(cat) - _rgb_set([pal.missing]):
+            assert np.abs(gradient - np.array(c)).max(axis=1).min() >= 25, c
+        assert len(set(cat) & _rgb_set(pal.categories)) == len(MARITAL)  # a colour per category
+        # Each dot's colour is its own category's: the palette slot of its code.
+        lane = data.lanes[0]
+        for j in (0, 1, 5, 23):
+            expected = pal.missing if lane.group[j] < 0 else pal.categories[lane.group[j]]
+            assert cat[j] == next(iter(_rgb_set([expected])))
+        # The numeric lane keeps its gradient, colour for colour.
+        rgba = style.colours_for(data.lanes[1].colour, pal)
+        assert num == [tuple(int(v) for v in c[:3]) for c in rgba]
+        assert plot.colour_bar.title == "Feature value (numeric features)"
+        assert plot.colour_bar.isVisible() and plot.legend.isVisible()
+    finally:
+        style.set_palette("shap")
+
+
+def test_legend_names_each_category_in_svg_exports(qapp, tmp_path) -> None:
+    from app.plots import export
+
+    path = export.export_view("beeswarm", categorical_swarm(400), tmp_path / "b.svg", 1920, 1080)
+    text = path.read_text(encoding="utf-8")
+    for label in [*MARITAL, "missing", "marital_status", "Feature value (numeric features)"]:
+        assert f">{label}<" in text or label in re.findall(r">([^<]+)<", text), label
+    # Ordered by mean SHAP, low to high: Divorced (code 0) pushes down most, Widowed up most.
+    assert text.index(">Divorced<") < text.index(">Never-married<") < text.index(">Widowed<")
+
+
+def test_numeric_only_swarm_has_no_legend_and_plain_colour_bar(show) -> None:
+    plot = show(BeeswarmPlot())
+    data = plot_data.beeswarm(300)
+    data.lanes = [lane for lane in data.lanes if not lane.is_categorical]
+    plot.set_data(data)
+    assert not plot.legend.isVisible() and plot.colour_bar.title == "Feature value"
+
+
+def test_raster_colours_a_categorical_cell_by_its_most_frequent_category() -> None:
+    from app.core.views import BeeswarmData, BeeswarmLane, CategoryEntry
+
+    # 30 rows of slot 0 and 10 of slot 1 share one cell at x = -1; 5 of slot 1 alone at x = +1.
+    group = np.array([0] * 30 + [1] * 10 + [1] * 5, np.int8)
+    shap = np.array([-1.0] * 40 + [1.0] * 5, np.float32)
+    lane = BeeswarmLane("c", shap, np.zeros(45, np.float32), np.full(45, np.nan, np.float32),
+                        ["x", "y"], None, group,
+                        [CategoryEntry("x", 0, 30, -1.0), CategoryEntry("y", 1, 15, -0.33)])  # fmt: skip
+    data = BeeswarmData([lane], style_unit(), 45)
+    for pal in (style.SHAP, style.COLOUR_BLIND):
+        image = raster_rgba(data, (-2.0, 2.0), nx=4, ny=2, pal=pal)
+        row = 1  # offset 0 lands in the upper of the lane's two cell rows
+        assert tuple(image[row, 1, :3]) == next(iter(_rgb_set([pal.categories[0]])))
+        assert tuple(image[row, 3, :3]) == next(iter(_rgb_set([pal.categories[1]])))
+        assert image[row, 1, 3] > image[row, 3, 3] > 0  # denser cell, more opaque
+        assert image[0, :, 3].max() == 0 and image[row, 0, 3] == 0
+
+
+def test_raster_mode_draws_categories_in_palette_colours(show) -> None:
+    plot = show(BeeswarmPlot(dot_limit=100))
+    plot.set_data(categorical_swarm(3_000))
+    assert plot.mode == "raster"
+    rgb = pixels(plot.grab().toImage())
+    for colour in style.SHAP.categories[: len(MARITAL)]:
+        assert share_near(rgb, colour, 12) > 0.0003, colour

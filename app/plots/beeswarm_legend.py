@@ -1,0 +1,156 @@
+"""Category colours for the beeswarm, and the legend that names them inside the figure.
+
+Categorical lanes are coloured by category (a qualitative palette), not on the numeric
+low → high gradient, and a figure read on paper has no tooltips: so the legend is drawn in the
+figure itself, one line per categorical lane under the plot, its feature name in the same
+column as the lane names and its entries ordered by mean SHAP (most negative first), so the
+legend reads left to right the way the lane's dots do.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen
+
+from app.core.views import GROUP_MISSING, GROUP_OTHER, BeeswarmLane, CategoryEntry
+from app.plots import style
+
+LEGEND_PT = 8.5
+SWATCH = 8.0  # px, the coloured square before each label
+SWATCH_GAP = 3.0
+ENTRY_GAP = 11.0
+MIN_LABEL_CHARS = 5  # below this an elided label says nothing; drop entries instead
+HEADER = "Categorical features: colour = category, ordered by mean SHAP (low → high)"
+
+
+def group_colour(group: int, pal: style.Palette | None = None) -> str:
+    """The colour of one legend group: a palette slot, "other" or "missing"."""
+    pal = pal or style.palette()
+    if group == GROUP_MISSING:
+        return pal.missing
+    if group == GROUP_OTHER or not 0 <= group < len(pal.categories):
+        return pal.other
+    return pal.categories[group]
+
+
+def group_table(pal: style.Palette | None = None) -> np.ndarray:
+    """(k + 2, 3) uint8: rows 0..k-1 the palette's category colours, then other, then missing."""
+    pal = pal or style.palette()
+    hexes = [*pal.categories, pal.other, pal.missing]
+    return np.array(
+        [[QColor(h).red(), QColor(h).green(), QColor(h).blue()] for h in hexes], np.uint8
+    )
+
+
+def group_index(group: np.ndarray, pal: style.Palette | None = None) -> np.ndarray:
+    """Rows of `group_table` for legend groups (palette slots beyond the palette count as other)."""
+    pal = pal or style.palette()
+    k = len(pal.categories)
+    g = np.asarray(group, dtype=np.int64)
+    out = np.where((g >= 0) & (g < k), g, k)
+    out[g == GROUP_MISSING] = k + 1
+    return out
+
+
+def group_rgba(group: np.ndarray, pal: style.Palette | None = None) -> np.ndarray:
+    """(n, 4) uint8 RGBA for each row's legend group."""
+    rgb = group_table(pal)[group_index(group, pal)]
+    return np.concatenate([rgb, np.full((rgb.shape[0], 1), 255, np.uint8)], axis=1)
+
+
+def tooltip_lines(lane: BeeswarmLane, pal: style.Palette | None = None) -> list[str]:
+    """HTML lines naming each colour of a categorical lane, with rows and mean SHAP."""
+    lines = ["categories (colour, rows, mean SHAP):"]
+    for e in lane.legend or []:
+        colour = group_colour(e.group, pal)
+        mean = style.format_number(e.mean_shap)
+        rows = f"{e.rows:,} row" + ("" if e.rows == 1 else "s")
+        lines.append(f"<span style='color:{colour}'>■</span> {e.label}: {rows}, {mean}")
+    categories = lane.categories or []
+    named = {e.label for e in lane.legend or []}
+    rest = [c for c in categories if c not in named]
+    if rest:
+        more = f" … (+{len(rest) - 20})" if len(rest) > 20 else ""
+        lines.append("other: " + ", ".join(rest[:20]) + more)
+    return lines
+
+
+def fit_labels(entries: list[str], width: float, metrics: QFontMetricsF) -> tuple[list[str], int]:
+    """Labels shortened just enough to fit `width` in one line; how many entries are shown.
+
+    Only the longest labels are shortened (to a common cap), so "Wife" stays whole while
+    "Married-civ-spouse" becomes "Marri…pouse"; if even short labels do not fit, trailing
+    entries are dropped (the tooltip still names them).
+    """
+
+    def total(labels: list[str]) -> float:
+        return sum(SWATCH + SWATCH_GAP + metrics.horizontalAdvance(t) + ENTRY_GAP for t in labels)
+
+    longest = max((len(t) for t in entries), default=0)
+    for cap in range(longest, MIN_LABEL_CHARS - 1, -1):
+        labels = [style.elide(t, cap) for t in entries]
+        if total(labels) - ENTRY_GAP <= width:
+            return labels, len(labels)
+    labels = [style.elide(t, MIN_LABEL_CHARS) for t in entries]
+    while labels and total(labels) - ENTRY_GAP > width:
+        labels.pop()
+    return labels, len(labels)
+
+
+class CategoryLegend(pg.GraphicsWidget):
+    """One line per categorical lane: "feature  ■ a  ■ b  ■ other (3)", under the plot."""
+
+    def __init__(self, name_column: pg.AxisItem) -> None:
+        super().__init__()
+        self._names = name_column  # the plot's left axis: lane names are right-aligned in it
+        self.rows: list[tuple[str, list[CategoryEntry]]] = []
+        self.setFlag(self.GraphicsItemFlag.ItemClipsToShape, False)
+        self.set_rows([])
+
+    def _line_height(self) -> float:
+        return QFontMetricsF(style.base_font(LEGEND_PT)).height() + 3
+
+    def set_rows(self, rows: list[tuple[str, list[CategoryEntry]]]) -> None:
+        """(lane name as shown, its legend entries) per categorical lane, top lane first."""
+        self.rows = rows
+        height = (len(rows) + 1) * self._line_height() + 8 if rows else 0.0
+        self.setFixedHeight(height)
+        self.setVisible(bool(rows))
+        self.update()
+
+    def paint(self, painter: QPainter, *args: Any) -> None:
+        if not self.rows:
+            return
+        pal = style.palette()
+        rect = self.boundingRect()
+        font = style.base_font(LEGEND_PT)
+        painter.setFont(font)
+        metrics = QFontMetricsF(font)
+        line = self._line_height()
+        name_w = max(float(self._names.width()) - 10, 40.0)
+        left = rect.left() + name_w + 10
+        width = rect.right() - left - 4
+        ascent = metrics.ascent() + 1
+        painter.setPen(QPen(QColor(pal.muted)))
+        header = metrics.elidedText(HEADER, Qt.TextElideMode.ElideRight, rect.width() - 8)
+        painter.drawText(QPointF(rect.left() + 4, rect.top() + 6 + ascent), header)
+        for i, (name, entries) in enumerate(self.rows):
+            top = rect.top() + 6 + (i + 1) * line
+            baseline = top + ascent
+            painter.setPen(QPen(QColor(pal.text)))
+            shown_name = metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, name_w)
+            painter.drawText(
+                QPointF(left - 10 - metrics.horizontalAdvance(shown_name), baseline), shown_name
+            )
+            labels, n = fit_labels([e.label for e in entries], width, metrics)
+            x = left
+            for entry, label in zip(entries[:n], labels, strict=True):
+                swatch = QRectF(x, baseline - metrics.ascent() / 2 - SWATCH / 2 + 1, SWATCH, SWATCH)
+                painter.fillRect(swatch, QColor(group_colour(entry.group, pal)))
+                x += SWATCH + SWATCH_GAP
+                painter.drawText(QPointF(x, baseline), label)
+                x += metrics.horizontalAdvance(label) + ENTRY_GAP
