@@ -79,6 +79,16 @@ def tooltip_lines(lane: BeeswarmLane, pal: style.Palette | None = None) -> list[
     return lines
 
 
+def _shorten(labels: list[str], cap: int, keep: set[str]) -> list[str]:
+    """Middle-elide to `cap` characters, but never the `keep` labels ("other (7)", "missing");
+    labels that would collide ("Marri…pouse" twice) keep their start instead ("Married-A…")."""
+    short = [t if t in keep else style.elide(t, cap) for t in labels]
+    for i, t in enumerate(short):
+        if short.count(t) > 1 and t != labels[i]:
+            short[i] = labels[i][: cap - 1] + "…"
+    return short
+
+
 def fit_labels(entries: list[str], width: float, metrics: QFontMetricsF) -> tuple[list[str], int]:
     """Labels shortened just enough to fit `width` in one line; how many entries are shown.
 
@@ -86,16 +96,17 @@ def fit_labels(entries: list[str], width: float, metrics: QFontMetricsF) -> tupl
     "Married-civ-spouse" becomes "Marri…pouse"; if even short labels do not fit, trailing
     entries are dropped (the tooltip still names them).
     """
+    keep = {t for t in entries if t == "missing" or t.startswith("other")}
 
     def total(labels: list[str]) -> float:
         return sum(SWATCH + SWATCH_GAP + metrics.horizontalAdvance(t) + ENTRY_GAP for t in labels)
 
     longest = max((len(t) for t in entries), default=0)
     for cap in range(longest, MIN_LABEL_CHARS - 1, -1):
-        labels = [style.elide(t, cap) for t in entries]
+        labels = _shorten(entries, cap, keep)
         if total(labels) - ENTRY_GAP <= width:
             return labels, len(labels)
-    labels = [style.elide(t, MIN_LABEL_CHARS) for t in entries]
+    labels = _shorten(entries, MIN_LABEL_CHARS, keep)
     while labels and total(labels) - ENTRY_GAP > width:
         labels.pop()
     return labels, len(labels)
