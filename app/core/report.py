@@ -225,7 +225,9 @@ def build_report(
     parts.append(
         "<h3>Every row, every feature</h3>"
         '<p class="note">One dot per row: its position is the SHAP value, its colour the '
-        "feature's value (blue low, red high). Features in order of importance.</p>"
+        "feature's value (blue low, red high) for numeric features, and one colour per "
+        "category, named in the legend under the plot, for categorical ones. Features in "
+        "order of importance.</p>"
     )
     parts.append(figure("beeswarm", swarm, None, "Beeswarm of SHAP values"))
 
