@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QShowEvent
@@ -150,7 +152,23 @@ class WhatIfPanel(QWidget):
             RANGES_JOB, feature_ranges, data.X, s.model.features, on_result=done, on_error=failed
         )
 
+    @contextmanager
+    def _bulk(self) -> Iterator[None]:
+        """Many cells at once: with ResizeToContents every setItem re-measures its column
+        (~0.5 ms each, 0.15 s for a 50-feature row); measure once at the end instead."""
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        try:
+            yield
+        finally:
+            header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+            header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+
     def _build_table(self) -> None:
+        with self._bulk():
+            self._fill_table()
+
+    def _fill_table(self) -> None:
         """Fill the editors with the row's values (built once per model)."""
         w = self.whatif
         assert w is not None
@@ -249,6 +267,10 @@ class WhatIfPanel(QWidget):
         self.message.setText(text)
 
     def _show_result(self) -> None:
+        with self._bulk():
+            self._fill_result()
+
+    def _fill_result(self) -> None:
         r, s = self.result, self.state
         if r is None or s.model is None:
             return
