@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
 
+from app.ui import cache_jobs
+
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
 
@@ -45,6 +47,28 @@ def _action(window: MainWindow, text: str, slot, shortcut=None, tip: str = "") -
         action.setToolTip(tip)
     action.triggered.connect(slot)
     window.addAction(action)  # shortcuts work wherever the focus is
+    return action
+
+
+CACHE_ACTION = "cache-explanations"
+
+
+def _cache_toggle(window: MainWindow) -> QAction:
+    """View > Cache Explanations: keep finished explanations on disk to reopen them at once."""
+    controller = window.controller
+    action = _action(
+        window,
+        "&Cache Explanations",
+        controller.set_cache_enabled,
+        tip="Keep the SHAP values of big datasets on disk, so reopening the same model and data "
+        "reads them back instead of recomputing",
+    )
+    action.setObjectName(CACHE_ACTION)
+    action.setCheckable(True)
+    action.setChecked(controller.cache_enabled)
+    if cache_jobs.disabled_by_env():
+        action.setEnabled(False)
+        action.setToolTip("Turned off by the SHAPLENS_NO_CACHE environment variable")
     return action
 
 
@@ -207,6 +231,7 @@ def build_menus(window: MainWindow) -> Actions:
     )
     colour_blind.setCheckable(True)
     view_menu.addAction(colour_blind)
+    view_menu.addAction(_cache_toggle(window))
     view_menu.addSeparator()
     panels_menu = view_menu.addMenu("&Panels")
     reset_layout = _action(

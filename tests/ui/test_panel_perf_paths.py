@@ -241,3 +241,27 @@ def test_table_widths_come_from_a_sample_of_rows(qtbot, state, monkeypatch) -> N
         width = table.columnWidth(c)
         assert MIN_WIDTH <= width <= MAX_WIDTH
         assert width >= min(header.horizontalAdvance(column.header), MAX_WIDTH)
+
+
+def test_cache_toggle_in_the_view_menu(qtbot, monkeypatch) -> None:
+    from PySide6.QtGui import QAction
+
+    from app.ui.actions import CACHE_ACTION
+    from app.ui.main_window import MainWindow
+
+    monkeypatch.delenv("SHAPLENS_NO_CACHE")
+    window = MainWindow()
+    qtbot.addWidget(window)
+    action = window.findChild(QAction, CACHE_ACTION)
+    assert action.isEnabled() and action.isChecked() == window.controller.cache_enabled
+    before = window.controller.cache_enabled
+    action.trigger()
+    assert window.controller.cache_enabled is (not before) and action.isChecked() is (not before)
+    action.trigger()
+    assert window.controller.cache_enabled is before
+    monkeypatch.setenv("SHAPLENS_NO_CACHE", "1")
+    other = MainWindow()
+    qtbot.addWidget(other)
+    disabled = other.findChild(QAction, CACHE_ACTION)
+    assert not disabled.isEnabled() and not disabled.isChecked()
+    qtbot.waitUntil(lambda: not window.workers.busy() and not other.workers.busy(), timeout=TIMEOUT)
