@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtWidgets import QDockWidget
 
 from tests.ui._hardening import write_bad_files
@@ -271,6 +271,10 @@ class Monkey:
             try:
                 action()
                 QCoreApplication.processEvents()
+                # What returning to the event loop does after each user action: delete objects
+                # that asked for it (deleteLater); processEvents alone leaves them, which would
+                # look like a leak no user ever sees.
+                QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
             except Exception:
                 failures.append(f"after {list(recent)}:\n{traceback.format_exc()}")
         return failures
