@@ -4,7 +4,7 @@ Opening good and bad files, selecting rows, switching views/outputs/labels, sort
 what-if edits, cancelling and recomputing, exporting. At the end: no unhandled exception, no Qt
 warning, no worker or thread left behind, and the window still works (a last open completes).
 
-The default run (600 actions, ~30 s) is short, for `make test`; SHAPLENS_MONKEY_ACTIONS=20000
+The default run (2,000 actions, ~20 s) is short, for `make test`; SHAPLENS_MONKEY_ACTIONS=20000
 runs longer (add --timeout=0: pytest-timeout stops a test at 300 s) and SHAPLENS_MONKEY_SEED
 picks another sequence. A failure names the seed and the last actions.
 """
@@ -30,7 +30,7 @@ from tests.ui._hardening import (
 )
 from tests.ui._monkey import ROWS, Files, Monkey, write_monkey_files
 
-DEFAULT_ACTIONS = 600
+DEFAULT_ACTIONS = 2_000
 
 
 def _actions_wanted() -> int:
