@@ -203,7 +203,9 @@ def test_compare_finds_correct_neighbours(qtbot, state) -> None:
     wrong = int(np.flatnonzero(ev.misclassified)[0])
     state.select_row(wrong)
     assert panel.row_a.value() == wrong
-    panel.find_neighbours()
+    panel.find_neighbours()  # in a worker: O(rows x features)
+    qtbot.waitUntil(lambda: panel.neighbours.count() == 10, timeout=TIMEOUT)
+    idle(qtbot, state)
     b = panel.row_b.value()
     assert ev.correct[b] and ev.y_true[b] == ev.y_true[wrong]
     assert panel.neighbours.count() == 10

@@ -265,3 +265,20 @@ def test_cache_toggle_in_the_view_menu(qtbot, monkeypatch) -> None:
     disabled = other.findChild(QAction, CACHE_ACTION)
     assert not disabled.isEnabled() and not disabled.isChecked()
     qtbot.waitUntil(lambda: not window.workers.busy() and not other.workers.busy(), timeout=TIMEOUT)
+
+
+def test_compare_finds_neighbours_in_a_worker(qtbot, state, monkeypatch) -> None:
+    from app.ui.panels import debug_compare
+
+    nearest = Spy(monkeypatch, debug_compare, "_nearest")
+    panel = shown(qtbot, debug_compare.create(state))
+    ev = context_for(state).evaluation()
+    wrong = int(np.flatnonzero(ev.misclassified)[0])
+    state.select_row(wrong)
+    panel.find_neighbours()
+    assert panel.neighbours.count() == 0  # nothing computed on the GUI thread
+    qtbot.waitUntil(lambda: panel.neighbours.count() == 10, timeout=TIMEOUT)
+    settled(qtbot, state)
+    assert nearest.calls == 1 and nearest.off_gui_thread
+    b = panel.row_b.value()
+    assert ev.correct[b] and ev.y_true[b] == ev.y_true[wrong]

@@ -23,7 +23,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.neighbours import FeatureDiff, NoNeighboursError, compare_rows, nearest_correct
+from app.core.metrics import Evaluation
+from app.core.neighbours import (
+    FeatureDiff,
+    Neighbours,
+    NoNeighboursError,
+    compare_rows,
+    nearest_correct,
+)
 from app.core.views import format_value
 from app.plots import style
 from app.ui.panels.debug_context import context_for
@@ -31,6 +38,7 @@ from app.ui.panels.debug_jobs import on_screen
 from app.ui.state import AppState
 
 TITLE = "Compare rows"
+NEIGHBOURS_JOB = "debug-compare-neighbours"
 COLUMNS = ("Feature", "Value A", "Value B", "SHAP A", "SHAP B", "A − B")
 
 
@@ -193,15 +201,18 @@ class ComparePanel(QWidget):
             self.note.setText("Finding neighbours needs every row's SHAP values: wait for them.")
             return
         a = self.row_a.value()
-        values = explanation.values[:, :, s.output_index]
-        try:
-            found = nearest_correct(
-                a, values, ev.correct, s.visible_rows, s.data.frame, s.model.feature_names,
-                k=10, same_label=ev.y_true,
-            )  # fmt: skip
-        except NoNeighboursError as error:
-            self.note.setText(str(error))
-            return
+        self.note.setText(f"Finding the correct rows nearest to row {a}…")
+        names = s.model.feature_names
+        args = (a, explanation.values, s.output_index, ev, s.visible_rows, s.data.frame, names)
+        self.context.workers.run(
+            NEIGHBOURS_JOB,
+            _nearest,
+            *args,
+            on_result=self._on_neighbours,
+            on_error=self._on_neighbours_failed,
+        )
+
+    def _on_neighbours(self, found: Neighbours) -> None:
         for row, distance in zip(found.rows, found.distances, strict=True):
             item = QListWidgetItem(f"row {int(row)}   distance {distance:.3f}")
             item.setData(Qt.ItemDataRole.UserRole, int(row))
@@ -209,8 +220,22 @@ class ComparePanel(QWidget):
         self.neighbours.setCurrentRow(0)
         self.row_b.setValue(int(found.rows[0]))
 
+    def _on_neighbours_failed(self, error: object) -> None:
+        if isinstance(error, NoNeighboursError):
+            self.note.setText(str(error))
+        else:
+            self.note.setText(f"Could not find neighbours: {error}")
+
     def _on_neighbour_clicked(self, item: QListWidgetItem) -> None:
         self.row_b.setValue(int(item.data(Qt.ItemDataRole.UserRole)))
+
+
+def _nearest(row, values, output, ev: Evaluation, candidates, frame, features) -> Neighbours:
+    """Distances in SHAP space from `row` to every candidate (worker: O(rows x features))."""
+    return nearest_correct(
+        row, values[:, :, output], ev.correct, candidates, frame, features, k=10,
+        same_label=ev.y_true,
+    )  # fmt: skip
 
 
 def create(state: AppState) -> QWidget:
