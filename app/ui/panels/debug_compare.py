@@ -34,7 +34,7 @@ from app.core.neighbours import (
 from app.core.views import format_value
 from app.plots import style
 from app.ui.panels.debug_context import context_for
-from app.ui.panels.debug_jobs import on_screen
+from app.ui.panels.debug_jobs import cancel_on_destroy, on_screen
 from app.ui.state import AppState
 
 TITLE = "Compare rows"
@@ -94,6 +94,7 @@ class ComparePanel(QWidget):
 
         self.row_a.valueChanged.connect(lambda _v: self.refresh())
         self.row_b.valueChanged.connect(lambda _v: self.refresh())
+        cancel_on_destroy(self, self.context.workers, NEIGHBOURS_JOB)
         self.find_button.clicked.connect(self.find_neighbours)
         self.neighbours.itemClicked.connect(self._on_neighbour_clicked)
         state.data_changed.connect(self._on_data_changed)

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QWidget
 
@@ -33,6 +34,18 @@ class Work:
     fn: Callable[..., Any]
     args: tuple[Any, ...] = ()
     on_result: Callable[[Any], None] = field(default=lambda _value: None)
+
+
+def cancel_on_destroy(widget: QWidget, workers: Workers, *keys: str) -> None:
+    """Drop what `keys`' jobs still deliver once `widget` is gone (the workers outlive panels:
+    they belong to the state's DebugContext)."""
+
+    def cancel(*_: object) -> None:
+        if shiboken6.isValid(workers):
+            for key in keys:
+                workers.cancel(key)
+
+    widget.destroyed.connect(cancel)
 
 
 def on_screen(widget: QWidget) -> bool:
@@ -64,6 +77,7 @@ class PanelJob(QObject):
         self._timer.timeout.connect(self._fire)
         workers.job_finished.connect(self._on_job_finished)
         panel.installEventFilter(self)
+        cancel_on_destroy(panel, workers, key)
 
     def request(self) -> None:
         """The inputs changed: recompute when the panel is on screen and things are quiet."""

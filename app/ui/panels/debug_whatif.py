@@ -34,7 +34,7 @@ from app.core.views import format_value
 from app.core.whatif import InvalidEditError, Ranges, WhatIf, WhatIfResult, feature_ranges
 from app.plots import style
 from app.ui.panels.debug_context import context_for
-from app.ui.panels.debug_jobs import on_screen
+from app.ui.panels.debug_jobs import cancel_on_destroy, on_screen
 from app.ui.state import AppState
 
 TITLE = "What-if"
@@ -78,6 +78,7 @@ class WhatIfPanel(QWidget):
         layout.addWidget(self.prediction)
         layout.addWidget(self.message)
         layout.addWidget(self.table, 1)
+        cancel_on_destroy(self, self.context.workers, JOB, RANGES_JOB)
         self.reset_button.clicked.connect(self.reset)
         state.row_selected.connect(self.load_row)
         state.data_changed.connect(self._on_data_changed)
