@@ -18,6 +18,12 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--runslow", action="store_true", default=False, help="run slow tests")
+    parser.addoption(
+        "--monkey-actions",
+        type=int,
+        default=None,
+        help="random GUI actions in tests/ui/test_monkey.py (default 2,000; long runs need --timeout=0)",
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -33,7 +33,11 @@ from tests.ui._monkey import ROWS, Files, Monkey, write_monkey_files
 DEFAULT_ACTIONS = 2_000
 
 
-def _actions_wanted() -> int:
+def _actions_wanted(config: pytest.Config) -> int:
+    """--monkey-actions N, else SHAPLENS_MONKEY_ACTIONS, else the quick default."""
+    option = config.getoption("monkey_actions")
+    if option is not None:
+        return int(option)
     return int(os.environ.get("SHAPLENS_MONKEY_ACTIONS", DEFAULT_ACTIONS))
 
 
@@ -46,9 +50,11 @@ def files(tmp_path_factory, sample_data_path) -> Files:
     return write_monkey_files(tmp_path_factory.mktemp("monkey"), sample_data_path)
 
 
-def test_random_actions_never_crash_warn_or_leak_threads(qtbot, tmp_path, files) -> None:
+def test_random_actions_never_crash_warn_or_leak_threads(
+    qtbot, tmp_path, files, request: pytest.FixtureRequest
+) -> None:
     seed = int(os.environ.get("SHAPLENS_MONKEY_SEED", "20261127"))
-    n = _actions_wanted()
+    n = _actions_wanted(request.config)
     pool = QThreadPool.globalInstance()
     threads_before = python_threads()
     active_before = threading.active_count()
