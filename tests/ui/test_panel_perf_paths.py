@@ -282,3 +282,25 @@ def test_compare_finds_neighbours_in_a_worker(qtbot, state, monkeypatch) -> None
     assert nearest.calls == 1 and nearest.off_gui_thread
     b = panel.row_b.value()
     assert ev.correct[b] and ev.y_true[b] == ev.y_true[wrong]
+
+
+def test_a_dragged_threshold_refilters_and_rebuilds_the_table_once(qtbot, state) -> None:
+    context = context_for(state)
+    context.set_filter(preset="misclassified")
+    table = RowsTable(state)
+    qtbot.addWidget(table)
+    table.rows_model.rebuild()  # as the window does when the data loads
+    filtered, resets = [], []
+    state.visible_rows_changed.connect(lambda: filtered.append(1))
+    table.rows_model.modelReset.connect(lambda: resets.append(1))
+    for t in (0.31, 0.32, 0.33, 0.34):  # slider steps
+        state.set_threshold(t)
+    assert filtered == [] and resets == []  # nothing O(rows) per step
+    ev = context.evaluation()
+    expected = np.flatnonzero(ev.misclassified)
+    qtbot.waitUntil(lambda: len(filtered) == 1 and len(resets) == 2, timeout=TIMEOUT)
+    assert np.array_equal(state.visible_rows, expected) and ev.threshold == 0.34
+    p = state.predictions()[:, 0]
+    assert np.array_equal(table.rows_model.columns[2].values, (p >= 0.34).astype(np.int64))
+    qtbot.wait(150)  # no second round comes later
+    assert len(filtered) == 1 and len(resets) == 2  # the new filter, the new class column
