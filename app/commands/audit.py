@@ -1,7 +1,7 @@
 """`shaplens audit`: overall metrics, fairness per sensitive column and the worst error slices.
 
 Prints a short report and, with --out, writes the same as JSON (schema in
-docs/sections/debugging.md). Needs no SHAP values, only predictions, so it runs in seconds.
+the README, "shaplens audit"). Needs no SHAP values, only predictions, so it runs in seconds.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def build_audit(
     positive: int = 1,
     n_slices: int = 20,
 ) -> dict[str, object]:
-    """The audit as a JSON-ready dict (see docs/sections/debugging.md for the schema)."""
+    """The audit as a JSON-ready dict (its schema is in the README, "shaplens audit")."""
     task = model.task
     k = 2 if task is Task.BINARY else max(model.n_outputs, 1)
     y = encode_labels(labels, task, k)

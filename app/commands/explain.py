@@ -3,7 +3,7 @@
 `--engine local` (default) explains one file in this process and writes one .parquet file.
 `--engine dask` sends the work to a Dask cluster (`--scheduler`) or a LocalCluster on loopback
 (`--local-workers`), reads a Parquet file, folder or glob, and writes a folder of parts with a
-summary (see docs/sections/dask.md).
+summary (see the README, "Beyond one machine").
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ The window and its tests call `open(...)`; everything slow (reading files, align
 explaining) runs through app.workers. Job keys: "load", "explain" (the bulk run, in chunks) and
 "row" (one clicked row, ahead of the bulk run).
 
-Speed (docs/sections/performance-gui.md): the engine is warmed up in a worker at start; chunk
+Speed (docs/performance.md): the engine is warmed up in a worker at start; chunk
 callbacks do O(chunk) work; partial explanations of big runs are built in a "partial" worker;
 a clicked row is explained at once by a "row" job beside the bulk run. A complete explanation
 is stored in the disk cache by a "cache" job and, on the next open of the same model and data,
