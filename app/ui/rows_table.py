@@ -49,6 +49,7 @@ class Column:
     text: Callable[[object], str]
     numeric: bool
     colour: Callable[[object], QColor | None] | None = None
+    cell_tooltip: Callable[[int], str | None] | None = None  # by dataset row
     _key: np.ndarray | None = None
 
     def value(self, row: int) -> object:
@@ -93,8 +94,44 @@ def _correct_colour(v: object) -> QColor | None:
     return {1.0: GOOD, 0.0: BAD}.get(float(v))  # type: ignore[arg-type]
 
 
+BOOKMARK_HEADER = "★"
+
+
+def bookmark_values(state: AppState, n: int) -> np.ndarray:
+    """1.0 for bookmarked rows, NaN for the others: missing values sort last in either
+    direction, so one click on the column lists the bookmarked rows first."""
+    from app.ui.panels.review_context import review_for
+
+    values = np.full(n, np.nan)
+    rows = review_for(state).bookmarks.rows()
+    values[rows[(rows >= 0) & (rows < n)]] = 1.0
+    return values
+
+
+def _bookmark_column(state: AppState, n: int) -> Column:
+    from app.ui.panels.review_context import review_for
+
+    def tag_of(row: int) -> str | None:
+        bookmark = review_for(state).bookmarks.get(row)
+        if bookmark is None:
+            return None
+        note = f"\n{bookmark.note}" if bookmark.note else ""
+        return (f"Bookmarked: {bookmark.tag}" if bookmark.tag else "Bookmarked (no tag)") + note
+
+    return Column(
+        BOOKMARK_HEADER,
+        "Bookmarked rows (the tag shows on hover)",
+        bookmark_values(state, n),
+        lambda v: "★" if v == 1.0 else "",
+        False,
+        cell_tooltip=tag_of,
+    )
+
+
 def build_columns(state: AppState) -> list[Column]:
-    """Row number, prediction (probability and class for classifiers), label, correct, data."""
+    """Row number, prediction (probability and class for classifiers), label, correct, ★, data.
+
+    The ★ column follows the model's columns so their positions stay fixed."""
     data, model = state.data, state.model
     if data is None or model is None:
         return []
@@ -160,6 +197,7 @@ def build_columns(state: AppState) -> list[Column]:
             columns.append(
                 Column("Error", "Prediction minus label", error, lambda v: f"{v:+.4g}", True)
             )
+    columns.append(_bookmark_column(state, n))
     features = set(model.feature_names)
     for name in data.frame.columns:
         if name == data.label_column:
@@ -198,6 +236,9 @@ class RowsModel(QAbstractTableModel):
         self._threshold_timer.timeout.connect(self.rebuild)
         state.threshold_changed.connect(self._threshold_timer.start)
         state.visible_rows_changed.connect(self._apply_order)
+        from app.ui.panels.review_context import review_for
+
+        review_for(state).bookmarks_changed.connect(self._on_bookmarks_changed)
 
     def rebuild(self, *_: object) -> None:
         self._threshold_timer.stop()
@@ -238,6 +279,24 @@ class RowsModel(QAbstractTableModel):
                 self.order = rows.astype(np.int64)  # other rows: unsorted until the order arrives
         self._order_of = rows
         self._position = None
+
+    def _on_bookmarks_changed(self) -> None:
+        """Refresh the ★ column in place (no reset: selection and scroll position stay)."""
+        c = next((i for i, col in enumerate(self.columns) if col.header == BOOKMARK_HEADER), None)
+        if c is None:
+            return
+        column = self.columns[c]
+        column.values = bookmark_values(self.state, column.values.shape[0])
+        column._key = None
+        for sort in [(c, False), (c, True)]:
+            self._orders.pop(sort, None)
+        if self.sort_column == c:
+            self.layoutAboutToBeChanged.emit()
+            self._set_order()
+            self.layoutChanged.emit()
+        elif self.order.size:
+            top, bottom = self.index(0, c), self.index(int(self.order.size) - 1, c)
+            self.dataChanged.emit(top, bottom, [Qt.ItemDataRole.DisplayRole])
 
     def _sort_in_background(self, column: int, descending: bool) -> None:
         if self._workers is None:
@@ -295,6 +354,10 @@ class RowsModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole and column.colour is not None:
             return column.colour(value)
+        if role == Qt.ItemDataRole.ToolTipRole and column.cell_tooltip is not None:
+            return column.cell_tooltip(int(self.order[index.row()]))
+        if role == Qt.ItemDataRole.TextAlignmentRole and column.header == BOOKMARK_HEADER:
+            return int(Qt.AlignmentFlag.AlignCenter)
         return None
 
     def headerData(
