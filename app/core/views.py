@@ -320,3 +320,114 @@ def prediction_text(model: ModelAdapter, raw_row: np.ndarray, output: int = 0) -
         return f"P(positive class) = {shown}"
     name = names[output] if output < len(names) else f"class {output}"
     return f"P({name}) = {shown}"
+
+
+def _class_label(name: str) -> str:
+    """ "class 3" stays as is; a bare label ("red") reads "class red"."""
+    return name if name.lower().startswith("class") else f"class {name}"
+
+
+def contrast_waterfall(
+    row: int,
+    shap_row_a: np.ndarray,
+    shap_row_b: np.ndarray,
+    base_a: float,
+    base_b: float,
+    display_values: list[object],
+    features: list[str],
+    unit: Unit,
+    label_a: str,
+    label_b: str,
+    top: int = 10,
+) -> WaterfallData:
+    """ "Why class A rather than B": a waterfall of the difference of two classes' contributions.
+
+    Multiclass SHAP values are additive per class logit, so the per-feature differences add up
+    from base_a - base_b to raw_a - raw_b, the log of P(A) / P(B) under softmax.
+    """
+    diff = np.asarray(shap_row_a, dtype=np.float64) - np.asarray(shap_row_b, dtype=np.float64)
+    base = float(base_a) - float(base_b)
+    output = base + float(diff.sum())
+    text = f"log-odds({label_a}) − log-odds({label_b}) = {output:.2f}"
+    name = f"{_class_label(label_a)} rather than {_class_label(label_b)}"
+    return waterfall(row, diff, base, display_values, features, unit, text, top, name)
+
+
+@dataclass
+class FilteredImportanceData(ImportanceData):
+    """Importance over the rows of the current filter (rows_total: rows the filter selects)."""
+
+    @property
+    def title(self) -> str:
+        base = f"Global importance: mean |SHAP| ({self.unit.value})"
+        if self.partial:
+            return (
+                f"{base} — estimate from {self.rows_covered:,} of {self.rows_total:,} rows"
+                " (filtered)"
+            )
+        return f"{base}, {self.rows_total:,} rows (filtered)"
+
+
+@dataclass
+class FilteredBeeswarmData(BeeswarmData):
+    """A beeswarm over the rows of the current filter (rows_total: rows the filter selects)."""
+
+    @property
+    def title(self) -> str:
+        n = self.n_points
+        if n < self.rows_total:
+            return f"SHAP values per row — {n:,} of {self.rows_total:,} rows (filtered)"
+        return f"SHAP values per row, {n:,} rows (filtered)"
+
+
+def rows_in_filter(explained_rows: np.ndarray, visible: np.ndarray) -> np.ndarray:
+    """Mask over an explanation's rows: which of them the current filter shows."""
+    return np.isin(np.asarray(explained_rows, np.int64), np.asarray(visible, np.int64))
+
+
+def filtered_importance(
+    values: np.ndarray,
+    explained_rows: np.ndarray,
+    visible: np.ndarray,
+    features: list[str],
+    unit: Unit,
+    output: int = 0,
+    output_name: str = "",
+) -> FilteredImportanceData:
+    """Mean |SHAP| over the explained rows that the filter shows (values: (rows, F, K))."""
+    mask = rows_in_filter(explained_rows, visible)
+    covered = int(np.count_nonzero(mask))
+    if covered:
+        mean_abs = np.abs(values[mask]).mean(axis=0, dtype=np.float64)
+    else:
+        mean_abs = np.zeros(values.shape[1:], dtype=np.float64)
+    ranked = importance(mean_abs, features, unit, covered, int(np.size(visible)), output)
+    return FilteredImportanceData(
+        ranked.features, ranked.mean_abs, unit, covered, int(np.size(visible)), output_name
+    )
+
+
+def filtered_beeswarm(
+    values: np.ndarray,
+    explained_rows: np.ndarray,
+    visible: np.ndarray,
+    X: np.ndarray,
+    features: list[FeatureSpec],
+    frame: pd.DataFrame | None,
+    unit: Unit,
+    output: int = 0,
+    output_name: str = "",
+) -> FilteredBeeswarmData:
+    """A beeswarm over the explained rows the filter shows, lanes in their own importance order.
+
+    `X` and `frame` are the whole dataset (rows are picked here, meant for a worker)."""
+    mask = rows_in_filter(explained_rows, visible)
+    rows = np.asarray(explained_rows, np.int64)[mask]
+    sub = values[mask]
+    names = [spec.name for spec in features]
+    order = filtered_importance(sub, rows, rows, names, unit, output).features
+    sub_frame = frame.iloc[rows] if frame is not None else None
+    data = beeswarm(
+        sub, X[rows], features, sub_frame, unit, order, output=output, output_name=output_name
+    )
+    return FilteredBeeswarmData(data.lanes, unit, int(np.size(visible)), output_name, rows)

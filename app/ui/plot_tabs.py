@@ -10,12 +10,33 @@ from __future__ import annotations
 
 import importlib
 import logging
+from dataclasses import replace
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QLabel, QStackedWidget, QTabWidget, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QStackedWidget,
+    QTabWidget,
+    QWidget,
+)
 
+from app.core.glossary import Glossary
 from app.core.types import Task, Unit
-from app.core.views import BeeswarmData, beeswarm, importance, waterfall
+from app.core.views import (
+    BeeswarmData,
+    ImportanceData,
+    WaterfallData,
+    beeswarm,
+    contrast_waterfall,
+    filtered_beeswarm,
+    filtered_importance,
+    importance,
+    waterfall,
+)
+from app.ui.panels.review_context import review_for
 from app.ui.state import AppState
 from app.workers import Workers
 
@@ -78,6 +99,54 @@ def beeswarm_job(values, X, features, frame, unit, order, k, name, rows, total) 
     )
 
 
+def with_display_names(data: object, glossary: Glossary) -> object:
+    """The same view data with glossary display names as feature labels (values stay raw)."""
+    if not glossary.features:
+        return data
+    name = glossary.display_name
+    if isinstance(data, ImportanceData):
+        return replace(data, features=[name(f) for f in data.features])
+    if isinstance(data, BeeswarmData):
+        return replace(
+            data, lanes=[replace(lane, feature=name(lane.feature)) for lane in data.lanes]
+        )
+    if isinstance(data, WaterfallData):
+        steps = [
+            replace(s, label=name(s.feature) + s.label[len(s.feature) :])
+            if s.feature and s.label.startswith(s.feature)
+            else s
+            for s in data.steps
+        ]
+        return replace(data, steps=steps)
+    return data
+
+
+class ViewOptions(QWidget):
+    """Options in the tab bar's corner: the row filter toggle (Importance, Beeswarm) and the
+    contrast class of the Waterfall; each is shown only on the tabs it applies to."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 0, 4, 0)
+        self.filtered = QCheckBox("Only rows in the current filter", self)
+        self.filtered.setToolTip("Off: every explained row. On: only rows the filter shows.")
+        self.rather_label = QLabel("rather than:", self)
+        self.rather = QComboBox(self)
+        self.rather.setToolTip(
+            "Show why the model favours the shown class over this one: the difference of the "
+            "two classes' contributions (log-odds)"
+        )
+        for widget in (self.filtered, self.rather_label, self.rather):
+            layout.addWidget(widget)
+
+    def show_for(self, view: str, n_outputs: int) -> None:
+        self.filtered.setVisible(view in ("importance", "beeswarm"))
+        contrast = view == "waterfall" and n_outputs > 1
+        self.rather_label.setVisible(contrast)
+        self.rather.setVisible(contrast)
+
+
 class ViewSlot(QStackedWidget):
     """A plot, or a short note in its place (nothing loaded yet, or the plot is missing)."""
 
@@ -124,6 +193,14 @@ class PlotTabs(QTabWidget):
             self.setTabToolTip(index, TIPS[view])
         self.importance_data = self.beeswarm_data = self.waterfall_data = None
         self._beeswarm_stale = True
+        self.options = ViewOptions(self)
+        self.setCornerWidget(self.options, Qt.Corner.TopRightCorner)
+        self.options.filtered.toggled.connect(self._on_filter_scope_changed)
+        self.options.rather.currentIndexChanged.connect(self._refresh_waterfall)
+        self.review = review_for(state)
+        self.review.glossary_changed.connect(self._on_glossary_changed)
+        state.model_changed.connect(self._fill_contrast)
+        state.visible_rows_changed.connect(self._on_visible_rows_changed)
         # Chunks can arrive faster than redraws are useful; coalesce them.
         self._timer = QTimer(self, singleShot=True, interval=150)
         self._timer.timeout.connect(self._refresh_global)
@@ -137,7 +214,23 @@ class PlotTabs(QTabWidget):
         beeswarm_plot = self.slots["beeswarm"].plot
         if beeswarm_plot is not None and hasattr(beeswarm_plot, "row_clicked"):
             beeswarm_plot.row_clicked.connect(self._on_beeswarm_row_clicked)
+        self._fill_contrast()
         self._on_data_changed()
+
+    @property
+    def filter_only(self) -> bool:
+        """Importance and beeswarm cover only the rows of the current filter."""
+        return self.options.filtered.isChecked()
+
+    def contrast_output(self) -> int | None:
+        """The class the waterfall is contrasted with, or None (plain waterfall)."""
+        b = self.options.rather.currentIndex() - 1  # item 0 is "none"
+        if b < 0 or b == self.state.output_index or b >= len(self.state.output_names):
+            return None
+        return b
+
+    def _show(self, view: str, data: object) -> None:
+        self.slots[view].show_data(with_display_names(data, self.review.glossary))
 
     def view_widget(self, view: str | None = None) -> QWidget:
         """The widget to export: the plot of `view` (default: the current tab)."""
@@ -151,6 +244,7 @@ class PlotTabs(QTabWidget):
     def _on_data_changed(self) -> None:
         self.importance_data = self.beeswarm_data = self.waterfall_data = None
         self.workers.cancel("beeswarm")
+        self.workers.cancel("importance")
         self._beeswarm_stale = True
         text = (
             "Computing SHAP values…"
@@ -172,7 +266,34 @@ class PlotTabs(QTabWidget):
         self._refresh_global()
         self._refresh_waterfall()
 
+    def _fill_contrast(self) -> None:
+        combo = self.options.rather
+        combo.blockSignals(True)  # rebuilding the list is not a user's choice
+        combo.clear()
+        combo.addItem("none")
+        combo.addItems(self.state.output_names)
+        combo.blockSignals(False)
+        self.options.show_for(self.current_view(), len(self.state.output_names))
+
+    def _on_filter_scope_changed(self, _on: bool) -> None:
+        self._beeswarm_stale = True
+        self._refresh_global()
+
+    def _on_visible_rows_changed(self) -> None:
+        if self.filter_only:
+            self._on_filter_scope_changed(True)
+
+    def _on_glossary_changed(self) -> None:
+        for view, data in (
+            ("importance", self.importance_data),
+            ("beeswarm", self.beeswarm_data),
+            ("waterfall", self.waterfall_data),
+        ):
+            if data is not None:
+                self._show(view, data)
+
     def _on_tab_changed(self, _index: int) -> None:
+        self.options.show_for(self.current_view(), len(self.state.output_names))
         if self.current_view() == "beeswarm" and self._beeswarm_stale:
             self._refresh_beeswarm()
 
@@ -197,6 +318,29 @@ class PlotTabs(QTabWidget):
         if mean_abs is None or s.model is None or s.data is None:
             return
         k = s.output_index
+        explanation = s.explanation
+        if self.filter_only and explanation is not None:
+
+            def on_result(data: ImportanceData) -> None:
+                self.importance_data = data
+                self._show("importance", data)
+                self.views_updated.emit("importance")
+
+            self.workers.run(
+                "importance",
+                filtered_importance,
+                explanation.values,
+                explanation.rows,
+                s.visible_rows,
+                s.model.feature_names,
+                s.model.unit,
+                k,
+                s.output_names[k],
+                on_result=on_result,
+                on_error=lambda error: s.report_error(f"Computing importance failed: {error}"),
+            )
+            return
+        self.workers.cancel("importance")
         self.importance_data = importance(
             mean_abs,
             s.model.feature_names,
@@ -206,22 +350,44 @@ class PlotTabs(QTabWidget):
             output=k,
             output_name=s.output_names[k],
         )
-        self.slots["importance"].show_data(self.importance_data)
+        self._show("importance", self.importance_data)
         self.views_updated.emit("importance")
 
     def _refresh_beeswarm(self) -> None:
         s = self.state
         explanation = s.explanation
-        if explanation is None or s.model is None or s.data is None or self.importance_data is None:
+        if explanation is None or s.model is None or s.data is None:
             return
-        self._beeswarm_stale = False
         rows = explanation.rows
         k = s.output_index
 
         def on_result(data: BeeswarmData) -> None:
             self.beeswarm_data = data
-            self.slots["beeswarm"].show_data(data)
+            self._show("beeswarm", data)
             self.views_updated.emit("beeswarm")
+
+        on_error = lambda error: s.report_error(f"Drawing the beeswarm failed: {error}")  # noqa: E731
+        if self.filter_only:  # lanes in the filtered rows' own importance order
+            self._beeswarm_stale = False
+            self.workers.run(
+                "beeswarm",
+                filtered_beeswarm,
+                explanation.values,
+                rows,
+                s.visible_rows,
+                s.data.X,
+                s.model.features,
+                s.data.frame,
+                s.model.unit,
+                k,
+                s.output_names[k],
+                on_result=on_result,
+                on_error=on_error,
+            )
+            return
+        if self.importance_data is None:
+            return
+        self._beeswarm_stale = False
 
         # Every explained row: the plot switches to a density raster when dots would crowd.
         self.workers.run(
@@ -238,7 +404,7 @@ class PlotTabs(QTabWidget):
             rows,
             s.data.n_rows,
             on_result=on_result,
-            on_error=lambda error: s.report_error(f"Drawing the beeswarm failed: {error}"),
+            on_error=on_error,
         )
 
     def _refresh_waterfall(self, *_: object) -> None:
@@ -255,17 +421,33 @@ class PlotTabs(QTabWidget):
         k = s.output_index
         names = s.model.feature_names
         display = s.data.frame.iloc[row][names].tolist()  # labels, not category codes
-        self.waterfall_data = waterfall(
-            row,
-            values[:, k],
-            float(base[k]),
-            display,
-            names,
-            s.model.unit,
-            prediction_text(s, row, k),
-            output_name=s.output_names[k],
-        )
-        self.slots["waterfall"].show_data(self.waterfall_data)
+        b = self.contrast_output()
+        if b is not None:
+            outputs = s.output_names
+            self.waterfall_data = contrast_waterfall(
+                row,
+                values[:, k],
+                values[:, b],
+                float(base[k]),
+                float(base[b]),
+                display,
+                names,
+                s.model.unit,
+                outputs[k],
+                outputs[b],
+            )
+        else:
+            self.waterfall_data = waterfall(
+                row,
+                values[:, k],
+                float(base[k]),
+                display,
+                names,
+                s.model.unit,
+                prediction_text(s, row, k),
+                output_name=s.output_names[k],
+            )
+        self._show("waterfall", self.waterfall_data)
         self.views_updated.emit("waterfall")
 
     def _on_beeswarm_row_clicked(self, row: int) -> None:
