@@ -63,6 +63,10 @@ class Exporter:
         extra = [s.output_names[s.output_index]] if len(s.output_names) > 1 else []
         if approximate_note(s):
             extra.append(approximate_note(s))
+        if view == "waterfall":
+            sentence = self.row_sentence()
+            if sentence:
+                extra.append(sentence)
         return Caption(
             model_name=s.model_path.name if s.model_path else "",
             data_name=s.data_path.name if s.data_path else "",
@@ -72,6 +76,28 @@ class Exporter:
             extra="; ".join(extra),
             cohort=cohort,
         )
+
+    def row_sentence(self) -> str:
+        """The selected row's plain-language summary (as the Summary panel words it, with the
+        glossary in use), or "" when no row is selected or its SHAP values are not known yet."""
+        from app.core.sentences import summarize_explained_row
+        from app.ui.panels.review_context import review_for
+
+        s = self.state
+        row = s.selected_row
+        if row is None or s.model is None or s.data is None:
+            return ""
+        known = s.row_values(row)
+        if known is None:
+            return ""
+        values, base = known
+        predictions = s.predictions()
+        average = predictions.mean(axis=0) if predictions is not None else None
+        glossary = review_for(s).glossary
+        summary = summarize_explained_row(
+            s.model, s.data, row, values, base, s.output_index, glossary, average
+        )
+        return summary.text
 
     def export_view(self, path: Path | None = None, width: int | None = None) -> Path | None:
         """Save the current view (dialog when no path is given); returns the written file."""

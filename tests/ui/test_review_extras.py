@@ -82,3 +82,33 @@ def test_cohort_importance_equals_numpy_means_over_each_cohort(qtbot, explained,
         assert result.mean_abs_b[i] == pytest.approx(np.abs(values[b, j]).mean(), rel=1e-9)
     assert (result.n_a, result.n_b) == (a.size, b.size)
     panel.grab().save(str(tmp_path / "cohort_importance.png"))
+
+
+def test_exported_waterfall_carries_the_row_sentence(
+    qtbot, small_model_path, small_data_path, tmp_path
+) -> None:
+    from app.core.sentences import summarize_explained_row
+    from app.ui.main_window import MainWindow
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.resize(1100, 760)
+    window.show()
+    with qtbot.waitSignal(window.state.explanation_finished, timeout=60_000):
+        window.controller.open(small_model_path, small_data_path)
+    s = window.state
+    s.select_row(21)
+    qtbot.waitUntil(lambda: getattr(window.plots.waterfall_data, "row", None) == 21)
+    window.show_view("waterfall")
+    values, base = s.row_values(21)
+    expected = summarize_explained_row(
+        s.model, s.data, 21, values, base, 0, None, s.predictions().mean(axis=0)
+    ).text
+    assert expected in window.exporter.caption().extra
+    svg = window.exporter.export_view(tmp_path / "waterfall.svg").read_text()
+    # The sentence is wrapped over lines in the figure: look for its opening words.
+    opening = " ".join(expected.split()[:4])
+    assert opening in svg
+    window.show_view("importance")
+    assert expected not in window.exporter.caption().extra  # only the waterfall names a row
+    window.close()
