@@ -10,25 +10,19 @@ from __future__ import annotations
 
 import importlib
 import logging
-from dataclasses import replace
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QHBoxLayout,
     QLabel,
     QStackedWidget,
     QTabWidget,
     QWidget,
 )
 
-from app.core.glossary import Glossary
 from app.core.types import Task, Unit
 from app.core.views import (
     BeeswarmData,
     ImportanceData,
-    WaterfallData,
     beeswarm,
     contrast_waterfall,
     filtered_beeswarm,
@@ -38,6 +32,7 @@ from app.core.views import (
 )
 from app.ui.panels.review_context import review_for
 from app.ui.state import AppState
+from app.ui.view_options import ViewOptions, with_display_names
 from app.workers import Workers
 
 log = logging.getLogger(__name__)
@@ -97,54 +92,6 @@ def beeswarm_job(values, X, features, frame, unit, order, k, name, rows, total) 
         rows=rows,
         rows_total=total,
     )
-
-
-def with_display_names(data: object, glossary: Glossary) -> object:
-    """The same view data with glossary display names as feature labels (values stay raw)."""
-    if not glossary.features:
-        return data
-    name = glossary.display_name
-    if isinstance(data, ImportanceData):
-        return replace(data, features=[name(f) for f in data.features])
-    if isinstance(data, BeeswarmData):
-        return replace(
-            data, lanes=[replace(lane, feature=name(lane.feature)) for lane in data.lanes]
-        )
-    if isinstance(data, WaterfallData):
-        steps = [
-            replace(s, label=name(s.feature) + s.label[len(s.feature) :])
-            if s.feature and s.label.startswith(s.feature)
-            else s
-            for s in data.steps
-        ]
-        return replace(data, steps=steps)
-    return data
-
-
-class ViewOptions(QWidget):
-    """Options in the tab bar's corner: the row filter toggle (Importance, Beeswarm) and the
-    contrast class of the Waterfall; each is shown only on the tabs it applies to."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(4, 0, 4, 0)
-        self.filtered = QCheckBox("Only rows in the current filter", self)
-        self.filtered.setToolTip("Off: every explained row. On: only rows the filter shows.")
-        self.rather_label = QLabel("rather than:", self)
-        self.rather = QComboBox(self)
-        self.rather.setToolTip(
-            "Show why the model favours the shown class over this one: the difference of the "
-            "two classes' contributions (log-odds)"
-        )
-        for widget in (self.filtered, self.rather_label, self.rather):
-            layout.addWidget(widget)
-
-    def show_for(self, view: str, n_outputs: int) -> None:
-        self.filtered.setVisible(view in ("importance", "beeswarm"))
-        contrast = view == "waterfall" and n_outputs > 1
-        self.rather_label.setVisible(contrast)
-        self.rather.setVisible(contrast)
 
 
 class ViewSlot(QStackedWidget):
