@@ -167,3 +167,19 @@ class Workers(QObject):
         self.job_finished.emit(job.key)
         if not self._mine:
             self.all_done.emit()
+
+
+def workers_for(widget: QObject, given: Workers | None = None) -> Workers:
+    """The Workers a panel should use: the one it was given; else, once docked, its window's
+    (so closing the window cancels the panel's jobs); else one of its own, created once."""
+    if given is not None:
+        return given
+    window = widget.window() if hasattr(widget, "window") else None
+    found = getattr(window, "workers", None)
+    if isinstance(found, Workers):
+        return found
+    own = widget.findChild(Workers, "panel-own-workers")
+    if own is None:
+        own = Workers(widget)
+        own.setObjectName("panel-own-workers")
+    return own

@@ -14,13 +14,13 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import psutil
+
+from benchmarks.common import PeakRss
 
 N_ROWS = int(os.environ.get("SHAPLENS_BENCH_DASK_ROWS", "3000000"))
 N_FILES = 12
@@ -62,28 +62,6 @@ def train_model(first_file: Path, path: Path) -> Path:
 
 def _warm_worker() -> None:
     import app.core.distributed.partition  # noqa: F401  (imports LightGBM, the engine)
-
-
-class PeakRss:
-    """Samples this process' RSS every 20 ms on a thread until stopped."""
-
-    def __init__(self) -> None:
-        self.process = psutil.Process()
-        self.peak = self.process.memory_info().rss
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def _sample(self) -> None:
-        while not self._stop.wait(0.02):
-            self.peak = max(self.peak, self.process.memory_info().rss)
-
-    def __enter__(self) -> PeakRss:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 def _explain(client, model: Path, data: str, out: Path) -> tuple[float, int]:

@@ -30,7 +30,7 @@ from app.core.errors import ShapLensError
 from app.core.latency import LatencyProgress, LatencyReport, iter_latency, parse_budget
 from app.ui.panels.production_plots import CurvePlot, HistogramPlot
 from app.ui.state import AppState
-from app.workers import Workers
+from app.workers import Workers, workers_for
 
 TITLE = "Latency"
 JOB_KEY = "production-latency"
@@ -44,7 +44,6 @@ class LatencyPanel(QWidget):
         super().__init__(parent)
         self.state = state
         self._given_workers = workers
-        self._own_workers: Workers | None = None
         self.report: LatencyReport | None = None
         self.seconds = QDoubleSpinBox(self)
         self.seconds.setRange(0.5, 600.0)
@@ -92,15 +91,7 @@ class LatencyPanel(QWidget):
 
     @property
     def workers(self) -> Workers:
-        """The main window's Workers once docked (its close cancels our jobs), else our own."""
-        if self._given_workers is not None:
-            return self._given_workers
-        found = getattr(self.window(), "workers", None)
-        if isinstance(found, Workers):
-            return found
-        if self._own_workers is None:
-            self._own_workers = Workers(self)
-        return self._own_workers
+        return workers_for(self, self._given_workers)
 
     def run(self) -> None:
         if not self.state.ready:

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from app.core.inspect import ModelOverview, inspect_model, overview_lines
 from app.ui.dialogs_compare import fill_table
 from app.ui.state import AppState
-from app.workers import Workers
+from app.workers import Workers, workers_for
 
 TITLE = "Model overview"
 JOB_KEY = "production-overview"
@@ -38,7 +38,6 @@ class OverviewPanel(QWidget):
         super().__init__(parent)
         self.state = state
         self._given_workers = workers
-        self._own_workers: Workers | None = None
         self.overview: ModelOverview | None = None
         self.message = QLabel("Open a model to see its overview.", self)
         self.message.setWordWrap(True)
@@ -69,15 +68,7 @@ class OverviewPanel(QWidget):
 
     @property
     def workers(self) -> Workers:
-        """The main window's Workers once docked (its close cancels our jobs), else our own."""
-        if self._given_workers is not None:
-            return self._given_workers
-        found = getattr(self.window(), "workers", None)
-        if isinstance(found, Workers):
-            return found
-        if self._own_workers is None:
-            self._own_workers = Workers(self)
-        return self._own_workers
+        return workers_for(self, self._given_workers)
 
     def _on_model_changed(self) -> None:
         self.overview = None
