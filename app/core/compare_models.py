@@ -5,7 +5,10 @@ models; accuracy and log-loss for multiclass; RMSE, MAE and R² for regression),
 per group of a sensitive column. A row "flips" when its predicted class differs (binary: at the
 decision threshold; multiclass: the arg-max). Attribution is compared on the same sample of rows:
 mean |SHAP| per feature for each model, and the mean per-row |φ_A − φ_B|, which also catches a
-feature whose global importance stayed put while its per-row story changed.
+feature whose global importance stayed put while its per-row story changed. Single-row
+prediction latency is measured for both models in the same job (app.core.latency, a few hundred
+calls, bounded in seconds), and `aligned_waterfalls` explains one row with both models in the same
+feature order so the two stories can be read side by side.
 """
 
 from __future__ import annotations
@@ -19,12 +22,23 @@ from sklearn import metrics as skm
 
 from app.core.align import align
 from app.core.errors import Cancelled, ShapLensError
+from app.core.latency import Summary, measure_latency
 from app.core.models.base import ModelAdapter
 from app.core.types import Task
+from app.core.views import (
+    WaterfallData,
+    WaterfallStep,
+    display_values,
+    format_value,
+    prediction_text,
+)
 
 SHAP_SAMPLE_ROWS = 2_000
 MAX_GROUPS = 20
 MISSING_GROUP = "(missing)"
+LATENCY_CALLS = 300  # single-row predict calls per model
+LATENCY_SECONDS = 1.0  # bound per model (iter_latency gives the predict stage ~45% of it)
+LATENCY_STATS = ("p50", "p90", "p99", "max")
 
 
 class CompareError(ShapLensError):
@@ -80,6 +94,15 @@ class ModelComparison:
     groups: list[GroupComparison] = field(default_factory=list)
     features: list[FeatureChange] = field(default_factory=list)  # largest change first
     shap_rows: int = 0
+    latency_a: Summary | None = None  # single-row predict latency (ms); None when not measured
+    latency_b: Summary | None = None
+
+    def latency_table(self) -> list[tuple[str, float, float]]:
+        """(statistic, A ms, B ms) for p50 / p90 / p99 / max; empty when not measured."""
+        if self.latency_a is None or self.latency_b is None:
+            return []
+        a, b = self.latency_a, self.latency_b
+        return [(k, float(getattr(a, k)), float(getattr(b, k))) for k in LATENCY_STATS]
 
     @property
     def flipped_rows(self) -> np.ndarray:
@@ -137,6 +160,12 @@ class ModelComparison:
             ],
             "features": [vars(f).copy() for f in self.features],
             "shap_rows": self.shap_rows,
+            "latency_ms": {
+                "calls": [
+                    s.calls if s is not None else 0 for s in (self.latency_a, self.latency_b)
+                ],
+                **{k: {"a": a, "b": b} for k, a, b in self.latency_table()},
+            },
         }
 
 
@@ -251,6 +280,8 @@ def compare_models(
     shap_rows: int = SHAP_SAMPLE_ROWS,
     names: tuple[str, str] = ("A", "B"),
     seed: int = 0,
+    latency_calls: int = LATENCY_CALLS,
+    latency_seconds: float = LATENCY_SECONDS,
     on_progress: Callable[[int, int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> ModelComparison:
@@ -264,7 +295,7 @@ def compare_models(
     if sensitive is not None and sensitive not in frame.columns:
         raise CompareError(f"Sensitive column '{sensitive}' is not in the dataset.")
     task = model_a.task
-    steps = 4
+    steps = 5 if latency_calls > 0 else 4
 
     def tick(done: int) -> None:
         if on_progress is not None:
@@ -312,6 +343,13 @@ def compare_models(
         sample = np.sort(np.random.default_rng(seed).choice(sample.size, shap_rows, replace=False))
     features = _attribution(model_a, data_a.X[sample], model_b, data_b.X[sample])
     tick(4)
+    latency_a = latency_b = None
+    if latency_calls > 0 and len(frame):
+        # Same rows for both models, one model after the other on the same machine.
+        rows = sample[: min(latency_calls, sample.size)]
+        latency_a = _latency(model_a, data_a.X[rows], latency_calls, latency_seconds, should_stop)
+        latency_b = _latency(model_b, data_b.X[rows], latency_calls, latency_seconds, should_stop)
+        tick(5)
     return ModelComparison(
         name_a=names[0],
         name_b=names[1],
@@ -327,4 +365,73 @@ def compare_models(
         groups=groups,
         features=features,
         shap_rows=int(sample.size),
+        latency_a=latency_a,
+        latency_b=latency_b,
     )
+
+
+def _latency(
+    model: ModelAdapter,
+    X: np.ndarray,
+    calls: int,
+    seconds: float,
+    should_stop: Callable[[], bool] | None,
+) -> Summary | None:
+    report = measure_latency(
+        model, X, seconds=seconds, single_calls=calls, batch_sizes=(), explain=False,
+        should_stop=should_stop,
+    )  # fmt: skip
+    return report.predict_one
+
+
+def aligned_waterfalls(
+    model_a: ModelAdapter,
+    model_b: ModelAdapter,
+    frame: pd.DataFrame,
+    row: int,
+    *,
+    top: int = 10,
+) -> tuple[WaterfallData, WaterfallData]:
+    """One row explained by both models, the same features in the same order in both.
+
+    The order is A's: its `top` features by |SHAP| (then B-only features by B's |SHAP|), the
+    rest folded into one bar, so a bar that grew, shrank or changed sign is read across directly.
+    Multiclass shows the class A predicts. Each waterfall ends at that model's raw output.
+    """
+    one = frame.iloc[[int(row)]]
+    x_a, x_b = align(model_a, one).X[0], align(model_b, one).X[0]
+    raw_a, raw_b = model_a.predict_raw(x_a.reshape(1, -1)), model_b.predict_raw(x_b.reshape(1, -1))
+    output = int(np.argmax(raw_a[0])) if model_a.task is Task.MULTICLASS else 0
+    phi_a, base_a = _row_shap(model_a, x_a, output)
+    phi_b, base_b = _row_shap(model_b, x_b, output)
+    names_a, names_b = model_a.feature_names, model_b.feature_names
+    order = [names_a[i] for i in np.argsort(-np.abs(list(phi_a.values())), kind="stable")]
+    only_b = [n for n in names_b if n not in phi_a]
+    order += sorted(only_b, key=lambda n: -abs(phi_b[n]))
+    shown, folded = order[:top], order[top:]
+    captions = [
+        f"{n} = {format_value(v)}"
+        for n, v in zip(shown, display_values(one, shown, 0), strict=True)
+    ]
+
+    def build(model: ModelAdapter, phi: dict[str, float], base: float, raw: np.ndarray):
+        desc = [(c, phi.get(n, 0.0), n) for c, n in zip(captions, shown, strict=True)]
+        if folded:
+            label = f"{len(folded)} other feature" + ("s" if len(folded) > 1 else "")
+            desc.append((label, float(sum(phi.get(n, 0.0) for n in folded)), None))
+        steps, running = [], base
+        for label, value, feature in reversed(desc):  # folded bar first, largest effect on top
+            steps.append(WaterfallStep(label, value, running, feature))
+            running += value
+        name = model.output_names[output] if model.task is Task.MULTICLASS else ""
+        text = prediction_text(model, raw[0], output)
+        return WaterfallData(int(row), base, running, steps, model.unit, text, name)
+
+    return build(model_a, phi_a, base_a, raw_a), build(model_b, phi_b, base_b, raw_b)
+
+
+def _row_shap(model: ModelAdapter, x: np.ndarray, output: int) -> tuple[dict[str, float], float]:
+    values, base = model.contributions_one(x)
+    phi = np.asarray(values, dtype=np.float64).reshape(-1, model.n_outputs)[:, output]
+    base_value = float(np.asarray(base, dtype=np.float64).reshape(-1)[output])
+    return dict(zip(model.feature_names, phi.tolist(), strict=True)), base_value

@@ -9,7 +9,12 @@ import pandas as pd
 import pytest
 from sklearn import metrics as skm
 
-from app.core.compare_models import CompareError, compare_models, encode_label
+from app.core.compare_models import (
+    CompareError,
+    aligned_waterfalls,
+    compare_models,
+    encode_label,
+)
 from app.core.model_io import load_model
 from app.core.types import Task
 
@@ -103,3 +108,40 @@ def test_label_encoding_and_task_mismatch() -> None:
 def test_missing_sensitive_column_is_a_clear_error(model_a, frame) -> None:
     with pytest.raises(CompareError, match="not in the dataset"):
         compare_models(model_a, model_a, frame, sensitive="nope")
+
+
+def test_latency_percentiles_for_both_models_are_ordered_and_serialised(
+    model_a, model_b, frame
+) -> None:
+    result = compare_models(model_a, model_b, frame.iloc[:400], shap_rows=50, latency_calls=120)
+    table = result.latency_table()
+    assert [name for name, _, _ in table] == ["p50", "p90", "p99", "max"]
+    for column in (1, 2):
+        values = [row[column] for row in table]
+        assert all(v > 0 for v in values) and values == sorted(values)
+    assert result.latency_a.calls > 0 and result.latency_b.calls > 0
+    latency = result.to_dict()["latency_ms"]
+    assert latency["p99"] == {"a": table[2][1], "b": table[2][2]}
+    assert latency["calls"] == [result.latency_a.calls, result.latency_b.calls]
+    skipped = compare_models(model_a, model_b, frame.iloc[:100], shap_rows=20, latency_calls=0)
+    assert skipped.latency_table() == [] and skipped.latency_a is None
+
+
+def test_aligned_waterfalls_share_a_order_and_end_at_each_raw_output(
+    model_a, model_b, frame
+) -> None:
+    row = 17
+    wf_a, wf_b = aligned_waterfalls(model_a, model_b, frame, row, top=6)
+    for model, wf in ((model_a, wf_a), (model_b, wf_b)):
+        raw = model.predict_raw(_x(model, frame.iloc[[row]]))[0, 0]
+        assert wf.output_value == pytest.approx(raw, abs=1e-4)
+        assert wf.row == row and len(wf.steps) == 7  # six features + "7 other features"
+    assert [s.label for s in wf_a.steps] == [s.label for s in wf_b.steps]
+    # The order is A's: largest |SHAP| of model A on top (drawn last).
+    shown_a = [abs(s.shap) for s in wf_a.steps if s.feature is not None]
+    assert shown_a == sorted(shown_a)
+    assert wf_a.steps[0].label == "7 other features"
+    top = wf_a.steps[-1]
+    assert top.label.startswith(f"{top.feature} = {frame[top.feature].iloc[row]}")
+    assert wf_a.steps[-1].feature == wf_b.steps[-1].feature
+    assert wf_a.prediction_text.startswith("P(positive class)")
