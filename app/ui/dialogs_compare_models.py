@@ -1,28 +1,42 @@
 """File ▸ Compare with model…: runs the loaded model (A) and another file (B) on the loaded data:
-metrics side by side, per group of a chosen column, the rows whose class flipped (double-click
-one to select it in the main window) and the features whose attribution changed most.
+metrics side by side, per group of a chosen column, single-row latency percentiles of both, the
+rows whose class flipped (selecting one shows both models' waterfalls for it side by side, in the
+same feature order; double-clicking selects it in the main window) and the features whose
+attribution changed most.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
-from app.core.compare_models import ModelComparison, compare_models
+from app.core.compare_models import ModelComparison, aligned_waterfalls, compare_models
+from app.core.errors import ShapLensError
 from app.core.model_io import load_model
 from app.core.models.base import ModelAdapter
+from app.plots.waterfall import WaterfallPlot
 from app.ui.dialogs_compare_base import CompareDialog, fill_table, make_table
 from app.ui.state import AppState
 from app.workers import Workers
 
 NO_GROUP = "(none)"
 MAX_FLIP_ROWS = 500
+WATERFALL_TOP = 10
+
+
+@dataclass
+class ComparisonRun:
+    """What the worker hands back: the comparison, and model B for explaining a selected row."""
+
+    comparison: ModelComparison
+    model_b: ModelAdapter
 
 
 class CompareModelsDialog(CompareDialog):
@@ -40,23 +54,55 @@ class CompareModelsDialog(CompareDialog):
         self.groups_table = make_table(self)
         self.flips_table = make_table(self)
         self.features_table = make_table(self)
+        self.latency_table = make_table(self)
+        self.latency_table.setToolTip("Single-row prediction latency, milliseconds")
         self.flips_label = QLabel(self)
         self.flips_table.cellDoubleClicked.connect(self._on_flip_clicked)
-        self.flips_table.setToolTip("Double-click a row to select it in the main window")
+        self.flips_table.itemSelectionChanged.connect(self._on_flip_selected)
+        self.flips_table.setToolTip(
+            "Select a row to compare both explanations; double-click to select it in the main "
+            "window"
+        )
+        self.waterfall_a = WaterfallPlot(self)
+        self.waterfall_b = WaterfallPlot(self)
+        self.waterfall_a_label, self.waterfall_b_label = QLabel(self), QLabel(self)
+        self.rows_label = QLabel("Select a row to see both explanations.", self)
         left = QSplitter(Qt.Orientation.Vertical, self)
-        left.addWidget(self.metrics_table)
-        left.addWidget(self.groups_table)
+        for widget in (self.metrics_table, self.latency_table, self.groups_table):
+            left.addWidget(widget)
         left.addWidget(self.features_table)
-        right = QWidget(self)
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(self.flips_label)
-        right_layout.addWidget(self.flips_table, 1)
+        top = QWidget(self)
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addWidget(self.flips_label)
+        top_layout.addWidget(self.flips_table, 1)
+        pair = QWidget(self)
+        pair_layout = QHBoxLayout(pair)
+        pair_layout.setContentsMargins(0, 0, 0, 0)
+        for label, plot in (
+            (self.waterfall_a_label, self.waterfall_a),
+            (self.waterfall_b_label, self.waterfall_b),
+        ):
+            column = QVBoxLayout()
+            column.addWidget(label)
+            column.addWidget(plot, 1)
+            pair_layout.addLayout(column, 1)
+        bottom = QWidget(self)
+        bottom_layout = QVBoxLayout(bottom)
+        bottom_layout.setContentsMargins(0, 0, 0, 0)
+        bottom_layout.addWidget(self.rows_label)
+        bottom_layout.addWidget(pair, 1)
+        right = QSplitter(Qt.Orientation.Vertical, self)
+        right.addWidget(top)
+        right.addWidget(bottom)
+        right.setSizes([300, 400])
         split = QSplitter(Qt.Orientation.Horizontal, self)
         split.addWidget(left)
         split.addWidget(right)
+        split.setSizes([400, 700])
         self.body.addWidget(split, 1)
         self.result: ModelComparison | None = None
+        self.model_b: ModelAdapter | None = None
 
     def path_label(self) -> str:
         return "Model B"
@@ -83,9 +129,20 @@ class CompareModelsDialog(CompareDialog):
         )  # fmt: skip
 
     def show_result(self, result: object) -> None:
-        assert isinstance(result, ModelComparison)
-        self.result = result
-        c = result
+        assert isinstance(result, ComparisonRun)
+        self.result, self.model_b = result.comparison, result.model_b
+        c = result.comparison
+        self.waterfall_a.clear()
+        self.waterfall_b.clear()
+        for label, name in ((self.waterfall_a_label, c.name_a), (self.waterfall_b_label, c.name_b)):
+            label.setText(f"<b>{name}</b>")
+        latency = c.latency_table()
+        fill_table(
+            self.latency_table,
+            ["latency (ms)", c.name_a, c.name_b, "B − A"],
+            [[k, a, b, b - a] for k, a, b in latency],
+        )
+        self.latency_table.setVisible(bool(latency))
         fill_table(
             self.metrics_table,
             ["metric", c.name_a, c.name_b, "B − A", ""],
@@ -127,6 +184,28 @@ class CompareModelsDialog(CompareDialog):
         if item is not None:
             self.state.select_row(int(item.data(Qt.ItemDataRole.UserRole)))
 
+    def _on_flip_selected(self) -> None:
+        """Both models' waterfalls for the selected row: one row, a few ms, on the GUI thread."""
+        items = self.flips_table.selectedItems()
+        model_a, data = self.state.model, self.state.data
+        if not items or self.model_b is None or model_a is None or data is None:
+            return
+        item = self.flips_table.item(items[0].row(), 0)
+        row = int(item.data(Qt.ItemDataRole.UserRole))
+        try:
+            wf_a, wf_b = aligned_waterfalls(
+                model_a, self.model_b, data.frame, row, top=WATERFALL_TOP
+            )
+        except ShapLensError as error:
+            self.rows_label.setText(str(error))
+            return
+        self.waterfall_a.set_data(wf_a)
+        self.waterfall_b.set_data(wf_b)
+        self.rows_label.setText(
+            f"Row {row}: both explanations in {self.result.name_a}'s feature order "
+            "(largest effect on top)."
+        )
+
 
 def _compare_job(
     model: ModelAdapter,
@@ -136,11 +215,12 @@ def _compare_job(
     sensitive: str | None,
     threshold: float,
     names: tuple[str, str],
-) -> ModelComparison:
+) -> ComparisonRun:
     other = load_model(path)
-    return compare_models(
+    comparison = compare_models(
         model, other, frame, label=label, sensitive=sensitive, threshold=threshold, names=names
     )
+    return ComparisonRun(comparison, other)
 
 
 def open_compare_models(

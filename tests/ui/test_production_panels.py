@@ -69,6 +69,46 @@ def test_compare_models_dialog_shows_flips_and_selects_a_row(
     dialog.grab().save(str(tmp_path_factory.getbasetemp() / "compare_models.png"))
 
 
+def test_compare_models_dialog_shows_latency_and_both_waterfalls_for_a_flipped_row(
+    qtbot, state, workers, sample_data_path, tmp_path, tmp_path_factory
+) -> None:
+    other_path = train_small_model(sample_data_path, tmp_path / "b.txt", seed=5, rounds=12)
+    dialog = CompareModelsDialog(state, workers)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.set_path(other_path)
+    with qtbot.waitSignal(dialog.finished_computing, timeout=TIMEOUT):
+        dialog.run()
+    result = dialog.result
+    assert result is not None and result.flipped_rows.size > 0
+    # Latency: p50 / p90 / p99 / max for A and B, in the table as computed.
+    assert [dialog.latency_table.item(r, 0).text() for r in range(4)] == [
+        "p50",
+        "p90",
+        "p99",
+        "max",
+    ]
+    for column, summary in ((1, result.latency_a), (2, result.latency_b)):
+        shown = [float(dialog.latency_table.item(r, column).data(0x0100)) for r in range(4)]
+        assert shown == sorted(shown) and shown[0] > 0
+        assert shown[3] == pytest.approx(summary.max)
+    assert dialog.waterfall_a.data is None  # nothing selected yet
+    dialog.flips_table.selectRow(2)
+    row = int(dialog.flips_table.item(2, 0).data(0x0100))
+    assert row in set(result.flipped_rows.tolist())
+    wf_a, wf_b = dialog.waterfall_a.data, dialog.waterfall_b.data
+    assert wf_a is not None and wf_b is not None and wf_a.row == wf_b.row == row
+    other = load_model(other_path)
+    for model, wf in ((state.model, wf_a), (other, wf_b)):
+        raw = model.predict_raw(align(model, state.data.frame.iloc[[row]]).X)[0, 0]
+        assert wf.output_value == pytest.approx(raw, abs=1e-4)
+    assert [s.feature for s in wf_a.steps] == [s.feature for s in wf_b.steps]
+    assert wf_a.prediction_text != wf_b.prediction_text  # the class flipped
+    assert f"Row {row}" in dialog.waterfall_b.title.text()
+    dialog.resize(1300, 800)
+    dialog.grab().save(str(tmp_path_factory.getbasetemp() / "compare_models_row.png"))
+
+
 def test_compare_models_dialog_reports_a_bad_file(qtbot, state, workers, tmp_path) -> None:
     bogus = tmp_path / "m.txt"
     bogus.write_text("not a model\n")
