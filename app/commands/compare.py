@@ -45,6 +45,10 @@ def format_comparison(c: ModelComparison) -> str:
         metric = next((m for m in g.metrics if m.name in ("AUC", "accuracy", "RMSE")), None)
         shown = f", {metric.name} {metric.a:.4f} -> {metric.b:.4f}" if metric else ""
         lines.append(f"  {g.column}={g.group}: {g.n:,} rows, {g.flips:,} flips{shown}")
+    latency = c.latency_table()
+    if latency:
+        lines += ["", f"{'latency (ms)':<12}{'A':>10}{'B':>10}{'B - A':>10}"]
+        lines += [f"{stat:<12}{a:>10.3f}{b:>10.3f}{b - a:>+10.3f}" for stat, a, b in latency]
     lines += ["", f"{'feature':<20}{'mean|SHAP| A':>14}{'mean|SHAP| B':>14}{'per-row Δ':>12}"]
     for f in c.features:
         lines.append(

@@ -17,7 +17,8 @@ import pandas as pd
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
-from app.core.compare_models import ModelComparison, aligned_waterfalls, compare_models
+from app.core.compare_models import ModelComparison, compare_models
+from app.core.compare_rows import aligned_waterfalls
 from app.core.errors import ShapLensError
 from app.core.model_io import load_model
 from app.core.models.base import ModelAdapter

@@ -9,12 +9,8 @@ import pandas as pd
 import pytest
 from sklearn import metrics as skm
 
-from app.core.compare_models import (
-    CompareError,
-    aligned_waterfalls,
-    compare_models,
-    encode_label,
-)
+from app.core.compare_models import CompareError, compare_models, encode_label
+from app.core.compare_rows import aligned_waterfalls
 from app.core.model_io import load_model
 from app.core.types import Task
 
