@@ -20,6 +20,12 @@ MAX_BINS = 64
 _INDEX_BITS = 50
 
 
+def _floor_scaled(value: float, exp: int) -> int:
+    """floor(value / 2**exp), exact for tiny negative values that scale to -0.0."""
+    scaled = math.floor(math.ldexp(value, -exp))
+    return -1 if value < 0 and scaled >= 0 else scaled
+
+
 @dataclass(frozen=True)
 class Axis:
     """Bins [ (start + i) * 2**exp, (start + i + 1) * 2**exp ) for i in range(n)."""
@@ -35,11 +41,14 @@ class Axis:
         magnitude = max(abs(lo), abs(hi))
         floor_exp = (math.frexp(magnitude)[1] - _INDEX_BITS) if magnitude > 0 else -60
         span = hi - lo
-        exp = math.frexp(span / max_bins)[1] - 1 if span > 0 else floor_exp
+        # floor(log2(span / max_bins)) without dividing: the division underflows to 0 for
+        # subnormal spans, which would pick a far too coarse grid for this partition only.
+        bins_log2 = (max_bins - 1).bit_length()
+        exp = math.frexp(span)[1] - 1 - bins_log2 if span > 0 else floor_exp
         exp = max(exp, floor_exp, -1060)
         while True:
-            start = math.floor(math.ldexp(lo, -exp))
-            stop = math.floor(math.ldexp(hi, -exp))
+            start = _floor_scaled(lo, exp)
+            stop = _floor_scaled(hi, exp)
             if stop - start + 1 <= max_bins:
                 return Axis(exp, start, stop - start + 1, max_bins)
             exp += 1
@@ -51,7 +60,10 @@ class Axis:
 
     def index(self, x: np.ndarray) -> np.ndarray:
         """Bin of each (finite) x, relative to this axis' first bin."""
-        return np.floor(np.ldexp(x, -self.exp)).astype(np.int64) - self.start
+        scaled = np.floor(np.ldexp(x, -self.exp))
+        # A tiny negative x can round to -0.0 when scaled, but it lies below 0: bin -1 or lower.
+        scaled[(x < 0) & (scaled >= 0)] = -1.0
+        return scaled.astype(np.int64) - self.start
 
     def edges(self) -> np.ndarray:
         return np.ldexp(np.arange(self.start, self.start + self.n + 1, dtype=np.float64), self.exp)
