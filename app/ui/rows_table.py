@@ -10,11 +10,7 @@ that order, a few ms.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 import numpy as np
-import pandas as pd
 from PySide6.QtCore import (
     QAbstractTableModel,
     QItemSelectionModel,
@@ -23,16 +19,41 @@ from PySide6.QtCore import (
     Qt,
     QTimer,
 )
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
-from app.core.types import Task
-from app.core.views import format_value
 from app.ui.state import AppState
+
+# Columns live in app.ui.table_columns; these names stay importable from here.
+from app.ui.table_columns import (
+    BAD,
+    BOOKMARK_HEADER,
+    GOOD,
+    Column,
+    _sort_key,
+    bookmark_values,
+    build_columns,
+)
 from app.workers import Workers
 
+__all__ = [
+    "BAD",
+    "BOOKMARK_HEADER",
+    "GOOD",
+    "MAX_WIDTH",
+    "MIN_WIDTH",
+    "SIZE_SAMPLE_ROWS",
+    "SYNC_SORT_ROWS",
+    "Column",
+    "RowsModel",
+    "RowsTable",
+    "_sort_key",
+    "bookmark_values",
+    "build_columns",
+    "full_order",
+]
+
 Index = QModelIndex | QPersistentModelIndex
-GOOD, BAD = QColor("#1a7f37"), QColor("#cf222e")
+
 SYNC_SORT_ROWS = 200_000  # up to this many rows a sort on the GUI thread takes < ~20 ms
 # Column widths are fitted to the header and this many rows: Qt's resizeColumnsToContents asks
 # every column's cells through data() (~0.3 s for a million rows with text columns).
@@ -41,174 +62,12 @@ MIN_WIDTH, MAX_WIDTH = 48, 220
 THRESHOLD_DEBOUNCE_MS = 100
 
 
-@dataclass
-class Column:
-    header: str
-    tooltip: str
-    values: np.ndarray | pd.Series  # one per dataset row; text columns stay a pandas Series
-    text: Callable[[object], str]
-    numeric: bool
-    colour: Callable[[object], QColor | None] | None = None
-    cell_tooltip: Callable[[int], str | None] | None = None  # by dataset row
-    _key: np.ndarray | None = None
-
-    def value(self, row: int) -> object:
-        if isinstance(self.values, pd.Series):
-            return self.values.iat[row]  # only visible cells are asked for: no bulk conversion
-        return self.values[row]
-
-    def key(self) -> np.ndarray:
-        """The sort key, computed once per column."""
-        if self._key is None:
-            self._key = _sort_key(self.values)
-        return self._key
-
-
-def _sort_key(values: np.ndarray | pd.Series) -> np.ndarray:
-    """A float key per row (NaN for missing) that sorts like the values do."""
-    if values.dtype.kind in "biuf":
-        return np.asarray(values, dtype=np.float64)
-    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
-        values = values.astype("string")
-    if not isinstance(values, pd.Series):
-        values = pd.Series(values, dtype=object).astype("string")
-    codes, _ = pd.factorize(values, sort=True)
-    key = codes.astype(np.float64)
-    key[codes < 0] = np.nan
-    return key
-
-
 def full_order(column: Column, descending: bool) -> np.ndarray:
     """Every dataset row, sorted by the column (stable; missing values last either way)."""
     key = column.key()
     key = -key if descending else key.copy()
     key[np.isnan(key)] = np.inf
     return np.argsort(key, kind="stable")
-
-
-def _correct_text(v: object) -> str:
-    return {1.0: "✓", 0.0: "✗"}.get(float(v), "")  # type: ignore[arg-type]
-
-
-def _correct_colour(v: object) -> QColor | None:
-    return {1.0: GOOD, 0.0: BAD}.get(float(v))  # type: ignore[arg-type]
-
-
-BOOKMARK_HEADER = "★"
-
-
-def bookmark_values(state: AppState, n: int) -> np.ndarray:
-    """1.0 for bookmarked rows, NaN for the others: missing values sort last in either
-    direction, so one click on the column lists the bookmarked rows first."""
-    from app.ui.panels.review_context import review_for
-
-    values = np.full(n, np.nan)
-    rows = review_for(state).bookmarks.rows()
-    values[rows[(rows >= 0) & (rows < n)]] = 1.0
-    return values
-
-
-def _bookmark_column(state: AppState, n: int) -> Column:
-    from app.ui.panels.review_context import review_for
-
-    def tag_of(row: int) -> str | None:
-        bookmark = review_for(state).bookmarks.get(row)
-        if bookmark is None:
-            return None
-        note = f"\n{bookmark.note}" if bookmark.note else ""
-        return (f"Bookmarked: {bookmark.tag}" if bookmark.tag else "Bookmarked (no tag)") + note
-
-    return Column(
-        BOOKMARK_HEADER,
-        "Bookmarked rows (the tag shows on hover)",
-        bookmark_values(state, n),
-        lambda v: "★" if v == 1.0 else "",
-        False,
-        cell_tooltip=tag_of,
-    )
-
-
-def build_columns(state: AppState) -> list[Column]:
-    """Row number, prediction (probability and class for classifiers), label, correct, ★, data.
-
-    The ★ column follows the model's columns so their positions stay fixed."""
-    data, model = state.data, state.model
-    if data is None or model is None:
-        return []
-    n = data.n_rows
-    columns = [Column("#", "Row number in the dataset (from 0)", np.arange(n), str, True)]
-    predictions = state.predictions()
-    k = state.output_index
-    classifier = model.task in (Task.BINARY, Task.MULTICLASS)
-    predicted = None
-    if predictions is not None and classifier:
-        name = model.output_names[k] if model.task is Task.MULTICLASS else "positive"
-        columns.append(
-            Column(
-                f"P({name})",
-                f"Predicted probability of {name} (model unit: {model.unit.value})",
-                predictions[:, k],
-                lambda v: f"{v:.3f}",
-                True,
-            )
-        )
-        if model.task is Task.BINARY:
-            predicted = (predictions[:, 0] >= state.threshold).astype(np.int64)
-            tip = f"Predicted class at threshold {state.threshold:g}"
-        else:
-            predicted = predictions.argmax(axis=1)
-            tip = "Predicted class (largest probability)"
-        columns.append(Column("Class", tip, predicted, str, True))
-    elif predictions is not None:
-        columns.append(
-            Column(
-                "Prediction",
-                f"Model output ({model.unit.value})",
-                predictions[:, 0],
-                lambda v: f"{v:.4g}",
-                True,
-            )
-        )
-    label = data.label()
-    if label is not None:
-        columns.append(
-            Column(
-                str(data.label_column),
-                "The label (true value)",
-                label,
-                format_value,
-                label.dtype.kind in "biuf",
-            )
-        )
-        if predicted is not None and label.dtype.kind in "biuf":
-            correct = np.where(np.isnan(label.astype(float)), np.nan, predicted == label)
-            columns.append(
-                Column(
-                    "Correct",
-                    "Predicted class equals the label",
-                    correct,
-                    _correct_text,
-                    True,
-                    _correct_colour,
-                )
-            )
-        elif predictions is not None and not classifier and label.dtype.kind in "biuf":
-            error = predictions[:, 0] - label.astype(np.float64)
-            columns.append(
-                Column("Error", "Prediction minus label", error, lambda v: f"{v:+.4g}", True)
-            )
-    columns.append(_bookmark_column(state, n))
-    features = set(model.feature_names)
-    for name in data.frame.columns:
-        if name == data.label_column:
-            continue
-        series = data.frame[name]
-        numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
-        role = "model feature" if name in features else "extra column (not used by the model)"
-        # Numbers as numpy; text stays a Series (converting 1M strings costs seconds).
-        values = series.to_numpy() if numeric else series.reset_index(drop=True)
-        columns.append(Column(str(name), f"{name}: {role}", values, format_value, numeric))
-    return columns
 
 
 class RowsModel(QAbstractTableModel):
