@@ -24,7 +24,7 @@ from app.plots.colourbar import ColourBar
 DOT_LIMIT = 20_000  # total points (rows x lanes) drawn as individual dots
 RASTER_X_BINS = 640
 RASTER_Y_BINS_PER_LANE = 22
-LANE_HALF_HEIGHT = 0.4  # views._swarm_offsets spreads points within ±0.4
+LANE_HALF_HEIGHT = 0.4  # beeswarm_layout._swarm_offsets spreads points within ±0.4
 
 
 def raster_rgba(
