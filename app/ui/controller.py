@@ -1,25 +1,21 @@
-"""Loading files and computing SHAP values in the background, feeding AppState on the GUI thread.
+"""Loading files in the background and feeding AppState on the GUI thread.
 
-The window and its tests call `open(...)`; everything slow (reading files, aligning, predicting,
-explaining) runs through app.workers. Job keys: "load", "explain" (the bulk run, in chunks) and
-"row" (one clicked row, ahead of the bulk run).
+The window and its tests call `open(...)`; everything slow (reading files, aligning, predicting)
+runs through app.workers under the job key "load". The SHAP runs themselves (bulk run, partial
+snapshots, clicked rows, engine warm-up, memory guard) belong to app.ui.explain_runner, which the
+Controller owns and whose signals it forwards.
 
-Speed (docs/performance.md): the engine is warmed up in a worker at start; chunk
-callbacks do O(chunk) work; partial explanations of big runs are built in a "partial" worker;
-a clicked row is explained at once by a "row" job beside the bulk run. A complete explanation
-is stored in the disk cache by a "cache" job and, on the next open of the same model and data,
-read back inside the load job instead of being recomputed (app.ui.cache_jobs).
-
-Before a bulk run the memory guard (app.core.memory) estimates what the values need; when that
-does not fit, `ask_sample` offers to explain a random sample of the rows that fit instead.
+Speed (docs/performance.md): a complete explanation is stored in the disk cache by a "cache" job
+and, on the next open of the same model and data, read back inside the load job instead of being
+recomputed (app.ui.cache_jobs).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Generator
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -30,23 +26,17 @@ from app.core.align import AlignedData, align
 from app.core.cache import ExplanationCache
 from app.core.data_io import load_dataset
 from app.core.errors import ShapLensError, UntrustedPickleError
-from app.core.explain import CHUNK_ROWS, FIRST_CHUNK_ROWS, ExplainProgress, iter_explanation
-from app.core.memory import MemoryEstimate, estimate_explain
+from app.core.memory import MemoryEstimate
 from app.core.model_io import load_model
 from app.core.models.base import ModelAdapter
 from app.ui import cache_jobs
-from app.ui.state import AppState, partial_snapshot
+from app.ui.explain_runner import AskSample, ExplainRunner
+from app.ui.state import AppState
 from app.workers import Workers
 
 log = logging.getLogger(__name__)
 
 AskTrust = Callable[[Path, str], bool]
-# (estimate, rows that would fit) -> True to explain that many random rows, False to skip
-AskSample = Callable[[MemoryEstimate, int], bool]
-SAMPLE_SEED = 0
-# A partial explanation of a big run is rebuilt (in a worker) at most this often: each rebuild
-# copies the explained rows' values, which is 100 MB half-way through 1M rows x 50 features.
-SNAPSHOT_INTERVAL_S = 2.0
 
 
 @dataclass
@@ -110,33 +100,6 @@ def load_job(
     )
 
 
-def explain_sample(
-    model: ModelAdapter, X: np.ndarray, rows: np.ndarray, first_chunk: int, chunk_rows: int
-) -> Generator[ExplainProgress, None, np.ndarray]:
-    """Explain only `rows` (sorted dataset positions), reporting progress in dataset positions."""
-    chunks = iter_explanation(model, X[rows], first_chunk, chunk_rows)
-    while True:
-        try:
-            progress = next(chunks)
-        except StopIteration as stop:
-            return stop.value
-        yield replace(progress, rows=rows[progress.rows])
-
-
-def explain_row_job(model: ModelAdapter, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    values, base = model.contributions_one(x)
-    return np.asarray(values)[0], np.asarray(base)
-
-
-def warm_up_engine() -> None:
-    """Compile (or load from numba's cache) the engine's kernels before any data arrives, so the
-    first chunk and the first clicked row do not wait for it (and no compile holds the GIL
-    while the user works)."""
-    from app.core.engine import warm_up
-
-    warm_up()
-
-
 class Controller(QObject):
     """Starts loads and SHAP runs and applies their results to the state."""
 
@@ -151,18 +114,10 @@ class Controller(QObject):
         super().__init__(state)
         self.state, self.workers = state, workers
         self.ask_trust: AskTrust = ask_trust or (lambda path, message: False)
-        self.ask_sample: AskSample = lambda estimate, fit: False
-        self.estimate = estimate_explain  # replaceable in tests
         self._on_loaded_once: Callable[[], None] | None = None
-        self.first_chunk = FIRST_CHUNK_ROWS
-        # Smaller than the CLI's chunks: progress and partial views update more often, and a
-        # clicked row waits less for a model that serialises calls (LightGBM's lock).
-        self.chunk_rows = min(CHUNK_ROWS, 5_000)
         # A dataset opened before any model waits here until a model arrives.
         self._pending_frame: pd.DataFrame | None = None
         self._pending_path: Path | None = None
-        self._started = 0.0
-        self._last_snapshot = 0.0
         # The disk cache of explanations: `cache` is replaceable (tests point it at a folder).
         self.cache: ExplanationCache = cache_jobs.default_cache()
         self.cache_min_rows = cache_jobs.MIN_ROWS
@@ -170,14 +125,53 @@ class Controller(QObject):
         self._settings = QSettings(
             QSettings.Format.IniFormat, QSettings.Scope.UserScope, "shaplens", "shaplens"
         )
-        state.row_selected.connect(self._on_row_selected)
+        self.runner = ExplainRunner(state, workers, self)
+        self.runner.progress_changed.connect(self.progress_changed)
+        self.runner.computation_running.connect(self.computation_running)
+        self.runner.on_complete = self._store_in_cache
         if self.WARM_UP_ENGINE:
-            self.workers.run(
-                "warm_up",
-                warm_up_engine,
-                on_result=None,
-                on_error=lambda error: log.warning("engine warm-up failed: %r", error),
-            )
+            self.runner.warm_up()
+
+    # ----------------------------------------------------------------- the runner's knobs
+    # Kept on the Controller: the window sets `ask_sample`, tests set the others.
+    @property
+    def ask_sample(self) -> AskSample:
+        return self.runner.ask_sample
+
+    @ask_sample.setter
+    def ask_sample(self, ask: AskSample) -> None:
+        self.runner.ask_sample = ask
+
+    @property
+    def estimate(self) -> Callable[[int, int, int], MemoryEstimate]:
+        return self.runner.estimate
+
+    @estimate.setter
+    def estimate(self, estimate: Callable[[int, int, int], MemoryEstimate]) -> None:
+        self.runner.estimate = estimate
+
+    @property
+    def first_chunk(self) -> int:
+        return self.runner.first_chunk
+
+    @first_chunk.setter
+    def first_chunk(self, rows: int) -> None:
+        self.runner.first_chunk = rows
+
+    @property
+    def chunk_rows(self) -> int:
+        return self.runner.chunk_rows
+
+    @chunk_rows.setter
+    def chunk_rows(self, rows: int) -> None:
+        self.runner.chunk_rows = rows
+
+    def start_computation(self) -> None:
+        """(Re)start the bulk SHAP run for everything loaded; any older run is dropped."""
+        self.runner.start()
+
+    def cancel_computation(self) -> None:
+        self.runner.cancel()
 
     # ----------------------------------------------------------------- disk cache
     @property
@@ -193,6 +187,24 @@ class Controller(QObject):
 
     def clear_cache(self) -> None:
         self.cache.clear()
+
+    def _store_in_cache(self) -> None:
+        """Keep a complete explanation on disk (a worker writes it; the GUI does not wait)."""
+        s, key = self.state, self._cache_key
+        explanation = s.explanation
+        if key is None or explanation is None or not explanation.complete:
+            return
+        if not self.cache_enabled:
+            return
+        self.workers.run(
+            "cache",
+            cache_jobs.store,
+            self.cache,
+            key,
+            explanation,
+            on_result=lambda path: log.info("stored SHAP values in %s", path),
+            on_error=lambda error: s.report_status(f"Could not cache the SHAP values: {error}"),
+        )
 
     # ----------------------------------------------------------------- loading
     def current(self) -> Loaded:
@@ -318,155 +330,3 @@ class Controller(QObject):
             return
         log.error("unexpected error while loading", exc_info=error)  # type: ignore[arg-type]
         self.state.report_error(f"Could not open the file: {error!r}. Details are in the log.")
-
-    # ----------------------------------------------------------------- computing
-    def start_computation(self) -> None:
-        """(Re)start the bulk SHAP run for everything loaded; any older run is dropped."""
-        s = self.state
-        if s.model is None or s.data is None:
-            return
-        n = s.data.n_rows
-        rows = self._rows_that_fit(n)
-        if rows is not None and rows.size == 0:
-            self.workers.cancel("explain")
-            self.computation_running.emit(False)
-            return
-        s.start_explanation()
-        self._started = time.perf_counter()
-        self.computation_running.emit(True)
-        self.progress_changed.emit(0, n)
-        job = (
-            (iter_explanation, s.model, s.data.X)
-            if rows is None
-            else (explain_sample, s.model, s.data.X, rows)
-        )
-        self.workers.run(
-            "explain",
-            *job,
-            self.first_chunk,
-            self.chunk_rows,
-            on_progress=self._on_chunk,
-            on_result=self._on_explained,
-            on_error=self._on_explain_error,
-        )
-
-    def _rows_that_fit(self, n: int) -> np.ndarray | None:
-        """None: explain every row. Otherwise the random rows (sorted) the user agreed to, or
-        an empty array when nothing is to be explained."""
-        model = self.state.model
-        assert model is not None
-        estimate = self.estimate(n, len(model.feature_names), model.n_outputs)
-        if estimate.fits:
-            return None
-        fit = estimate.rows_that_fit(n)
-        if fit <= 0:
-            self.state.report_error(estimate.message())
-            return np.empty(0, dtype=np.int64)
-        if not self.ask_sample(estimate, fit):
-            self.state.report_status(f"Not explained: {estimate.message()}")
-            return np.empty(0, dtype=np.int64)
-        rng = np.random.default_rng(SAMPLE_SEED)
-        return np.sort(rng.choice(n, fit, replace=False)).astype(np.int64)
-
-    def cancel_computation(self) -> None:
-        if not self.workers.is_running("explain"):
-            return
-        self.workers.cancel("explain")
-        self.computation_running.emit(False)
-        self.state.flush_changes()  # views show every row computed before the cancel
-        self._request_snapshot(force=True)
-        done = self.state.rows_explained()
-        total = self.state.data.n_rows if self.state.data is not None else 0
-        self.state.report_status(f"Cancelled: {done:,} of {total:,} rows explained.")
-
-    def _on_chunk(self, progress: ExplainProgress) -> None:
-        # GUI thread: O(chunk) bookkeeping only; anything O(rows) goes to a worker.
-        self.state.add_chunk(progress)
-        self._request_snapshot()
-        self.progress_changed.emit(progress.done, progress.total)
-        rate = progress.done / max(time.perf_counter() - self._started, 1e-9)
-        self.state.report_status(
-            f"Explaining… {progress.done:,} of {progress.total:,} rows ({rate:,.0f} rows/s)"
-        )
-
-    def _request_snapshot(self, force: bool = False) -> None:
-        """Rebuild a big partial explanation in a worker (at most every SNAPSHOT_INTERVAL_S)."""
-        s = self.state
-        now = time.monotonic()
-        if not s.needs_snapshot() or self.workers.is_running("partial"):
-            return
-        if not force and now - self._last_snapshot < SNAPSHOT_INTERVAL_S:
-            return
-        self._last_snapshot = now
-        builder, base = s.builder, s.base_values
-        assert builder is not None and base is not None
-        self.workers.run(
-            "partial",
-            partial_snapshot,
-            builder,
-            base,
-            on_result=lambda explanation: s.set_partial(builder, explanation),
-            on_error=lambda error: log.warning("partial explanation failed: %r", error),
-        )
-
-    def _store_in_cache(self) -> None:
-        """Keep a complete explanation on disk (a worker writes it; the GUI does not wait)."""
-        s, key = self.state, self._cache_key
-        explanation = s.explanation
-        if key is None or explanation is None or not explanation.complete:
-            return
-        if not self.cache_enabled:
-            return
-        self.workers.run(
-            "cache",
-            cache_jobs.store,
-            self.cache,
-            key,
-            explanation,
-            on_result=lambda path: log.info("stored SHAP values in %s", path),
-            on_error=lambda error: s.report_status(f"Could not cache the SHAP values: {error}"),
-        )
-
-    def _on_explained(self, base: object) -> None:
-        s = self.state
-        if base is None:
-            base = s.base_values if s.base_values is not None else np.zeros(len(s.output_names))
-        s.finish_explanation(np.asarray(base))
-        self.computation_running.emit(False)
-        seconds = time.perf_counter() - self._started
-        n = s.data.n_rows if s.data is not None else 0
-        done = s.rows_explained()
-        log.info("explained %d of %d rows in %.2f s", done, n, seconds)
-        if done < n:  # the memory guard chose a sample
-            s.report_status(
-                f"Explained a random sample of {done:,} of {n:,} rows in {seconds:.1f} s."
-            )
-        else:
-            s.report_status(f"Explained all {n:,} rows in {seconds:.1f} s.")
-            self._store_in_cache()
-
-    def _on_explain_error(self, error: object) -> None:
-        self.computation_running.emit(False)
-        if not isinstance(error, ShapLensError):
-            log.error("unexpected error while explaining", exc_info=error)  # type: ignore[arg-type]
-        self.state.report_error(f"Computing SHAP values failed: {error}")
-
-    # ----------------------------------------------------------------- one clicked row
-    def _on_row_selected(self, row: int) -> None:
-        s = self.state
-        if s.model is None or s.data is None or s.row_values(row) is not None:
-            return
-        model = s.model
-
-        def on_result(result: tuple[np.ndarray, np.ndarray]) -> None:
-            if s.model is model:  # a newer model makes this row's values meaningless
-                s.set_row_values(row, *result)
-
-        self.workers.run(
-            "row",
-            explain_row_job,
-            model,
-            s.data.X[row],
-            on_result=on_result,
-            on_error=lambda error: s.report_error(f"Explaining row {row} failed: {error}"),
-        )

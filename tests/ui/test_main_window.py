@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 
 from app.core.errors import UntrustedPickleError
 from app.ui import controller as controller_module
+from app.ui import explain_runner as runner_module
 from app.ui.main_window import MainWindow
 
 TIMEOUT = 60_000  # generous: the machine may be busy; waits end as soon as the signal arrives
@@ -73,7 +74,7 @@ def test_cancel_then_new_data_completes_without_stale_results(
     # Hold the first run after its first chunk, so the cancel surely lands mid-run and the chunk
     # it computes afterwards is a late result that must be dropped.
     gate = threading.Event()
-    real = controller_module.iter_explanation
+    real = runner_module.iter_explanation
 
     def gated(model, X, first, size):
         chunks = real(model, X, first, size)
@@ -81,7 +82,7 @@ def test_cancel_then_new_data_completes_without_stale_results(
         gate.wait(10)
         return (yield from chunks)
 
-    monkeypatch.setattr(controller_module, "iter_explanation", gated)
+    monkeypatch.setattr(runner_module, "iter_explanation", gated)
     window.controller.first_chunk = 100
     window.controller.chunk_rows = 100
     with qtbot.waitSignal(

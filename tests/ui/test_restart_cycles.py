@@ -15,7 +15,7 @@ import pytest
 from PySide6.QtCore import QThreadPool
 
 from app.core import explain as explain_module
-from app.ui import controller as controller_module
+from app.ui import explain_runner as runner_module
 from app.workers import Workers
 from tests.ui._hardening import (
     TIMEOUT,
@@ -123,7 +123,7 @@ def counted_runs(monkeypatch) -> CountedRuns:
         run["finished"] = True
         return None  # the controller falls back to the base values seen in the chunks
 
-    monkeypatch.setattr(controller_module, "iter_explanation", counting)
+    monkeypatch.setattr(runner_module, "iter_explanation", counting)
     return runs
 
 

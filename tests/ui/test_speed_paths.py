@@ -15,7 +15,7 @@ from app.core.cache import ExplanationCache
 from app.core.explain import ExplanationBuilder
 from app.core.models.lightgbm_model import LightGBMModel
 from app.ui import cache_jobs, plot_tabs, rows_table
-from app.ui import controller as controller_module
+from app.ui import explain_runner as runner_module
 from app.ui import state as state_module
 from app.ui.main_window import MainWindow
 
@@ -70,9 +70,7 @@ class Gate:
 @pytest.fixture
 def gate(monkeypatch) -> Gate:
     g = Gate()
-    monkeypatch.setattr(
-        controller_module, "iter_explanation", g.wrap(controller_module.iter_explanation)
-    )
+    monkeypatch.setattr(runner_module, "iter_explanation", g.wrap(runner_module.iter_explanation))
     yield g
     g.open.set()  # never leave a worker waiting
 
@@ -221,7 +219,7 @@ def test_chunk_path_leaves_heavy_work_to_workers(
     """A big run (forced here by a zero size limit) rebuilds partial explanations and the
     beeswarm layout only in worker threads; the GUI thread never rebuilds a partial."""
     monkeypatch.setattr(state_module, "SYNC_PARTIAL_VALUES", 0)
-    monkeypatch.setattr(controller_module, "SNAPSHOT_INTERVAL_S", 0.0)
+    monkeypatch.setattr(runner_module, "SNAPSHOT_INTERVAL_S", 0.0)
     threads: dict[str, list[bool]] = {"snapshot": [], "beeswarm": [], "finish": []}
 
     def on_gui_thread() -> bool:
@@ -244,7 +242,7 @@ def test_chunk_path_leaves_heavy_work_to_workers(
         threads["finish"].append(on_gui_thread())
         return real_finish(self, base)
 
-    monkeypatch.setattr(controller_module, "partial_snapshot", snapshot)
+    monkeypatch.setattr(runner_module, "partial_snapshot", snapshot)
     monkeypatch.setattr(plot_tabs, "beeswarm_job", bees)
     monkeypatch.setattr(ExplanationBuilder, "finish", finish)
     window.show_view("beeswarm")
