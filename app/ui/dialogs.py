@@ -27,6 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.plots.export import PRESETS
+
 MODEL_FILTER = (
     "Models (*.txt *.json *.ubj *.model *.bin *.cbm *.pkl *.pickle *.joblib *.skops);;All files (*)"
 )
@@ -197,21 +199,37 @@ class ExportChoice:
 
 
 class ExportDialog(QDialog):
-    """File, format and size for File > Export view…; PNG defaults to twice the on-screen size."""
+    """File, format and size for File > Export view…: PNG, SVG or PDF, at twice the on-screen
+    size (the default), a slide or half-A4 preset, or a custom width in the view's proportions."""
+
+    FORMATS = (("PNG image", ".png"), ("SVG vector", ".svg"), ("PDF document", ".pdf"))
 
     def __init__(self, view_name: str, on_screen: tuple[int, int], start: Path, parent=None):
         super().__init__(parent)
         self.setWindowTitle(f"Export {view_name}")
         self._aspect = on_screen[1] / max(on_screen[0], 1)
+        width, height = 2 * on_screen[0], 2 * on_screen[1]
+        self._sizes: list[tuple[str, tuple[int, int] | None]] = [
+            (f"Twice the screen size ({width} × {height})", (width, height)),
+            ("Slide 16:9 (1920 × 1080)", PRESETS["slide"]),
+            ("Half an A4 page at 300 dpi (2480 × 1754)", PRESETS["a4-half"]),
+            ("Custom width", None),
+        ]
         form = QFormLayout(self)
         self.format = QComboBox(self)
-        self.format.addItems(["PNG image", "SVG vector"])
-        self.format.setToolTip("PNG for slides and documents, SVG to edit or scale without loss")
+        self.format.addItems([name for name, _ in self.FORMATS])
+        self.format.setToolTip(
+            "PNG for slides and documents; SVG or PDF to edit or print without loss"
+        )
         form.addRow("Format:", self.format)
+        self.size = QComboBox(self)
+        self.size.addItems([name for name, _ in self._sizes])
+        self.size.setToolTip("The figure's size; labels are never cut off at any size")
+        form.addRow("Size:", self.size)
         self.width = QSpinBox(self, minimum=200, maximum=16_000, singleStep=100)
         self.width.setSuffix(" px")
-        self.width.setValue(2 * on_screen[0])
-        self.width.setToolTip("Width of the PNG; the height keeps the view's proportions")
+        self.width.setValue(width)
+        self.width.setToolTip("Width of a custom size; the height keeps the view's proportions")
         form.addRow("Width:", self.width)
         self.size_hint = QLabel(self)
         form.addRow("", self.size_hint)
@@ -229,40 +247,48 @@ class ExportDialog(QDialog):
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
         self.format.currentIndexChanged.connect(self._on_format_changed)
+        self.size.currentIndexChanged.connect(self._update_hint)
         self.width.valueChanged.connect(self._update_hint)
         self._update_hint()
 
     def _suffix(self) -> str:
-        return ".png" if self.format.currentIndex() == 0 else ".svg"
+        return self.FORMATS[self.format.currentIndex()][1]
+
+    def _pixels(self) -> tuple[int, int]:
+        preset = self._sizes[self.size.currentIndex()][1]
+        if preset is not None:
+            return preset
+        return self.width.value(), round(self.width.value() * self._aspect)
 
     def _on_format_changed(self) -> None:
-        self.width.setEnabled(self._suffix() == ".png")
         self.path.setText(str(Path(self.path.text()).with_suffix(self._suffix())))
         self._update_hint()
 
     def _update_hint(self) -> None:
-        if self._suffix() == ".png":
-            height = round(self.width.value() * self._aspect)
-            self.size_hint.setText(f"{self.width.value()} × {height} px")
-        else:
-            self.size_hint.setText("vector: any size")
+        self.width.setEnabled(self._sizes[self.size.currentIndex()][1] is None)
+        width, height = self._pixels()
+        unit = "px" if self._suffix() == ".png" else "px page (vector)"
+        self.size_hint.setText(f"{width} × {height} {unit}")
 
     def _browse(self) -> None:
         name, _ = QFileDialog.getSaveFileName(
-            self, "Export view", self.path.text(), "PNG image (*.png);;SVG vector (*.svg)"
+            self,
+            "Export view",
+            self.path.text(),
+            "PNG image (*.png);;SVG vector (*.svg);;PDF document (*.pdf)",
         )
         if name:
             self.path.setText(name)
-            self.format.setCurrentIndex(1 if name.lower().endswith(".svg") else 0)
+            suffixes = [suffix for _, suffix in self.FORMATS]
+            suffix = Path(name).suffix.lower()
+            self.format.setCurrentIndex(suffixes.index(suffix) if suffix in suffixes else 0)
 
     def choice(self) -> ExportChoice:
         path = Path(self.path.text()).expanduser()
         if path.suffix.lower() not in (".png", ".svg", ".pdf"):
             path = path.with_suffix(self._suffix())
-        if path.suffix.lower() != ".png":
-            return ExportChoice(path, None, None)
-        width = self.width.value()
-        return ExportChoice(path, width, round(width * self._aspect))
+        width, height = self._pixels()
+        return ExportChoice(path, width, height)
 
 
 MESSAGE_STYLES = {
