@@ -83,3 +83,15 @@ def small_model_path(tmp_path_factory: pytest.TempPathFactory, sample_data_path:
     path = tmp_path_factory.mktemp("model") / "adult_small_lgbm.txt"
     booster.save_model(str(path))
     return path
+
+
+@pytest.fixture
+def window(qtbot):
+    """A main window at a laptop-like size, closed after the test (cancelling its jobs)."""
+    from app.ui.main_window import MainWindow
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.resize(1200, 800)
+    yield w
+    w.close()

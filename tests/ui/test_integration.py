@@ -14,8 +14,7 @@ from app.core.memory import MemoryEstimate
 from app.ui.main_window import MainWindow
 from app.ui.panels import DEFAULT_VISIBLE, PANEL_MODULES
 from app.workers import Workers
-
-TIMEOUT = 60_000  # generous: the machine is shared; waits end as soon as the signal arrives
+from tests.ui._hardening import TIMEOUT, open_and_wait
 
 
 @pytest.fixture
@@ -25,11 +24,6 @@ def window(qtbot) -> MainWindow:
     w.resize(1600, 1000)
     yield w
     w.close()
-
-
-def open_and_wait(qtbot, window: MainWindow, model: Path, data: Path) -> None:
-    with qtbot.waitSignal(window.state.explanation_finished, timeout=TIMEOUT):
-        window.controller.open(model, data)
 
 
 def quiet(qtbot) -> None:

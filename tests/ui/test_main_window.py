@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,23 +12,7 @@ from PySide6.QtCore import Qt
 from app.core.errors import UntrustedPickleError
 from app.ui import controller as controller_module
 from app.ui import explain_runner as runner_module
-from app.ui.main_window import MainWindow
-
-TIMEOUT = 60_000  # generous: the machine may be busy; waits end as soon as the signal arrives
-
-
-@pytest.fixture
-def window(qtbot) -> MainWindow:
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.resize(1200, 800)
-    yield w
-    w.close()
-
-
-def open_and_wait(qtbot, window: MainWindow, model: Path, data: Path) -> None:
-    with qtbot.waitSignal(window.state.explanation_finished, timeout=TIMEOUT):
-        window.controller.open(model, data)
+from tests.ui._hardening import TIMEOUT, open_and_wait
 
 
 def test_open_explain_select_row_shows_its_waterfall(

@@ -29,15 +29,6 @@ def _no_cache_unless_asked(monkeypatch) -> None:
 
 
 @pytest.fixture
-def window(qtbot) -> MainWindow:
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.resize(1200, 800)
-    yield w
-    w.close()
-
-
-@pytest.fixture
 def cache(monkeypatch, tmp_path) -> ExplanationCache:
     monkeypatch.delenv(cache_jobs.ENV_OFF)
     return ExplanationCache(tmp_path / "cache")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
@@ -13,15 +12,6 @@ from app.ui.dialogs_compare import CompareDataDialog, CompareModelsDialog
 from app.ui.main_window import MainWindow
 
 TIMEOUT = 60_000  # generous: the machine may be busy; waits end as soon as the signal arrives
-
-
-@pytest.fixture
-def window(qtbot) -> MainWindow:
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.resize(1200, 800)
-    yield w
-    w.close()
 
 
 def _mime(urls: list[QUrl]) -> QMimeData:
