@@ -20,7 +20,14 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from app.core.errors import ShapLensError
-from app.core.explain import CHUNK_ROWS, FIRST_CHUNK_ROWS, ExplainProgress, iter_explanation
+from app.core.explain import (
+    CHUNK_ROWS,
+    FIRST_CHUNK_ROWS,
+    ExplainProgress,
+    ExplanationBuilder,
+    filed_into,
+    iter_explanation,
+)
 from app.core.memory import MemoryEstimate, estimate_explain
 from app.core.models.base import ModelAdapter
 from app.ui.state import AppState, partial_snapshot
@@ -34,6 +41,9 @@ SAMPLE_SEED = 0
 # A partial explanation of a big run is rebuilt (in a worker) at most this often: each rebuild
 # copies the explained rows' values, which is 100 MB half-way through 1M rows x 50 features.
 SNAPSHOT_INTERVAL_S = 2.0
+# Nice level of the engine's bulk threads in the app: with both cores busy explaining, the GUI
+# thread and a clicked row's job (normal priority) still get a core when they wake up.
+BULK_NICENESS = 10
 
 
 def explain_sample(
@@ -49,6 +59,15 @@ def explain_sample(
         yield replace(progress, rows=rows[progress.rows])
 
 
+def explain_filed(
+    builder: ExplanationBuilder,
+    explain: Callable[..., Generator[ExplainProgress, None, np.ndarray]],
+    *args: object,
+) -> Generator[ExplainProgress, None, np.ndarray]:
+    """The bulk job: `explain(*args)`'s chunks, written into the run's builder in the worker."""
+    return (yield from filed_into(builder, explain(*args)))
+
+
 def explain_row_job(model: ModelAdapter, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     values, base = model.contributions_one(x)
     return np.asarray(values)[0], np.asarray(base)
@@ -57,9 +76,10 @@ def explain_row_job(model: ModelAdapter, x: np.ndarray) -> tuple[np.ndarray, np.
 def warm_up_engine() -> None:
     """Compile (or load from numba's cache) the engine's kernels before any data arrives, so the
     first chunk and the first clicked row do not wait for it (and no compile holds the GIL
-    while the user works)."""
-    from app.core.engine import warm_up
+    while the user works). Bulk runs' threads are set to yield the cores to the GUI's."""
+    from app.core.engine import set_bulk_niceness, warm_up
 
+    set_bulk_niceness(BULK_NICENESS)
     warm_up()
 
 
@@ -108,6 +128,7 @@ class ExplainRunner(QObject):
         self._started = time.perf_counter()
         self.computation_running.emit(True)
         self.progress_changed.emit(0, n)
+        assert s.builder is not None
         job = (
             (iter_explanation, s.model, s.data.X)
             if rows is None
@@ -115,6 +136,8 @@ class ExplainRunner(QObject):
         )
         self.workers.run(
             "explain",
+            explain_filed,
+            s.builder,
             *job,
             self.first_chunk,
             self.chunk_rows,
@@ -153,8 +176,8 @@ class ExplainRunner(QObject):
         self.state.report_status(f"Cancelled: {done:,} of {total:,} rows explained.")
 
     def _on_chunk(self, progress: ExplainProgress) -> None:
-        # GUI thread: O(chunk) bookkeeping only; anything O(rows) goes to a worker.
-        self.state.add_chunk(progress)
+        # GUI thread: O(1) bookkeeping only (the worker filed the chunk); O(rows) goes to a worker.
+        self.state.chunk_filed(progress)
         self._request_snapshot()
         self.progress_changed.emit(progress.done, progress.total)
         rate = progress.done / max(time.perf_counter() - self._started, 1e-9)

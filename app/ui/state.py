@@ -4,8 +4,8 @@ Panels, plots and the window read its attributes and listen to its signals; only
 (main window and its controller) calls the `set_*`/`*_explanation` methods that change what is
 loaded. The contract is in docs/CONTRACTS.md; everything beyond it here is additive.
 
-Keeping the GUI thread free during a big run: a chunk costs O(chunk) here (copying its values
-into the builder); `explanation_changed` is emitted at most every EMIT_INTERVAL_MS while chunks
+Keeping the GUI thread free during a big run: the bulk run's worker files each chunk into the
+builder (`app.core.explain.filed_into`), so a chunk costs O(1) here; `explanation_changed` is emitted at most every EMIT_INTERVAL_MS while chunks
 stream in, because every panel redraws on it; and the partial `explanation` is only rebuilt here
 while it is small (SYNC_PARTIAL_VALUES) — beyond that the controller builds snapshots in a worker
 (`partial_snapshot`) and hands them in with `set_partial`.
@@ -240,14 +240,20 @@ class AppState(QObject):
         self.explanation_changed.emit()
 
     def add_chunk(self, progress: ExplainProgress) -> None:
-        """One chunk of the bulk run arrived (on the GUI thread): O(chunk) work, nothing more."""
+        """File one chunk of the bulk run here, then announce it (see `chunk_filed`)."""
+        if self.builder is None:
+            return
+        self.builder.add(progress)
+        self.chunk_filed(progress)
+
+    def chunk_filed(self, progress: ExplainProgress) -> None:
+        """A chunk the bulk run's worker already wrote into `builder` arrived: O(1) work here."""
         if self.builder is None:
             return
         if self._base is None and progress.rows.size:
             # The base value is what every row's values add up from: raw - sum(values).
             first = progress.values[0].sum(axis=0, dtype=np.float64)
             self._base = progress.raw_output[0] - first
-        self.builder.add(progress)
         self._changed_soon()
 
     def _changed_soon(self) -> None:

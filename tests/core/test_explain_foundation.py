@@ -95,3 +95,34 @@ def test_approximate_explainers_keep_the_models_own_output(sample) -> None:
     np.testing.assert_allclose(explanation.raw_output, model.predict_raw(data.X[:200]))
     assert explanation.additivity_error() > 1e-3
     assert not explanation.exact
+
+
+def test_filed_into_fills_the_builder_before_each_chunk_is_reported(sample) -> None:
+    """The GUI's bulk worker files chunks itself; a reader on another thread sees, at each
+    report, every reported row complete and a running mean that matches the rows filed."""
+    import threading
+
+    from app.core.explain import ExplanationBuilder, filed_into, iter_explanation
+
+    model, data = sample
+    X = data.X[:1_500]
+    builder = ExplanationBuilder(model, X.shape[0])
+    reports: list[tuple[int, bool, bool]] = []
+
+    def run() -> None:
+        chunks = filed_into(builder, iter_explanation(model, X, first_chunk=100, chunk_rows=350))
+        for progress in chunks:
+            filed = builder.covered[progress.rows].all()
+            same = np.array_equal(builder.values[progress.rows], progress.values)
+            reports.append((builder.done, bool(filed), bool(same)))
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+    assert [done for done, _, _ in reports] == [100, 450, 800, 1150, 1500]
+    assert all(filed and same for _, filed, same in reports)
+    expected = explain_all(model, X)
+    np.testing.assert_array_equal(builder.values, expected.values)
+    np.testing.assert_allclose(
+        builder.mean_abs(), np.abs(expected.values).mean(axis=0, dtype=np.float64), rtol=1e-9
+    )

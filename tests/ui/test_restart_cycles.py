@@ -164,13 +164,13 @@ def test_no_stale_chunk_reaches_newer_data(
     controller, state = window.controller, window.state
     controller.first_chunk = controller.chunk_rows = 20
     arrivals: list[tuple[object, int]] = []
-    real_add = state.add_chunk
+    real_add = state.chunk_filed
 
     def recording_add(progress):
         arrivals.append((state.data, progress.total))
         real_add(progress)
 
-    state.add_chunk = recording_add
+    state.chunk_filed = recording_add
     with qtbot.waitSignal(
         state.explanation_changed,
         timeout=TIMEOUT,
