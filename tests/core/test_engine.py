@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import subprocess
+import sys
+import textwrap
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -200,3 +204,37 @@ def test_constant_tree_moves_only_the_base() -> None:
 def test_warm_up_is_idempotent() -> None:
     warm_up()
     warm_up()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="nice is per thread on Linux")
+def test_bulk_threads_take_the_niceness_the_app_asks_for() -> None:
+    """The app lowers the bulk threads' priority so its own threads win the cores; single rows
+    run on the caller's thread and keep its priority. In a child process: niceness cannot
+    always be raised back, and the pool is shared."""
+    script = textwrap.dedent(
+        """
+        import os, threading
+        import numpy as np
+        from app.core.engine import engine as E
+        eng = E.engine_from_path("sample_models/adult_lgbm.txt")
+        X = np.random.default_rng(0).integers(0, 5, (4_000, eng.n_features)).astype(float)
+        seen = []
+        real = E._apply_bulk_niceness
+        def spy():
+            real()
+            seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        E._apply_bulk_niceness = spy
+        eng.contributions(X)
+        E.set_bulk_niceness(7)
+        eng.contributions(X)
+        eng.contributions_one(X[0])
+        print(sorted(set(seen[:2])), sorted(set(seen[2:])),
+              os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        """
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["[0]", "[7]", "0"]

@@ -1,9 +1,16 @@
 """The fast exact TreeSHAP engine: model parsing, validation, numba kernels, threading.
 
-Public API (see engine.py): TreeShapEngine, engine_from_path, warm_up, parse_text, parse_json.
+Public API (see engine.py): TreeShapEngine, engine_from_path, warm_up, set_bulk_niceness,
+parse_text, parse_json.
 """
 
-from app.core.engine.engine import ENGINE_NAME, TreeShapEngine, engine_from_path, warm_up
+from app.core.engine.engine import (
+    ENGINE_NAME,
+    TreeShapEngine,
+    engine_from_path,
+    set_bulk_niceness,
+    warm_up,
+)
 from app.core.engine.lgbm_parse import parse_json, parse_text
 from app.core.engine.tree_arrays import ForestArrays, validate
 
@@ -14,6 +21,7 @@ __all__ = [
     "engine_from_path",
     "parse_json",
     "parse_text",
+    "set_bulk_niceness",
     "validate",
     "warm_up",
 ]

@@ -9,9 +9,11 @@ clicked row would do. Single rows run inline (no pool hand-off) for latency.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -35,10 +37,40 @@ MIN_ROWS_PER_THREAD = 32
 
 _pool_lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
+_bulk_niceness = 0
+_thread_niceness = threading.local()
 
 
 def default_threads() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
+
+
+def set_bulk_niceness(niceness: int) -> None:
+    """Run the pool threads of bulk calls at this nice level from their next task on.
+
+    An interactive caller (the GUI) sets it so that its own threads (drawing, a clicked row,
+    which runs inline) win the cores while a bulk run uses all of them: the kernels release
+    the GIL, so only the CPU scheduler decides who runs. Linux only (nice is per thread there);
+    elsewhere, or where the system refuses, this does nothing. Lowering it again needs
+    privileges the user may not have.
+    """
+    global _bulk_niceness
+    _bulk_niceness = int(niceness)
+
+
+def _apply_bulk_niceness() -> None:
+    wanted = _bulk_niceness
+    if getattr(_thread_niceness, "value", 0) == wanted or not sys.platform.startswith("linux"):
+        return
+    # Not allowed (lowering it back without privileges): the thread stays as it is.
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), wanted)
+    _thread_niceness.value = wanted
+
+
+def _bulk_task(kernel: Callable[..., None], *args: object) -> None:
+    _apply_bulk_niceness()
+    kernel(*args)
 
 
 def _executor() -> ThreadPoolExecutor:
@@ -262,7 +294,7 @@ class TreeShapEngine:
         bounds = np.linspace(0, n, threads + 1).astype(np.int64)
         pool = _executor()
         futures = [
-            pool.submit(kernel, X, int(a), int(b), out)
+            pool.submit(_bulk_task, kernel, X, int(a), int(b), out)
             for a, b in itertools.pairwise(bounds)
             if b > a
         ]
