@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
@@ -27,12 +29,63 @@ def bars(data: ImportanceData, max_bars: int = MAX_BARS) -> tuple[list[str], np.
     )
 
 
+@dataclass
+class _DrawnBars:
+    """The items of the last full draw, kept so that a refined estimate only moves them."""
+
+    layout: tuple[object, ...]  # what the items depend on besides the values
+    bars: pg.BarGraphItem
+    labels: list[pg.TextItem]
+    axis_labels: list[str]
+    axis_title: str
+
+
 class ImportancePlot(PlotBase):
     """Mean |SHAP| per feature, sorted, with value labels; the title says when it is an estimate."""
 
     def __init__(self, parent: QWidget | None = None, max_bars: int = MAX_BARS) -> None:
         self.max_bars = max_bars
+        self._drawn: _DrawnBars | None = None
         super().__init__(parent)
+
+    def clear(self) -> None:
+        self._drawn = None
+        super().clear()
+
+    def _layout_key(self, n_bars: int, folded: int) -> tuple[object, ...]:
+        return (n_bars, bool(folded), style.palette().name, self._full_labels)
+
+    def _redraw(self) -> None:
+        # While a run streams in, the estimate is redrawn a few times a second: moving the
+        # existing bars and labels costs a few ms, rebuilding them ~20 ms of GUI time.
+        if self._data is not None and self._update_in_place():
+            return
+        self._drawn = None
+        super()._redraw()
+
+    def _update_in_place(self) -> bool:
+        drawn, data = self._drawn, self._data
+        names, values, folded = bars(data, self.max_bars)
+        if drawn is None or drawn.layout != self._layout_key(len(names), folded):
+            return False
+        self.title.setText(data.title + (f" — {data.output_name}" if data.output_name else ""))
+        drawn.bars.setOpts(width=values)
+        for label, value in zip(drawn.labels, values, strict=True):
+            text = style.format_plain(float(value))
+            if label.toPlainText() != text:
+                label.setText(text)
+            label.setPos(float(value), label.pos().y())
+        axis_labels = [self.label(s) for s in names]
+        if axis_labels != drawn.axis_labels:
+            y = np.arange(len(names) - 1, -1, -1, dtype=np.float64)
+            self._set_category_axis(axis_labels, list(y))
+            drawn.axis_labels = axis_labels
+        axis_title = f"mean |SHAP value| ({data.unit.value})"
+        if axis_title != drawn.axis_title:
+            self._set_axis_label(axis_title)
+            drawn.axis_title = axis_title
+        self._fit_range()
+        return True
 
     def _draw(self) -> None:
         data: ImportanceData = self._data
@@ -46,18 +99,24 @@ class ImportancePlot(PlotBase):
         brushes = [pg.mkBrush(pal.bar)] * n
         if folded:
             brushes[-1] = pg.mkBrush(pal.missing)
-        self.plot.addItem(
-            pg.BarGraphItem(x0=0, y=y, height=0.68, width=values, brushes=brushes, pen=None)
-        )
+        bar_item = pg.BarGraphItem(x0=0, y=y, height=0.68, width=values, brushes=brushes, pen=None)
+        self.plot.addItem(bar_item)
         font = style.base_font(TICK_FONT_PT)
+        labels = []
         for value, yy in zip(values, y, strict=True):
             label = pg.TextItem(style.format_plain(float(value)), color=pal.text, anchor=(0, 0.5))
             label.setFont(font)
             label.setPos(float(value), float(yy))
             self.plot.addItem(label)
-        self._set_category_axis([self.label(s) for s in names], list(y))
-        self._set_axis_label(f"mean |SHAP value| ({data.unit.value})")
+            labels.append(label)
+        axis_labels = [self.label(s) for s in names]
+        axis_title = f"mean |SHAP value| ({data.unit.value})"
+        self._set_category_axis(axis_labels, list(y))
+        self._set_axis_label(axis_title)
         self.plot.showGrid(x=True, y=False, alpha=0.2)
+        self._drawn = _DrawnBars(
+            self._layout_key(n, folded), bar_item, labels, axis_labels, axis_title
+        )
         self._fit_range()
 
     def _fit_range(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QImage
@@ -70,6 +71,43 @@ def test_importance_folds_the_tail_into_one_bar(show) -> None:
     plot.set_data(data)
     labels = [t[1] for t in plot.plot.getAxis("left")._tickLevels[0]]
     assert "Sum of 23 other features" in labels and len(labels) == 8
+
+
+def _bar_state(plot: ImportancePlot) -> tuple:
+    """What the importance plot shows: title, bar widths, value labels, axis names, x range."""
+    bar_items = [i for i in plot.plot.items if isinstance(i, pg.BarGraphItem)]
+    texts = sorted(
+        (i.pos().y(), i.pos().x(), i.toPlainText())
+        for i in plot.plot.items
+        if isinstance(i, pg.TextItem)
+    )
+    ticks = sorted(plot.plot.getAxis("left")._tickLevels[0])
+    widths = [tuple(np.round(b.opts["width"], 9)) for b in bar_items]
+    x_range = tuple(np.round(plot.plot.getViewBox().viewRange()[0], 9))
+    return plot.title.text(), widths, texts, ticks, x_range
+
+
+def test_a_refined_estimate_redraws_in_place_exactly_as_a_fresh_plot(show) -> None:
+    names = [f"f{i}" for i in range(12)]
+    rng = np.random.default_rng(3)
+    first = views.importance(rng.random((12, 1)), names, style_unit(), 2_000, 50_000)
+    later = views.importance(rng.random((12, 1)) * 7, names, style_unit(), 9_000, 50_000)
+    plot = show(ImportancePlot(max_bars=8))
+    plot.set_data(first)
+    kept = [i for i in plot.plot.items if isinstance(i, pg.BarGraphItem)]
+    plot.set_data(later)  # same number of bars: items are moved, not rebuilt
+    assert [i for i in plot.plot.items if isinstance(i, pg.BarGraphItem)] == kept
+    fresh = show(ImportancePlot(max_bars=8))
+    fresh.set_data(later)
+    assert _bar_state(plot) == _bar_state(fresh)
+    assert "9,000 of 50,000" in plot.title.text()
+    # A different shape (fewer bars than the fold limit) is drawn from scratch, also after clear.
+    fewer = views.importance(rng.random((5, 1)), names[:5], style_unit(), 50_000, 50_000)
+    for data in (fewer, later):
+        plot.clear()
+        plot.set_data(data)
+        fresh.set_data(data)
+        assert _bar_state(plot) == _bar_state(fresh)
 
 
 def style_unit():
