@@ -131,6 +131,7 @@ def run() -> list[dict]:
     from PySide6.QtWidgets import QApplication
 
     from app.core.cache import ExplanationCache
+    from app.ui.heap import freeze_startup_objects
     from app.ui.main_window import MainWindow
     from app.ui.state import partial_snapshot
 
@@ -147,6 +148,7 @@ def run() -> list[dict]:
     window.resize(1400, 860)
     window.show()
     wait_until(app, lambda: not window.workers.busy(), 120)  # the engine warm-up
+    freeze_startup_objects()  # as app.ui.app.run_app does once the window is shown
     state, plots = window.state, window.plots
     whatif = detach_whatif(window)
     marks: dict[str, float] = {}

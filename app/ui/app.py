@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication
 from app import __version__
 from app.ui import dialogs
 from app.ui.crash import ExceptionHook, setup_logging, shutdown_logging
+from app.ui.heap import freeze_startup_objects
 from app.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ def run_app(args: argparse.Namespace) -> int:
     if os.environ.get("SHAPLENS_SMOKE") == "1":
         _setup_smoke(app, window, wait_for_explanation=model is not None and data is not None)
     window.show()
+    freeze_startup_objects()  # before any file is opened: see app/ui/heap.py
     explained: Path | None = getattr(args, "explained", None)
     if explained is not None:
         window.files.open_explained_dataset(explained)
