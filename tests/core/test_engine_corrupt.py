@@ -182,3 +182,13 @@ def test_json_model_file_loads_through_the_adapter(tmp_path: Path) -> None:
     np.testing.assert_allclose(raw[:, 0], booster.predict(X[:30], raw_score=True), rtol=1e-12)
     assert adapter.features[1].is_categorical
     assert "numba" in adapter.info.explainer
+
+
+def test_a_header_line_lightgbm_requires_is_refused_when_damaged() -> None:
+    """Found by the fuzz test above: 'label_index=0' edited to 'label_index00' passed our
+    checks while LightGBM refuses the file."""
+    text = _text()
+    for key in ("num_class", "num_tree_per_iteration", "label_index", "max_feature_idx"):
+        damaged = re.sub(rf"\n{key}=(\d+)", rf"\n{key}0\1", text, count=1)
+        with pytest.raises(ModelLoadError, match=key):
+            parse_text(damaged)

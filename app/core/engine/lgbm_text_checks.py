@@ -49,8 +49,15 @@ def check_block_shape(body: str, t: int, source: str) -> None:
             raise _fail(source, f"tree {t} has a malformed line {line[:40]!r}")
 
 
+# LightGBM refuses a text model whose header lacks any of these, so we refuse it first.
+REQUIRED_HEADER_KEYS = ("num_class", "num_tree_per_iteration", "label_index", "max_feature_idx")
+
+
 def check_header(header: dict[str, str], n_features: int, n_outputs: int, source: str) -> None:
-    """Header fields LightGBM sizes its buffers by must agree with each other."""
+    """Header fields LightGBM sizes its buffers by must be there and agree with each other."""
+    missing = [key for key in REQUIRED_HEADER_KEYS if key not in header]
+    if missing:
+        raise _fail(source, f"its header lacks {', '.join(missing)} (the file is damaged)")
     if n_features < 1 or n_outputs < 1 or n_outputs > 100_000:
         raise _fail(source, "its header declares no features or no outputs")
     if "num_class" in header:
