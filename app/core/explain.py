@@ -7,6 +7,7 @@ be drawn within moments; the remaining rows follow in order in larger chunks.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 
@@ -55,17 +56,32 @@ class ExplanationBuilder:
         self.base_values = np.zeros(k, dtype=np.float64)
         # (sum of |values| per feature and output, rows added), replaced in one assignment
         self._totals = (np.zeros((n_features, k), dtype=np.float64), 0)
+        self._publish = threading.Lock()
+        self._closed = False
 
-    def add(self, progress: ExplainProgress) -> None:
-        """File one chunk. One thread adds while others may read: a row is marked covered only
-        after its values are written, and the running totals change in a single assignment,
-        so a reader never sees a half-written row or a sum that does not match its count."""
+    def add(self, progress: ExplainProgress) -> bool:
+        """File one chunk; False if the builder was closed first (the chunk is not counted).
+
+        One thread adds while others may read: a row is marked covered only after its values
+        are written, and the running totals change in a single assignment, so a reader never
+        sees a half-written row or a sum that does not match its count.
+        """
         self.values[progress.rows] = progress.values
         self.raw_output[progress.rows] = progress.raw_output
-        self.covered[progress.rows] = True
-        abs_sum, done = self._totals
         chunk_sum = np.abs(progress.values).sum(axis=0, dtype=np.float64)
-        self._totals = (abs_sum + chunk_sum, done + progress.rows.size)
+        with self._publish:  # held for microseconds: close() never waits on a copy
+            if self._closed:
+                return False
+            self.covered[progress.rows] = True
+            abs_sum, done = self._totals
+            self._totals = (abs_sum + chunk_sum, done + progress.rows.size)
+        return True
+
+    def close(self) -> None:
+        """Accept no more chunks: once this returns, a cancelled run's worker, still finishing
+        the chunk in hand, cannot change what the views show."""
+        with self._publish:
+            self._closed = True
 
     @property
     def done(self) -> int:

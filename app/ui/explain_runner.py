@@ -168,6 +168,8 @@ class ExplainRunner(QObject):
         if not self.workers.is_running("explain"):
             return
         self.workers.cancel("explain")
+        if self.state.builder is not None:
+            self.state.builder.close()  # the chunk the worker has in hand is not filed
         self.computation_running.emit(False)
         self.state.flush_changes()  # views show every row computed before the cancel
         self._request_snapshot(force=True)

@@ -126,3 +126,17 @@ def test_filed_into_fills_the_builder_before_each_chunk_is_reported(sample) -> N
     np.testing.assert_allclose(
         builder.mean_abs(), np.abs(expected.values).mean(axis=0, dtype=np.float64), rtol=1e-9
     )
+
+
+def test_a_closed_builder_files_nothing_more(sample) -> None:
+    from app.core.explain import ExplanationBuilder, iter_explanation
+
+    model, data = sample
+    builder = ExplanationBuilder(model, 600)
+    chunks = iter_explanation(model, data.X[:600], first_chunk=200, chunk_rows=200)
+    assert builder.add(next(chunks))
+    builder.close()  # a cancel: the worker still delivers the chunk it was computing
+    late = next(chunks)
+    assert not builder.add(late)
+    assert builder.done == 200 and int(builder.covered.sum()) == 200
+    assert not builder.covered[late.rows].any()
