@@ -15,12 +15,16 @@ from __future__ import annotations
 
 import itertools
 import logging
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar
 
 import shiboken6
 from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
 from superqt.utils import WorkerBase, create_worker
+
+from app.core.priority import lower_this_thread
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +35,31 @@ log = logging.getLogger(__name__)
 MIN_POOL_THREADS = 8
 
 Callback = Callable[[Any], None]
+
+# Background jobs (`run(..., background=True)`) run on one thread of their own at this nice
+# level, next to the engine's bulk threads (app/core/engine): work nobody is waiting for, such
+# as copying a partial explanation, must not take a core from the GUI thread or a clicked row.
+BACKGROUND_NICENESS = 10
+_background_lock = threading.Lock()
+_background: ThreadPoolExecutor | None = None
+
+
+def _background_executor() -> ThreadPoolExecutor:
+    global _background
+    with _background_lock:
+        if _background is None:
+            _background = ThreadPoolExecutor(
+                1,
+                thread_name_prefix="shaplens-background",
+                initializer=lower_this_thread,
+                initargs=(BACKGROUND_NICENESS,),
+            )
+        return _background
+
+
+def _in_background(fn: Callable[..., Any], *args: Any) -> Any:
+    """Run `fn` on the low-priority thread; the pool thread calling this just waits for it."""
+    return _background_executor().submit(fn, *args).result()
 
 
 class _Job(QObject):
@@ -118,9 +147,16 @@ class Workers(QObject):
         on_result: Callback | None,
         on_error: Callback | None,
         on_progress: Callback | None = None,
+        background: bool = False,
     ) -> None:
-        """Start `fn(*args)` in a thread under `key`, cancelling any job already under it."""
+        """Start `fn(*args)` in a thread under `key`, cancelling any job already under it.
+
+        `background`: a plain function (not a generator) that nobody waits for runs on the
+        low-priority background thread (see BACKGROUND_NICENESS); jobs there run one at a time.
+        """
         self.cancel(key)
+        if background:
+            fn, args = _in_background, (fn, *args)
         worker = create_worker(fn, *args, _start_thread=False, _ignore_errors=True)
         job = _Job(self, key, worker, on_result, on_error, on_progress)
         job.setObjectName(f"{key}#{next(self._counter)}")

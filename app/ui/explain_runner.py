@@ -205,6 +205,7 @@ class ExplainRunner(QObject):
             base,
             on_result=lambda explanation: s.set_partial(builder, explanation),
             on_error=lambda error: log.warning("partial explanation failed: %r", error),
+            background=True,  # a 100-200 MB copy at 1M rows: not worth a core of the GUI's
         )
 
     def _on_explained(self, base: object) -> None:

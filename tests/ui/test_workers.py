@@ -80,3 +80,30 @@ def test_cancel_all_stops_running_generator(qtbot) -> None:
     gate.set()
     qtbot.waitUntil(lambda: Workers.live_count() == 0, timeout=5000)
     assert seen == []
+
+
+def test_background_jobs_run_at_low_priority_and_report_like_others(qtbot) -> None:
+    import sys
+
+    from app.core.priority import this_thread_niceness
+    from app.workers import BACKGROUND_NICENESS
+
+    workers = Workers()
+    results, errors = [], []
+
+    def where() -> tuple[str, int]:
+        return threading.current_thread().name, this_thread_niceness()
+
+    def fail() -> None:
+        raise ValueError("copy failed")
+
+    with qtbot.waitSignal(workers.all_done, timeout=5000):
+        workers.run("snap", where, on_result=results.append, on_error=None, background=True)
+    with qtbot.waitSignal(workers.all_done, timeout=5000):
+        workers.run("bad", fail, on_result=None, on_error=errors.append, background=True)
+    (name, niceness), *_ = results
+    assert name.startswith("shaplens-background")
+    if sys.platform.startswith("linux"):
+        assert niceness == BACKGROUND_NICENESS
+    assert this_thread_niceness() == 0  # the GUI thread keeps its priority
+    assert [str(e) for e in errors] == ["copy failed"]

@@ -9,11 +9,9 @@ clicked row would do. Single rows run inline (no pool hand-off) for latency.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import math
 import os
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +22,7 @@ import numpy as np
 from app.core.engine import treeshap_kernels as K
 from app.core.engine.tree_arrays import ForestArrays
 from app.core.errors import Cancelled, ExplainError
+from app.core.priority import lower_this_thread
 
 ENGINE_NAME = "ShapLens exact TreeSHAP (numba)"
 # Pattern tables cost 2^d * d float64 per leaf: leaves up to this many distinct features get one
@@ -50,9 +49,7 @@ def set_bulk_niceness(niceness: int) -> None:
 
     An interactive caller (the GUI) sets it so that its own threads (drawing, a clicked row,
     which runs inline) win the cores while a bulk run uses all of them: the kernels release
-    the GIL, so only the CPU scheduler decides who runs. Linux only (nice is per thread there);
-    elsewhere, or where the system refuses, this does nothing. Lowering it again needs
-    privileges the user may not have.
+    the GIL, so only the CPU scheduler decides who runs. See app.core.priority.
     """
     global _bulk_niceness
     _bulk_niceness = int(niceness)
@@ -60,11 +57,9 @@ def set_bulk_niceness(niceness: int) -> None:
 
 def _apply_bulk_niceness() -> None:
     wanted = _bulk_niceness
-    if getattr(_thread_niceness, "value", 0) == wanted or not sys.platform.startswith("linux"):
+    if getattr(_thread_niceness, "value", 0) == wanted:
         return
-    # Not allowed (lowering it back without privileges): the thread stays as it is.
-    with contextlib.suppress(OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), wanted)
+    lower_this_thread(wanted)  # refused (raising it back without privileges): stays as it is
     _thread_niceness.value = wanted
 
 
