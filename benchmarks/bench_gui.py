@@ -35,13 +35,13 @@ from benchmarks.gui_support import (
     WHATIF_DOCK,
     Clicker,
     Ticks,
-    detach_whatif,
     fixture,
     log,
     percentile,
     pump,
     result_row,
     wait_until,
+    whatif_panel,
 )
 
 # Re-exported: the fixture and its constants have lived here.
@@ -150,7 +150,7 @@ def run() -> list[dict]:
     wait_until(app, lambda: not window.workers.busy(), 120)  # the engine warm-up
     freeze_startup_objects()  # as app.ui.app.run_app does once the window is shown
     state, plots = window.state, window.plots
-    whatif = detach_whatif(window)
+    whatif = whatif_panel(window)
     marks: dict[str, float] = {}
     first_importance: dict[str, object] = {}
 
