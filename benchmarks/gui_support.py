@@ -81,13 +81,21 @@ def log(message: str) -> None:
     print(f"[bench_gui {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
+_wake_timer = None
+
+
 def pump(app) -> None:
-    """Run the event loop until something happens (the 10 ms ticks wake it): no busy wait
-    competing with the workers for the two cores."""
+    """Run the event loop until something happens: no busy wait competing with the workers for
+    the two cores. One repeating 5 ms timer wakes it (a single-shot timer per call cost the
+    GUI thread a new QTimer and connection each time)."""
+    global _wake_timer
     from PySide6.QtCore import QEventLoop, QTimer
 
+    if _wake_timer is None:
+        _wake_timer = QTimer()
+        _wake_timer.setInterval(5)
+        _wake_timer.start()
     flags = QEventLoop.ProcessEventsFlag
-    QTimer.singleShot(5, lambda: None)  # wakes the loop at the latest in 5 ms
     app.processEvents(flags.AllEvents | flags.WaitForMoreEvents)
 
 
