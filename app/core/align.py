@@ -7,6 +7,7 @@ saw, and missing / infinite values and what was done with them. Column order is 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -91,6 +92,18 @@ class AlignedData:
         if self.label_column is None:
             return None
         return self.frame[self.label_column].to_numpy()
+
+    def display_values(self, row: int, names: Sequence[str]) -> list[object]:
+        """One row's values as loaded (labels, not category codes) for the named columns.
+
+        A click reads one row: positional access costs ~10-50 us where selecting the names
+        from a row Series costs ~250 us and, on a busy machine, spiked to tens of ms.
+        """
+        positions = self.frame.columns.get_indexer(list(names))
+        if (positions < 0).any():
+            missing = [n for n, p in zip(names, positions, strict=True) if p < 0]
+            raise KeyError(f"not in the dataset: {', '.join(map(str, missing))}")
+        return self.frame.iloc[int(row)].to_numpy()[positions].tolist()
 
 
 def guess_label(frame: pd.DataFrame, feature_names: list[str]) -> str | None:

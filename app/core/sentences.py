@@ -228,8 +228,7 @@ def summarize_row(
 
 def row_display_values(model: ModelAdapter, data: AlignedData, row: int) -> list[object]:
     """The row's values as loaded (labels, not codes), in the model's feature order."""
-    frame_row = data.frame.iloc[int(row)]
-    return [frame_row[name] for name in model.feature_names]
+    return data.display_values(row, model.feature_names)
 
 
 def summarize_explained_row(

@@ -12,12 +12,7 @@ import importlib
 import logging
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (
-    QLabel,
-    QStackedWidget,
-    QTabWidget,
-    QWidget,
-)
+from PySide6.QtWidgets import QLabel, QStackedWidget, QTabWidget, QWidget
 
 from app.core.types import Task, Unit
 from app.core.views import (
@@ -367,7 +362,7 @@ class PlotTabs(QTabWidget):
         values, base = found
         k = s.output_index
         names = s.model.feature_names
-        display = s.data.frame.iloc[row][names].tolist()  # labels, not category codes
+        display = s.data.display_values(row, names)  # labels, not category codes
         b = self.contrast_output()
         if b is not None:
             outputs = s.output_names

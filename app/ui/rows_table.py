@@ -60,6 +60,13 @@ SYNC_SORT_ROWS = 200_000  # up to this many rows a sort on the GUI thread takes 
 SIZE_SAMPLE_ROWS = 200
 MIN_WIDTH, MAX_WIDTH = 48, 220
 THRESHOLD_DEBOUNCE_MS = 100
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole.value)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
+_ANSWERED_ROLES = frozenset({_DISPLAY, _ALIGNMENT, _FOREGROUND, _TOOLTIP})
+_RIGHT = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
+_CENTRE = int(Qt.AlignmentFlag.AlignCenter.value)
 
 
 def full_order(column: Column, descending: bool) -> np.ndarray:
@@ -203,21 +210,21 @@ class RowsModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.columns)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not index.isValid():
+        # Painting a cell asks for about ten roles, each a Python call: unanswered roles return
+        # before any lookup (a click that scrolls the table repaints every visible cell).
+        if role not in _ANSWERED_ROLES or not index.isValid():
             return None
         column = self.columns[index.column()]
-        value = column.value(int(self.order[index.row()]))
-        if role == Qt.ItemDataRole.DisplayRole:
-            return column.text(value)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column.numeric:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole and column.colour is not None:
-            return column.colour(value)
-        if role == Qt.ItemDataRole.ToolTipRole and column.cell_tooltip is not None:
-            return column.cell_tooltip(int(self.order[index.row()]))
-        if role == Qt.ItemDataRole.TextAlignmentRole and column.header == BOOKMARK_HEADER:
-            return int(Qt.AlignmentFlag.AlignCenter)
-        return None
+        if role == _ALIGNMENT:
+            if column.numeric:
+                return _RIGHT
+            return _CENTRE if column.header == BOOKMARK_HEADER else None
+        row = int(self.order[index.row()])
+        if role == _DISPLAY:
+            return column.text(column.value(row))
+        if role == _FOREGROUND:
+            return None if column.colour is None else column.colour(column.value(row))
+        return None if column.cell_tooltip is None else column.cell_tooltip(row)
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole

@@ -74,3 +74,17 @@ def test_open_categories_collect_labels_from_data(shared_data, numeric: bool) ->
     spec = next(f for f in model.features if f.name == "ocean_proximity")
     assert set(frame["ocean_proximity"].dropna().astype(str)) <= set(spec.categories or [])
     assert "ocean_proximity" in data.report.labels_from_data or not numeric
+
+
+def test_display_values_give_one_rows_labels_in_the_requested_order(
+    sample_model_path, sample_data_path
+) -> None:
+    model = load_model(sample_model_path)
+    frame = pd.read_parquet(sample_data_path).iloc[:500]
+    data = align(model, frame)
+    names = list(reversed(model.feature_names))
+    shown = data.display_values(321, names)
+    assert shown == [frame.iloc[321][name] for name in names]  # labels, not category codes
+    assert any(isinstance(value, str) for value in shown)
+    with pytest.raises(KeyError, match="no_such_column"):
+        data.display_values(0, ["age", "no_such_column"])
