@@ -38,6 +38,7 @@ class _DrawnBars:
     labels: list[pg.TextItem]
     axis_labels: list[str]
     axis_title: str
+    grid: pg.PlotCurveItem
 
 
 class ImportancePlot(PlotBase):
@@ -113,9 +114,11 @@ class ImportancePlot(PlotBase):
         axis_title = f"mean |SHAP value| ({data.unit.value})"
         self._set_category_axis(axis_labels, list(y))
         self._set_axis_label(axis_title)
-        self.plot.showGrid(x=True, y=False, alpha=0.2)
+        grid = pg.PlotCurveItem(pen=pg.mkPen(pal.grid, width=1), connect="pairs")
+        grid.setZValue(-10)  # behind the bars
+        self.plot.addItem(grid)
         self._drawn = _DrawnBars(
-            self._layout_key(n, folded), bar_item, labels, axis_labels, axis_title
+            self._layout_key(n, folded), bar_item, labels, axis_labels, axis_title, grid
         )
         self._fit_range()
 
@@ -129,6 +132,20 @@ class ImportancePlot(PlotBase):
         right = top * 1.02 / max(1.0 - (label_px + 12) / width_px, 0.35)
         self.plot.setXRange(0, right, padding=0)
         self.plot.setYRange(-0.6, len(names) - 0.4, padding=0)
+        self._place_grid(right, len(names))
+
+    def _place_grid(self, right: float, n_bars: int) -> None:
+        """Vertical lines at the bottom axis's major ticks, drawn as one opaque path: pyqtgraph's
+        own translucent axis grid took ~11 of the ~17 ms of each repaint while a run refines
+        the estimate twice a second."""
+        if self._drawn is None:
+            return
+        axis = self.plot.getAxis("bottom")
+        levels = axis.tickValues(0.0, right, max(axis.width(), 120.0))
+        ticks = [t for t in (levels[0][1] if levels else []) if 0.0 < t <= right]
+        xs = np.repeat(np.asarray(ticks, dtype=np.float64), 2)
+        ys = np.tile([-0.6, n_bars - 0.4], len(ticks))
+        self._drawn.grid.setData(xs, ys)
 
     def _tooltip(self, x: float, y: float) -> str:
         data: ImportanceData = self._data

@@ -84,7 +84,12 @@ def _bar_state(plot: ImportancePlot) -> tuple:
     ticks = sorted(plot.plot.getAxis("left")._tickLevels[0])
     widths = [tuple(np.round(b.opts["width"], 9)) for b in bar_items]
     x_range = tuple(np.round(plot.plot.getViewBox().viewRange()[0], 9))
-    return plot.title.text(), widths, texts, ticks, x_range
+    grid = [
+        tuple(np.round(c.getData()[0], 9))
+        for c in plot.plot.items
+        if isinstance(c, pg.PlotCurveItem)
+    ]
+    return plot.title.text(), widths, texts, ticks, x_range, grid
 
 
 def test_a_refined_estimate_redraws_in_place_exactly_as_a_fresh_plot(show) -> None:
@@ -100,6 +105,12 @@ def test_a_refined_estimate_redraws_in_place_exactly_as_a_fresh_plot(show) -> No
     fresh = show(ImportancePlot(max_bars=8))
     fresh.set_data(later)
     assert _bar_state(plot) == _bar_state(fresh)
+    grid_x = _bar_state(plot)[-1][0]
+    assert (
+        len(grid_x) >= 2
+        and min(grid_x) > 0
+        and max(grid_x) <= plot._drawn.bars.opts["width"].max() * 2
+    )
     assert "9,000 of 50,000" in plot.title.text()
     # A different shape (fewer bars than the fold limit) is drawn from scratch, also after clear.
     fewer = views.importance(rng.random((5, 1)), names[:5], style_unit(), 50_000, 50_000)
