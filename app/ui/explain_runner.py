@@ -40,7 +40,13 @@ AskSample = Callable[[MemoryEstimate, int], bool]
 SAMPLE_SEED = 0
 # A partial explanation of a big run is rebuilt (in a worker) at most this often: each rebuild
 # copies the explained rows' values, which is 100 MB half-way through 1M rows x 50 features.
+# The interval grows by a second per SNAPSHOT_ROWS_PER_S rows already explained, and the copy
+# goes in blocks of SNAPSHOT_BLOCK_ROWS with a pause between: copies at full speed took the
+# memory bandwidth of the GUI thread, and every long GUI stall left coincided with one.
 SNAPSHOT_INTERVAL_S = 2.0
+SNAPSHOT_ROWS_PER_S = 100_000
+SNAPSHOT_BLOCK_ROWS = 50_000
+SNAPSHOT_PAUSE_S = 0.005
 # Nice level of the engine's bulk threads in the app: with both cores busy explaining, the GUI
 # thread and a clicked row's job (normal priority) still get a core when they wake up.
 BULK_NICENESS = 10
@@ -193,16 +199,19 @@ class ExplainRunner(QObject):
         now = time.monotonic()
         if not s.needs_snapshot() or self.workers.is_running("partial"):
             return
-        if not force and now - self._last_snapshot < SNAPSHOT_INTERVAL_S:
-            return
-        self._last_snapshot = now
         builder, base = s.builder, s.base_values
         assert builder is not None and base is not None
+        interval = max(SNAPSHOT_INTERVAL_S, builder.done / SNAPSHOT_ROWS_PER_S)
+        if not force and now - self._last_snapshot < interval:
+            return
+        self._last_snapshot = now
         self.workers.run(
             "partial",
             partial_snapshot,
             builder,
             base,
+            SNAPSHOT_BLOCK_ROWS,
+            SNAPSHOT_PAUSE_S,
             on_result=lambda explanation: s.set_partial(builder, explanation),
             on_error=lambda error: log.warning("partial explanation failed: %r", error),
             background=True,  # a 100-200 MB copy at 1M rows: not worth a core of the GUI's

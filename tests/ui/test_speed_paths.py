@@ -268,3 +268,23 @@ def test_big_table_sorts_in_the_background_then_filters_from_that_order(
     assert not model.sorting()  # the filter reused the kept order
     assert np.array_equal(model.order, expected[np.isin(expected, rows)])
     assert model.rowCount() == rows.size
+
+
+def test_a_snapshot_copied_in_paced_blocks_equals_one_copied_at_once(small_model_path) -> None:
+    from app.core.explain import ExplainProgress
+    from app.core.model_io import load_model
+
+    model = load_model(small_model_path)
+    n, k = 1_000, model.n_outputs
+    builder = ExplanationBuilder(model, n)
+    rng = np.random.default_rng(5)
+    rows = np.sort(rng.choice(n, 730, replace=False))
+    values = rng.normal(size=(rows.size, len(model.features), k)).astype(np.float32)
+    builder.add(ExplainProgress(rows, values, rng.normal(size=(rows.size, k)), rows.size, n))
+    base = np.zeros(k)
+    whole = state_module.partial_snapshot(builder, base)
+    paced = state_module.partial_snapshot(builder, base, block_rows=64, pause_s=0.0)
+    assert np.array_equal(paced.rows, rows) and np.array_equal(paced.values, whole.values)
+    assert np.array_equal(paced.values, values) and np.array_equal(
+        paced.raw_output, whole.raw_output
+    )
