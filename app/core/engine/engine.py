@@ -45,12 +45,9 @@ def default_threads() -> int:
 
 
 def set_bulk_niceness(niceness: int) -> None:
-    """Run the pool threads of bulk calls at this nice level from their next task on.
-
-    An interactive caller (the GUI) sets it so that its own threads (drawing, a clicked row,
-    which runs inline) win the cores while a bulk run uses all of them: the kernels release
-    the GIL, so only the CPU scheduler decides who runs. See app.core.priority.
-    """
+    """Run the pool threads of bulk calls at this nice level from their next task on. The GUI
+    sets it so that its own threads (drawing, a clicked row, which runs inline) win the cores:
+    the kernels release the GIL, so only the CPU scheduler decides. See app.core.priority."""
     global _bulk_niceness
     _bulk_niceness = int(niceness)
 
