@@ -31,7 +31,7 @@ from app.core.explain import (
 from app.core.memory import MemoryEstimate, estimate_explain
 from app.core.models.base import ModelAdapter
 from app.ui.state import AppState, partial_snapshot
-from app.workers import Workers
+from app.workers import BACKGROUND_NICENESS, Workers
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +47,6 @@ SNAPSHOT_INTERVAL_S = 2.0
 SNAPSHOT_ROWS_PER_S = 100_000
 SNAPSHOT_BLOCK_ROWS = 50_000
 SNAPSHOT_PAUSE_S = 0.005
-# Nice level of the engine's bulk threads in the app: with both cores busy explaining, the GUI
-# thread and a clicked row's job (normal priority) still get a core when they wake up.
-BULK_NICENESS = 10
 
 
 def explain_sample(
@@ -85,7 +82,9 @@ def warm_up_engine() -> None:
     while the user works). Bulk runs' threads are set to yield the cores to the GUI's."""
     from app.core.engine import set_bulk_niceness, warm_up
 
-    set_bulk_niceness(BULK_NICENESS)
+    # The same level as the app's other background work: with both cores busy explaining, the
+    # GUI thread and a clicked row's job (normal priority) still get a core when they wake up.
+    set_bulk_niceness(BACKGROUND_NICENESS)
     warm_up()
 
 

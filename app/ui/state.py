@@ -7,9 +7,9 @@ loaded. The contract is in docs/CONTRACTS.md; everything beyond it here is addit
 Keeping the GUI thread free during a big run: the bulk run's worker files each chunk into the
 builder (`app.core.explain.filed_into`), so a chunk costs O(1) here; `explanation_changed` is
 emitted at most every EMIT_INTERVAL_MS while chunks stream in, because every panel redraws on
-it; and the partial `explanation` is only rebuilt here while it is small (SYNC_PARTIAL_VALUES)
-— beyond that the controller builds snapshots in a worker
-(`partial_snapshot`) and hands them in with `set_partial`.
+it; and the partial `explanation` is only rebuilt here while it is small (SYNC_PARTIAL_VALUES).
+Beyond that the controller builds snapshots in a worker (`partial_snapshot`) and hands them in
+with `set_partial`.
 """
 
 from __future__ import annotations
