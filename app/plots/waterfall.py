@@ -220,9 +220,16 @@ class WaterfallPlot(PlotBase):
         # Side padding wide enough for value labels beside the outermost bars.
         pad = (label_px + 12) / width_px
         frac = min(pad / max(1 - 2 * pad, 0.3), 1.0)
+        n = len(data.steps)
+        # Room for the f(x) caption above the top bar and E[f(x)] below the bottom one: in a
+        # short (docked) plot a fixed margin in lanes was fewer pixels than a line of text.
+        text_px = QFontMetrics(style.base_font(TICK_FONT_PT, bold=True)).height() + 8
+        height_px = max(self.plot.getViewBox().height(), 4.0 * text_px)
+        lanes = n + 0.83  # from the E[f(x)] anchor (-0.48) to the f(x) anchor (n - 0.42)
+        margin = max(0.67, text_px * (lanes + 0.77) / max(height_px - 2 * text_px, text_px))
         self.plot.getViewBox().setRange(
             xRange=(lo - span * frac, hi + span * frac),
-            yRange=(-1.25, len(data.steps) + 0.25),
+            yRange=(-0.48 - max(0.77, margin), n - 0.42 + margin),
             padding=0,
         )
 

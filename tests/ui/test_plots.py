@@ -191,6 +191,17 @@ def test_waterfall_has_red_and_blue_bars_and_marks(show) -> None:
     assert len(plot.plot.getAxis("left")._tickLevels[0]) == 11  # 10 features + "2 other features"
 
 
+@pytest.mark.parametrize("height", [240, 700])
+def test_waterfall_captions_stay_inside_the_plot_at_any_height(show, height) -> None:
+    plot = show(WaterfallPlot(), h=height)
+    plot.set_data(plot_data.waterfall())
+    plot.grab()  # text items follow the view's transform when drawn
+    view = plot.plot.getViewBox().sceneBoundingRect()
+    for marker in plot._markers:  # E[f(x)] below the bars, f(x) above them
+        box = marker.textItem.mapRectToScene(marker.textItem.boundingRect())
+        assert view.top() <= box.top() and box.bottom() <= view.bottom(), (height, box, view)
+
+
 def test_palette_switch_redraws_every_plot(show) -> None:
     plot = show(WaterfallPlot())
     plot.set_data(plot_data.waterfall())
