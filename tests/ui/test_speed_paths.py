@@ -208,8 +208,26 @@ def test_chunk_path_leaves_heavy_work_to_workers(
     qtbot, window, monkeypatch, small_model_path, small_data_path
 ) -> None:
     """A big run (forced here by a zero size limit) rebuilds partial explanations and the
-    beeswarm layout only in worker threads; the GUI thread never rebuilds a partial."""
+    beeswarm layout only in worker threads once the first partial is shown.
+
+    The run goes in lockstep with the GUI thread: a worker that files every row before the
+    GUI reads the first chunk (seen on a loaded CI machine) leaves no partial to rebuild."""
     monkeypatch.setattr(state_module, "SYNC_PARTIAL_VALUES", 0)
+    handled = threading.Semaphore(0)
+    window.controller.runner.progress_changed.connect(lambda *_: handled.release())
+    real_iter = runner_module.iter_explanation
+
+    def lockstep(*args):
+        chunks = real_iter(*args)
+        while True:
+            try:
+                progress = next(chunks)
+            except StopIteration as stop:
+                return stop.value
+            yield progress
+            handled.acquire(timeout=30)  # the GUI thread has taken this chunk (or one before)
+
+    monkeypatch.setattr(runner_module, "iter_explanation", lockstep)
     monkeypatch.setattr(runner_module, "SNAPSHOT_INTERVAL_S", 0.0)
     threads: dict[str, list[bool]] = {"snapshot": [], "beeswarm": [], "finish": []}
 
