@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.core.engine import TreeShapEngine, parse_json, parse_text
+from app.core.engine.lgbm_text_checks import REQUIRED_HEADER_KEYS
 from app.core.errors import ModelLoadError
 from app.core.models.lightgbm_model import LightGBMModel
 from tests.core.test_engine_support import model
@@ -185,10 +186,86 @@ def test_json_model_file_loads_through_the_adapter(tmp_path: Path) -> None:
 
 
 def test_a_header_line_lightgbm_requires_is_refused_when_damaged() -> None:
-    """Found by the fuzz test above: 'label_index=0' edited to 'label_index00' passed our
-    checks while LightGBM refuses the file."""
+    """Found by the fuzz test above: 'label_index=0' edited to 'label_index00' (and later
+    'feature_infos=' to 'feature_infos0') passed our checks while LightGBM refuses the file."""
     text = _text()
-    for key in ("num_class", "num_tree_per_iteration", "label_index", "max_feature_idx"):
-        damaged = re.sub(rf"\n{key}=(\d+)", rf"\n{key}0\1", text, count=1)
+    for key in REQUIRED_HEADER_KEYS:
+        damaged, edits = re.subn(rf"\n{key}=", rf"\n{key}0", text, count=1)
+        assert edits == 1
         with pytest.raises(ModelLoadError, match=key):
             parse_text(damaged)
+
+
+def test_a_monotone_constraints_line_of_the_wrong_length_is_refused() -> None:
+    text = _text()
+    n = int(re.search(r"\nmax_feature_idx=(\d+)", text).group(1)) + 1
+    at = text.find("\nfeature_infos=")
+    for count in (n - 1, n + 1):
+        damaged = text[:at] + "\nmonotone_constraints=" + " ".join(["0"] * count) + text[at:]
+        with pytest.raises(ModelLoadError, match="monotone_constraints"):
+            parse_text(damaged)
+    fine = text[:at] + "\nmonotone_constraints=" + " ".join(["0"] * n) + text[at:]
+    _loads_or_refuses(fine)
+    assert parse_text(fine).n_features == n
+
+
+OBJECTIVES = [
+    ("regression", {}),
+    ("regression_l1", {}),
+    ("quantile", {}),
+    ("huber", {}),
+    ("fair", {}),
+    ("poisson", {}),
+    ("mape", {}),
+    ("gamma", {}),
+    ("tweedie", {}),
+    ("cross_entropy", {}),
+    ("cross_entropy_lambda", {}),
+    ("binary", {}),
+    ("multiclass", {"num_class": 3}),
+    ("multiclassova", {"num_class": 3}),
+]
+
+
+@pytest.mark.parametrize(("objective", "extra"), OBJECTIVES)
+def test_every_objective_lightgbm_saves_passes_the_header_checks(objective, extra) -> None:
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(300, 4))
+    classes = extra.get("num_class", 2)
+    y = (X[:, 0] > 0).astype(float) + (classes > 2) * (X[:, 1] > 0.5)
+    if objective in ("poisson", "gamma", "tweedie", "mape"):
+        y = np.exp(X[:, 0]) + 0.1
+    params = {"objective": objective, "verbose": -1, "num_leaves": 4, **extra}
+    booster = lgb.train(params, lgb.Dataset(X, y), num_boost_round=2)
+    text = booster.model_to_string()
+    assert text.split("\nobjective=")[1].split()[0] == objective
+    forest = parse_text(text)
+    assert forest.n_trees == booster.num_trees()
+    ours = TreeShapEngine(forest).predict_raw(X[:50])
+    theirs = booster.predict(X[:50], raw_score=True).reshape(50, -1)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (("objective=regression", "objective=regressio5"), "not one LightGBM knows"),
+        (("objective=regression", "objective="), "empty objective"),
+        (("objective=regression", "objective"), "empty objective"),
+        (("objective=regression", "objective=binary"), "positive sigmoid"),
+        (("objective=regression", "objective=binary sigmoid:-1"), "positive sigmoid"),
+        (("objective=regression", "objective=multiclass num_class:x"), "positive num_class"),
+        (("max_feature_idx=", "max_feature_idx ="), "malformed line"),
+        (("num_class=1", "num_class=1=1"), "more than one '='"),
+        (("is_linear=0", "is_linear=."), "is_linear"),
+        (("is_linear=0", "is_linear=1"), "is_linear"),
+    ],
+)
+def test_header_and_flag_damage_lightgbm_refuses_or_crashes_on_is_refused(edit, message) -> None:
+    """Found by sweeping every one-character edit of the header: an empty objective crashes
+    LightGBM (segfault); the other edits make it refuse the file, so we refuse them first."""
+    old, new = edit
+    text = _text()
+    assert old in text
+    with pytest.raises(ModelLoadError, match=message):
+        parse_text(text.replace(old, new, 1))

@@ -20,6 +20,7 @@ from app.core.engine.lgbm_text_checks import (
     TREE_KEYS_SPLITS,
     check_block_shape,
     check_header,
+    check_header_lines,
     check_tail,
     check_tree_sizes,
 )
@@ -93,7 +94,9 @@ def parse_text(text: str, source: str = "The model file") -> ForestArrays:
     if end < 0 or end < first_tree:
         raise _fail(source, "it ends before 'end of trees' (the file is truncated)")
     check_tail(text[end:], source)
-    header = _key_values(text[:first_tree].split("\n"))
+    header_lines = text[:first_tree].split("\n")
+    check_header_lines(header_lines, source)
+    header = _key_values(header_lines)
     if header.get("version", "").strip() == "" and not text.startswith("tree"):
         raise _fail(source, "it has no LightGBM header")
     n_features = _int_field(header, "max_feature_idx", source, "the header") + 1
@@ -104,7 +107,10 @@ def parse_text(text: str, source: str = "The model file") -> ForestArrays:
     )
     names = header.get("feature_names", "").split()
     if len(names) != n_features:
-        raise _fail(source, f"it names {len(names)} features but max_feature_idx says {n_features}")
+        raise _fail(
+            source,
+            f"feature_names lists {len(names)} features but max_feature_idx says {n_features}",
+        )
     check_header(header, n_features, n_outputs, source)
     blocks = text[first_tree + 1 : end].split("\nTree=")
     check_tree_sizes(header, blocks, source)
@@ -134,6 +140,15 @@ def parse_text(text: str, source: str = "The model file") -> ForestArrays:
     return forest
 
 
+def _is_linear(block: dict[str, str], t: int, source: str) -> bool:
+    """A linear tree says is_linear=1 and carries its leaves' coefficients; LightGBM reads any
+    other flag as a number, so a damaged one is refused rather than guessed."""
+    flag = block.get("is_linear", "0")
+    if flag not in ("0", "1") or (flag == "1" and "leaf_const" not in block):
+        raise _fail(source, f"tree {t} has a damaged is_linear line")
+    return flag == "1"
+
+
 def _parse_tree_block(block: dict[str, str], t: int, source: str) -> dict[str, Any]:
     n_leaves = _int_field(block, "num_leaves", source, f"tree {t}")
     required = TREE_KEYS_ALWAYS + (TREE_KEYS_SPLITS if n_leaves > 1 else ())
@@ -145,13 +160,14 @@ def _parse_tree_block(block: dict[str, str], t: int, source: str) -> dict[str, A
         raise _fail(source, f"tree {t} declares {n_leaves} leaves and {n_cat} categorical splits")
     n = n_leaves - 1
     for key, per_leaf in _OPTIONAL_ARRAYS:
-        if key in block:
+        # A one-leaf tree leaves these empty (LightGBM stops reading after leaf_value).
+        if key in block and n_leaves > 1:
             _numbers(block, key, n + per_leaf, np.float64, source, t)
     if "shrinkage" in block and not re.fullmatch(_FLOAT, block["shrinkage"]):
         raise _fail(source, f"tree {t} shrinkage is not a number")
     tree: dict[str, Any] = {
         "leaf_value": _numbers(block, "leaf_value", n_leaves, np.float64, source, t),
-        "linear": block.get("is_linear", "0") != "0",
+        "linear": _is_linear(block, t, source),
     }
     if block.get("leaf_count"):
         tree["leaf_count"] = _numbers(block, "leaf_count", n_leaves, np.float64, source, t)
@@ -251,7 +267,10 @@ def parse_json(text: str | dict[str, Any], source: str = "The model file") -> Fo
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise _fail(source, f"a required field is missing or malformed ({error!r})") from None
     if len(names) != n_features:
-        raise _fail(source, f"it names {len(names)} features but max_feature_idx says {n_features}")
+        raise _fail(
+            source,
+            f"feature_names lists {len(names)} features but max_feature_idx says {n_features}",
+        )
     forest = _assemble(
         trees,
         n_features,

@@ -50,7 +50,79 @@ def check_block_shape(body: str, t: int, source: str) -> None:
 
 
 # LightGBM refuses a text model whose header lacks any of these, so we refuse it first.
-REQUIRED_HEADER_KEYS = ("num_class", "num_tree_per_iteration", "label_index", "max_feature_idx")
+REQUIRED_HEADER_KEYS = (
+    "num_class",
+    "num_tree_per_iteration",
+    "label_index",
+    "max_feature_idx",
+    "feature_names",
+    "feature_infos",
+)
+
+
+_HEADER_KEY = re.compile(r"[a-z_]+")
+
+
+def check_header_lines(lines: list[str], source: str) -> None:
+    """Each header line is `key=value` or a bare flag, as LightGBM splits it. It keeps a bare word
+    as a key with an empty value, and an empty `objective` makes it index an empty list (a
+    segfault, found by fuzzing); a key with stray spaces is another key to it."""
+    for number, line in enumerate(lines):
+        if not line or (number == 0 and line == "tree"):
+            continue
+        key, _, value = line.partition("=")
+        if not _HEADER_KEY.fullmatch(key):  # a bare word (average_output) is a flag
+            raise _fail(source, f"its header has a malformed line {line[:40]!r}")
+        if "=" in value and key != "feature_names":  # LightGBM refuses any other such line
+            raise _fail(source, f"its header line {line[:40]!r} has more than one '='")
+        if key == "objective" and not value.strip():
+            raise _fail(source, "its header names an empty objective")
+
+
+# The objective names LightGBM 4 rebuilds from a saved model's `objective=` line (anything else
+# makes it refuse the file), and the parameters its binary and multiclass objectives require.
+LIGHTGBM_OBJECTIVES = frozenset(
+    [
+        "regression",
+        "regression_l1",
+        "quantile",
+        "huber",
+        "fair",
+        "poisson",
+        "binary",
+        "lambdarank",
+        "rank_xendcg",
+        "multiclass",
+        "multiclassova",
+        "cross_entropy",
+        "cross_entropy_lambda",
+        "mape",
+        "gamma",
+        "tweedie",
+        "custom",
+    ]
+)
+_OBJECTIVE_NEEDS = {
+    "binary": ("sigmoid",),
+    "multiclass": ("num_class",),
+    "multiclassova": ("num_class", "sigmoid"),
+}
+
+
+def check_objective(objective: str, source: str) -> None:
+    """`objective=name key:value ...` as LightGBM parses it back: a known name, and the
+    positive numbers its constructor insists on (it reads a missing or bad one as <= 0)."""
+    name, *options = objective.split()
+    if name not in LIGHTGBM_OBJECTIVES:
+        raise _fail(source, f"its objective {name[:40]!r} is not one LightGBM knows")
+    given = dict(option.partition(":")[::2] for option in options if ":" in option)
+    for key in _OBJECTIVE_NEEDS.get(name, ()):
+        try:
+            positive = float(given.get(key, "")) > 0
+        except ValueError:
+            positive = False
+        if not positive:
+            raise _fail(source, f"its {name} objective lacks a positive {key}")
 
 
 def check_header(header: dict[str, str], n_features: int, n_outputs: int, source: str) -> None:
@@ -66,11 +138,12 @@ def check_header(header: dict[str, str], n_features: int, n_outputs: int, source
             raise _fail(source, f"num_class={num_class} but {n_outputs} trees per iteration")
     if "label_index" in header and _int_field(header, "label_index", source, "the header") < 0:
         raise _fail(source, "label_index is negative")
-    infos = header.get("feature_infos")
-    if infos is not None and len(infos.split()) != n_features:
-        raise _fail(
-            source, f"feature_infos describes {len(infos.split())} of {n_features} features"
-        )
+    if header.get("objective"):
+        check_objective(header["objective"], source)
+    for key in ("feature_infos", "monotone_constraints"):  # LightGBM checks both sizes
+        listed = header.get(key)
+        if listed is not None and len(listed.split()) != n_features:
+            raise _fail(source, f"{key} describes {len(listed.split())} of {n_features} features")
 
 
 def check_tail(tail: str, source: str) -> None:
