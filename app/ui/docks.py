@@ -78,6 +78,10 @@ def build_docks(
         dock = QDockWidget(title, window)
         dock.setObjectName(f"dock:{name}")
         dock.setWidget(widget)
+        if default_visible and name not in default_visible:
+            # Hidden before it joins a tab stack: hiding it afterwards (before the window is
+            # shown) left Qt's tab bar for the whole stack drawn over the neighbouring panel.
+            dock.hide()
         result.groups.setdefault(_group_of(name, groups), []).append(dock)
         result.docks.append(dock)
         result.by_module[name] = dock

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from PySide6.QtWidgets import QTabBar
 
 from app.core.memory import MemoryEstimate
 from app.ui.main_window import MainWindow
@@ -57,6 +58,35 @@ def test_every_panel_is_docked_with_a_default_set_visible(qtbot, window) -> None
     assert fairness.isVisible()
     window.reset_layout()
     assert not fairness.isVisible() and summary.isVisible()
+
+
+def stray_tab_bars(window: MainWindow) -> list[list[str]]:
+    """Dock tab bars drawn inside the window whose tabs are not all visible, tabbed docks."""
+    visible = {d.windowTitle() for d in window.dock_set.docks if d.isVisible()}
+    stray = []
+    for bar in window.findChildren(QTabBar):
+        if bar.parent() is not window or not bar.isVisible():
+            continue
+        if not bar.geometry().intersects(window.rect()):
+            continue  # Qt parks the tab bars it no longer uses outside the window
+        titles = [bar.tabText(i) for i in range(bar.count())]
+        if len(titles) < 2 or not set(titles) <= visible:
+            stray.append(titles)
+    return stray
+
+
+def test_no_stray_dock_tab_bar_is_drawn_over_the_panels(qtbot, window) -> None:
+    """Hiding the non-default panels after tabifying them left Qt's tab bar of the review group
+    ('Summary | Bookmarks') drawn over the error slices table (seen in a rendered window)."""
+    window.show()
+    qtbot.waitExposed(window)
+    assert stray_tab_bars(window) == []
+    window.dock_set.show_all()
+    qtbot.waitUntil(lambda: stray_tab_bars(window) == [], timeout=TIMEOUT)
+    window.dock_set.show_defaults()
+    qtbot.waitUntil(lambda: stray_tab_bars(window) == [], timeout=TIMEOUT)
+    window.reset_layout()
+    qtbot.waitUntil(lambda: stray_tab_bars(window) == [], timeout=TIMEOUT)
 
 
 def test_panels_follow_a_row_and_a_filter(qtbot, window, small_model_path, small_data_path):
