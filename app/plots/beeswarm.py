@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QWidget
 
 from app.core.views import BeeswarmData
@@ -24,6 +25,10 @@ from app.plots.colourbar import ColourBar
 DOT_LIMIT = 20_000  # total points (rows x lanes) drawn as individual dots
 RASTER_X_BINS = 640
 RASTER_Y_BINS_PER_LANE = 22
+# The full category legend is drawn only while every lane still gets MIN_LANE_PX of height
+# (the x axis and its label take about AXIS_PX of the view); exports always draw it.
+MIN_LANE_PX = 18
+AXIS_PX = 50
 LANE_HALF_HEIGHT = 0.4  # beeswarm_layout._swarm_offsets spreads points within ±0.4
 
 
@@ -125,6 +130,7 @@ class BeeswarmPlot(PlotBase):
         categorical = [(names[i], lane.legend or []) for i, lane in enumerate(data.lanes)
                        if lane.is_categorical]  # fmt: skip
         self.legend.set_rows(categorical)
+        self._fit_legend()
         # The gradient means nothing for categories: say so, or hide it when every lane is one.
         self.colour_bar.title = (
             "Feature value (numeric features)" if categorical else "Feature value"
@@ -132,6 +138,15 @@ class BeeswarmPlot(PlotBase):
         self.colour_bar.setVisible(len(categorical) < n)
         self.colour_bar.update()
         self._fit_range()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_legend()
+
+    def _fit_legend(self) -> None:
+        lanes = len(self._data.lanes) if self._data is not None else 0
+        room = self.view.height() - AXIS_PX - self.legend.full_height()
+        self.legend.set_compact(not self._full_labels and room < lanes * MIN_LANE_PX)
 
     def _fit_range(self) -> None:
         self.plot.setXRange(*self._x_range, padding=0)

@@ -25,6 +25,12 @@ SWATCH_GAP = 3.0
 ENTRY_GAP = 11.0
 MIN_LABEL_CHARS = 5  # below this an elided label says nothing; drop entries instead
 HEADER = "Categorical features: colour = category, ordered by mean SHAP (low → high)"
+# In a view too short for the full legend (docked at laptop size, the legend took most of the
+# height and squeezed twelve lanes into 60 px), one line says where the colours are named.
+COMPACT_HEADER = (
+    "Categorical features: colour = category. Hover a lane to name its colours; "
+    "a taller view or an export shows the legend."
+)
 
 
 def group_colour(group: int, pal: style.Palette | None = None) -> str:
@@ -119,6 +125,7 @@ class CategoryLegend(pg.GraphicsWidget):
         super().__init__()
         self._names = name_column  # the plot's left axis: lane names are right-aligned in it
         self.rows: list[tuple[str, list[CategoryEntry]]] = []
+        self.compact = False
         self.setFlag(self.GraphicsItemFlag.ItemClipsToShape, False)
         self.set_rows([])
 
@@ -128,9 +135,22 @@ class CategoryLegend(pg.GraphicsWidget):
     def set_rows(self, rows: list[tuple[str, list[CategoryEntry]]]) -> None:
         """(lane name as shown, its legend entries) per categorical lane, top lane first."""
         self.rows = rows
-        height = (len(rows) + 1) * self._line_height() + 8 if rows else 0.0
+        self._apply_height()
+
+    def full_height(self) -> float:
+        """The height the legend needs to name every category line."""
+        return (len(self.rows) + 1) * self._line_height() + 8 if self.rows else 0.0
+
+    def set_compact(self, compact: bool) -> None:
+        """One line pointing to the tooltips instead of the full legend."""
+        if compact != self.compact:
+            self.compact = compact
+            self._apply_height()
+
+    def _apply_height(self) -> None:
+        height = self._line_height() + 8 if self.compact and self.rows else self.full_height()
         self.setFixedHeight(height)
-        self.setVisible(bool(rows))
+        self.setVisible(bool(self.rows))
         self.update()
 
     def paint(self, painter: QPainter, *args: Any) -> None:
@@ -147,8 +167,11 @@ class CategoryLegend(pg.GraphicsWidget):
         width = rect.right() - left - 4
         ascent = metrics.ascent() + 1
         painter.setPen(QPen(QColor(pal.muted)))
-        header = metrics.elidedText(HEADER, Qt.TextElideMode.ElideRight, rect.width() - 8)
+        text = COMPACT_HEADER if self.compact else HEADER
+        header = metrics.elidedText(text, Qt.TextElideMode.ElideRight, rect.width() - 8)
         painter.drawText(QPointF(rect.left() + 4, rect.top() + 6 + ascent), header)
+        if self.compact:
+            return
         for i, (name, entries) in enumerate(self.rows):
             top = rect.top() + 6 + (i + 1) * line
             baseline = top + ascent

@@ -329,3 +329,47 @@ def test_raster_mode_draws_categories_in_palette_colours(show) -> None:
     rgb = pixels(plot.grab().toImage())
     for colour in style.SHAP.categories[: len(MARITAL)]:
         assert share_near(rgb, colour, 12) > 0.0003, colour
+
+
+def many_lane_swarm(n_rows: int = 300, lanes: int = 12, categorical: int = 8):
+    """Like the Adult sample: a dozen lanes, most of them categorical (a legend line each)."""
+    from app.core.models.base import FeatureSpec
+
+    rng = np.random.default_rng(1)
+    X = rng.integers(0, 4, (n_rows, lanes)).astype(float)
+    values = (X - 1.5) * rng.uniform(0.1, 1.0, lanes)
+    specs = [
+        FeatureSpec(f"f{j}", ["a", "b", "c", "d"]) if j < categorical else FeatureSpec(f"f{j}")
+        for j in range(lanes)
+    ]
+    names = [s.name for s in specs]
+    return views.beeswarm(
+        values[:, :, None].astype(np.float32), X, specs, None, style_unit(), names
+    )
+
+
+def test_a_short_beeswarm_keeps_its_lanes_and_folds_the_legend_to_one_line(show, qtbot) -> None:
+    """Docked at laptop size the eight-line legend left twelve lanes 60 px in all; in a view
+    that short the legend becomes one line pointing to the tooltips, and comes back in full
+    when the view is tall enough (and always in exports)."""
+    from app.plots import beeswarm as beeswarm_module
+    from app.plots import export
+
+    data = many_lane_swarm()
+    plot = show(BeeswarmPlot(), 700, 300)
+    plot.set_data(data)
+    box = plot.plot.getViewBox()
+    assert plot.legend.compact and plot.legend.isVisible()
+    assert plot.legend.height() < plot.legend.full_height() / 3
+    squeezed = plot.view.height() - beeswarm_module.AXIS_PX - plot.legend.full_height()
+    assert box.height() > squeezed + 2 * plot.legend.height()  # the lanes got the room back
+    plot.resize(700, 900)
+    qtbot.waitUntil(lambda: not plot.legend.compact)
+    # The scene lays out the new legend height on its next pass.
+    qtbot.waitUntil(lambda: plot.legend.height() == pytest.approx(plot.legend.full_height()))
+    assert box.height() >= len(data.lanes) * beeswarm_module.MIN_LANE_PX
+    twin = export._twin(BeeswarmPlot, data, 700, 300)  # an export at that small size
+    try:
+        assert not twin.legend.compact
+    finally:
+        twin.close()
