@@ -269,3 +269,14 @@ def test_header_and_flag_damage_lightgbm_refuses_or_crashes_on_is_refused(edit, 
     assert old in text
     with pytest.raises(ModelLoadError, match=message):
         parse_text(text.replace(old, new, 1))
+
+
+@pytest.mark.slow
+def test_every_header_character_edit_is_refused_or_loads_the_same() -> None:
+    """The sweep behind the README's claim (8,128 files, several minutes: --runslow). A file
+    our checks pass and LightGBM crashes on kills the test process: that is the finding."""
+    text = _text()
+    header_end = text.find("\nTree=")
+    for at in range(header_end):
+        for char in "0123456789-. =\nx":
+            _loads_or_refuses(text[:at] + char + text[at + 1 :])
