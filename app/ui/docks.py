@@ -66,6 +66,7 @@ def build_docks(
 ) -> Docks:
     """Create one dock per panel module; a module that fails is skipped (logged, listed)."""
     result = Docks(default_visible=set(default_visible))
+    hide_others = bool(default_visible & set(modules))  # no default among them: show all
     for name in modules:
         try:
             module = importlib.import_module(name)
@@ -78,7 +79,7 @@ def build_docks(
         dock = QDockWidget(title, window)
         dock.setObjectName(f"dock:{name}")
         dock.setWidget(widget)
-        if default_visible and name not in default_visible:
+        if hide_others and name not in default_visible:
             # Hidden before it joins a tab stack: hiding it afterwards (before the window is
             # shown) left Qt's tab bar for the whole stack drawn over the neighbouring panel.
             dock.hide()
