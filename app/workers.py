@@ -195,6 +195,13 @@ class Workers(QObject):
         """Unfinished jobs across all Workers objects (tests assert this drops to zero)."""
         return len(cls._live)
 
+    @classmethod
+    def live_jobs(cls) -> list[str]:
+        """ "key#n (cancelled)" for each unfinished job: what a test that waited too long names."""
+        return sorted(
+            job.objectName() + (" (cancelled)" if job.cancelled else "") for job in cls._live
+        )
+
     def _job_finished(self, job: _Job) -> None:
         if self._current.get(job.key) is job:
             del self._current[job.key]

@@ -14,7 +14,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Property tests draw the same examples on every run, so a red CI run means the code changed,
 # not the dice (a random draw once failed CI on a damage the validator had never seen).
 # HYPOTHESIS_PROFILE=explore draws fresh examples to hunt for new failures.
-settings.register_profile("fixed", derandomize=True, database=None)
+settings.register_profile("fixed", derandomize=True, database=None, deadline=None)
 settings.register_profile("explore", derandomize=False)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fixed"))
 

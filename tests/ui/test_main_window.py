@@ -52,7 +52,7 @@ def test_open_explain_select_row_shows_its_waterfall(
 
 
 def test_cancel_then_new_data_completes_without_stale_results(
-    qtbot, window, monkeypatch, small_model_path, small_data_path, other_data_path
+    qtbot, window, monkeypatch, small_model_path, small_data_path, other_data_path, request
 ) -> None:
     # Hold the first run after its first chunk, so the cancel surely lands mid-run and the chunk
     # it computes afterwards is a late result that must be dropped.
@@ -62,10 +62,11 @@ def test_cancel_then_new_data_completes_without_stale_results(
     def gated(model, X, first, size):
         chunks = real(model, X, first, size)
         yield next(chunks)
-        gate.wait(10)
+        gate.wait(TIMEOUT / 1000)
         return (yield from chunks)
 
     monkeypatch.setattr(runner_module, "iter_explanation", gated)
+    request.addfinalizer(gate.set)  # a failing test never leaves the worker waiting
     window.controller.first_chunk = 100
     window.controller.chunk_rows = 100
     with qtbot.waitSignal(

@@ -17,6 +17,7 @@ import threading
 import numpy as np
 import pytest
 from PySide6.QtCore import QThreadPool
+from pytestqt.exceptions import TimeoutError as WaitTimeout
 
 from app.core.engine.engine import default_threads
 from app.workers import MIN_POOL_THREADS, Workers
@@ -42,7 +43,10 @@ def _actions_wanted(config: pytest.Config) -> int:
 
 
 def _wait_quiet(qtbot) -> None:
-    qtbot.waitUntil(lambda: Workers.live_count() == 0, timeout=TIMEOUT)
+    try:
+        qtbot.waitUntil(lambda: Workers.live_count() == 0, timeout=TIMEOUT)
+    except WaitTimeout as error:
+        raise WaitTimeout(f"jobs still running: {Workers.live_jobs()}") from error
 
 
 @pytest.fixture(scope="module")

@@ -110,7 +110,9 @@ def test_hidden_panels_do_no_work_until_shown(qtbot, state, monkeypatch) -> None
     for panel in [*panels, whatif]:
         shown(qtbot, panel)
     settled(qtbot, state, *(p.job for p in panels))
-    qtbot.waitUntil(lambda: whatif.result is not None and whatif.ranges is not None)
+    qtbot.waitUntil(
+        lambda: whatif.result is not None and whatif.ranges is not None, timeout=TIMEOUT
+    )
     for spy in (tally, find, report, dots, ranges):
         assert spy.calls == 1 and spy.off_gui_thread
     assert whatif.result.row == 3
@@ -122,7 +124,9 @@ def test_whatif_reads_the_data_ranges_once_per_dataset(qtbot, state, monkeypatch
     panel = shown(qtbot, debug_whatif.create(state))
     for row in (3, 10, 200):
         state.select_row(row)
-        qtbot.waitUntil(lambda r=row: panel.result is not None and panel.result.row == r)
+        qtbot.waitUntil(
+            lambda r=row: panel.result is not None and panel.result.row == r, timeout=TIMEOUT
+        )
     settled(qtbot, state)
     assert ranges.calls == 1 and ranges.off_gui_thread
     age = state.data.X[:, state.model.feature_names.index("age")]

@@ -18,6 +18,7 @@ from app.ui.panels.review_context import review_for
 from app.ui.plot_tabs import PlotTabs
 from app.ui.state import AppState, mean_abs_of
 from app.workers import Workers
+from tests.ui._hardening import TIMEOUT
 
 N_ROWS = 300
 
@@ -55,7 +56,7 @@ def tabs(qtbot, wine):
     state.set_explanation(explanation, mean_abs_of(explanation.values))
     yield widget
     workers.cancel_all()
-    qtbot.waitUntil(lambda: not workers.busy())
+    qtbot.waitUntil(lambda: not workers.busy(), timeout=TIMEOUT)
 
 
 def test_contrast_steps_sum_to_the_difference_of_raw_outputs(wine) -> None:
@@ -98,7 +99,9 @@ def test_filtered_importance_is_mean_abs_over_the_filter(tabs, qtbot, wine) -> N
     subset = np.flatnonzero(data.frame["alcohol"].to_numpy() > 10.5)
     assert 0 < subset.size < N_ROWS
     tabs.state.set_visible_rows(subset)
-    with qtbot.waitSignal(tabs.views_updated, check_params_cb=lambda v: v == "importance"):
+    with qtbot.waitSignal(
+        tabs.views_updated, check_params_cb=lambda v: v == "importance", timeout=TIMEOUT
+    ):
         tabs.options.filtered.setChecked(True)
     got = tabs.importance_data
     k = tabs.state.output_index
@@ -109,18 +112,22 @@ def test_filtered_importance_is_mean_abs_over_the_filter(tabs, qtbot, wine) -> N
     assert got.title.endswith(f"{subset.size:,} rows (filtered)")
     assert dict(zip(got.features, got.mean_abs, strict=True)) != full
     tabs.setCurrentWidget(tabs.slots["beeswarm"])
-    qtbot.waitUntil(lambda: isinstance(tabs.beeswarm_data, views.FilteredBeeswarmData))
+    qtbot.waitUntil(
+        lambda: isinstance(tabs.beeswarm_data, views.FilteredBeeswarmData), timeout=TIMEOUT
+    )
     assert tabs.beeswarm_data.n_points == subset.size
     assert set(tabs.beeswarm_data.rows.tolist()) == set(subset.tolist())
     # Unticking goes back to every row.
-    with qtbot.waitSignal(tabs.views_updated, check_params_cb=lambda v: v == "importance"):
+    with qtbot.waitSignal(
+        tabs.views_updated, check_params_cb=lambda v: v == "importance", timeout=TIMEOUT
+    ):
         tabs.options.filtered.setChecked(False)
     assert tabs.importance_data.rows_covered == N_ROWS
 
 
 def test_glossary_display_names_label_the_views(tabs, qtbot) -> None:
     tabs.state.select_row(3)
-    qtbot.waitUntil(lambda: tabs.beeswarm_data is not None)
+    qtbot.waitUntil(lambda: tabs.beeswarm_data is not None, timeout=TIMEOUT)
     glossary = Glossary(features={"alcohol": FeatureInfo("alcohol", display="alcohol (% vol)")})
     review_for(tabs.state).set_glossary(glossary)
     assert not tabs.view_widget("importance").grab().isNull()  # drawn without error

@@ -8,6 +8,7 @@ from __future__ import annotations
 import gc
 import threading
 import time
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -133,10 +134,13 @@ class CountedRuns(list):
     # Seconds each chunk after the first takes, standing in for a big model on big data (the
     # small test model computes a chunk in well under a millisecond, faster than a user acts).
     chunk_seconds = 0.02
+    # Set by a test: every chunk after the first waits for this event instead of sleeping, so
+    # the run is surely still going whenever the test acts.
+    hold: threading.Event | None = None
 
 
 @pytest.fixture
-def counted_runs(monkeypatch) -> CountedRuns:
+def counted_runs(monkeypatch) -> Iterator[CountedRuns]:
     runs = CountedRuns()
     real = explain_module.iter_explanation
 
@@ -144,7 +148,9 @@ def counted_runs(monkeypatch) -> CountedRuns:
         run = {"chunks": 0, "finished": False}
         runs.append(run)
         for progress in real(*args, **kwargs):
-            if run["chunks"]:
+            if run["chunks"] and runs.hold is not None:
+                runs.hold.wait(TIMEOUT / 1000)
+            elif run["chunks"]:
                 time.sleep(runs.chunk_seconds)  # in the worker thread: a slow chunk
             run["chunks"] += 1
             yield progress
@@ -152,7 +158,9 @@ def counted_runs(monkeypatch) -> CountedRuns:
         return None  # the controller falls back to the base values seen in the chunks
 
     monkeypatch.setattr(runner_module, "iter_explanation", counting)
-    return runs
+    yield runs
+    if runs.hold is not None:
+        runs.hold.set()  # never leave a worker waiting
 
 
 def test_closing_the_window_mid_run_stops_the_work(
@@ -160,7 +168,8 @@ def test_closing_the_window_mid_run_stops_the_work(
 ) -> None:
     window = make_window(qtbot)
     controller, state = window.controller, window.state
-    controller.first_chunk = controller.chunk_rows = 10  # 100 chunks, ~2 s in all
+    controller.first_chunk = controller.chunk_rows = 10  # 100 chunks
+    counted_runs.hold = threading.Event()  # held after the first chunk until the close
     with qtbot.waitSignal(
         state.explanation_changed,
         timeout=TIMEOUT,
@@ -172,7 +181,9 @@ def test_closing_the_window_mid_run_stops_the_work(
     state.explanation_changed.connect(lambda: after_close.append(state.rows_explained()))
     at_cancel: list[int] = []
     cancel_all = window.workers.cancel_all
-    window.workers.cancel_all = lambda: at_cancel.append(run["chunks"]) or cancel_all()
+    window.workers.cancel_all = lambda: (
+        at_cancel.append(run["chunks"]) or cancel_all() or counted_runs.hold.set()
+    )
     with qtbot.waitSignal(window.workers.all_done, timeout=TIMEOUT):
         window.close()
     chunks_at_close = at_cancel[0]

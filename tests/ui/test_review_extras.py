@@ -12,6 +12,7 @@ from app.core.model_io import load_model
 from app.ui.panels.review_context import review_for
 from app.ui.rows_table import BOOKMARK_HEADER, RowsModel
 from app.ui.state import AppState
+from tests.ui._hardening import TIMEOUT
 
 
 @pytest.fixture
@@ -29,7 +30,7 @@ def test_bookmarks_show_in_the_table_with_their_tag_and_sort_first(qtbot, state)
     headers = [c.header for c in model.columns]
     star = headers.index(BOOKMARK_HEADER)
     assert model.data(model.index(7, star)) == ""
-    with qtbot.waitSignal(model.dataChanged):
+    with qtbot.waitSignal(model.dataChanged, timeout=TIMEOUT):
         review_for(state).bookmarks.add(7, "odd income", "check the hours")
     assert model.data(model.index(7, star)) == "★"
     tip = model.data(model.index(7, star), Qt.ItemDataRole.ToolTipRole)
@@ -66,9 +67,9 @@ def test_cohort_importance_equals_numpy_means_over_each_cohort(qtbot, explained,
     panel.set_cohorts("older", "young women")
     qtbot.waitUntil(
         lambda: panel.result is not None and panel.result_names == ("older", "young women"),
-        timeout=10_000,
+        timeout=TIMEOUT,
     )
-    qtbot.waitUntil(lambda: not panel.job.pending, timeout=10_000)
+    qtbot.waitUntil(lambda: not panel.job.pending, timeout=TIMEOUT)
     frame = explained.data.frame
     values = explained.explanation.values[:, :, 0].astype(np.float64)
     a = np.flatnonzero(frame["age"].to_numpy() >= 50)
@@ -94,11 +95,13 @@ def test_exported_waterfall_carries_the_row_sentence(
     qtbot.addWidget(window)
     window.resize(1100, 760)
     window.show()
-    with qtbot.waitSignal(window.state.explanation_finished, timeout=60_000):
+    with qtbot.waitSignal(window.state.explanation_finished, timeout=TIMEOUT):
         window.controller.open(small_model_path, small_data_path)
     s = window.state
     s.select_row(21)
-    qtbot.waitUntil(lambda: getattr(window.plots.waterfall_data, "row", None) == 21)
+    qtbot.waitUntil(
+        lambda: getattr(window.plots.waterfall_data, "row", None) == 21, timeout=TIMEOUT
+    )
     window.show_view("waterfall")
     values, base = s.row_values(21)
     expected = summarize_explained_row(

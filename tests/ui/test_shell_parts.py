@@ -9,6 +9,7 @@ from PySide6.QtCore import QByteArray
 from app.ui.crash import ExceptionHook, setup_logging, shutdown_logging
 from app.ui.file_kinds import classify, split_paths
 from app.ui.settings import MAX_RECENT, Settings
+from tests.ui._hardening import TIMEOUT
 
 
 def test_classify_by_suffix_and_content(tmp_path, small_model_path, small_data_path) -> None:
@@ -56,7 +57,7 @@ def test_exception_hook_logs_and_reports_on_gui_thread(qtbot, tmp_path) -> None:
             import sys
 
             sys.excepthook(type(error), error, error.__traceback__)
-        qtbot.waitUntil(lambda: len(shown) == 1)
+        qtbot.waitUntil(lambda: len(shown) == 1, timeout=TIMEOUT)
 
         def crash() -> None:
             raise RuntimeError("in a thread")
@@ -64,7 +65,7 @@ def test_exception_hook_logs_and_reports_on_gui_thread(qtbot, tmp_path) -> None:
         thread = threading.Thread(target=crash)
         thread.start()
         thread.join()
-        qtbot.waitUntil(lambda: len(shown) == 2)
+        qtbot.waitUntil(lambda: len(shown) == 2, timeout=TIMEOUT)
     finally:
         hook.uninstall()
     assert shown[0][0] == "ValueError: something odd"

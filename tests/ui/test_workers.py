@@ -7,6 +7,7 @@ import threading
 from PySide6.QtCore import QThread
 
 from app.workers import Workers
+from tests.ui._hardening import TIMEOUT
 
 
 def _count(n: int, gate: threading.Event | None = None):
@@ -25,7 +26,7 @@ def test_generator_job_reports_progress_and_result_on_gui_thread(qtbot) -> None:
         progress.append(v)
         threads.append(QThread.currentThread())
 
-    with qtbot.waitSignal(workers.all_done, timeout=5000):
+    with qtbot.waitSignal(workers.all_done, timeout=TIMEOUT):
         workers.run(
             "count", _count, 4, on_result=results.append, on_error=None, on_progress=on_progress
         )
@@ -51,7 +52,7 @@ def test_new_job_under_same_key_cancels_old_and_drops_its_results(qtbot) -> None
     )
     workers.run("job", _count, 3, on_result=lambda r: results.append(("new", r)), on_error=None)
     gate.set()
-    qtbot.waitUntil(lambda: not workers.busy(), timeout=5000)
+    qtbot.waitUntil(lambda: not workers.busy(), timeout=TIMEOUT)
     assert results == [("new", 3)]
 
 
@@ -62,7 +63,7 @@ def test_errors_reach_on_error(qtbot) -> None:
     def boom():
         raise ValueError("bad input")
 
-    with qtbot.waitSignal(workers.all_done, timeout=5000):
+    with qtbot.waitSignal(workers.all_done, timeout=TIMEOUT):
         workers.run("boom", boom, on_result=None, on_error=errors.append)
     assert len(errors) == 1 and str(errors[0]) == "bad input"
 
@@ -78,7 +79,7 @@ def test_cancel_all_stops_running_generator(qtbot) -> None:
     workers.cancel_all()
     assert workers.running() == []
     gate.set()
-    qtbot.waitUntil(lambda: Workers.live_count() == 0, timeout=5000)
+    qtbot.waitUntil(lambda: Workers.live_count() == 0, timeout=TIMEOUT)
     assert seen == []
 
 
@@ -97,9 +98,9 @@ def test_background_jobs_run_at_low_priority_and_report_like_others(qtbot) -> No
     def fail() -> None:
         raise ValueError("copy failed")
 
-    with qtbot.waitSignal(workers.all_done, timeout=5000):
+    with qtbot.waitSignal(workers.all_done, timeout=TIMEOUT):
         workers.run("snap", where, on_result=results.append, on_error=None, background=True)
-    with qtbot.waitSignal(workers.all_done, timeout=5000):
+    with qtbot.waitSignal(workers.all_done, timeout=TIMEOUT):
         workers.run("bad", fail, on_result=None, on_error=errors.append, background=True)
     (name, niceness), *_ = results
     assert name.startswith("shaplens-background")
