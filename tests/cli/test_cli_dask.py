@@ -90,11 +90,15 @@ def test_missing_dask_says_how_to_install(
 def test_ctrl_c_cancels_and_stops_every_worker(
     tmp_path, sample_model_path, sample_data_path
 ) -> None:
-    # The 300-tree sample model on 40 partitions: minutes of work, so Ctrl+C lands mid-run.
-    frame = pd.read_parquet(sample_data_path).iloc[:20_000]
+    # The 300-tree sample model on 400 partitions (~195k rows): 15-20 s of work after the first
+    # partition on a 2-core machine, so Ctrl+C lands mid-run. (40 partitions of 500 rows took
+    # 2 s, which a loaded machine could spend before the signal arrived.)
+    frame = pd.concat([pd.read_parquet(sample_data_path)] * 4, ignore_index=True)
     (tmp_path / "data").mkdir()
-    for i in range(40):
-        frame.iloc[i * 500 : (i + 1) * 500].to_parquet(tmp_path / "data" / f"p{i:02d}.parquet")
+    size = -(-len(frame) // 400)
+    for i in range(400):
+        part = frame.iloc[i * size : (i + 1) * size]
+        part.to_parquet(tmp_path / "data" / f"p{i:03d}.parquet")
     out = tmp_path / "values"
     with subprocess.Popen(
         [
