@@ -113,6 +113,7 @@ import sys
 from pathlib import Path
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
+from app.ui.app import dispose_window
 from app.ui.main_window import MainWindow
 
 app = QApplication([])
@@ -134,7 +135,7 @@ for name in sys.argv[3:]:
     wait(window.state.error_raised)
     print("MESSAGE", messages[-1] if messages else "(none)", flush=True)
     print("KEPT", window.state.model is model and window.state.data is not None, flush=True)
-window.close()
+dispose_window(window)
 """
 
 CUTS = (0.01, 0.5, 0.9, 0.999)  # where the copy stopped; each cut used to crash LightGBM

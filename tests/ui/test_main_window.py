@@ -272,3 +272,24 @@ def test_output_picker_for_a_multiclass_model(qtbot, window, tmp_path) -> None:
     assert window.plots.waterfall_data.output_value == pytest.approx(raw[5, 2], abs=1e-4)
     correct = next(c for c in window.table.rows_model.columns if c.header == "Correct")
     assert np.nanmean(correct.values) > 0.8  # argmax class vs label
+
+
+def test_dispose_window_deletes_the_window_and_its_plots_now(
+    qtbot, small_model_path, small_data_path
+) -> None:
+    """run_app deletes its window before the interpreter exits (PySide's exit-time deletion of
+    leftover plot items crashed once in ~20 exits); disposing twice is harmless."""
+    import shiboken6
+
+    from app.ui.app import dispose_window
+    from app.ui.main_window import MainWindow
+
+    window = MainWindow()
+    window.show()
+    open_and_wait(qtbot, window, small_model_path, small_data_path)
+    plot = window.plots.view_widget("importance")
+    workers = window.workers
+    dispose_window(window)
+    assert not shiboken6.isValid(window) and not shiboken6.isValid(plot)
+    assert not shiboken6.isValid(workers)  # a child: its jobs were cancelled in closeEvent
+    dispose_window(window)
