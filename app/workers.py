@@ -24,7 +24,7 @@ import shiboken6
 from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
 from superqt.utils import WorkerBase, create_worker
 
-from app.core.priority import lower_this_thread
+from app.core.priority import background_niceness, lower_this_thread
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,8 @@ Callback = Callable[[Any], None]
 # Background jobs (`run(..., background=True)`) run on one thread of their own at this nice
 # level, next to the engine's bulk threads (app/core/engine): work nobody is waiting for, such
 # as copying a partial explanation, must not take a core from the GUI thread or a clicked row.
-BACKGROUND_NICENESS = 10
+# SHAPLENS_BACKGROUND_NICENESS sets it (0-19; see app.core.priority.background_niceness).
+BACKGROUND_NICENESS = background_niceness()
 _background_lock = threading.Lock()
 _background: ThreadPoolExecutor | None = None
 

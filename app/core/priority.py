@@ -12,6 +12,7 @@ import contextlib
 import os
 import sys
 import threading
+from collections.abc import Mapping
 
 
 def lower_this_thread(niceness: int) -> bool:
@@ -29,3 +30,23 @@ def this_thread_niceness() -> int:
     if not sys.platform.startswith("linux") or not hasattr(os, "getpriority"):
         return 0
     return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+NICENESS_ENV = "SHAPLENS_BACKGROUND_NICENESS"
+DEFAULT_BACKGROUND_NICENESS = 10
+
+
+def background_niceness(environ: Mapping[str, str] | None = None) -> int:
+    """The nice level for work nobody waits on (bulk SHAP threads, snapshot copies).
+
+    10 by default: the GUI thread and a clicked row get a core first. It also yields to other
+    busy processes of the same session (or of the whole machine where Linux groups no sessions),
+    so SHAPLENS_BACKGROUND_NICENESS=0 gives up that GUI advantage for full speed there.
+    """
+    raw = (os.environ if environ is None else environ).get(NICENESS_ENV, "").strip()
+    if not raw:
+        return DEFAULT_BACKGROUND_NICENESS
+    try:
+        return min(max(int(raw), 0), 19)
+    except ValueError:
+        return DEFAULT_BACKGROUND_NICENESS
