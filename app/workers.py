@@ -198,7 +198,7 @@ class Workers(QObject):
 
     @classmethod
     def live_jobs(cls) -> list[str]:
-        """ "key#n (cancelled)" for each unfinished job: what a test that waited too long names."""
+        """Each unfinished job as 'key#n', marked if cancelled: what a stuck wait reports."""
         return sorted(
             job.objectName() + (" (cancelled)" if job.cancelled else "") for job in cls._live
         )

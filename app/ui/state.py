@@ -257,13 +257,6 @@ class AppState(QObject):
         self._cancel_pending_change()
         self.explanation_changed.emit()
 
-    def add_chunk(self, progress: ExplainProgress) -> None:
-        """File one chunk of the bulk run here, then announce it (see `chunk_filed`)."""
-        if self.builder is None:
-            return
-        self.builder.add(progress)
-        self.chunk_filed(progress)
-
     def chunk_filed(self, progress: ExplainProgress) -> None:
         """A chunk the bulk run's worker already wrote into `builder` arrived: O(1) work here."""
         if self.builder is None:

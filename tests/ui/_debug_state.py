@@ -26,6 +26,13 @@ def filled_state(model_path: Path, data_path: Path, rows: int | None = None) -> 
     values, base = model.contributions(data.X)
     state.start_explanation()
     every = np.arange(data.n_rows, dtype=np.int64)
-    state.add_chunk(ExplainProgress(every, values, raw, data.n_rows, data.n_rows))
+    file_chunk(state, ExplainProgress(every, values, raw, data.n_rows, data.n_rows))
     state.finish_explanation(base)
     return state
+
+
+def file_chunk(state: AppState, progress: ExplainProgress) -> None:
+    """What the bulk run's worker and the GUI thread do with one chunk, done here in one go."""
+    assert state.builder is not None
+    state.builder.add(progress)
+    state.chunk_filed(progress)

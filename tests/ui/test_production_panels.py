@@ -16,6 +16,7 @@ from app.ui.dialogs_compare import CompareDataDialog, CompareModelsDialog
 from app.ui.state import AppState
 from app.workers import Workers
 from tests.core.test_compare_models import train_small_model
+from tests.ui._debug_state import file_chunk
 
 TIMEOUT = 120_000  # generous for a busy machine; waits end as soon as the signal arrives
 ROWS = 1_200
@@ -208,7 +209,7 @@ def test_overview_panel_fills_from_the_model(qtbot, state, workers, tmp_path_fac
     generator = iter_explanation(state.model, state.data.X)
     try:
         while True:
-            state.add_chunk(next(generator))
+            file_chunk(state, next(generator))
     except StopIteration as finished:
         state.finish_explanation(finished.value)
     mean_abs = np.abs(expected.values).mean(axis=0)[:, 0]
