@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from app import __version__
-from app.core.atomic import write_text_atomic
+from app.core.base.atomic import write_text_atomic
 from app.core.bookmarks import Bookmark, BookmarkError, Bookmarks
 from app.core.errors import ShapLensError
 

@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from app.core.align import AlignedData
-from app.core.atomic import write_text_atomic
+from app.core.base.atomic import write_text_atomic
 from app.core.bookmarks import Bookmarks
 from app.core.errors import ShapLensError
 from app.core.glossary import Glossary
