@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -177,6 +177,8 @@ class Bookmarks:
         frame: pd.DataFrame | None = None,
         columns: list[str] | None = None,
         items: list[Bookmark] | None = None,
+        inputs: Iterable[str | Path | None] = (),
     ) -> Path:
-        """Write the bookmarks (or the filtered `items`) to CSV, atomically."""
-        return write_text_atomic(path, self.to_csv_text(frame, columns, items))
+        """Write the bookmarks (or the filtered `items`) to CSV, atomically, never over one of
+        `inputs` (the open model and data)."""
+        return write_text_atomic(path, self.to_csv_text(frame, columns, items), inputs=inputs)

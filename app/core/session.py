@@ -109,7 +109,9 @@ def save_session(path: str | Path, session: Session) -> Path:
         text = session_to_json(session) + "\n"
     except (TypeError, ValueError) as error:
         raise SessionError(f"The session cannot be saved: {error}.") from error
-    return write_text_atomic(path, text)
+    # The files the session points at are its inputs: saving over one of them is refused.
+    inputs = [ref.path for key in _REFS if (ref := getattr(session, key)) is not None]
+    return write_text_atomic(path, text, inputs=inputs)
 
 
 def _ref(raw: object, key: str, name: str) -> FileRef | None:
