@@ -81,8 +81,6 @@ class ExplanationCache:
 
     def put(self, key: str, explanation: Explanation) -> Path:
         """Store an explanation; returns the metadata file's path."""
-        folder = self._path(key, "meta").parent
-        folder.mkdir(parents=True, exist_ok=True)
         arrays = {
             "values": np.ascontiguousarray(explanation.values, dtype=np.float32),
             "raw_output": np.ascontiguousarray(explanation.raw_output, dtype=np.float64),
@@ -95,6 +93,7 @@ class ExplanationCache:
                 self._path(key, part),
                 lambda f, a=array: np.save(f, a, allow_pickle=False),
                 size_hint=array.nbytes,
+                parents=True,
             )
         meta = {
             "format": FORMAT,
@@ -112,7 +111,7 @@ class ExplanationCache:
             {"sha256": hashlib.sha256(body.encode()).hexdigest(), "meta": meta}, sort_keys=True
         ).encode()
         # The metadata goes last: it is what makes the entry visible.
-        write_bytes_atomic(self._path(key, "meta"), payload)
+        write_bytes_atomic(self._path(key, "meta"), payload, parents=True)
         return self._path(key, "meta")
 
     def get(self, key: str) -> Explanation:

@@ -17,6 +17,7 @@ Three shapes of producer:
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -82,7 +83,7 @@ def _write_all(fd: int, data: bytes | bytearray | memoryview) -> None:
     while done < len(view):
         n = os.write(fd, view[done : done + _CHUNK])
         if n <= 0:
-            raise OSError(28, "No space left on device")  # errno.ENOSPC
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         done += n
 
 
@@ -107,12 +108,10 @@ def _staged(
         finally:
             os.close(fd)
         if size != os.stat(tmp_name).st_size:  # the file system lost bytes after the fsync
-            raise OSError(5, "the written file is shorter than its content")  # errno.EIO
+            raise OSError(errno.EIO, "the written file is shorter than its content")
         _adopt_metadata(target, tmp_name)
         os.replace(tmp_name, target)
         tmp_name = None
-    except OutputRefusedError:
-        raise
     except OSError as error:
         raise AtomicWriteError(explain_os_error(error, shown), shown) from error
     finally:
@@ -134,11 +133,11 @@ def write_bytes_atomic(
     `inputs` are the files the calling command read: writing over any of them is refused.
     `parents=True` creates missing folders. Returns `path` as given.
     """
-    with _staged(path, inputs, parents, len(memoryview(data).cast("B"))) as fd:
+    size = memoryview(data).nbytes
+    with _staged(path, inputs, parents, size) as fd:
         _write_all(fd, data)
-        written = os.lseek(fd, 0, os.SEEK_CUR)
-        if written != len(memoryview(data).cast("B")):
-            raise OSError(5, "not every byte was written")  # errno.EIO
+        if os.lseek(fd, 0, os.SEEK_CUR) != size:
+            raise OSError(errno.EIO, "not every byte was written")
     return Path(path)
 
 
@@ -178,5 +177,5 @@ def write_stream_atomic(
             with contextlib.suppress(OSError, ValueError):
                 handle.close()  # flushes nothing more; closefd=False leaves fd to _staged
         if os.fstat(fd).st_size != end:
-            raise OSError(5, "the file is not as long as what was written")  # errno.EIO
+            raise OSError(errno.EIO, "the file is not as long as what was written")
     return Path(path)
