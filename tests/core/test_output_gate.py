@@ -252,3 +252,37 @@ def test_preflight_refuses_a_read_only_place_and_a_file_as_folder(tmp_path, monk
     monkeypatch.setattr(output_gate.os, "access", lambda path, mode: False)
     with pytest.raises(AtomicWriteError, match="read-only or you lack permission"):
         preflight(tmp_path / "out.json")
+
+
+# ------------------------------------------------------------------ stores that use the gate
+def test_trust_store_is_written_through_the_gate(tmp_path, monkeypatch, data) -> None:
+    from app.core.models import trust
+
+    store = tmp_path / "config" / "deep" / "trusted.json"
+    monkeypatch.setenv(trust.STORE_ENV, str(store))
+    digest = trust.remember_trust(data)
+    assert trust.is_trusted(data) and digest in store.read_text()
+    assert names(store.parent) == ["trusted.json"]  # no .part or temporary file left
+    monkeypatch.setenv(trust.STORE_ENV, str(tmp_path))  # a folder: refused, one sentence
+    with pytest.raises(OutputRefusedError, match="is a folder"):
+        trust.remember_trust(data)
+
+
+def test_cache_entry_on_a_full_disk_keeps_the_earlier_entry(tmp_path, monkeypatch) -> None:
+    from app.core.cache import ExplanationCache
+    from app.core.types import Explanation, Unit
+
+    def explanation(scale: float) -> Explanation:
+        values = np.full((200, 3, 1), scale, dtype=np.float32)
+        return Explanation(values, np.zeros(1), values.sum(axis=1, dtype=np.float64),
+                           ["a", "b", "c"], ["out"], Unit.TARGET, True, np.arange(200))  # fmt: skip
+
+    cache = ExplanationCache(tmp_path / "cache")
+    key = "ab" * 32
+    cache.put(key, explanation(1.0))
+    files = sorted(p.name for p in (tmp_path / "cache" / "ab").iterdir())
+    monkeypatch.setattr(output_gate, "free_bytes", lambda folder: 100)
+    with pytest.raises(AtomicWriteError, match="is full"):
+        cache.put(key, explanation(2.0))
+    assert sorted(p.name for p in (tmp_path / "cache" / "ab").iterdir()) == files
+    assert float(cache.get(key).values[0, 0, 0]) == 1.0
