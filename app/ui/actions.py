@@ -246,6 +246,14 @@ def build_menus(window: MainWindow) -> Actions:
     help_menu.addAction(
         _action(
             window,
+            "Open &Sample",
+            window.files.open_sample,
+            tip="Open the bundled UCI Adult census data with a LightGBM model trained on it",
+        )
+    )
+    help_menu.addAction(
+        _action(
+            window,
             "Open &Log Folder",
             window.open_log_folder,
             tip="Show the folder with ShapLens's log files",

@@ -200,6 +200,8 @@ def explain_dask(
         ]
         futures = client.compute(tasks)
         results = _gather(client, distributed, futures, plan.pieces, on_progress, should_stop)
+        if should_stop is not None and should_stop():  # a stop during the last partition
+            raise Cancelled()
         _publish(results, plan, ref.digest, tmp)
     except BaseException:
         if futures:
