@@ -236,6 +236,7 @@ def _write(figure: _Figure, path: Path, inputs: Iterable[str | Path | None]) -> 
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise ExportError(f"Cannot write {path.name}: use a .png, .svg or .pdf file name.")
+    inputs = tuple(inputs)
     check_output(path, inputs)  # refuse before drawing, which can take a while
     write_bytes_atomic(path, encode(figure, suffix), inputs=inputs, parents=True)
 

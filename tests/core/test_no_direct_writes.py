@@ -38,6 +38,7 @@ ALLOWED = {
     " for folders: renames a finished staging folder, checked to be ours)",
     ("core/distributed/dask_explain.py", "rmtree"): "removes the run's own staging folder,"
     " created by this run under a random hidden name",
+    ("core/distributed/dask_explain.py", "rename"): "moves that staging folder aside first",
     ("core/distributed/partition.py", "rmtree"): "a worker's private temporary model folder",
     ("core/cache.py", "rmtree"): "clears the explanation cache folder, which only ShapLens writes",
 }

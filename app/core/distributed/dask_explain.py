@@ -207,9 +207,24 @@ def explain_dask(
         if futures:
             with contextlib.suppress(Exception):  # a lost connection must not hide the cause
                 client.cancel(futures, force=True)
-        shutil.rmtree(tmp, ignore_errors=True)
+        _discard_staging(tmp)
         raise
     return out
+
+
+def _discard_staging(tmp: Path) -> None:
+    """Remove a failed run's own staging folder (created by this run under a random name).
+
+    It is renamed first: a task still running on a worker (a cancel cannot stop it mid-call)
+    then finds no folder to create its part in, so no file slips in while the tree is removed
+    and keeps the folder alive.
+    """
+    dead = tmp.with_name(tmp.name + ".discarded")
+    try:
+        tmp.rename(dead)
+    except OSError:
+        dead = tmp
+    shutil.rmtree(dead, ignore_errors=True)
 
 
 def _gather(
