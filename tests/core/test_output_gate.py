@@ -111,6 +111,22 @@ def test_a_fifo_is_refused_without_blocking(tmp_path) -> None:
     with pytest.raises(OutputRefusedError, match="FIFO"):
         write_text_atomic(fifo, "x")  # opening it for writing would block with no reader
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    link = tmp_path / "out.json"
+    link.symlink_to(fifo)
+    with pytest.raises(OutputRefusedError, match="FIFO"):
+        write_text_atomic(link, "x")
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="no /proc on this platform")
+def test_an_anonymous_pipe_like_dev_stdout_in_a_pipeline_is_refused(tmp_path) -> None:
+    """`--out /dev/stdout | cat` resolves to a pipe with no path; it must not look like a full disk."""
+    read_end, write_end = os.pipe()
+    try:
+        with pytest.raises(OutputRefusedError, match="FIFO"):
+            write_text_atomic(f"/proc/self/fd/{write_end}", "x")
+    finally:
+        os.close(read_end)
+        os.close(write_end)
 
 
 def test_a_symlink_is_written_through_and_kept(tmp_path) -> None:

@@ -116,7 +116,9 @@ def check_output(
     """
     shown = Path(path)
     target = Path(os.path.realpath(shown))  # a dangling symlink resolves to where it points
-    st = _stat(target)
+    # The given path is stat'ed, not the resolved text: /dev/stdout's chain ends in a pipe that
+    # has no name a path could spell.
+    st = _stat(shown)
     if st is not None:
         if stat.S_ISDIR(st.st_mode) and not folder:
             raise OutputRefusedError(
