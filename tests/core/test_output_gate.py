@@ -161,6 +161,17 @@ def test_full_disk_is_refused_before_anything_is_written(tmp_path, monkeypatch) 
     assert created == [] and target.read_text() == "a good figure"
 
 
+def test_a_stream_is_refused_on_a_disk_down_to_its_last_mib(tmp_path, monkeypatch) -> None:
+    called = []
+    monkeypatch.setattr(output_gate, "free_bytes", lambda folder: 1000)
+    with pytest.raises(AtomicWriteError, match="is full"):
+        write_stream_atomic(tmp_path / "v.parquet", called.append)
+    assert called == [] and names(tmp_path) == []
+    monkeypatch.setattr(output_gate, "free_bytes", lambda folder: None)  # size not reported
+    write_stream_atomic(tmp_path / "v.parquet", lambda h: h.write(b"ok"))
+    assert (tmp_path / "v.parquet").read_bytes() == b"ok"
+
+
 @pytest.mark.parametrize("failure", ["enospc", "no-progress"])
 def test_a_failing_write_keeps_the_old_file(tmp_path, monkeypatch, failure) -> None:
     target = tmp_path / "figure.pdf"

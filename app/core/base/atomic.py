@@ -98,8 +98,7 @@ def _staged(
     try:
         if parents:
             target.parent.mkdir(parents=True, exist_ok=True)
-        if needed:
-            ensure_free_space(target.parent, needed, shown)
+        ensure_free_space(target.parent, needed, shown)  # never down to the disk's last MiB
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         try:
             yield fd

@@ -138,10 +138,12 @@ def check_output(
     return target
 
 
-def free_bytes(folder: Path) -> int:
-    """Bytes this process may still write on the disk holding `folder`."""
+def free_bytes(folder: Path) -> int | None:
+    """Bytes this process may still write on the disk holding `folder` (None: not reported)."""
     if hasattr(os, "statvfs"):
         info = os.statvfs(folder)
+        if info.f_blocks == 0:
+            return None  # some network and FUSE file systems report no sizes at all
         # root may use the blocks reserved for it; everyone else only the available ones
         blocks = info.f_bfree if hasattr(os, "geteuid") and os.geteuid() == 0 else info.f_bavail
         return int(blocks) * int(info.f_frsize)
@@ -155,6 +157,8 @@ def ensure_free_space(folder: Path, needed: int, shown: Path) -> None:
     try:
         available = free_bytes(folder)
     except OSError:
+        available = None
+    if available is None:
         return  # no answer (an odd file system): the write itself still reports ENOSPC
     if needed + FREE_SPACE_RESERVE > available:
         error = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
