@@ -104,8 +104,9 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.message_bar.dismiss)
+        # The views already say how to open files; the bar offers what they do not.
         self.message_bar.show_message(
-            "Open a model and a dataset from the File menu, or drop both files on this window.",
+            "New to ShapLens? Help > Open Sample opens a census-income model with its data.",
             "info",
         )
 
@@ -181,6 +182,7 @@ class MainWindow(QMainWindow):
         s = self.state
         s.status_changed.connect(lambda text: self.statusBar().showMessage(text))
         s.error_raised.connect(self._on_error)
+        s.notice_raised.connect(lambda text: self.message_bar.show_message(text, "info"))
         s.model_changed.connect(self._update_title)
         s.model_changed.connect(self._update_model_badge)
         s.explanation_finished.connect(self._update_model_badge)

@@ -39,3 +39,10 @@ def test_save_dialogs_start_where_the_last_file_was_saved(qtbot, window, tmp_pat
     window.sessions.save_session()
     assert str(tmp_path / "reports") not in proposed[0]
     assert proposed[1] == str(tmp_path / "reports" / "session.shaplens.json")
+
+
+def test_start_screen_says_each_thing_once(window) -> None:
+    bar = window.message_bar.label.text()
+    assert "Open Sample" in bar
+    notes = {slot.note.text() for slot in window.plots.slots.values() if hasattr(slot, "note")}
+    assert bar not in notes

@@ -27,7 +27,8 @@ def untrusted_message(path: Path, what: str) -> str:
     return (
         f"{path.name} is a {what}. Opening it runs any code stored inside it, which could "
         "harm your computer. Open it only if you made it or trust where it came from "
-        "(in the app: answer Trust; on the command line: add --trust-pickle)."
+        "(in the app: choose Load once or Always trust this file; on the command line: add "
+        "--trust-pickle)."
     )
 
 
