@@ -6,7 +6,8 @@ checked in Python instead (see xgboost_model.validate_json); .ubj and .cbm files
 first: the child loads the file and explains one row, and only a clean exit lets the parent load
 it in-process.
 
-Run as `python -m app.core.models.probe KIND PATH`.
+The child is started isolated (app.core.models.isolation): nothing in the current folder or the
+model's folder is imported, so a stray `numpy.py` can neither run nor fake a clean exit.
 """
 
 from __future__ import annotations
@@ -16,8 +17,11 @@ import sys
 from pathlib import Path
 
 from app.core.errors import ModelLoadError
+from app.core.models.isolation import isolated_command
 
 PROBE_TIMEOUT_S = 120.0
+# Printed by the child only after the probe ran, so that an early clean exit is not success.
+PROBE_OK = "shaplens-probe-ok"
 
 
 def _probe_xgboost(path: str) -> None:
@@ -59,7 +63,7 @@ def probe_model_file(kind: str, path: Path, framework: str) -> None:
     """Raise ModelLoadError when loading `path` crashes, hangs or fails in a child process."""
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "app.core.models.probe", kind, str(path)],
+            isolated_command("app.core.models.probe", kind, str(path)),
             capture_output=True,
             text=True,
             timeout=PROBE_TIMEOUT_S,
@@ -71,8 +75,14 @@ def probe_model_file(kind: str, path: Path, framework: str) -> None:
             "the file is probably damaged. Save the model again.",
             path,
         ) from error
-    if result.returncode == 0:
+    if result.returncode == 0 and result.stdout.strip().endswith(PROBE_OK):
         return
+    if result.returncode == 0:  # something ended the child early without probing
+        raise ModelLoadError(
+            f"The {framework} check of {path.name} ended without reading the model; ShapLens "
+            "refused it to be safe. Check the Python installation.",
+            path,
+        )
     if result.returncode < 0:
         raise ModelLoadError(
             f"{path.name} is damaged: reading it crashed the {framework} library (signal "
@@ -97,6 +107,7 @@ def main(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return 1
+    print(PROBE_OK)
     return 0
 
 
