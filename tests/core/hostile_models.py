@@ -125,3 +125,33 @@ def run_isolated(code: str, cwd: Path, timeout: float = 240.0) -> subprocess.Com
         timeout=timeout,
         stdin=subprocess.DEVNULL,
     )
+
+
+LOAD_IN_CHILD = """
+import json
+from app.core.model_io import load_model
+from app.core.errors import ShapLensError
+out = {}
+for path in json.loads(PATHS):
+    try:
+        model = load_model(path)
+        X = __import__("numpy").zeros((2, len(model.feature_names)))
+        model.contributions(X)
+        out[path] = "LOADED"
+    except ShapLensError as error:
+        out[path] = "REFUSED " + str(error)
+print("RESULT" + json.dumps(out))
+"""
+
+
+def load_in_child(paths: list[Path], cwd: Path) -> dict[str, str]:
+    """Load and explain each model in one child process; 'REFUSED <message>' or 'LOADED'.
+
+    A crash (the regression these tests guard against) fails the calling test with the child's
+    exit code instead of killing the test run.
+    """
+    code = f"PATHS = {json.dumps(json.dumps([str(p) for p in paths]))}\n" + LOAD_IN_CHILD
+    result = run_isolated(code, cwd=cwd)
+    assert result.returncode == 0, f"child exited {result.returncode}: {result.stderr[-3000:]}"
+    line = next(x for x in result.stdout.splitlines() if x.startswith("RESULT"))
+    return {Path(k).name: v for k, v in json.loads(line[len("RESULT") :]).items()}
