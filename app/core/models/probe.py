@@ -1,10 +1,10 @@
 """Try a native model loader in a child process, where a crash cannot take ShapLens down.
 
 Measured on damaged copies of small models (40 random truncations/byte flips each): XGBoost's
-UBJSON reader segfaulted on 6 of 40, its JSON reader and CatBoost's .cbm reader on none. JSON is
-checked in Python instead (see xgboost_model.validate_json); .ubj and .cbm files are probed here
-first: the child loads the file and explains one row, and only a clean exit lets the parent load
-it in-process.
+UBJSON reader segfaulted on 6 of 40, its JSON reader and CatBoost's .cbm reader on none; crafted
+JSON (an absurd size_leaf_vector, a parents entry out of range) crashes it too. JSON is checked in
+Python first (app.core.models.xgboost_checks) and then, like .ubj and .cbm, probed here: the child
+loads the file and explains one row, and only a clean exit lets the parent load it in-process.
 
 The child is started isolated (app.core.models.isolation): nothing in the current folder or the
 model's folder is imported, so a stray `numpy.py` can neither run nor fake a clean exit.
@@ -28,8 +28,15 @@ def _probe_xgboost(path: str) -> None:
     import numpy as np
     import xgboost as xgb
 
-    booster = xgb.Booster(model_file=path)
+    from app.core.data_io import MAX_COLUMNS
+
+    # From the bytes, as the parent does: XGBoost tells JSON from UBJSON by content then.
+    with open(path, "rb") as handle:
+        booster = xgb.Booster()
+        booster.load_model(bytearray(handle.read()))
     n = booster.num_features()
+    if n > MAX_COLUMNS:
+        raise ValueError(f"the model declares {n:,} features, more than {MAX_COLUMNS:,}")
     types = booster.feature_types
     matrix = xgb.DMatrix(
         np.zeros((1, n)),

@@ -27,7 +27,7 @@ from app.core.models.checks import check_tree_structure
 
 # Far beyond any real estimator (a 1,000-tree forest is ~20,000 objects); walking this many takes
 # a few seconds. A file holding more is refused rather than partly checked.
-MAX_OBJECTS = 2_000_000
+MAX_OBJECTS = 1_000_000
 NO_BOUND = 1 << 62
 _ATOMIC = (str, bytes, bytearray, int, float, complex, bool, type(None), range, slice)
 # Objects skops can only name, never fill: walking into them would reach every loaded module.
