@@ -101,16 +101,24 @@ def test_crafted_xgboost_json_is_refused_in_a_child(tmp_path) -> None:
         assert "\n" not in outcome
 
 
-def test_nan_leaves_in_a_binary_model_are_refused(tmp_path) -> None:
-    """.ubj skips the JSON check before loading; XGBoost's own export is checked after."""
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("nan_leaf", r"is not a usable XGBoost.*NaN"),
+        ("num_feature_huge", r"declares 1,000,000,000 features"),
+        ("names_short", r"feature_names lists 2 names for 6"),
+    ],
+)
+def test_binary_models_are_checked_too(tmp_path, name, says) -> None:
+    """.ubj skips the JSON check before loading: the probe and XGBoost's own export catch these."""
     import xgboost as xgb
 
-    source = _crafted(tmp_path, "nan_leaf")
+    source = _crafted(tmp_path, name)
     booster = xgb.Booster()
-    booster.load_model(bytearray(source.read_bytes()))  # XGBoost itself accepts the NaN
-    path = tmp_path / "nan_leaf.ubj"
+    booster.load_model(bytearray(source.read_bytes()))  # XGBoost itself accepts each of them
+    path = tmp_path / f"{name}.ubj"
     booster.save_model(path)
-    with pytest.raises(ModelLoadError, match=r"nan_leaf.ubj is not a usable XGBoost.*NaN"):
+    with pytest.raises(ModelLoadError, match=rf"{name}.ubj.*{says}"):
         load_model(path)
 
 

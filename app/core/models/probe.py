@@ -37,6 +37,9 @@ def _probe_xgboost(path: str) -> None:
     n = booster.num_features()
     if n > MAX_COLUMNS:
         raise ValueError(f"the model declares {n:,} features, more than {MAX_COLUMNS:,}")
+    from app.core.models.xgboost_checks import check_feature_names
+
+    check_feature_names(booster.feature_names, booster.feature_types, n)
     types = booster.feature_types
     matrix = xgb.DMatrix(
         np.zeros((1, n)),
