@@ -85,3 +85,15 @@ def test_dask_local_workers_never_import_from_cwd(tmp_path) -> None:
     assert result.returncode == 0, result.stderr[-2000:]
     assert "answer 3" in result.stdout
     assert _markers(folder) == []
+
+
+def test_probe_child_cannot_take_more_memory_than_it_is_given(tmp_path, monkeypatch) -> None:
+    """A size the file declares is allocated in the child under a limit, never unbounded."""
+    from app.core.models import probe
+
+    path = tmp_path / "model.ubj"
+    shutil.copy(H.xgb_file("ubj"), path)
+    probe.probe_model_file("xgboost", path, "XGBoost")  # the default limit leaves room
+    monkeypatch.setattr(probe, "memory_limit", lambda: 64 * 1024**2)
+    with pytest.raises(ModelLoadError, match=r"model.ubj"):
+        probe.probe_model_file("xgboost", path, "XGBoost")

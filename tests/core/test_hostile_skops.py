@@ -146,3 +146,10 @@ def test_walk_follows_keys_slots_partials_and_methods() -> None:
     method_holder = H.forest().estimators_[1]
     found = [obj for obj, _ in walk_with_bounds([method_holder.predict]) if isinstance(obj, Tree)]
     assert found == [method_holder.tree_]
+
+
+def test_a_billion_declared_features_is_refused() -> None:
+    model = copy.deepcopy(H.forest())
+    model.n_features_in_ = 10**9  # names and rows are built per declared feature
+    with pytest.raises(ModelLoadError, match=r"wide.skops .*1,000,000,000 input features"):
+        check_sklearn_trees(model, Path("wide.skops"))

@@ -12,6 +12,7 @@ model's folder is imported, so a stray `numpy.py` can neither run nor fake a cle
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +23,9 @@ from app.core.models.isolation import isolated_command
 PROBE_TIMEOUT_S = 120.0
 # Printed by the child only after the probe ran, so that an early clean exit is not success.
 PROBE_OK = "shaplens-probe-ok"
+# Virtual memory that native libraries reserve without using: a base (the probe of a small
+# model peaks at ~3 GB of address space) plus thread arenas and stacks per core.
+PROBE_VIRTUAL_SLACK = 4 * 1024**3 + 128 * 1024**2 * (os.cpu_count() or 1)
 
 
 def _probe_xgboost(path: str) -> None:
@@ -69,11 +73,30 @@ def _probe_catboost(path: str) -> None:
 PROBES = {"xgboost": _probe_xgboost, "catboost": _probe_catboost}
 
 
+def memory_limit() -> int:
+    """Address space the child may use: what is free now plus room for the libraries' reserved
+    (not touched) thread arenas, so a size the file declares cannot eat the machine."""
+    from app.core.memory import HEADROOM, available_memory
+
+    return int(available_memory() * HEADROOM) + PROBE_VIRTUAL_SLACK
+
+
+def _limit_memory(limit: int) -> None:
+    try:
+        import resource
+    except ImportError:  # Windows: no rlimits; the timeout still bounds the probe
+        return
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
 def probe_model_file(kind: str, path: Path, framework: str) -> None:
     """Raise ModelLoadError when loading `path` crashes, hangs or fails in a child process."""
     try:
         result = subprocess.run(
-            isolated_command("app.core.models.probe", kind, str(path)),
+            isolated_command("app.core.models.probe", kind, str(path), str(memory_limit())),
             capture_output=True,
             text=True,
             timeout=PROBE_TIMEOUT_S,
@@ -109,6 +132,8 @@ def probe_model_file(kind: str, path: Path, framework: str) -> None:
 
 def main(argv: list[str]) -> int:
     kind, path = argv[0], argv[1]
+    if len(argv) > 2:
+        _limit_memory(int(argv[2]))
     try:
         PROBES[kind](path)
     except Exception as error:  # the parent turns this into a ModelLoadError

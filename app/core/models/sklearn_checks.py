@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from app.core.data_io import MAX_COLUMNS
 from app.core.errors import ModelLoadError
 from app.core.models.checks import check_tree_structure
 
@@ -158,6 +159,9 @@ def check_sklearn_trees(model: object, path: Path) -> int:
     checked: set[int] = set()
     try:
         for obj, bound in walk_with_bounds(model):
+            if bound != NO_BOUND and bound > MAX_COLUMNS:
+                # Names and zero rows are built per declared feature: 1e9 would take gigabytes.
+                raise ValueError(f"it declares {bound:,} input features, more than {MAX_COLUMNS:,}")
             if isinstance(obj, Tree):
                 _check_tree(obj, bound)
                 checked.add(id(obj))
