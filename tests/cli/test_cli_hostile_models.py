@@ -60,3 +60,24 @@ def test_hostile_models_end_in_one_error_line(tmp_path) -> None:
     for name, says in cases.items():
         result = run_cli("inspect", "--model", str(tmp_path / name), "--no-memory")
         _one_error_line(result, name, says)
+
+
+def test_python_m_app_never_imports_from_the_current_folder(tmp_path) -> None:
+    import os
+    import shutil
+
+    names = ("numpy", "xgboost", "pandas", "catboost")
+    for name in names:
+        marker = tmp_path / f"RAN_{name}"
+        (tmp_path / f"{name}.py").write_text(
+            f"open({str(marker)!r}, 'w').write('ran')\nraise SystemExit(0)\n"
+        )
+    shutil.copy(H.xgb_file("ubj"), tmp_path / "model.ubj")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))  # finds the app even when not installed
+    result = subprocess.run(
+        [sys.executable, "-m", "app", "inspect", "--model", "model.ubj", "--no-memory"],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "XGBoost" in result.stdout
+    assert sorted(p.name for p in tmp_path.glob("RAN_*")) == []
