@@ -98,6 +98,8 @@ def _check_tree(tree: dict[str, Any], t: int, n_features: int) -> float:
     if "id" in tree and _int(tree["id"], f"tree {t} id", 0, 1 << 31) != t:
         raise ValueError(f"tree {t} says it is tree {tree['id']}")
     for key in _TREE_ARRAYS:
+        if key == "split_type" and key not in tree:  # written since XGBoost 1.6
+            continue
         if not isinstance(tree[key], list) or len(tree[key]) != n:
             raise ValueError(f"tree {t}: {key} does not have num_nodes={n} entries")
     left = np.asarray(tree["left_children"], dtype=np.int64)
@@ -111,7 +113,7 @@ def _check_tree(tree: dict[str, Any], t: int, n_features: int) -> float:
     expected[right[inner]] = inner
     if parents[0] not in ROOT_PARENT or not np.array_equal(parents[1:], expected[1:]):
         raise ValueError(f"tree {t}: parents do not match the children")
-    split_type = np.asarray(tree["split_type"], dtype=np.int64)
+    split_type = np.asarray(tree.get("split_type", [0] * n), dtype=np.int64)
     if np.any((split_type != 0) & (split_type != 1)):
         raise ValueError(f"tree {t}: split_type holds a value other than 0 or 1")
     _check_categories(tree, t, n, split_type)
