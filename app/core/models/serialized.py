@@ -14,7 +14,7 @@ from typing import Any
 
 from app.core.errors import ModelLoadError, UntrustedPickleError
 from app.core.models.base import ModelAdapter
-from app.core.models.checks import check_sklearn_trees
+from app.core.models.sklearn_checks import check_sklearn_trees
 from app.core.types import Task
 
 TREE_TYPES = {
