@@ -38,7 +38,7 @@ from app.ui.about import about_box
 from app.ui.actions import build_menus
 from app.ui.controller import Controller
 from app.ui.crash import log_dir
-from app.ui.docks import build_docks, fill_panels_menu
+from app.ui.docks import build_docks, fill_panels_menu, hide_stray_tab_bars
 from app.ui.exporter import Exporter, approximate_note
 from app.ui.file_actions import FileActions
 from app.ui.panels import DEFAULT_VISIBLE, PANEL_GROUPS, PANEL_MODULES
@@ -368,6 +368,7 @@ class MainWindow(QMainWindow):
             self._was_shown = True
             if not self._restored_state:
                 QTimer.singleShot(0, self._size_docks)  # once the window has its real size
+            QTimer.singleShot(0, lambda: hide_stray_tab_bars(self))
             self.shown.emit()
 
     def closeEvent(self, event: QCloseEvent) -> None:

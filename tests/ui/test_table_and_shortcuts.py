@@ -46,3 +46,23 @@ def test_start_screen_says_each_thing_once(window) -> None:
     assert "Open Sample" in bar
     notes = {slot.note.text() for slot in window.plots.slots.values() if hasattr(slot, "note")}
     assert bar not in notes
+
+
+def test_no_one_tab_bar_is_left_over_the_window(qtbot, window) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QTabBar
+
+    window.show()
+    qtbot.waitUntil(lambda: window.isVisible())
+    qtbot.wait(0)  # the deferred clean-up after the first show
+    qtbot.waitUntil(
+        lambda: (
+            not [
+                bar
+                for bar in window.findChildren(
+                    QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly
+                )
+                if bar.isVisible() and bar.count() < 2 and bar.geometry().intersects(window.rect())
+            ]
+        )
+    )
