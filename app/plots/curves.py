@@ -19,11 +19,12 @@ from PySide6.QtWidgets import QWidget
 from app.core.debugging.behaviour.curve_views import CurveLine, CurvePlotData, FitPlotData
 from app.core.debugging.behaviour.curves import Curve, threshold_at
 from app.plots import style
-from app.plots.axis_ticks import set_count_ticks
+from app.plots.axis_ticks import fit_labels, set_count_ticks
 from app.plots.base import AXIS_LABEL_PT, PlotBase, finite_range, padded_range
 from app.plots.pdp import NOTE_STYLE
 
 STRIP_STRETCH = (4, 1)
+STRIP_AXIS_PX = 48  # the strip's tick labels and axis title
 PICK_PIXELS = 8
 DOT = 5
 
@@ -102,7 +103,9 @@ class CurvePlot(PlotBase):
         self.plot.getAxis("bottom").setStyle(showValues=d.strip is None)
         # A hidden strip must give its row back, or the curve sits in the top 80%.
         self.strip.setVisible(d.strip is not None)
-        self.strip.setMaximumHeight(1e6 if d.strip is not None else 0)
+        if d.strip is None:
+            self.strip.setMinimumHeight(0)
+            self.strip.setMaximumHeight(0)
         self.view.ci.layout.setRowStretchFactor(1, STRIP_STRETCH[1] if d.strip else 0)
         if d.strip is not None:
             self.strip.setLabel("left", d.strip.label, color=pal.muted)
@@ -126,7 +129,8 @@ class CurvePlot(PlotBase):
                 item.setData([point[0]], [point[1]])
         colours = group_colours(len(d.lines))
         legend = "   ".join(
-            f"<span style='color:{c.name()}'>■</span> {html.escape(self.label(line.name))}"
+            f"<span style='color:{c.name()}'>■</span> "
+            f"{html.escape(self.label(line.name) + line.stat)}"
             for line, c in zip(d.lines, colours, strict=True)
         )
         self.title.setText(f"{html.escape(d.title)}<br><span style={NOTE_STYLE}>{legend}</span>")
@@ -150,8 +154,20 @@ class CurvePlot(PlotBase):
     def _fit_range(self) -> None:
         d: CurvePlotData = self._data
         self.plot.getViewBox().setRange(xRange=(-0.02, 1.04), yRange=(-0.02, 1.04), padding=0)
+        # A rotated axis title longer than the axis is cut by Qt: shorten it to fit instead.
+        tall = 0.9 * self.plot.getViewBox().sceneBoundingRect().height()
+        label = fit_labels([d.y_label], tall, AXIS_LABEL_PT)[0]
+        self.plot.setLabel(
+            "left", label, color=style.palette().text, **{"font-size": f"{AXIS_LABEL_PT}pt"}
+        )
         if d.strip is not None:
-            arrays = [h for _n, _x, h in d.strip.bars] + [line.y for line in d.strip.lines]
+            height = STRIP_AXIS_PX + max(30.0, self.view.height() / 5)
+            self.strip.setMinimumHeight(height)
+            self.strip.setMaximumHeight(height)
+            # Lift over the first few rows is noise (one positive in three rows is lift 10):
+            # the range follows the curve from 5% of the rows on.
+            steady = [line.y[line.x >= 0.05] for line in d.strip.lines]
+            arrays = [h for _n, _x, h in d.strip.bars] + steady
             _, hi = finite_range(arrays)
             self.strip.getViewBox().setRange(yRange=(0, max(hi, 1.0) * 1.08), padding=0)
             if d.strip.bars:

@@ -18,13 +18,14 @@ from PySide6.QtWidgets import QWidget
 
 from app.core.debugging.behaviour.pd_views import PD2PlotData, PDPlotData
 from app.plots import style
-from app.plots.axis_ticks import set_category_ticks, set_count_ticks
+from app.plots.axis_ticks import fit_labels, set_category_ticks, set_count_ticks
 from app.plots.base import AXIS_LABEL_PT, PlotBase, finite_range, padded_range
 from app.plots.colourbar import ColourBar
 
 ICE_ALPHA = 60
 NOTE_STYLE = "'font-weight:400; font-size:9pt'"  # the title's second line: plain, smaller
 STRIP_STRETCH = (5, 1)  # rows of the layout: curves, histogram
+STRIP_AXIS_PX = 48  # the strip's tick labels and axis title
 
 
 def titled(title: str, note: str) -> str:
@@ -64,7 +65,10 @@ class PDPlot(PlotBase):
     def _draw(self) -> None:
         d: PDPlotData = self._data
         pal = style.palette()
-        self.title.setText(titled(d.title, self._legend(d)))
+        # The axis names the feature in full; the title elides it so a docked plot keeps room.
+        self.title.setText(
+            titled(d.title.replace(d.feature, self.label(d.feature)), self._legend(d))
+        )
         if d.lines.size:
             xs = np.tile(np.append(d.x, np.nan), d.lines.shape[0])
             ys = np.column_stack([d.lines, np.full(d.lines.shape[0], np.nan)]).ravel()
@@ -105,7 +109,7 @@ class PDPlot(PlotBase):
         if d.selected_row is not None:
             parts.append(f"red: row {d.selected_row}")
         if d.missing:
-            parts.append(f"{d.missing:,} rows with the value missing not in the histogram")
+            parts.append(f"{d.missing:,} missing not shown")
         return " · ".join(parts)
 
     def _draw_histogram(self, d: PDPlotData, categorical: bool) -> None:
@@ -129,6 +133,10 @@ class PDPlot(PlotBase):
 
     def _fit_range(self) -> None:
         d: PDPlotData = self._data
+        # The strip is context, not the subject: its axis plus a sixth of the height for bars.
+        strip = STRIP_AXIS_PX + max(24.0, self.view.height() / 6)
+        self.hist.setMinimumHeight(strip)
+        self.hist.setMaximumHeight(strip)
         lines = [d.average, d.lines.ravel()]
         if d.selected_line is not None:
             lines.append(d.selected_line)
@@ -168,20 +176,19 @@ class PD2Plot(PlotBase):
 
     def _draw(self) -> None:
         d: PD2PlotData = self._data
-        pal = style.palette()
-        self.title.setText(d.title)
+        title = d.title.replace(d.x_feature, self.label(d.x_feature))
+        title = title.replace(d.y_feature, self.label(d.y_feature))
         z = d.z
         lo, hi = finite_range([z])
         scaled = (z - lo) / (hi - lo) if hi > lo else np.zeros_like(z)
         image = pg.ImageItem(style.colours_for(scaled.ravel()).reshape(*z.shape, 4))
         image.setRect(-0.5, -0.5, z.shape[0], z.shape[1])
         self.plot.addItem(image)
-        self.colour_bar.title = (
-            f"{d.z_label}: {style.format_number(lo)} – {style.format_number(hi)}"
-        )
+        self.colour_bar.title = d.z_label
         self.colour_bar.update()
+        low, high = style.format_number(lo), style.format_number(hi)
+        self.title.setText(titled(title, f"colour: {d.z_label} from {low} (low) to {high} (high)"))
         self._set_axis_label(self.label(d.x_feature))
-        self.plot.setLabel("left", self.label(d.y_feature), color=pal.text)
         self._fit_range()
 
     def _fit_range(self) -> None:
@@ -198,6 +205,8 @@ class PD2Plot(PlotBase):
         step = max(1, int(np.ceil(len(d.y_labels) * 18 / max(rect.height(), 1.0))))
         ticks = [(float(i), self.label(t)) for i, t in enumerate(d.y_labels) if i % step == 0]
         left.setTicks([ticks, []])
+        name = fit_labels([self.label(d.y_feature)], 0.9 * rect.height(), AXIS_LABEL_PT)[0]
+        self.plot.setLabel("left", name, color=style.palette().text)
         left.setWidth(style.text_width([t for _, t in ticks] or [""], style.base_font(9.0)) + 30)
 
     def _tooltip(self, x: float, y: float) -> str:

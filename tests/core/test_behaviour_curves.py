@@ -81,7 +81,8 @@ def test_per_group_curves_are_the_group_alone(labelled) -> None:
         mine = groups[name]
         assert c.n_rows == mine.size and c.auc == pytest.approx(roc_auc_score(y[mine], score[mine]))
     view = curve_plot(curves, "roc", 0.5)
-    assert len(view.lines) == 2 and all("AUC" in line.name for line in view.lines)
+    assert len(view.lines) == 2 and all("AUC" in line.stat for line in view.lines)
+    assert [line.name for line in view.lines] == names
     with pytest.raises(BehaviourError, match="label"):
         performance_curves(np.full(4, np.nan), np.zeros(4), {"all": np.arange(4)})
 

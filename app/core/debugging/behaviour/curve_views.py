@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from app.core.debugging.behaviour.curves import GroupCurves, lift
+from app.core.debugging.behaviour.curves import Curve, GroupCurves, lift
 from app.core.debugging.behaviour.grid import BehaviourError
 
 KINDS = ("roc", "pr", "calibration", "lift")
@@ -25,6 +25,7 @@ class CurveLine:
     y: np.ndarray
     thresholds: np.ndarray  # threshold of each point (inf: nothing positive); empty if none
     marker: tuple[float, float] | None = None  # the current threshold's point
+    stat: str = ""  # e.g. " (n=1,204): AUC 0.912", after the name in the legend
 
 
 @dataclass
@@ -63,23 +64,23 @@ def curve_plot(groups: list[GroupCurves], kind: str, threshold: float) -> CurveP
     t = f"threshold {threshold:.3f}"
     for g in groups:
         r = g.rates(threshold)
-        who = f"{g.name} (n={g.n_rows:,})" if many else f"{g.n_rows:,} rows"
+        name = g.name if many else ""  # the legend elides the name, never the numbers
+        count = f" (n={g.n_rows:,})" if many else f"{g.n_rows:,} rows"
         if kind == "roc":
-            name = f"{who}: AUC {g.auc:.3f}"
-            lines.append(CurveLine(name, g.roc.x, g.roc.y, g.roc.thresholds, _marker(r.fpr, r.tpr)))
+            point = _marker(r.fpr, r.tpr)
+            curve, stat = g.roc, f"AUC {g.auc:.3f}"
         elif kind == "pr":
-            name = f"{who}: AP {g.average_precision:.3f}"
             point = _marker(r.tpr, r.precision)
-            lines.append(CurveLine(name, g.pr.x, g.pr.y, g.pr.thresholds, point))
+            curve, stat = g.pr, f"AP {g.average_precision:.3f}"
         elif kind == "calibration":
             c = g.calibration
-            name = f"{who}: Brier {c.brier:.4f}"
-            lines.append(CurveLine(name, c.mean_predicted, c.fraction_positive, np.empty(0)))
+            point, stat = None, f"Brier {c.brier:.4f}"
+            curve = Curve(c.mean_predicted, c.fraction_positive, np.empty(0))
         else:
-            top = lift_at(g, 0.1)
-            name = f"{who}: lift {top:.2f} in the top 10%"
             point = _marker(r.selected, r.tpr)
-            lines.append(CurveLine(name, g.gain.x, g.gain.y, g.gain.thresholds, point))
+            curve, stat = g.gain, f"lift {lift_at(g, 0.1):.2f} at 10%"
+        line = CurveLine(name, curve.x, curve.y, curve.thresholds, point, f"{count}: {stat}")
+        lines.append(line)
     if kind == "roc":
         title = f"ROC curve · {t}"
         return CurvePlotData(

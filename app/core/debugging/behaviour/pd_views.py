@@ -95,7 +95,7 @@ def pd_plot(
     if centred:
         label = f"{label}, change from {pd.grid.labels[0]}"
     rows = f"{pd.n_rows:,} rows" if pd.complete else f"{pd.n_rows:,} of {pd.rows_total:,} rows"
-    what = "ICE and partial dependence" if kind == "ice" else "Partial dependence"
+    what = "ICE lines and partial dependence" if kind == "ice" else "Partial dependence"
     return PDPlotData(
         kind=kind,
         feature=pd.grid.feature,

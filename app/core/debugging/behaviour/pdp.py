@@ -18,7 +18,14 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from app.core.debugging.behaviour.grid import BehaviourError, Distribution, Grid, distribution
+from app.core.debugging.behaviour.grid import (
+    BehaviourError,
+    Distribution,
+    Grid,
+    distribution,
+    feature_index,
+    make_grid,
+)
 from app.core.errors import Cancelled
 from app.core.models.base import ModelAdapter
 from app.core.types import Task, Unit
@@ -163,3 +170,54 @@ def drive(
         if should_stop is not None and should_stop():
             steps.close()
             raise Cancelled("Partial dependence was cancelled.")
+
+
+def ice_lines(
+    model: ModelAdapter, X: np.ndarray, grid: Grid, rows: np.ndarray, output: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Raw and prediction ICE lines (len(rows), G) for a few rows (e.g. a newly selected one)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    return _predict_block(model, X[rows], grid.index, grid.values, output)
+
+
+def with_ice_rows(
+    result: PartialDependence,
+    rows: np.ndarray,
+    raw: np.ndarray,
+    prediction: np.ndarray,
+    X: np.ndarray,
+) -> PartialDependence:
+    """The result with more ICE lines (rows already present are not repeated)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    new = ~np.isin(rows, result.ice_rows)
+    return replace(
+        result,
+        ice_rows=np.concatenate([result.ice_rows, rows[new]]),
+        ice_raw=np.vstack([result.ice_raw, raw[new]]),
+        ice_prediction=np.vstack([result.ice_prediction, prediction[new]]),
+        ice_actual=np.concatenate([result.ice_actual, X[rows[new], result.grid.index]]),
+    )
+
+
+def partial_dependence_for(
+    model: ModelAdapter,
+    X: np.ndarray,
+    feature: str,
+    rows: np.ndarray,
+    grid_size: int = 30,
+    ice: int = DEFAULT_ICE,
+    include: Sequence[int] = (),
+    output: int = 0,
+    chunk_predictions: int = CHUNK_PREDICTIONS,
+) -> Generator[Progress, None, PartialDependence]:
+    """Grid, ICE sample and the streamed average for one feature by name (the window's job:
+    building the grid is O(rows) too, so it belongs off the GUI thread)."""
+    j = feature_index(model.features, feature)
+    rows = np.asarray(rows, dtype=np.int64)
+    if rows.size == 0:
+        raise BehaviourError("No rows to average over: the filter leaves none.")
+    grid = make_grid(X[rows, j], model.features[j], j, grid_size)
+    sample = ice_sample(rows, ice, include=include)
+    return (
+        yield from partial_dependence_steps(model, X, grid, rows, sample, output, chunk_predictions)
+    )

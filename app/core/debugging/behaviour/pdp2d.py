@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from app.core.debugging.behaviour.grid import BehaviourError, Grid
+from app.core.debugging.behaviour.grid import BehaviourError, Grid, feature_index, make_grid
 from app.core.debugging.behaviour.pdp import CHUNK_PREDICTIONS, Progress, _chunks
 from app.core.models.base import ModelAdapter
 from app.core.types import Task, Unit
@@ -85,3 +85,28 @@ def partial_dependence_2d_steps(
         )
         yield Progress(stop, int(order.size), result)  # type: ignore[arg-type]
     return result
+
+
+def partial_dependence_2d_for(
+    model: ModelAdapter,
+    X: np.ndarray,
+    x_feature: str,
+    y_feature: str,
+    rows: np.ndarray,
+    grid_size: int = 12,
+    output: int = 0,
+    chunk_predictions: int = CHUNK_PREDICTIONS,
+) -> Generator[Progress, None, PartialDependence2D]:
+    """Both grids and the streamed averages, by feature name (the window's job)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    if rows.size == 0:
+        raise BehaviourError("No rows to average over: the filter leaves none.")
+    grids = []
+    for name in (x_feature, y_feature):
+        j = feature_index(model.features, name)
+        grids.append(make_grid(X[rows, j], model.features[j], j, grid_size))
+    return (
+        yield from partial_dependence_2d_steps(
+            model, X, grids[0], grids[1], rows, output, chunk_predictions
+        )
+    )
