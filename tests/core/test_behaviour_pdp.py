@@ -188,3 +188,19 @@ def test_views_scale_centre_and_refuse_bad_input(cancer) -> None:
         pd_plot(result, "pdp", "odds")
     with pytest.raises(BehaviourError, match="No rows"):
         next(partial_dependence_steps(model, X.to_numpy(float), grid, rows[:0]))
+
+
+def test_multiclass_pd_follows_the_chosen_class() -> None:
+    from sklearn.datasets import load_wine
+
+    X, y = load_wine(return_X_y=True, as_frame=True)
+    est = GradientBoostingClassifier(n_estimators=10, max_depth=2, random_state=0).fit(X, y)
+    model = adapter_for_object(Path("wine.skops"), est)
+    j = list(X.columns).index("proline")
+    rows = np.arange(len(X))
+    for k in (0, 2):
+        sk = partial_dependence(est, X, [j], method="brute", grid_resolution=15)
+        grid = Grid("proline", j, _sk_grid(sk), [], False)
+        result = drive(partial_dependence_steps(model, X.to_numpy(float), grid, rows, output=k))
+        np.testing.assert_allclose(result.average_prediction, sk["average"][k], atol=1e-12)
+        assert pd_plot(result).y_label == f"P({model.output_names[k]})"
