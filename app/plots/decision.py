@@ -8,6 +8,8 @@ its row.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF
@@ -23,6 +25,7 @@ from app.plots.pdp import titled
 
 LEVELS = 16
 PICK_PIXELS = 6
+LABEL_PX = 15  # height a feature name needs on the left axis
 ALPHA = 110
 
 
@@ -80,10 +83,16 @@ class DecisionPlot(PlotBase):
         d: DecisionData = self._data
         # Names take at most 40% of the width: at a docked size the lines need the room.
         labels = fit_labels(["base value", *[self.label(s) for s in d.levels]], 0.4 * self.width())
+        # Too short for a name per level: name every k-th one, counting from the top (the most
+        # important feature is always named).
+        tall = self.plot.getViewBox().sceneBoundingRect().height()
+        step = max(1, math.ceil(len(labels) * LABEL_PX / max(tall, 1.0)))
+        top = len(labels) - 1
+        labels = [t if (top - i) % step == 0 else "" for i, t in enumerate(labels)]
         self._set_category_axis(labels, [float(i) for i in range(len(labels))])
         x0, x1 = padded_range(*finite_range([d.cumulative.ravel()]), 0.03, 0.03)
         self.plot.getViewBox().setRange(
-            xRange=(x0, x1), yRange=(-0.3, len(d.levels) + 0.3), padding=0
+            xRange=(x0, x1), yRange=(-0.4, len(d.levels) + 0.6), padding=0
         )
 
     def _nearest(self, scene_pos: QPointF) -> int | None:

@@ -99,7 +99,6 @@ class PDPlot(PlotBase):
         self.plot.setLabel("left", d.y_label, color=pal.text, **{"font-size": f"{AXIS_LABEL_PT}pt"})
         label = self.label(d.feature)
         self.hist.setLabel("bottom", label, color=pal.text, **{"font-size": f"{AXIS_LABEL_PT}pt"})
-        self.hist.setLabel("left", "rows", color=pal.muted)
         self._fit_range()
 
     def _legend(self, d: PDPlotData) -> str:
@@ -134,7 +133,8 @@ class PDPlot(PlotBase):
     def _fit_range(self) -> None:
         d: PDPlotData = self._data
         # The strip is context, not the subject: its axis plus a sixth of the height for bars.
-        strip = STRIP_AXIS_PX + max(24.0, self.view.height() / 6)
+        height = self.view.height()
+        strip = min(STRIP_AXIS_PX + max(16.0, height / 6), 0.42 * height)
         self.hist.setMinimumHeight(strip)
         self.hist.setMaximumHeight(strip)
         lines = [d.average, d.lines.ravel()]
@@ -155,6 +155,11 @@ class PDPlot(PlotBase):
         self.hist.getViewBox().setRange(yRange=(0, top * 1.08), padding=0)
         set_count_ticks(self.hist.getAxis("left"), top)
         self.hist.getAxis("left").setWidth(self.plot.getAxis("left").width())
+        # A rotated axis title longer than the axis is cut by Qt: shorten it to fit instead.
+        tall = 0.9 * self.plot.getViewBox().sceneBoundingRect().height()
+        label = fit_labels([d.y_label], tall, AXIS_LABEL_PT)[0]
+        pen = style.palette().text
+        self.plot.setLabel("left", label, color=pen, **{"font-size": f"{AXIS_LABEL_PT}pt"})
 
     def _tooltip(self, x: float, y: float) -> str:
         d: PDPlotData = self._data

@@ -36,9 +36,8 @@ PANEL_MODULES: list[str] = [
 # Each group is one tab stack.
 PANEL_GROUPS: dict[str, list[str]] = {
     "Filter": PANEL_MODULES[:1],
-    "Debug": PANEL_MODULES[1:8],
+    "Debug": PANEL_MODULES[1:8] + PANEL_MODULES[12:],  # + the model-behaviour views
     "Review and production": PANEL_MODULES[8:12],
-    "Model behaviour": PANEL_MODULES[12:],
 }
 
 DEFAULT_VISIBLE: set[str] = {
