@@ -21,11 +21,10 @@ from app.commands._behaviour import (
 )
 from app.core.align import AlignedData
 from app.core.debugging.behaviour.curve_views import curve_plot
-from app.core.debugging.behaviour.curves import performance_curves
+from app.core.debugging.behaviour.curves import performance_curves, rows_by_group
 from app.core.debugging.behaviour.decision import MAX_ROWS, decision, decision_rows
 from app.core.debugging.behaviour.grid import BehaviourError
 from app.core.debugging.behaviour.pd_views import SCALES, pd_plot
-from app.core.fairness import group_codes
 from app.core.models.base import ModelAdapter
 from app.core.types import Task
 
@@ -52,8 +51,7 @@ def _groups(args: argparse.Namespace, data: AlignedData, rows: np.ndarray) -> di
         return {"all rows": rows}
     if args.by not in data.frame.columns:
         raise BehaviourError(f"--by {args.by}: no such column in the dataset.")
-    codes, names = group_codes(data.frame[args.by].iloc[rows].reset_index(drop=True))
-    return {name: rows[codes == g] for g, name in enumerate(names)}
+    return rows_by_group(rows, data.frame[args.by])
 
 
 def figure(args: argparse.Namespace, model: ModelAdapter, data: AlignedData, k: int):

@@ -124,3 +124,16 @@ def test_regression_fit_and_residuals() -> None:
     np.testing.assert_allclose(res.y, y - predicted)
     with pytest.raises(BehaviourError, match="label"):
         fit_plot(np.full(3, np.nan), np.zeros(3), np.arange(3))
+
+
+def test_rows_by_group_keeps_the_largest_groups() -> None:
+    from app.core.debugging.behaviour.curves import rows_by_group
+
+    _, data = model_and_data()
+    rows = np.arange(0, data.n_rows, 2)
+    groups = rows_by_group(rows, data.frame["native_country"], max_groups=3)
+    assert len(groups) == 3 and "United-States" in groups
+    sizes = data.frame["native_country"].iloc[rows].value_counts(dropna=False)  # missing: a group
+    assert sorted(g.size for g in groups.values()) == sorted(sizes.iloc[:3].tolist())
+    ages = rows_by_group(rows, data.frame["age"])  # numeric: quartile bins
+    assert len(ages) == 4 and sum(g.size for g in ages.values()) == rows.size

@@ -204,3 +204,14 @@ def test_multiclass_pd_follows_the_chosen_class() -> None:
         result = drive(partial_dependence_steps(model, X.to_numpy(float), grid, rows, output=k))
         np.testing.assert_allclose(result.average_prediction, sk["average"][k], atol=1e-12)
         assert pd_plot(result).y_label == f"P({model.output_names[k]})"
+
+
+def test_blocks_stay_small_for_wide_data() -> None:
+    from app.core.debugging.behaviour.pdp import BLOCK_BYTES, chunks
+
+    narrow = chunks(10_000, 50, 200_000, 13)
+    assert narrow[0] == (0, 4_000) and narrow[-1][1] == 10_000
+    wide = chunks(10_000, 50, 200_000, 5_000)  # 5,000 features: bytes decide, not predictions
+    rows = wide[0][1] - wide[0][0]
+    assert rows * 50 * 5_000 * 8 <= BLOCK_BYTES and rows >= 1
+    assert chunks(3, 500, 10, 10**9)[0] == (0, 1)  # always at least one row per call

@@ -168,3 +168,37 @@ def test_panels_render_at_docked_size(qtbot, state, module, tmp_path) -> None:
     assert len(colours) > 6
     written = panel.export(tmp_path / "fig.png")
     assert written is not None and written.stat().st_size > 2_000
+
+
+@pytest.fixture
+def regression_state(tmp_path):
+    import lightgbm as lgb
+    from sklearn.datasets import load_diabetes
+
+    X, y = load_diabetes(return_X_y=True, as_frame=True)
+    booster = lgb.train(
+        {"objective": "regression", "verbose": -1, "num_leaves": 7}, lgb.Dataset(X, y), 20
+    )
+    booster.save_model(str(tmp_path / "model.txt"))
+    X.assign(target=y).to_parquet(tmp_path / "data.parquet")
+    return filled_state(tmp_path / "model.txt", tmp_path / "data.parquet")
+
+
+def test_regression_fit_point_click_selects_its_row(qtbot, regression_state) -> None:
+    state = regression_state
+    panel = shown(qtbot, behaviour_curves.create(state))
+    plot = panel.fit_plot
+    qtbot.waitUntil(lambda: plot.data is not None, timeout=TIMEOUT)
+    idle(qtbot, state, panel.job)
+    data = plot.data
+    assert data.kind == "fit" and data.rows.size == 442 and panel.stack.currentWidget() is plot
+    np.testing.assert_allclose(data.y, state.predictions()[data.rows, 0])
+    i = int(np.argmax(data.x))  # the largest label: an isolated point on the right
+    pos = to_widget(plot, float(data.x[i]), float(data.y[i]))
+    with qtbot.waitSignal(state.row_selected, timeout=5000) as blocker:
+        qtbot.mouseClick(plot.view.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    assert blocker.args[0] == int(data.rows[i])
+    panel.set_view("residuals")
+    qtbot.waitUntil(lambda: plot.data.kind == "residuals", timeout=TIMEOUT)
+    assert plot.data.selected == int(data.rows[i])
+    idle(qtbot, state, panel.job)

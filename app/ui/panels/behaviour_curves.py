@@ -10,9 +10,9 @@ import numpy as np
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from app.core.debugging.behaviour.curve_views import curve_plot, fit_plot
-from app.core.debugging.behaviour.curves import GroupCurves, performance_curves
+from app.core.debugging.behaviour.curves import GroupCurves, performance_curves, rows_by_group
 from app.core.debugging.behaviour.grid import BehaviourError
-from app.core.fairness import group_codes, suggest_sensitive
+from app.core.fairness import suggest_sensitive
 from app.core.metrics import Evaluation
 from app.core.types import Task
 from app.plots.curves import CurvePlot, FitPlot
@@ -37,8 +37,7 @@ def group_rows(rows: np.ndarray, by: object, frame, cohorts, extra) -> dict[str,
         return {"all rows": rows}
     if by == COHORTS:
         return {c.name: np.intersect1d(c.rows(frame, extra), rows) for c in cohorts}
-    codes, names = group_codes(frame[by].iloc[rows])
-    return {name: rows[codes == g] for g, name in enumerate(names)}
+    return rows_by_group(rows, frame[by])
 
 
 def _groups_job(ev: Evaluation, k: int, binary: bool, rows, by, frame, cohorts, extra):

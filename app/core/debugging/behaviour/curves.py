@@ -217,3 +217,18 @@ def threshold_at(curve: Curve, x: float, y: float, x_scale: float = 1.0, y_scale
     distance[~finite] = np.inf
     threshold = float(curve.thresholds[int(np.argmin(distance))])
     return float(np.clip(threshold, 0.0, 1.0))
+
+
+MAX_GROUPS = 8  # lines on one set of axes; more cannot be told apart
+
+
+def rows_by_group(rows: np.ndarray, column, max_groups: int = MAX_GROUPS) -> dict[str, np.ndarray]:
+    """`rows` split by the groups of a column (its levels, or quartile bins of a numeric
+    column); beyond `max_groups`, the largest groups are kept."""
+    from app.core.fairness import group_codes
+
+    rows = np.asarray(rows, dtype=np.int64)
+    codes, names = group_codes(column.iloc[rows].reset_index(drop=True))
+    groups = {name: rows[codes == g] for g, name in enumerate(names)}
+    largest = sorted(groups, key=lambda name: -groups[name].size)[:max_groups]
+    return {name: groups[name] for name in names if name in largest}

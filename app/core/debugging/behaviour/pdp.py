@@ -31,6 +31,7 @@ from app.core.models.base import ModelAdapter
 from app.core.types import Task, Unit
 
 CHUNK_PREDICTIONS = 200_000  # model rows per predict call: ~20 MB of float64 at 13 features
+BLOCK_BYTES = 64 << 20  # and never a bigger block than this, however wide the data
 DEFAULT_ICE = 100
 
 
@@ -93,8 +94,11 @@ def _predict_block(
     return raw[:, k].reshape(n, g), prediction[:, k].reshape(n, g)
 
 
-def _chunks(n: int, g: int, chunk_predictions: int) -> list[tuple[int, int]]:
-    size = max(1, chunk_predictions // max(g, 1))
+def chunks(n: int, g: int, chunk_predictions: int, n_features: int) -> list[tuple[int, int]]:
+    """Row ranges whose block (rows x g grid values x features, float64) stays small: a wide
+    dataset gets fewer predictions per call, never a block of gigabytes."""
+    per_call = min(chunk_predictions, max(1, BLOCK_BYTES // (8 * max(n_features, 1))))
+    size = max(1, per_call // max(g, 1))
     return [(start, min(start + size, n)) for start in range(0, n, size)]
 
 
@@ -116,7 +120,7 @@ def partial_dependence_steps(
     ice = np.asarray(ice_rows if ice_rows is not None else rows[:0], dtype=np.int64)
     ice_raw = np.empty((ice.size, g))
     ice_pred = np.empty((ice.size, g))
-    for start, stop in _chunks(ice.size, g, chunk_predictions):
+    for start, stop in chunks(ice.size, g, chunk_predictions, X.shape[1]):
         ice_raw[start:stop], ice_pred[start:stop] = _predict_block(
             model, X[ice[start:stop]], j, grid.values, output
         )
@@ -139,7 +143,7 @@ def partial_dependence_steps(
         output_name=model.output_names[output] if model.n_outputs > 1 else "",
     )
     done = 0
-    for start, stop in _chunks(order.size, g, chunk_predictions):
+    for start, stop in chunks(order.size, g, chunk_predictions, X.shape[1]):
         raw, pred = _predict_block(model, X[order[start:stop]], j, grid.values, output)
         sum_raw += raw.sum(axis=0)
         sum_pred += pred.sum(axis=0)
