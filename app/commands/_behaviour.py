@@ -18,7 +18,7 @@ from app.core.debugging.behaviour.pdp import (
 )
 from app.core.errors import ShapLensError
 from app.core.filters import apply_filter
-from app.core.metrics import encode_labels, evaluate
+from app.core.metrics import Evaluation, encode_labels, evaluate
 from app.core.models.base import ModelAdapter
 from app.core.types import Task
 
@@ -47,7 +47,9 @@ def output_index(model: ModelAdapter, wanted: str) -> int:
     raise ShapLensError(f"--output {wanted}: the model's outputs are {', '.join(names)}.")
 
 
-def evaluation_of(model: ModelAdapter, data: AlignedData, raw: np.ndarray, threshold: float = 0.5):
+def evaluation_of(
+    model: ModelAdapter, data: AlignedData, raw: np.ndarray, threshold: float = 0.5
+) -> Evaluation | None:
     """Row outcomes against the label, or None without a label."""
     labels = data.label()
     if labels is None:
@@ -58,7 +60,9 @@ def evaluation_of(model: ModelAdapter, data: AlignedData, raw: np.ndarray, thres
     )
 
 
-def filter_rows(expression: str, data: AlignedData, model: ModelAdapter, raw: np.ndarray, k: int):
+def filter_rows(
+    expression: str, data: AlignedData, model: ModelAdapter, raw: np.ndarray, k: int
+) -> np.ndarray:
     """Rows passing `expression` (every row when empty); the filter may use prediction, label,
     predicted, error and correct as in the window's filter bar."""
     if not expression.strip():

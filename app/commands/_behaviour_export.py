@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -27,6 +28,9 @@ from app.core.debugging.behaviour.grid import BehaviourError
 from app.core.debugging.behaviour.pd_views import SCALES, pd_plot
 from app.core.models.base import ModelAdapter
 from app.core.types import Task
+
+if TYPE_CHECKING:  # Qt is imported only when a figure is drawn
+    from app.plots.export import Caption
 
 DEFAULT_ICE_LINES = 100
 
@@ -54,7 +58,9 @@ def _groups(args: argparse.Namespace, data: AlignedData, rows: np.ndarray) -> di
     return rows_by_group(rows, data.frame[args.by])
 
 
-def figure(args: argparse.Namespace, model: ModelAdapter, data: AlignedData, k: int):
+def figure(
+    args: argparse.Namespace, model: ModelAdapter, data: AlignedData, k: int
+) -> tuple[object, str]:
     """(plot-ready data, words for the caption's cohort) of a behaviour view."""
     if not 0.0 <= args.threshold <= 1.0:
         raise BehaviourError("--threshold must be between 0 and 1.")
@@ -93,7 +99,14 @@ def figure(args: argparse.Namespace, model: ModelAdapter, data: AlignedData, k: 
     return data_view, cohort
 
 
-def export(args: argparse.Namespace, model: ModelAdapter, data: AlignedData, k: int, caption, size):
+def export(
+    args: argparse.Namespace,
+    model: ModelAdapter,
+    data: AlignedData,
+    k: int,
+    caption: Caption | None,
+    size: tuple[int | None, int | None],
+) -> Path:
     """Draw the view to args.out; returns the path written."""
     from app.plots.export import export_view
 

@@ -3,7 +3,9 @@ with an Export button, a progress row with Cancel, and exporting a panel's plot.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import (
@@ -17,6 +19,9 @@ from PySide6.QtWidgets import (
 
 from app.core.errors import ShapLensError
 from app.ui.state import AppState
+
+if TYPE_CHECKING:
+    from app.plots.export import Caption
 
 
 class ProgressRow(QWidget):
@@ -58,7 +63,7 @@ class WhenShown(QObject):
     """Calls `refresh` after a short quiet time, and only while `panel` is on screen; a request
     made while hidden waits for the panel to be shown (no work for views nobody looks at)."""
 
-    def __init__(self, panel: QWidget, refresh, debounce_ms: int = 150) -> None:
+    def __init__(self, panel: QWidget, refresh: Callable[[], None], debounce_ms: int = 150) -> None:
         super().__init__(panel)
         self.panel, self.refresh = panel, refresh
         self.stale = False
@@ -89,7 +94,7 @@ def shrinkable(combo: QComboBox, chars: int = 8) -> QComboBox:
     return combo
 
 
-def export_button(parent: QWidget, on_click) -> QPushButton:
+def export_button(parent: QWidget, on_click: Callable[[], object]) -> QPushButton:
     button = QPushButton("Export…", parent)
     button.setToolTip("Save this plot as PNG, SVG or PDF")
     button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -97,7 +102,7 @@ def export_button(parent: QWidget, on_click) -> QPushButton:
     return button
 
 
-def caption_for(state: AppState, what: str):
+def caption_for(state: AppState, what: str) -> Caption:
     """The provenance line under an exported behaviour figure."""
     from app.plots.export import Caption
 

@@ -6,9 +6,14 @@ a worker; a moved threshold only moves the markers."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
+from app.core.cohorts import Cohort
 from app.core.debugging.behaviour.curve_views import curve_plot, fit_plot
 from app.core.debugging.behaviour.curves import GroupCurves, performance_curves, rows_by_group
 from app.core.debugging.behaviour.grid import BehaviourError
@@ -31,7 +36,13 @@ REGRESSION_VIEWS = (("Predicted vs actual", "fit"), ("Residuals", "residuals"))
 COHORTS = "__cohorts__"
 
 
-def group_rows(rows: np.ndarray, by: object, frame, cohorts, extra) -> dict[str, np.ndarray]:
+def group_rows(
+    rows: np.ndarray,
+    by: str | None,
+    frame: pd.DataFrame | None,
+    cohorts: list[Cohort],
+    extra: dict[str, np.ndarray],
+) -> dict[str, np.ndarray]:
     """Rows per line: all of them, each cohort's share of them, or each group of a column."""
     if by is None:
         return {"all rows": rows}
@@ -40,7 +51,16 @@ def group_rows(rows: np.ndarray, by: object, frame, cohorts, extra) -> dict[str,
     return rows_by_group(rows, frame[by])
 
 
-def _groups_job(ev: Evaluation, k: int, binary: bool, rows, by, frame, cohorts, extra):
+def _groups_job(
+    ev: Evaluation,
+    k: int,
+    binary: bool,
+    rows: np.ndarray,
+    by: str | None,
+    frame: pd.DataFrame | None,
+    cohorts: list[Cohort],
+    extra: dict[str, np.ndarray],
+) -> list[GroupCurves]:
     """Worker: the groups' rows, one-vs-rest labels and scores for class k, every curve."""
     groups = group_rows(rows, by, frame, cohorts, extra)
     has = ev.has_label
@@ -96,7 +116,7 @@ class CurvesPanel(QWidget):
         state.visible_rows_changed.connect(self.refresh)
         state.output_changed.connect(lambda _k: self.refresh())
         state.threshold_changed.connect(lambda _t: self.render())
-        state.row_selected.connect(lambda _r: self._render_fit())
+        state.row_selected.connect(self._on_row_selected)
         self.context.evaluation_changed.connect(self.refresh)
         self._fill()
 
@@ -182,7 +202,13 @@ class CurvesPanel(QWidget):
         data.selected = s.selected_row
         self.fit_plot.set_data(data)
 
-    def export(self, path=None):
+    def _on_row_selected(self, row: int) -> None:
+        data = self.fit_plot.data
+        if data is not None:  # only the ring moves: no O(rows) resampling on a click
+            self.fit_plot.set_data(replace(data, selected=row))
+
+    def export(self, path: Path | None = None) -> Path | None:
+        """Save the plot (asks where unless `path` is given); returns the file written."""
         plot = self.stack.currentWidget()
         return export_plot(self, self.state, plot, self.kind.currentData() or "roc", path)
 

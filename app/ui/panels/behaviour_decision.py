@@ -5,6 +5,7 @@ by correct / wrong; clicking a line selects its row; the selected row is drawn o
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -94,7 +95,8 @@ class DecisionPanel(QWidget):
         elif data is not None and data.sampled and row in self.state.visible_rows:
             self.job.request()  # a new sample that includes the row
 
-    def export(self, path=None):
+    def export(self, path: Path | None = None) -> Path | None:
+        """Save the plot (asks where unless `path` is given); returns the file written."""
         return export_plot(self, self.state, self.plot, "decision", path)
 
 

@@ -6,6 +6,8 @@ with its own value marked (computed at once if it is not among the sampled lines
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -216,7 +218,8 @@ class PartialDependencePanel(QWidget):
     def current_plot(self) -> QWidget:
         return self.stack.currentWidget()
 
-    def export(self, path=None):
+    def export(self, path: Path | None = None) -> Path | None:
+        """Save the plot (asks where unless `path` is given); returns the file written."""
         view = "pdp2" if self.stack.currentWidget() is self.pd2_plot else "pdp"
         if view == "pdp" and self.show_combo.currentIndex():
             view = "ice"

@@ -204,7 +204,9 @@ def rates_at(y: np.ndarray, score: np.ndarray, threshold: float) -> Rates:
     )
 
 
-def threshold_at(curve: Curve, x: float, y: float, x_scale: float = 1.0, y_scale: float = 1.0):
+def threshold_at(
+    curve: Curve, x: float, y: float, x_scale: float = 1.0, y_scale: float = 1.0
+) -> float | None:
     """The decision threshold of the curve point nearest (x, y), as a probability in [0, 1].
 
     Scales say how many data units make one screen unit along each axis, so 'nearest' means

@@ -58,7 +58,9 @@ def _pick(pd: PartialDependence, scale: str) -> tuple[np.ndarray, np.ndarray]:
     return pd.average_prediction, pd.ice_prediction
 
 
-def _actual_point(x: np.ndarray, line: np.ndarray, actual: float, categorical: bool):
+def _actual_point(
+    x: np.ndarray, line: np.ndarray, actual: float, categorical: bool
+) -> tuple[float, float] | None:
     if not np.isfinite(actual):
         return None
     if categorical:
