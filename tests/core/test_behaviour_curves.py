@@ -15,7 +15,12 @@ from sklearn.metrics import (
     roc_curve,
 )
 
-from app.core.debugging.behaviour.curve_views import curve_plot, fit_plot, lift_at
+from app.core.debugging.behaviour.curve_views import (
+    curve_plot,
+    fit_plot,
+    lift_at,
+    without_threshold,
+)
 from app.core.debugging.behaviour.curves import (
     BehaviourError,
     group_curves,
@@ -63,6 +68,10 @@ def test_gain_and_lift(labelled) -> None:
     assert lift_at(g, 0.1) == pytest.approx(expected, rel=0.01)
     view = curve_plot([g], "lift", 0.5)
     lift = view.strip.lines[0]
+    assert lift.marker is not None and view.draggable
+    plain = without_threshold(curve_plot([g], "lift", 0.5))
+    assert plain.strip.lines[0].marker is None and plain.lines[0].marker is None
+    assert not plain.draggable and plain.title == "Cumulative gain and lift"
     assert lift.y[-1] == pytest.approx(1.0) and lift.y.max() == pytest.approx(
         1 / y.mean(), rel=0.05
     )

@@ -14,7 +14,7 @@ import pandas as pd
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from app.core.cohorts import Cohort
-from app.core.debugging.behaviour.curve_views import curve_plot, fit_plot
+from app.core.debugging.behaviour.curve_views import curve_plot, fit_plot, without_threshold
 from app.core.debugging.behaviour.curves import GroupCurves, performance_curves, rows_by_group
 from app.core.debugging.behaviour.grid import BehaviourError
 from app.core.fairness import suggest_sensitive
@@ -183,7 +183,7 @@ class CurvesPanel(QWidget):
         self.stack.setCurrentWidget(self.curve_plot)
         data = curve_plot(self.groups, self.kind.currentData(), self.state.threshold)
         if self.state.model is not None and self.state.model.task is not Task.BINARY:
-            data.draggable = False  # the threshold slider is for binary models
+            data = without_threshold(data)  # the threshold slider is for binary models
         self.curve_plot.set_data(data)
 
     def _render_fit(self) -> None:

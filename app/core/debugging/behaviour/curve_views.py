@@ -118,6 +118,16 @@ def curve_plot(groups: list[GroupCurves], kind: str, threshold: float) -> CurveP
     )  # fmt: skip
 
 
+def without_threshold(data: CurvePlotData) -> CurvePlotData:
+    """The figure with no threshold marked or draggable: a multiclass model decides by argmax,
+    so a threshold on one class's probability would describe no decision the app makes."""
+    for line in [*data.lines, *(data.strip.lines if data.strip is not None else [])]:
+        line.marker = None
+    data.draggable = False
+    data.title = data.title.split(" · ")[0]
+    return data
+
+
 def lift_at(g: GroupCurves, share: float) -> float:
     """Lift when the top `share` of rows is selected (interpolated along the gain curve)."""
     captured = float(np.interp(share, g.gain.x, g.gain.y))
