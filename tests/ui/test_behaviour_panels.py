@@ -202,3 +202,15 @@ def test_regression_fit_point_click_selects_its_row(qtbot, regression_state) -> 
     qtbot.waitUntil(lambda: plot.data.kind == "residuals", timeout=TIMEOUT)
     assert plot.data.selected == int(data.rows[i])
     idle(qtbot, state, panel.job)
+
+
+def test_regression_partial_dependence_is_in_target_units(qtbot, regression_state) -> None:
+    state = regression_state
+    panel = shown(qtbot, behaviour_pdp.create(state))
+    assert not panel.scale.isEnabled() and "target units" in panel.scale.currentText()
+    panel.set_feature("bmi")
+    qtbot.waitUntil(lambda: panel.result is not None and panel.result.complete, timeout=TIMEOUT)
+    idle(qtbot, state)
+    np.testing.assert_allclose(panel.result.average_prediction, panel.result.average_raw)
+    assert "target units" in panel.pd_plot.data.y_label
+    assert panel.result.average_prediction[-1] > panel.result.average_prediction[0]  # bmi raises it

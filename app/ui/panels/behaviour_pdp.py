@@ -27,6 +27,7 @@ from app.core.debugging.behaviour.pdp import (
     with_ice_rows,
 )
 from app.core.debugging.behaviour.pdp2d import PartialDependence2D, partial_dependence_2d_for
+from app.core.types import Unit
 from app.plots.pdp import PD2Plot, PDPlot
 from app.ui.panels.behaviour_common import (
     ProgressRow,
@@ -109,9 +110,13 @@ class PartialDependencePanel(QWidget):
         for name in names:
             self.second.addItem(name, name)
         self.scale.clear()
-        probability = model is not None and model.unit.value == "log-odds"
-        self.scale.addItem("probability" if probability else "prediction", "prediction")
-        self.scale.addItem(model.unit.value if model is not None else "raw", "raw")
+        if model is not None and model.unit is Unit.LOG_ODDS:
+            self.scale.addItem("probability", "prediction")
+            self.scale.addItem("log-odds", "raw")
+        else:  # a regression's prediction is its raw output: one scale
+            unit = model.unit.value if model is not None else ""
+            self.scale.addItem(f"prediction ({unit})" if unit else "prediction", "prediction")
+        self.scale.setEnabled(self.scale.count() > 1)
         self.when_shown.request()
 
     def set_feature(self, name: str, second: str | None = None) -> None:
