@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from app.core.debugging.behaviour.grid import BehaviourError, Grid, feature_index, make_grid
-from app.core.debugging.behaviour.pdp import CHUNK_PREDICTIONS, Progress, chunks
+from app.core.debugging.behaviour.pdp import CHUNK_PREDICTIONS, Progress, chunks, ramped
 from app.core.models.base import ModelAdapter
 from app.core.types import Task, Unit
 
@@ -67,7 +67,7 @@ def partial_dependence_2d_steps(
         x, y, np.zeros((gx, gy)), np.zeros((gx, gy)), 0, int(rows.size), model.task, model.unit,
         output, model.output_names[output] if model.n_outputs > 1 else "",
     )  # fmt: skip
-    for start, stop in chunks(order.size, g, chunk_predictions, X.shape[1]):
+    for start, stop in ramped(chunks(order.size, g, chunk_predictions, X.shape[1])):
         chunk = X[order[start:stop]]
         n = chunk.shape[0]
         block = np.repeat(chunk, g, axis=0)
