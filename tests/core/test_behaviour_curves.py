@@ -89,6 +89,9 @@ def test_per_group_curves_are_the_group_alone(labelled) -> None:
     for c, name in zip(curves, names, strict=True):
         mine = groups[name]
         assert c.n_rows == mine.size and c.auc == pytest.approx(roc_auc_score(y[mine], score[mine]))
+    assert curve_plot(curves, "pr", 0.5).reference is None  # chance differs per group
+    one = curve_plot(curves[:1], "pr", 0.5).reference
+    assert one == ((0.0, curves[0].base_rate), (1.0, curves[0].base_rate))
     view = curve_plot(curves, "roc", 0.5)
     assert len(view.lines) == 2 and all("AUC" in line.stat for line in view.lines)
     assert [line.name for line in view.lines] == names

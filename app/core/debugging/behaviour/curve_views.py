@@ -88,10 +88,12 @@ def curve_plot(groups: list[GroupCurves], kind: str, threshold: float) -> CurveP
             ((0, 0), (1, 1)), threshold, True,
         )  # fmt: skip
     if kind == "pr":
+        # Chance is the base rate, which differs between groups: one line only for one group.
         base = groups[0].base_rate
+        chance = ((0.0, base), (1.0, base)) if not many else None
         return CurvePlotData(
             kind, f"Precision-recall curve · {t}", "recall", "precision", lines,
-            ((0, base), (1, base)), threshold, True,
+            chance, threshold, True,
         )  # fmt: skip
     if kind == "calibration":
         edges = groups[0].calibration.edges
