@@ -214,3 +214,55 @@ def test_regression_partial_dependence_is_in_target_units(qtbot, regression_stat
     np.testing.assert_allclose(panel.result.average_prediction, panel.result.average_raw)
     assert "target units" in panel.pd_plot.data.y_label
     assert panel.result.average_prediction[-1] > panel.result.average_prediction[0]  # bmi raises it
+
+
+class Spy:
+    """Wraps `module.name`; records for every call whether it ran on the GUI (main) thread."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> None:
+        self.real = getattr(module, name)
+        self.threads: list[bool] = []
+        monkeypatch.setattr(module, name, self)
+
+    def __call__(self, *args, **kwargs):
+        import threading
+
+        self.threads.append(threading.current_thread() is threading.main_thread())
+        return self.real(*args, **kwargs)
+
+
+def test_heavy_work_runs_in_workers_and_only_when_shown(qtbot, state, monkeypatch) -> None:
+    import threading
+
+    pdp_threads: list[bool] = []
+    real = behaviour_pdp.partial_dependence_for
+
+    def spy_steps(*args, **kwargs):  # a generator function, as the worker expects
+        pdp_threads.append(threading.current_thread() is threading.main_thread())
+        return (yield from real(*args, **kwargs))
+
+    monkeypatch.setattr(behaviour_pdp, "partial_dependence_for", spy_steps)
+    lines = Spy(monkeypatch, behaviour_decision, "decision")
+    curves = Spy(monkeypatch, behaviour_curves, "_groups_job")
+    hidden = behaviour_pdp.create(state)
+    qtbot.addWidget(hidden)
+    hidden.set_feature("age")
+    # a hidden panel keeps the request (no timer running, nothing started) until it is shown
+    assert hidden.when_shown.stale and not hidden.when_shown.timer.isActive()
+    assert pdp_threads == []
+    shown(qtbot, hidden)
+    qtbot.waitUntil(lambda: hidden.result is not None and hidden.result.complete, timeout=TIMEOUT)
+    assert pdp_threads == [False]  # the generator ran in a worker thread
+    decision_panel = shown(qtbot, behaviour_decision.create(state))
+    curves_panel = shown(qtbot, behaviour_curves.create(state))
+    qtbot.waitUntil(lambda: curves_panel.curve_plot.data is not None, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: decision_panel.plot.data is not None, timeout=TIMEOUT)
+    idle(qtbot, state, decision_panel.job, curves_panel.job)
+    assert lines.threads and not any(lines.threads)
+    assert curves.threads and not any(curves.threads)
+    before = len(curves.threads)
+    for t in (0.3, 0.35, 0.4):  # a moved threshold moves the markers, not the curves
+        state.set_threshold(t)
+    qtbot.waitUntil(lambda: curves_panel.curve_plot.data.threshold == 0.4, timeout=TIMEOUT)
+    idle(qtbot, state, decision_panel.job, curves_panel.job)
+    assert len(curves.threads) == before
