@@ -106,6 +106,7 @@ def export(
     k: int,
     caption: Caption | None,
     size: tuple[int | None, int | None],
+    inputs: list[Path],
 ) -> Path:
     """Draw the view to args.out; returns the path written."""
     from app.plots.export import export_view
@@ -114,4 +115,4 @@ def export(
     if caption is not None:
         caption.cohort = cohort
     width, height = size
-    return export_view(args.view, view_data, Path(args.out), width, height, caption)
+    return export_view(args.view, view_data, Path(args.out), width, height, caption, inputs)

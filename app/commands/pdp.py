@@ -14,8 +14,10 @@ import numpy as np
 import pandas as pd
 
 from app.commands._behaviour import add_pdp_arguments, filter_rows, output_index, run_pdp
-from app.commands._common import add_model_data_arguments, load_inputs
-from app.core.atomic import write_bytes_atomic, write_text_atomic
+from app.commands._common import add_model_data_arguments, check_out, input_paths, load_inputs
+from app.core.base.atomic import write_bytes_atomic, write_text_atomic
+from app.core.base.csv_safe import safe_cell
+from app.core.base.output_gate import preflight
 from app.core.debugging.behaviour.pdp import PartialDependence
 from app.core.errors import ShapLensError
 
@@ -73,20 +75,24 @@ def run(args: argparse.Namespace) -> int:
         raise ShapLensError(f"--out must be a .csv file, got {args.out.name}")
     if not 0 <= args.ice <= MAX_ICE:
         raise ShapLensError(f"--ice must be between 0 and {MAX_ICE:,} rows, not {args.ice}.")
-    folder = args.out.parent
-    if not folder.is_dir():  # say so before minutes of predictions, not after
-        raise ShapLensError(f"Cannot write {args.out.name}: the folder {folder} does not exist.")
+    # Refuse an unwritable --out (or ice.parquet) before minutes of predictions, not after.
+    inputs = input_paths(args)
+    check_out(args)
+    ice_path = args.out.with_name(ICE_FILE)
+    if args.ice:
+        preflight(ice_path, inputs)
     model, data = load_inputs(args)
     k = output_index(model, args.output)
     raw = model.predict_raw(data.X) if args.filter.strip() else np.empty((0, 0))
     rows = filter_rows(args.filter, data, model, raw, k)
     result = run_pdp(args, model, data, rows, args.ice, k)
-    write_text_atomic(args.out, pdp_frame(result).to_csv(index=False))
+    table = pdp_frame(result)
+    table["value"] = [safe_cell(v) for v in table["value"]]  # a label may start with "="
+    write_text_atomic(args.out, table.to_csv(index=False), inputs=inputs, parents=True)
     print(args.out)
     if args.ice:
         buffer = io.BytesIO()
         ice_frame(result).to_parquet(buffer, index=False)
-        ice_path = args.out.with_name(ICE_FILE)
-        write_bytes_atomic(ice_path, buffer.getvalue())
+        write_bytes_atomic(ice_path, buffer.getvalue(), inputs=inputs, parents=True)
         print(ice_path)
     return 0

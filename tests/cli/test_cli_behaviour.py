@@ -77,7 +77,7 @@ def test_pdp_filter_and_ice(tmp_path, capsys, sample_model_path, small) -> None:
         (["--feature", "age", "--grid", "2"], "5 to 200"),
         (["--feature", "age", "--filter", "age >"], "error: "),
         (["--feature", "age", "--filter", "age > 500"], "No row passes"),
-        (["--feature", "age", "--out", "/nonexistent/folder/p.csv"], "does not exist"),
+        (["--feature", "age", "--out", "FOLDER"], "it is a folder"),
         (["--feature", "age", "--out", "p.txt"], "must be a .csv"),
     ],
 )
@@ -86,6 +86,9 @@ def test_pdp_bad_input_is_one_error_line(
 ) -> None:
     if "--out" not in args:
         args = [*args, "--out", str(tmp_path / "p.csv")]
+    if "FOLDER" in args:  # an existing folder where the CSV should go: refused before any work
+        (tmp_path / "taken.csv").mkdir()
+        args = [str(tmp_path / "taken.csv") if a == "FOLDER" else a for a in args]
     code, _, err = run_here(
         capsys, "pdp", "--model", str(sample_model_path), "--data", str(small), *args
     )

@@ -127,23 +127,26 @@ def export_plot(
     """Ask where (unless `path` is given) and write the plot with its caption."""
     from app.plots.export import export_widget
     from app.ui import dialogs
+    from app.ui.settings import Settings
 
+    settings = Settings()  # the dialog starts where the user last saved, as File > Export does
     width = height = None
     if path is None:
-        dialog = dialogs.ExportDialog(
-            view, (plot.width(), plot.height()), Path.home() / f"{view}.png", parent
-        )
+        start = Path(settings.save_start(f"{view}.png"))
+        dialog = dialogs.ExportDialog(view, (plot.width(), plot.height()), start, parent)
         if dialog.exec() != dialogs.ExportDialog.DialogCode.Accepted:
             return None
         choice = dialog.choice()
         path, width, height = choice.path, choice.width, choice.height
     try:
-        export_widget(plot, path, width, height, caption_for(state, view))
+        inputs = (state.model_path, state.data_path)  # never written over
+        export_widget(plot, path, width, height, caption_for(state, view), inputs)
     except ShapLensError as error:
         state.report_error(str(error))
         return None
     except OSError as error:
         state.report_error(f"Could not write {path}: {error}")
         return None
+    settings.remember_save(Path(path))
     state.report_status(f"Saved the {view} view to {path}")
     return path
