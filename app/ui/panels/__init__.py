@@ -26,6 +26,9 @@ PANEL_MODULES: list[str] = [
     _P + "review_bookmarks",
     _P + "production_overview",
     _P + "production_latency",
+    _P + "behaviour_pdp",
+    _P + "behaviour_decision",
+    _P + "behaviour_curves",
 ]
 
 # The filter bar is a control and sits above the table (app.ui.docks); debugging tools work on
@@ -33,8 +36,8 @@ PANEL_MODULES: list[str] = [
 # Each group is one tab stack.
 PANEL_GROUPS: dict[str, list[str]] = {
     "Filter": PANEL_MODULES[:1],
-    "Debug": PANEL_MODULES[1:8],
-    "Review and production": PANEL_MODULES[8:],
+    "Debug": PANEL_MODULES[1:8] + PANEL_MODULES[12:],  # + the model-behaviour views
+    "Review and production": PANEL_MODULES[8:12],
 }
 
 DEFAULT_VISIBLE: set[str] = {
