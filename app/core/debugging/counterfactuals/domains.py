@@ -86,12 +86,14 @@ def _interval(value: float, splits: list[Split]) -> tuple[bool, ...]:
 
 def _nearest_in(
     target: tuple[bool, ...], low: float, high: float, integer: bool, splits: list[Split],
-    anchor: float, upward: bool,
+    anchor: float, upward: bool, scale: float,
 ) -> float | None:  # fmt: skip
     """The value with routing `target` nearest the interval's edge `anchor` (approached from
     below when `upward`), with as few decimals as will do: the original lies beyond that edge,
-    so this is the value nearest the original too."""
-    digits = range(1) if integer else range(MAX_DIGITS + 1)
+    so this is the value nearest the original too. Decimals start where a step is at most a
+    hundredth of the column's spread, so rounding never adds more than that to the distance."""
+    first = max(0, math.ceil(-math.log10(scale / 100))) if scale > 0 else 0
+    digits = range(1) if integer else range(min(first, MAX_DIGITS), MAX_DIGITS + 1)
     for d in digits:
         step = 10.0**-d
         base = (math.ceil(anchor / step) if upward else math.floor(anchor / step)) * step
@@ -129,7 +131,7 @@ def numeric_domain(
             continue
         upward = math.isnan(x0) or x0 < mid
         anchor = lo_i if upward else hi_i
-        value = _nearest_in(target, low, high, integer, splits, anchor, upward)
+        value = _nearest_in(target, low, high, integer, splits, anchor, upward, scale)
         if value is None or (direction > 0 and value < x0) or (direction < 0 and value > x0):
             continue
         seen.add(target)

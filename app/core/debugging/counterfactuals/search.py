@@ -92,17 +92,21 @@ class CounterfactualResult:
     exhausted: bool  # proven: no further answer exists under the options
     seconds: float
     rejected: int = 0  # solver answers the model did not confirm
+    wanted: int = MAX_ANSWERS
 
     def message(self) -> str:
-        if self.answers:
-            if self.exhausted and len(self.answers) == 1:
-                return "1 answer; no other way of a different kind exists."
-            return f"{len(self.answers)} answer(s) in {self.seconds:.1f} s."
+        n = len(self.answers)
+        if n >= self.wanted:
+            return f"{n} answers in {self.seconds:.1f} s."
         if self.exhausted:
+            if n:
+                return f"{n} answer(s); no answer of another kind exists with these options."
             return (
                 f"No change of the unlocked features reaches {self.goal}: proven impossible "
                 "with these options."
             )
+        if n:
+            return f"{n} answer(s); the search for more stopped at the time limit."
         return f"No answer found within {self.seconds:.1f} s; allow more time or fewer locks."
 
 
@@ -285,6 +289,7 @@ def counterfactual_steps(
         exhausted=exhausted,
         seconds=time.monotonic() - started,
         rejected=rejected,
+        wanted=options.answers,
     )
 
 
