@@ -185,6 +185,15 @@ class CounterfactualModel:
         if kept:
             self.model.add_bool_or(kept)
 
+    def set_hint(self, cells: dict[int, int]) -> None:
+        """Start the search from this assignment (feature -> value index; others unchanged)."""
+        self.model.clear_hints()
+        if not cells:
+            return
+        for j, vs in self.y.items():
+            for c, var in enumerate(vs):
+                self.model.add_hint(var, c == cells.get(j, 0))
+
     def require_changes(self, at_least: int) -> None:
         """No answer with fewer changes exists (they were all tried): say so to the solver."""
         if self.y and at_least > 1:

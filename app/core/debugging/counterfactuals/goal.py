@@ -82,3 +82,17 @@ def reached(model: ModelAdapter, goal: Goal, raw: np.ndarray) -> np.ndarray:
     if goal.target_class is not None:
         return new == goal.target_class
     return new != goal.original_class
+
+
+def margin(model: ModelAdapter, goal: Goal, raw: np.ndarray) -> np.ndarray:
+    """Per row: how far the prediction has come toward the goal (>= 0 once there, roughly)."""
+    prediction = model.raw_to_prediction(np.atleast_2d(raw))
+    if goal.task is Task.MULTICLASS:
+        c0 = int(goal.original_class or 0)
+        if goal.target_class is not None:
+            others = np.delete(prediction, goal.target_class, axis=1)
+            return prediction[:, goal.target_class] - others.max(axis=1)
+        return np.delete(prediction, c0, axis=1).max(axis=1) - prediction[:, c0]
+    value = prediction[:, 0]
+    target = goal.threshold if goal.task is Task.BINARY else goal.raw_threshold
+    return value - target if goal.want_above else target - value

@@ -16,11 +16,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.core.debugging.counterfactuals.domains import Domain
-from app.core.debugging.counterfactuals.goal import Goal, reached
+from app.core.debugging.counterfactuals.goal import Goal, margin, reached
 from app.core.models.base import ModelAdapter
 
 MAX_ROWS = 60_000  # candidate rows predicted for the pairs; beyond this the solver does it
 BATCH = 8_192
+SEEDS = 24  # closest misses kept per size, extended by one more change (a hint for the solver)
 
 
 @dataclass
@@ -41,30 +42,67 @@ def count_rows(domains: dict[int, Domain], size: int) -> int:
     return (total * total - sum(n * n for n in sizes)) // 2
 
 
-def flipping(
-    model: ModelAdapter, x0: np.ndarray, domains: dict[int, Domain], goal: Goal, size: int
-) -> list[Candidate]:
-    """Every change of exactly `size` (1 or 2) features that the model confirms, cheapest
-    first."""
-    cells = _cells_of(domains)
-    if size == 1:
-        combos = [(cell,) for cell in cells]
-    else:
-        combos = [(a, b) for a, b in itertools.combinations(cells, 2) if a[0] != b[0]]
+def _predict(
+    model: ModelAdapter, x0: np.ndarray, domains: dict[int, Domain], goal: Goal,
+    combos: list[tuple[tuple[int, int], ...]], avoid: list[set[int]],
+) -> tuple[list[Candidate], list[tuple[float, tuple[tuple[int, int], ...]]]]:  # fmt: skip
+    """Predict every combination: the ones that reach the goal, and the closest misses among
+    those that change no earlier answer's whole feature set (`avoid`)."""
     found: list[Candidate] = []
+    misses: list[tuple[float, tuple[tuple[int, int], ...]]] = []
     for start in range(0, len(combos), BATCH):
         part = combos[start : start + BATCH]
         X = np.repeat(x0.reshape(1, -1), len(part), axis=0)
         for i, combo in enumerate(part):
             for j, c in combo:
                 X[i, j] = domains[j].values[c]
-        ok = reached(model, goal, model.predict_raw(X))
+        raw = model.predict_raw(X)
+        ok = reached(model, goal, raw)
         for i in np.flatnonzero(ok).tolist():
             combo = part[i]
-            cost = sum(domains[j].costs[c] for j, c in combo)
-            found.append(Candidate(dict(combo), cost))
+            found.append(Candidate(dict(combo), sum(domains[j].costs[c] for j, c in combo)))
+        gap = margin(model, goal, raw)
+        kept = 0
+        for i in np.argsort(-gap).tolist():
+            if kept >= SEEDS:
+                break
+            features = {j for j, _ in part[i]}
+            if not ok[i] and not any(a <= features for a in avoid):
+                misses.append((float(gap[i]), part[i]))
+                kept += 1
+    misses.sort(key=lambda m: -m[0])
     found.sort(key=lambda f: (f.cost, sorted(f.cells.items())))
-    return found
+    return found, misses[:SEEDS]
+
+
+def flipping(
+    model: ModelAdapter, x0: np.ndarray, domains: dict[int, Domain], goal: Goal, size: int,
+    avoid: list[set[int]],
+) -> tuple[list[Candidate], list[tuple[tuple[int, int], ...]]]:  # fmt: skip
+    """Every change of exactly `size` (1 or 2) features that the model confirms, cheapest
+    first; and the combinations that came closest without reaching the goal."""
+    cells = _cells_of(domains)
+    if size == 1:
+        combos = [(cell,) for cell in cells]
+    else:
+        combos = [(a, b) for a, b in itertools.combinations(cells, 2) if a[0] != b[0]]
+    found, misses = _predict(model, x0, domains, goal, combos, avoid)
+    return found, [combo for _, combo in misses]
+
+
+def extended(
+    model: ModelAdapter, x0: np.ndarray, domains: dict[int, Domain], goal: Goal,
+    seeds: list[tuple[tuple[int, int], ...]], avoid: list[set[int]],
+) -> tuple[list[Candidate], list[tuple[tuple[int, int], ...]]]:  # fmt: skip
+    """Each seed plus one change of another feature: a quick, not exhaustive, look one size
+    further (its answers are good solver hints, not proven minimal)."""
+    cells = _cells_of(domains)
+    combos = sorted({
+        tuple(sorted((*seed, cell))) for seed in seeds for cell in cells
+        if cell[0] not in {j for j, _ in seed}
+    })  # fmt: skip
+    found, misses = _predict(model, x0, domains, goal, combos, avoid)
+    return found, [combo for _, combo in misses]
 
 
 def pick_diverse(
