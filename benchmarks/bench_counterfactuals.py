@@ -36,16 +36,18 @@ def _run(model, X, rows, options, stats, ensemble) -> tuple[float, float, int, i
     for row in rows:
         start = time.perf_counter()
         steps = counterfactual_steps(model, X, int(row), options, stats, ensemble)
+        seen = False
         while True:
             try:
                 next(steps)
             except StopIteration as done:
                 result = done.value
                 break
-            if len(first) < answered + 1:
+            if not seen:
                 first.append(time.perf_counter() - start)
-                answered += 1
+                seen = True
         spent += time.perf_counter() - start
+        answered += seen
         proven += bool(result.answers) and result.answers[0].minimal
     median = float(np.median(first)) if first else float("nan")
     return spent / len(rows), median, answered, proven

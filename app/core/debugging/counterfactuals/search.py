@@ -210,6 +210,103 @@ def _confirmed(
     )
 
 
+class _Run:
+    """One row's search: exact enumeration of small changes, then the solver."""
+
+    def __init__(
+        self,
+        model: ModelAdapter,
+        goal: Goal,
+        x0: np.ndarray,
+        domains: dict[int, Domain],
+        options: CounterfactualOptions,
+        deadline: float,
+        should_stop: Callable[[], bool] | None,
+    ) -> None:
+        self.model, self.goal, self.x0, self.domains = model, goal, x0, domains
+        self.options, self.deadline = options, deadline
+        self.should_stop = should_stop or (lambda: False)
+        self.answers: list[Counterfactual] = []
+        self.taken: list[set[int]] = []  # each answer's changed features (the diversity rule)
+        self.exhausted = False
+        self.rejected = 0
+        free = sum(not d.fixed for d in domains.values())  # features that can change at all
+        self.limit = free if options.max_changes is None else min(options.max_changes, free)
+        self.enumerated = 0  # every change of up to this many features has been tried
+        self.seeds: list = []  # the closest misses of the largest size tried
+
+    def done(self) -> bool:
+        return (
+            self.exhausted
+            or len(self.answers) >= self.options.answers
+            or time.monotonic() >= self.deadline
+            or self.should_stop()
+        )
+
+    def _accept(self, cells: dict[int, int], minimal: bool) -> Counterfactual | None:
+        answer = _confirmed(self.model, self.goal, self.x0, self.domains, Solution(cells, minimal))
+        if answer is not None:
+            self.answers.append(answer)
+        return answer
+
+    def small_changes(self) -> Generator[Counterfactual, None, None]:
+        """Every change of one, then two features, predicted in batches: proven answers."""
+        for size in range(1, min(self.options.enumerate, self.limit) + 1):
+            if self.done() or (size == 2 and count_rows(self.domains, 2) > MAX_ROWS):
+                return
+            found, self.seeds = flipping(
+                self.model, self.x0, self.domains, self.goal, size, self.taken
+            )
+            wanted = self.options.answers - len(self.answers)
+            for candidate in pick_diverse(found, self.taken, wanted):
+                answer = self._accept(candidate.cells, True)
+                if answer is not None:  # always: flipping() predicted this very row
+                    yield answer
+            self.enumerated = size
+        if self.enumerated >= self.limit and len(self.answers) < self.options.answers:
+            self.exhausted = True  # every allowed change was tried: there is no other answer
+
+    def solve(self, ensemble: Ensemble) -> Generator[Counterfactual, None, None]:
+        """CP-SAT for larger changes, knowing no smaller one is left. Confirmed answers one
+        change larger, found by extending the closest misses, start it from a good point and
+        are the fallback (not proven minimal) when it runs out of time."""
+        seeds = [s for s in self.seeds if not any(t <= {j for j, _ in s} for t in self.taken)]
+        guesses = (
+            extended(self.model, self.x0, self.domains, self.goal, seeds, self.taken)[0]
+            if seeds
+            else []
+        )
+        search = CounterfactualModel(ensemble, self.domains, self.goal, self.options.max_changes)
+        for features in self.taken:
+            search.forbid_superset(sorted(features))
+        search.require_changes(self.enumerated + 1)
+        while not self.done() and self.rejected <= MAX_REJECTED:
+            hint = pick_diverse(guesses, [set(t) for t in self.taken], 1)
+            search.set_hint(hint[0].cells if hint else {})
+            left = self.deadline - time.monotonic()
+            outcome = search.solve(left, self.options.workers, self.should_stop)
+            if outcome.solution is None:
+                if not self.should_stop():
+                    wanted = self.options.answers - len(self.answers)
+                    for guess in pick_diverse(guesses, self.taken, wanted):
+                        answer = self._accept(guess.cells, False)
+                        if answer is not None:
+                            yield answer
+                # Proven impossible, unless a guess the solver's rounding margin excluded
+                # came through.
+                self.exhausted = outcome.infeasible and not guesses
+                return
+            changed = [j for j, c in outcome.solution.cells.items() if c]
+            answer = self._accept(outcome.solution.cells, outcome.solution.optimal)
+            if answer is None:
+                self.rejected += 1
+                search.forbid_assignment({j: outcome.solution.cells[j] for j in changed})
+                continue
+            self.taken.append(set(changed))
+            search.forbid_superset(changed)
+            yield answer
+
+
 def counterfactual_steps(
     model: ModelAdapter,
     X: np.ndarray,
@@ -237,63 +334,11 @@ def counterfactual_steps(
     prediction0 = model.raw_to_prediction(raw0.reshape(1, -1))[0]
     goal: Goal = goal_for(model, raw0, options.threshold, options.target, options.target_class)
     domains = build_domains(model, ensemble, x0, stats, options)
-    answers: list[Counterfactual] = []
-    taken: list[set[int]] = []  # each answer's changed features, for the diversity rule
-    exhausted, rejected = False, 0
-    deadline = started + options.seconds
-    limit = options.max_changes if options.max_changes is not None else len(domains)
-    enumerated = 0  # every change of up to this many features has been tried
-    seeds: list = []  # closest misses of the largest size tried
-    for size in range(1, min(options.enumerate, limit) + 1):
-        if time.monotonic() >= deadline or (size == 2 and count_rows(domains, 2) > MAX_ROWS):
-            break
-        found, seeds = flipping(model, x0, domains, goal, size, taken)
-        for candidate in pick_diverse(found, taken, options.answers - len(answers)):
-            answer = _confirmed(model, goal, x0, domains, Solution(candidate.cells, True))
-            if answer is not None:  # always: flipping() predicted this very row
-                answers.append(answer)
-                yield answer
-        enumerated = size
-        if len(answers) >= options.answers:
-            break
-    if len(answers) < options.answers and enumerated >= limit:
-        exhausted = True
-    elif len(answers) < options.answers and time.monotonic() < deadline:
-        # Confirmed answers one change larger, found by extending the closest misses: not
-        # proven minimal, but they start the solver from a good point and are the fallback
-        # when it runs out of time.
-        seeds = [s for s in seeds if not any(t <= {j for j, _ in s} for t in taken)]
-        guesses = extended(model, x0, domains, goal, seeds, taken)[0] if seeds else []
-        search = CounterfactualModel(ensemble, domains, goal, options.max_changes)
-        for features in taken:
-            search.forbid_superset(sorted(features))
-        search.require_changes(enumerated + 1)
-        while len(answers) < options.answers and rejected <= MAX_REJECTED:
-            left = deadline - time.monotonic()
-            if left <= 0 or (should_stop is not None and should_stop()):
-                break
-            hint = pick_diverse(guesses, [set(t) for t in taken], 1)
-            search.set_hint(hint[0].cells if hint else {})
-            outcome = search.solve(left, options.workers, should_stop)
-            if outcome.solution is None:
-                exhausted = outcome.infeasible
-                if not exhausted and not (should_stop is not None and should_stop()):
-                    for guess in pick_diverse(guesses, taken, options.answers - len(answers)):
-                        answer = _confirmed(model, goal, x0, domains, Solution(guess.cells, False))
-                        if answer is not None:
-                            answers.append(answer)
-                            yield answer
-                break
-            changed = [j for j, c in outcome.solution.cells.items() if c]
-            answer = _confirmed(model, goal, x0, domains, outcome.solution)
-            if answer is None:
-                rejected += 1
-                search.forbid_assignment({j: outcome.solution.cells[j] for j in changed})
-                continue
-            answers.append(answer)
-            taken.append(set(changed))
-            search.forbid_superset(changed)
-            yield answer
+    run = _Run(model, goal, x0, domains, options, started + options.seconds, should_stop)
+    yield from run.small_changes()
+    if not run.done():
+        yield from run.solve(ensemble)
+    answers, exhausted, rejected = run.answers, run.exhausted, run.rejected
     return CounterfactualResult(
         row=row,
         x=x0,
