@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from app.core.debugging.counterfactuals.trees import Split
+from app.core.debugging.counterfactuals.trees import Router, Split
 
 MAX_DIGITS = 12
 
@@ -80,12 +80,8 @@ def feature_stats(X: np.ndarray, categorical: list[bool]) -> list[FeatureStats]:
     return stats
 
 
-def _interval(value: float, splits: list[Split]) -> tuple[bool, ...]:
-    return tuple(s.goes_left(value) for s in splits)
-
-
 def _nearest_in(
-    target: tuple[bool, ...], low: float, high: float, integer: bool, splits: list[Split],
+    target: tuple[bool, ...], low: float, high: float, integer: bool, router: Router,
     anchor: float, upward: bool, scale: float,
 ) -> float | None:  # fmt: skip
     """The value with routing `target` nearest the interval's edge `anchor` (approached from
@@ -100,12 +96,13 @@ def _nearest_in(
         tries = (base, base + step) if upward else (base, base - step)
         for v in tries:
             v = round(v, d)
-            if low <= v <= high and _interval(v, splits) == target:
+            if low <= v <= high and router.route(v) == target:
                 return v
     if integer:
         return None
-    v = float(np.nextafter(np.float32(anchor), np.float32(np.inf if upward else -np.inf)))
-    return v if low <= v <= high and _interval(v, splits) == target else None
+    with np.errstate(over="ignore"):
+        v = float(np.nextafter(np.float32(anchor), np.float32(np.inf if upward else -np.inf)))
+    return v if low <= v <= high and router.route(v) == target else None
 
 
 def numeric_domain(
@@ -117,7 +114,8 @@ def numeric_domain(
     `direction` +1 allows only increases, -1 only decreases, 0 both."""
     low, high = bounds
     integer, scale = stats.integer, stats.scale
-    domain = Domain(j, [x0], [0.0], [_interval(x0, splits)], list(splits))
+    router = Router(splits)
+    domain = Domain(j, [x0], [0.0], [router.route(x0)], list(splits))
     thresholds = sorted({s.threshold for s in splits if not math.isnan(s.threshold)})
     edges = [-math.inf, *thresholds, math.inf]
     seen = {domain.routes[0]}
@@ -126,12 +124,12 @@ def numeric_domain(
         if lo_i > hi_i:
             continue
         mid = (lo_i + hi_i) / 2
-        target = _interval(mid, splits)
+        target = router.route(mid)
         if target in seen:
             continue
         upward = math.isnan(x0) or x0 < mid
         anchor = lo_i if upward else hi_i
-        value = _nearest_in(target, low, high, integer, splits, anchor, upward, scale)
+        value = _nearest_in(target, low, high, integer, router, anchor, upward, scale)
         if value is None or (direction > 0 and value < x0) or (direction < 0 and value > x0):
             continue
         seen.add(target)
@@ -143,19 +141,20 @@ def numeric_domain(
 
 def fixed_domain(j: int, x0: float, splits: list[Split]) -> Domain:
     """A locked feature: its original value only."""
-    return Domain(j, [x0], [0.0], [_interval(x0, splits)], list(splits))
+    return Domain(j, [x0], [0.0], [Router(splits).route(x0)], list(splits))
 
 
 def categorical_domain(
     j: int, x0: float, splits: list[Split], stats: FeatureStats, n_labels: int | None
 ) -> Domain:
     """Original category first, then the most common observed category of each routing."""
-    domain = fixed_domain(j, x0, splits)
+    router = Router(splits)
+    domain = Domain(j, [x0], [0.0], [router.route(x0)], list(splits))
     seen = {domain.routes[0]}
     for code in stats.codes:
         if code < 0 or code != int(code) or (n_labels and code >= n_labels):
             continue
-        route = _interval(float(code), splits)
+        route = router.route(float(code))
         if route in seen:
             continue
         seen.add(route)

@@ -16,6 +16,12 @@ import numpy as np
 ZERO_THRESHOLD = float(np.float32(1e-35))
 
 
+def as_float32(x: float) -> float:
+    """x as the model reads it in single precision (beyond its range: ±inf, silently)."""
+    with np.errstate(over="ignore"):
+        return float(np.float32(x))
+
+
 @dataclass(frozen=True)
 class Split:
     """One internal node's test on `feature`."""
@@ -43,7 +49,7 @@ class Split:
         if self.categories is not None:
             listed = x >= 0 and int(x) == x and int(x) in self.categories
             return listed == self.in_left
-        value = float(np.float32(x)) if self.float32 else x
+        value = as_float32(x) if self.float32 else x
         return value < self.threshold if self.strict else value <= self.threshold
 
     def _lightgbm_left(self, x: float) -> bool:
@@ -103,9 +109,60 @@ class Ensemble:
         return total
 
     def splits_by_feature(self) -> dict[int, list[Split]]:
-        """Every distinct split of every feature the model uses."""
+        """Every distinct split of every feature the model uses (computed once: each row's
+        search asks for it)."""
+        cached = self.__dict__.get("_by_feature")
+        if cached is not None:
+            return cached
         found: dict[int, dict[Split, None]] = {}
         for tree in self.trees:
             for split in tree.splits:
                 found.setdefault(split.feature, {})[split] = None
-        return {j: list(splits) for j, splits in sorted(found.items())}
+        result = {j: list(splits) for j, splits in sorted(found.items())}
+        self.__dict__["_by_feature"] = result
+        return result
+
+
+class Router:
+    """Where one value of a feature goes at each of its splits, for many splits at once.
+
+    The same rules as Split.goes_left, vectorised over the numeric splits (building a feature's
+    candidate values asks this tens of thousands of times per row)."""
+
+    def __init__(self, splits: list[Split]) -> None:
+        self.splits = splits
+        numeric = [i for i, s in enumerate(splits) if s.categories is None]
+        self._numeric = np.array(numeric, dtype=np.int64)
+        self._categorical = [i for i, s in enumerate(splits) if s.categories is not None]
+        pick = [splits[i] for i in numeric]
+        self._t = np.array([s.threshold for s in pick], dtype=np.float64)
+        self._strict = np.array([s.strict for s in pick], dtype=bool)
+        self._f32 = np.array([s.float32 for s in pick], dtype=bool)
+        self._default = np.array([s.default_left for s in pick], dtype=bool)
+        self._lgbm = np.array([s.lightgbm for s in pick], dtype=bool)
+        self._missing = np.array([s.missing_type for s in pick], dtype=np.int64)
+
+    def route(self, x: float) -> tuple[bool, ...]:
+        out = np.zeros(len(self.splits), dtype=bool)
+        if self._numeric.size:
+            out[self._numeric] = self._numeric_left(x)
+        for i in self._categorical:
+            out[i] = self.splits[i].goes_left(x)
+        return tuple(out.tolist())
+
+    def _numeric_left(self, x: float) -> np.ndarray:
+        if math.isnan(x):
+            # LightGBM reads NaN as 0 unless its missing type is NaN
+            zero = self._lgbm & (self._missing != 2)
+            left = self._default.copy()
+            left[zero] = np.where(
+                self._missing[zero] == 1, self._default[zero], self._t[zero] >= 0.0
+            )
+            return left
+        value = np.where(self._f32, as_float32(x), x)
+        plain = np.where(self._strict, value < self._t, value <= self._t)
+        if not self._lgbm.any():
+            return plain
+        lx = 0.0 if -ZERO_THRESHOLD <= x <= ZERO_THRESHOLD else x
+        lgbm = np.where((self._missing == 1) & (lx == 0.0), self._default, lx <= self._t)
+        return np.where(self._lgbm, lgbm, plain)
