@@ -8,7 +8,7 @@ records which, so that routing a candidate value here gives exactly the branch t
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -101,6 +101,7 @@ class Ensemble:
     n_features: int
     n_outputs: int
     offset: np.ndarray  # (n_outputs,)
+    _by_feature: dict[int, list[Split]] | None = field(default=None, repr=False)
 
     def raw(self, x: np.ndarray) -> np.ndarray:
         total = self.offset.astype(np.float64).copy()
@@ -111,16 +112,14 @@ class Ensemble:
     def splits_by_feature(self) -> dict[int, list[Split]]:
         """Every distinct split of every feature the model uses (computed once: each row's
         search asks for it)."""
-        cached = self.__dict__.get("_by_feature")
-        if cached is not None:
-            return cached
+        if self._by_feature is not None:
+            return self._by_feature
         found: dict[int, dict[Split, None]] = {}
         for tree in self.trees:
             for split in tree.splits:
                 found.setdefault(split.feature, {})[split] = None
-        result = {j: list(splits) for j, splits in sorted(found.items())}
-        self.__dict__["_by_feature"] = result
-        return result
+        self._by_feature = {j: list(splits) for j, splits in sorted(found.items())}
+        return self._by_feature
 
 
 class Router:
