@@ -98,3 +98,53 @@ def test_session_keeps_locked_features(tmp_path) -> None:
     assert session.locked_features == ["age", "sex"]
     save_session(path, Session())
     assert load_session(path)[0].locked_features is None
+
+
+def test_in_the_window_locks_survive_a_session_and_a_click_raises_whatif(
+    qtbot, small_model_path, small_data_path, tmp_path
+) -> None:
+    from app.ui.main_window import MainWindow
+    from app.workers import Workers
+    from tests.ui._hardening import open_and_wait
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.resize(1400, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    open_and_wait(qtbot, window, small_model_path, small_data_path)
+    docks = window.dock_set.by_module
+    cf_dock = docks["app.ui.panels.debug_counterfactuals"]
+    whatif_dock = docks["app.ui.panels.debug_whatif"]
+    cf_dock.show()
+    cf_dock.raise_()
+    panel = cf_dock.widget()
+    context_for(window.state).set_locked_features(["sex", "capital_gain"])
+    assert "Locked: 2" in panel.locks.text()
+    window.state.select_row(3)
+    found(qtbot, panel)
+    assert panel.answers
+    assert all(not {"sex", "capital_gain"} & set(a.changed()) for a in panel.answers)
+    panel.choose(0)
+    whatif = whatif_dock.widget()
+    qtbot.waitUntil(
+        lambda: (
+            whatif.result is not None
+            and set(whatif.result.changed) == set(panel.answers[0].changed())
+        ),
+        timeout=TIMEOUT,
+    )
+    assert whatif.isVisible()  # its dock was brought to the front
+    saved = window.sessions.save_session(tmp_path / "cf")
+    qtbot.waitUntil(lambda: Workers.live_count() == 0, timeout=TIMEOUT)
+    window.close()
+
+    other = MainWindow()
+    qtbot.addWidget(other)
+    with qtbot.waitSignal(other.state.explanation_finished, timeout=TIMEOUT):
+        other.sessions.open_session(saved)
+    restored = other.dock_set.by_module["app.ui.panels.debug_counterfactuals"].widget()
+    assert context_for(other.state).locked_features == ["sex", "capital_gain"]
+    assert restored.locked() == ["sex", "capital_gain"]
+    qtbot.waitUntil(lambda: Workers.live_count() == 0, timeout=TIMEOUT)
+    other.close()
