@@ -53,6 +53,10 @@ def _run(model, X, rows, options, stats, ensemble) -> tuple[float, float, int, i
     return spent / len(rows), median, answered, proven
 
 
+def _seconds(value: float) -> str:
+    return "-" if value != value else f"{value:.2f} s"
+
+
 def run() -> list[Row]:
     model = load_model(ROOT / "sample_models" / "adult_lgbm.txt")
     data = align(model, load_dataset(ROOT / "sample_models" / "adult.parquet"))
@@ -71,7 +75,7 @@ def run() -> list[Row]:
             f"counterfactuals, Adult sample (300 trees), {ROWS} rows, {SECONDS:g} s budget",
             f"{per_row:.2f} s/row (first answer {first:.2f} s); {answered}/{ROWS} answered, "
             f"{proven} proven minimal",
-            f"CP-SAT alone {ref[0]:.2f} s/row (first {ref[1]:.2f} s); {ref[2]} answered, "
+            f"CP-SAT alone {ref[0]:.2f} s/row (first {_seconds(ref[1])}); {ref[2]} answered, "
             f"{ref[3]} proven",
             ref[0] / per_row,
             "<= 2 s/row",

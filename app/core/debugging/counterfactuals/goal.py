@@ -58,7 +58,7 @@ def goal_for(
         return Goal(task, None, float(target), want_above=float(prediction[0]) < target)
     original = predicted_class(model, prediction, threshold)
     if task is Task.BINARY:
-        if not 0.0 < threshold < 1.0 and model.unit is Unit.LOG_ODDS:
+        if not 0.0 < threshold < 1.0 and model.unit in (Unit.LOG_ODDS, Unit.PROBABILITY):
             raise CounterfactualError("The decision threshold must lie between 0 and 1.")
         raw_t = math.log(threshold / (1 - threshold)) if model.unit is Unit.LOG_ODDS else threshold
         return Goal(task, original, raw_t, want_above=original == 0, threshold=threshold)
