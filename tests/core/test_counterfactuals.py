@@ -11,10 +11,13 @@ import pytest
 from app.core.debugging.counterfactuals import (
     CounterfactualError,
     CounterfactualOptions,
+    ensemble_of,
     find_counterfactuals,
     suggest_locked,
 )
+from app.core.debugging.counterfactuals.domains import feature_stats
 from app.core.debugging.counterfactuals.report import result_dict, result_json
+from app.core.debugging.counterfactuals.search import build_domains
 from tests.core import _adult, _cf_models
 from tests.core._cf_checks import assert_valid, predicted, single_change_exists
 
@@ -199,8 +202,6 @@ def test_bad_row_and_unsupported_model() -> None:
     class Other:
         info = type("Info", (), {"framework": "CatBoost", "objective": "Logloss"})()
 
-    from app.core.debugging.counterfactuals import ensemble_of
-
     with pytest.raises(CounterfactualError, match="LightGBM, XGBoost or scikit-learn"):
         ensemble_of(Other(), data.X)  # type: ignore[arg-type]
 
@@ -218,3 +219,28 @@ def test_json_report_shape() -> None:
     assert first["class"] == 1 and first["minimal"] is True
     assert result_dict(model, result)["locked"] == ADULT_LOCKED
     assert np.isfinite(payload["seconds"])
+
+
+def test_enumeration_stops_at_the_deadline_and_says_so() -> None:
+    from app.core.debugging.counterfactuals.goal import goal_for
+    from app.core.debugging.counterfactuals.small_changes import BATCH, count_rows, flipping
+
+    model, data = _adult.model_and_data()
+    ensemble = ensemble_of(model, data.X)
+    stats = feature_stats(data.X, [f.is_categorical for f in model.features])
+    x0 = data.X[0]
+    domains = build_domains(model, ensemble, x0, stats, CounterfactualOptions())
+    goal = goal_for(model, model.predict_raw(x0.reshape(1, -1))[0])
+    assert count_rows(domains, 2) > BATCH  # so a deadline can cut it short
+    cut = flipping(model, x0, domains, goal, 2, [], deadline=0.0)
+    whole = flipping(model, x0, domains, goal, 2, [])
+    assert not cut.complete and whole.complete
+    assert len(cut.flips) <= len(whole.flips)
+
+
+def test_a_tiny_budget_still_gives_only_checked_answers() -> None:
+    model, data = _adult.model_and_data()
+    for row in (0, 2):
+        options = CounterfactualOptions(locked=ADULT_LOCKED, seconds=0.05)
+        result = find_counterfactuals(model, data.X, row, options)
+        assert_valid(model, data, result, ADULT_LOCKED)

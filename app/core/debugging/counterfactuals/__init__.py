@@ -5,16 +5,20 @@ change the model's decision, found exactly with CP-SAT over the trees' own split
 
 Modules: trees (one tree shape for every framework), extract (a model's trees, checked against
 its predictions), domains (the values each feature may take), goal (what must change), cpsat
-(the solver model), search (solve, confirm with the model, diversify), report (JSON).
+(the solver model), small_changes (exact 1-2 change enumeration), phases (enumerate, then
+solve, confirming each answer with the model), results, search (the entry points), report
+(JSON).
 """
 
 from app.core.debugging.counterfactuals.errors import CounterfactualError
 from app.core.debugging.counterfactuals.extract import ensemble_of
-from app.core.debugging.counterfactuals.search import (
+from app.core.debugging.counterfactuals.results import (
     Change,
     Counterfactual,
     CounterfactualOptions,
     CounterfactualResult,
+)
+from app.core.debugging.counterfactuals.search import (
     counterfactual_steps,
     find_counterfactuals,
     suggest_locked,

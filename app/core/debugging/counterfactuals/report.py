@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from app.core.debugging.counterfactuals.search import CounterfactualResult
+from app.core.debugging.counterfactuals.results import CounterfactualResult
 from app.core.models.base import ModelAdapter
 from app.core.types import Task
 

@@ -11,6 +11,8 @@ changes, knowing none fewer works.
 from __future__ import annotations
 
 import itertools
+import math
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +32,13 @@ class Candidate:
     cost: float
 
 
+@dataclass
+class Found:
+    flips: list[Candidate]  # confirmed by the model, cheapest first
+    misses: list[tuple[tuple[int, int], ...]]  # the closest combinations short of the goal
+    complete: bool  # every combination was predicted (else the deadline came first)
+
+
 def _cells_of(domains: dict[int, Domain]) -> list[tuple[int, int]]:
     return [(j, c) for j, d in sorted(domains.items()) for c in range(1, len(d.values))]
 
@@ -44,13 +53,17 @@ def count_rows(domains: dict[int, Domain], size: int) -> int:
 
 def _predict(
     model: ModelAdapter, x0: np.ndarray, domains: dict[int, Domain], goal: Goal,
-    combos: list[tuple[tuple[int, int], ...]], avoid: list[set[int]],
-) -> tuple[list[Candidate], list[tuple[float, tuple[tuple[int, int], ...]]]]:  # fmt: skip
-    """Predict every combination: the ones that reach the goal, and the closest misses among
-    those that change no earlier answer's whole feature set (`avoid`)."""
+    combos: list[tuple[tuple[int, int], ...]], avoid: list[set[int]], deadline: float,
+) -> Found:  # fmt: skip
+    """Predict every combination (until the deadline): the ones that reach the goal, and the
+    closest misses among those that change no earlier answer's whole feature set (`avoid`)."""
     found: list[Candidate] = []
     misses: list[tuple[float, tuple[tuple[int, int], ...]]] = []
+    complete = True
     for start in range(0, len(combos), BATCH):
+        if start and time.monotonic() >= deadline:
+            complete = False
+            break
         part = combos[start : start + BATCH]
         X = np.repeat(x0.reshape(1, -1), len(part), axis=0)
         for i, combo in enumerate(part):
@@ -72,13 +85,13 @@ def _predict(
                 kept += 1
     misses.sort(key=lambda m: -m[0])
     found.sort(key=lambda f: (f.cost, sorted(f.cells.items())))
-    return found, misses[:SEEDS]
+    return Found(found, [combo for _, combo in misses[:SEEDS]], complete)
 
 
 def flipping(
     model: ModelAdapter, x0: np.ndarray, domains: dict[int, Domain], goal: Goal, size: int,
-    avoid: list[set[int]],
-) -> tuple[list[Candidate], list[tuple[tuple[int, int], ...]]]:  # fmt: skip
+    avoid: list[set[int]], deadline: float = math.inf,
+) -> Found:  # fmt: skip
     """Every change of exactly `size` (1 or 2) features that the model confirms, cheapest
     first; and the combinations that came closest without reaching the goal."""
     cells = _cells_of(domains)
@@ -86,14 +99,13 @@ def flipping(
         combos = [(cell,) for cell in cells]
     else:
         combos = [(a, b) for a, b in itertools.combinations(cells, 2) if a[0] != b[0]]
-    found, misses = _predict(model, x0, domains, goal, combos, avoid)
-    return found, [combo for _, combo in misses]
+    return _predict(model, x0, domains, goal, combos, avoid, deadline)
 
 
 def extended(
     model: ModelAdapter, x0: np.ndarray, domains: dict[int, Domain], goal: Goal,
-    seeds: list[tuple[tuple[int, int], ...]], avoid: list[set[int]],
-) -> tuple[list[Candidate], list[tuple[tuple[int, int], ...]]]:  # fmt: skip
+    seeds: list[tuple[tuple[int, int], ...]], avoid: list[set[int]], deadline: float = math.inf,
+) -> Found:  # fmt: skip
     """Each seed plus one change of another feature: a quick, not exhaustive, look one size
     further (its answers are good solver hints, not proven minimal)."""
     cells = _cells_of(domains)
@@ -101,8 +113,7 @@ def extended(
         tuple(sorted((*seed, cell))) for seed in seeds for cell in cells
         if cell[0] not in {j for j, _ in seed}
     })  # fmt: skip
-    found, misses = _predict(model, x0, domains, goal, combos, avoid)
-    return found, [combo for _, combo in misses]
+    return _predict(model, x0, domains, goal, combos, avoid, deadline)
 
 
 def pick_diverse(
