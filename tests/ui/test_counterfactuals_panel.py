@@ -148,3 +148,25 @@ def test_in_the_window_locks_survive_a_session_and_a_click_raises_whatif(
     assert restored.locked() == ["sex", "capital_gain"]
     qtbot.waitUntil(lambda: Workers.live_count() == 0, timeout=TIMEOUT)
     other.close()
+
+
+def test_regression_reaches_the_target(qtbot, tmp_path) -> None:
+    from tests.core import _cf_models
+
+    model, data = _cf_models.sklearn_forest("diabetes")
+    data_path = tmp_path / "diabetes.parquet"
+    data.frame.to_parquet(data_path)
+    state = filled_state(model.path, data_path)
+    panel = shown(qtbot, debug_counterfactuals.create(state))
+    state.select_row(0)
+    assert panel.target.isVisible()
+    current = float(state.predictions()[0, 0])
+    assert panel.target.value() == pytest.approx(current, abs=1e-4)
+    panel.find()
+    assert "target above or below" in panel.status.text()
+    panel.target.setValue(current + 40.0)
+    found(qtbot, panel)
+    idle(qtbot, state)
+    assert panel.answers, panel.status.text()
+    for answer in panel.answers:
+        assert float(answer.prediction[0]) >= current + 40.0

@@ -99,6 +99,11 @@ class CounterfactualsPanel(QWidget):
         self.locks.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.lock_menu = QMenu(self.locks)
         self.locks.setMenu(self.lock_menu)
+        self.target_label = QLabel("Target", self)
+        self.target = QDoubleSpinBox(self)
+        self.target.setRange(-1e12, 1e12)
+        self.target.setDecimals(4)
+        self.target.setToolTip("Regression: the value the prediction should reach")
         self.seconds = QDoubleSpinBox(self)
         self.seconds.setRange(0.5, 120.0)
         self.seconds.setValue(2.0)
@@ -135,6 +140,8 @@ class CounterfactualsPanel(QWidget):
         controls.addWidget(self.max_changes)
         controls.addWidget(QLabel("Time", self))
         controls.addWidget(self.seconds)
+        controls.addWidget(self.target_label)
+        controls.addWidget(self.target)
         controls.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.row_label)
@@ -204,17 +211,33 @@ class CounterfactualsPanel(QWidget):
         self._build_lock_menu()
         self._on_row_changed()
 
-    def _on_row_changed(self) -> None:
-        s = self.state
+    def _clear(self) -> None:
         self.cancel()
         self.answers, self.result, self.row = [], None, None
         self.table.setRowCount(0)
         self._table_answer = []
         self.status.setText("")
+
+    def _on_row_changed(self) -> None:
+        s = self.state
+        self._clear()
         ready = s.model is not None and s.data is not None and s.selected_row is not None
         self.find_button.setEnabled(ready)
+        regression = s.model is not None and s.model.task is Task.REGRESSION
+        self.target.setVisible(regression)
+        self.target_label.setVisible(regression)
         if not ready:
             self.row_label.setText("Select a row, then Find the smallest changes that flip it.")
+            return
+        assert s.selected_row is not None
+        if regression:
+            predictions = s.predictions()
+            if predictions is not None:  # start from the current value; the user moves it
+                self.target.setValue(float(predictions[s.selected_row, 0]))
+            self.row_label.setText(
+                f"Row {s.selected_row}: what would have to change for the prediction to reach "
+                "the target?"
+            )
             return
         self.row_label.setText(
             f"Row {s.selected_row}: what would have to change for another decision?"
@@ -223,7 +246,10 @@ class CounterfactualsPanel(QWidget):
     # ------------------------------------------------------------------ search
     def options(self) -> CounterfactualOptions:
         changes = self.max_changes.value()
+        model = self.state.model
+        regression = model is not None and model.task is Task.REGRESSION
         return CounterfactualOptions(
+            target=float(self.target.value()) if regression else None,
             locked=self.locked(),
             max_changes=changes or None,
             seconds=float(self.seconds.value()),
@@ -234,12 +260,10 @@ class CounterfactualsPanel(QWidget):
         s = self.state
         if s.model is None or s.data is None or s.selected_row is None:
             return
-        self.cancel()
-        self._on_row_changed()
+        self._clear()
         self.row = int(s.selected_row)
-        if s.model.task is Task.REGRESSION:
-            self.status.setText("Counterfactuals for regression models: use the command line "
-                                "with --target (the panel flips classifications).")  # fmt: skip
+        if s.model.task is Task.REGRESSION and not self._target_moved():
+            self.status.setText("Set a target above or below the current prediction first.")
             return
         key = (s.model, s.data)
         prepared = self._prepared if self._prepared_for == key else None
@@ -260,6 +284,13 @@ class CounterfactualsPanel(QWidget):
             on_error=self._on_error,
             on_progress=self._on_answer,
         )
+
+    def _target_moved(self) -> bool:
+        predictions, row = self.state.predictions(), self.state.selected_row
+        if predictions is None or row is None:
+            return False
+        step = 10.0 ** -self.target.decimals()  # the spin box's resolution
+        return abs(self.target.value() - float(predictions[row, 0])) >= step
 
     def cancel(self) -> None:
         """Stop the search; answers found so far stay."""
@@ -296,6 +327,8 @@ class CounterfactualsPanel(QWidget):
     def _prediction_text(self, answer: Counterfactual) -> str:
         model = self.state.model
         assert model is not None
+        if model.task is Task.REGRESSION:
+            return f"{float(answer.prediction[0]):.4g}"
         if model.task is Task.BINARY:
             return f"{float(answer.prediction[0]):.3f} → class {answer.predicted_class}"
         k = int(answer.predicted_class or 0)

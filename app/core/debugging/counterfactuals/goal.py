@@ -55,6 +55,10 @@ def goal_for(
             raise CounterfactualError(
                 "For a regression model, say which value the prediction should reach (a target)."
             )
+        if float(prediction[0]) == target:
+            raise CounterfactualError(
+                f"The prediction is already {target:g}; choose a target above or below it."
+            )
         return Goal(task, None, float(target), want_above=float(prediction[0]) < target)
     original = predicted_class(model, prediction, threshold)
     if task is Task.BINARY:
