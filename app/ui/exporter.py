@@ -119,7 +119,8 @@ class Exporter:
             choice = dialog.choice()
             path, width, height = choice.path, choice.width, choice.height
         try:
-            export_widget(widget, path, width, height, self.caption())
+            inputs = (self.state.model_path, self.state.data_path)
+            export_widget(widget, path, width, height, self.caption(), inputs)
         except ShapLensError as error:  # ExportError: nothing to export, bad size, unwritable
             self.message_bar.show_message(str(error))
             return None

@@ -13,6 +13,7 @@ from pathlib import Path
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QWidget
 
+from app import bundled
 from app.core.errors import ShapLensError
 from app.core.session import SESSION_SUFFIX
 from app.ui import dialogs
@@ -68,6 +69,15 @@ class FileActions:
         if options is None:
             return
         self.controller.open(model, data, label, data_options=options)
+
+    def open_sample(self) -> None:
+        """Help > Open Sample: the bundled Adult data and the LightGBM model trained on it."""
+        try:
+            sample = bundled.sample()
+        except bundled.BundledFileMissing as error:
+            self.message_bar.show_message(str(error))
+            return
+        self.controller.open(sample.model, sample.data, sample.label)
 
     def _excel_options(self, data: Path | None) -> dict[str, object] | None:
         """{} for most files; {"sheet": name} when a workbook has several (None: cancelled)."""

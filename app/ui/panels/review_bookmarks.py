@@ -115,7 +115,10 @@ class BookmarksPanel(QWidget):
             path = Path(chosen)
         frame = self.state.data.frame if self.state.data is not None else None
         try:
-            written = self.review.bookmarks.export_csv(path, frame, items=list(self.shown))
+            inputs = (self.state.model_path, self.state.data_path)
+            written = self.review.bookmarks.export_csv(
+                path, frame, items=list(self.shown), inputs=inputs
+            )
         except ShapLensError as error:
             self.state.report_error(str(error))
             return None
