@@ -7,7 +7,7 @@ import math
 import sys
 from pathlib import Path
 
-from app.commands._common import add_model_data_arguments, load_inputs
+from app.commands._common import add_model_data_arguments, check_out, input_paths, load_inputs
 from app.core.errors import ShapLensError
 
 NAME = "counterfactual"
@@ -71,7 +71,7 @@ def _ranges(items: list[str]) -> dict[str, tuple[float, float]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.core.atomic import write_text_atomic
+    from app.core.base.atomic import write_text_atomic
     from app.core.debugging.counterfactuals import (
         CounterfactualOptions,
         find_counterfactuals,
@@ -82,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
     if args.seconds <= 0 or not math.isfinite(args.seconds):
         raise ShapLensError(f"--seconds must be a positive number, got {args.seconds:g}.")
     ranges = _ranges(args.range)  # fail before loading
+    check_out(args)  # never an input, a folder or a device: refused before any work
     directions = {n: 1 for n in _names(args.increase)}
     directions.update({n: -1 for n in _names(args.decrease)})
     model, data = load_inputs(args)
@@ -103,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
         target_class=args.target_class,
     )
     result = find_counterfactuals(model, data.X, args.row, options)
-    write_text_atomic(args.out, result_json(model, result))
+    write_text_atomic(args.out, result_json(model, result), inputs=input_paths(args))
     print(f"{result.message()} Wrote {args.out}")
     for i, answer in enumerate(result.answers, 1):
         edits = ", ".join(f"{c.feature}: {c.before} → {c.after}" for c in answer.changes)

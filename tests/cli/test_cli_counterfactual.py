@@ -79,3 +79,16 @@ def test_bad_input_is_one_error_line(
     assert code == 2
     assert err[-1].startswith("error:") and message in err[-1]
     assert not out.exists()
+
+
+def test_out_equal_to_the_data_is_refused(tmp_path, sample_model_path, sample_data_path, capsys):
+    data = tmp_path / "data.parquet"
+    data.write_bytes(sample_data_path.read_bytes())
+    before = data.read_bytes()
+    code = main(
+        ["counterfactual", "--model", str(sample_model_path), "--data", str(data), "--row", "0",
+         "--out", str(data)]
+    )  # fmt: skip
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and err[-1].startswith("error:")
+    assert data.read_bytes() == before
