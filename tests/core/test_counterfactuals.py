@@ -71,7 +71,9 @@ def test_xgboost_with_categorical_splits() -> None:
     categorical = {
         c.feature
         for row in range(6)
-        for a in find_counterfactuals(model, data.X, row, CounterfactualOptions()).answers
+        for a in find_counterfactuals(
+            model, data.X, row, CounterfactualOptions(seconds=1.0, answers=3)
+        ).answers
         for c in a.changes
     }
     assert categorical & {"workclass", "occupation", "relationship", "education"}
@@ -81,7 +83,8 @@ def test_xgboost_with_categorical_splits() -> None:
 def test_sklearn_forest_classifiers(dataset: str) -> None:
     model, data = _cf_models.sklearn_forest(dataset)
     for row in (0, 60, 130):
-        result = find_counterfactuals(model, data.X, row, CounterfactualOptions(seconds=3.0))
+        options = CounterfactualOptions(seconds=3.0, answers=2)
+        result = find_counterfactuals(model, data.X, row, options)
         assert result.answers, result.message()
         assert_valid(model, data, result, [])
         if single_change_exists(model, data, row, []):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import math
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,7 +22,9 @@ from app.core.debugging.counterfactuals.domains import Domain
 from app.core.debugging.counterfactuals.goal import Goal, margin, reached
 from app.core.models.base import ModelAdapter
 
-MAX_ROWS = 60_000  # candidate rows predicted for the pairs; beyond this the solver does it
+# Candidate rows for the pairs beyond which the solver does it instead. Far below this the
+# deadline usually ends the enumeration first (then its finds are offered as unproven).
+MAX_ROWS = 500_000
 BATCH = 8_192
 SEEDS = 24  # closest misses kept per size, extended by one more change (a hint for the solver)
 
@@ -53,18 +56,21 @@ def count_rows(domains: dict[int, Domain], size: int) -> int:
 
 def _predict(
     model: ModelAdapter, x0: np.ndarray, domains: dict[int, Domain], goal: Goal,
-    combos: list[tuple[tuple[int, int], ...]], avoid: list[set[int]], deadline: float,
+    combos: Iterable[tuple[tuple[int, int], ...]], avoid: list[set[int]], deadline: float,
 ) -> Found:  # fmt: skip
-    """Predict every combination (until the deadline): the ones that reach the goal, and the
-    closest misses among those that change no earlier answer's whole feature set (`avoid`)."""
+    """Predict every combination (until the deadline), in batches: the ones that reach the goal
+    and the closest misses, among those that do not change every feature of an earlier answer
+    (`avoid`: such a combination could never be offered)."""
     found: list[Candidate] = []
     misses: list[tuple[float, tuple[tuple[int, int], ...]]] = []
     complete = True
-    for start in range(0, len(combos), BATCH):
-        if start and time.monotonic() >= deadline:
+    stream = iter(combos)
+    first = True
+    while part := list(itertools.islice(stream, BATCH)):
+        if not first and time.monotonic() >= deadline:
             complete = False
             break
-        part = combos[start : start + BATCH]
+        first = False
         X = np.repeat(x0.reshape(1, -1), len(part), axis=0)
         for i, combo in enumerate(part):
             for j, c in combo:
@@ -73,7 +79,8 @@ def _predict(
         ok = reached(model, goal, raw)
         for i in np.flatnonzero(ok).tolist():
             combo = part[i]
-            found.append(Candidate(dict(combo), sum(domains[j].costs[c] for j, c in combo)))
+            if not any(a <= {j for j, _ in combo} for a in avoid):
+                found.append(Candidate(dict(combo), sum(domains[j].costs[c] for j, c in combo)))
         gap = margin(model, goal, raw)
         kept = 0
         for i in np.argsort(-gap).tolist():
@@ -95,10 +102,11 @@ def flipping(
     """Every change of exactly `size` (1 or 2) features that the model confirms, cheapest
     first; and the combinations that came closest without reaching the goal."""
     cells = _cells_of(domains)
+    combos: Iterable[tuple[tuple[int, int], ...]]
     if size == 1:
         combos = [(cell,) for cell in cells]
-    else:
-        combos = [(a, b) for a, b in itertools.combinations(cells, 2) if a[0] != b[0]]
+    else:  # generated as predicted: the pairs can number hundreds of thousands
+        combos = ((a, b) for a, b in itertools.combinations(cells, 2) if a[0] != b[0])
     return _predict(model, x0, domains, goal, combos, avoid, deadline)
 
 
