@@ -47,3 +47,16 @@ def test_lightgbm_rules_by_hand() -> None:
     assert not nan_as_zero.goes_left(math.nan)  # NaN reads as 0, and 0 > -1 goes right
     xgb = Split(0, 1.0, strict=True, float32=True)
     assert not xgb.goes_left(1.0) and xgb.goes_left(0.999)
+
+
+def test_ortools_is_imported_only_when_a_search_needs_the_solver() -> None:
+    """It takes about a second to import; the window lists the panel at start-up."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, app.core.debugging.counterfactuals; "
+        "assert 'ortools' not in sys.modules, 'ortools imported at start-up'"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr

@@ -17,16 +17,26 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-
-from ortools.sat.python import cp_model
+from typing import TYPE_CHECKING, Any
 
 from app.core.debugging.counterfactuals.domains import Domain
 from app.core.debugging.counterfactuals.goal import Goal
 from app.core.debugging.counterfactuals.trees import Ensemble, Tree
 from app.core.types import Task
 
+if TYPE_CHECKING:
+    from ortools.sat.python import cp_model
+
 LEAF_SCALE = 1e7  # the largest leaf value becomes this integer
 COST_SCALE = 1000  # distances to a thousandth of a deviation
+
+
+def _cp_model() -> Any:
+    """ortools, imported on first use: it takes about a second to import, and the window
+    (which lists the Counterfactuals panel) should not wait for it at start-up."""
+    from ortools.sat.python import cp_model
+
+    return cp_model
 
 
 @dataclass
@@ -49,7 +59,8 @@ class CounterfactualModel:
     def __init__(
         self, ensemble: Ensemble, domains: dict[int, Domain], goal: Goal, max_changes: int | None
     ) -> None:
-        self.model = cp_model.CpModel()
+        self._cp = _cp_model()
+        self.model = self._cp.CpModel()
         self.domains = domains
         self.y: dict[int, list[cp_model.IntVar]] = {}
         self._position: dict[int, dict[object, int]] = {}
@@ -149,7 +160,7 @@ class CounterfactualModel:
                     terms.append(value * lam[leaf])
 
     def _score(self, k: int) -> cp_model.LinearExpr:
-        return sum(self.scores[k]) if self.scores[k] else cp_model.LinearExpr.constant(0)
+        return sum(self.scores[k]) if self.scores[k] else self._cp.LinearExpr.constant(0)
 
     def _add_goal(self, goal: Goal) -> None:
         m, s, margin = self.model, self.scale, self.margin
@@ -209,7 +220,8 @@ class CounterfactualModel:
         self, seconds: float, workers: int = 2, should_stop: Callable[[], bool] | None = None
     ) -> Outcome:
         """The best assignment found within `seconds`."""
-        solver = cp_model.CpSolver()
+        cp = self._cp
+        solver = cp.CpSolver()
         solver.parameters.max_time_in_seconds = max(seconds, 0.01)
         solver.parameters.num_workers = workers
         # Probing in presolve took seconds on a 300-tree model and then rarely paid off.
@@ -219,9 +231,9 @@ class CounterfactualModel:
             solver.parameters.log_to_stdout = False
             solver.log_callback = lambda _line: should_stop() and solver.stop_search()
         status = solver.solve(self.model)
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return Outcome(None, infeasible=status == cp_model.INFEASIBLE)
+        if status not in (cp.OPTIMAL, cp.FEASIBLE):
+            return Outcome(None, infeasible=status == cp.INFEASIBLE)
         cells = {}
         for j, vs in self.y.items():
             cells[j] = next(c for c, v in enumerate(vs) if solver.boolean_value(v))
-        return Outcome(Solution(cells, optimal=status == cp_model.OPTIMAL))
+        return Outcome(Solution(cells, optimal=status == cp.OPTIMAL))
