@@ -21,6 +21,7 @@ PANEL_MODULES: list[str] = [
     _P + "debug_dependence",
     _P + "debug_compare",
     _P + "debug_whatif",
+    _P + "debug_counterfactuals",
     _P + "debug_cohort_compare",
     _P + "review_summary",
     _P + "review_bookmarks",
@@ -36,8 +37,8 @@ PANEL_MODULES: list[str] = [
 # Each group is one tab stack.
 PANEL_GROUPS: dict[str, list[str]] = {
     "Filter": PANEL_MODULES[:1],
-    "Debug": PANEL_MODULES[1:8] + PANEL_MODULES[12:],  # + the model-behaviour views
-    "Review and production": PANEL_MODULES[8:12],
+    "Debug": PANEL_MODULES[1:9] + PANEL_MODULES[13:],  # + the model-behaviour views
+    "Review and production": PANEL_MODULES[9:13],
 }
 
 DEFAULT_VISIBLE: set[str] = {
