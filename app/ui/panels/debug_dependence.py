@@ -9,8 +9,16 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QCompleter,
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
+from superqt.utils import signals_blocked
 
 from app.core.dependence import DependenceData, dependence
 from app.plots import style
@@ -37,6 +45,9 @@ class DependencePlot(PlotBase):
         super().__init__(parent)
         self.colour_bar = ColourBar()
         self.view.addItem(self.colour_bar, row=0, col=1)
+        # Categories have no order: a categorical colouring gets a legend, not the gradient.
+        self.legend = pg.LegendItem(colCount=4, labelTextColor=style.palette().text)
+        self.view.addItem(self.legend, row=1, col=0, colspan=2)
         self.selected: int | None = None
         self._ring: pg.ScatterPlotItem | None = None
 
@@ -52,8 +63,12 @@ class DependencePlot(PlotBase):
         self.title.setText(
             d.title + (f" · {d.missing_x:,} missing values not shown" if d.missing_x else "")
         )
+        categorical = d.colour_categories is not None and d.colour_feature is not None
         self.colour_bar.title = d.colour_feature or ""
-        self.colour_bar.setVisible(d.colour_feature is not None)
+        self.colour_bar.setVisible(d.colour_feature is not None and not categorical)
+        self.colour_bar.update()  # it paints its title itself: a new colour feature must show
+        self.legend.clear()
+        self.legend.setVisible(categorical)
         strips = d.categories is not None
         self.plot.addItem(
             pg.InfiniteLine(0.0, angle=90 if strips else 0, pen=pg.mkPen(pal.grid, width=1))
@@ -65,6 +80,8 @@ class DependencePlot(PlotBase):
         if d.colour_feature is None:
             level = np.zeros(x.size, dtype=np.int64)
             brushes = [pg.mkBrush(pg.mkColor(pal.bar))]
+        elif categorical:
+            level, brushes = self._category_levels(d, pal)
         else:
             code = np.round(np.nan_to_num(d.colour, nan=-1.0) * (COLOUR_LEVELS - 1))
             level = np.where(np.isfinite(d.colour), code, COLOUR_LEVELS).astype(np.int64)
@@ -84,7 +101,8 @@ class DependencePlot(PlotBase):
                 self.plot.addItem(item)
         self._ring = None
         self._draw_ring()
-        shap_label = f"SHAP value for {d.feature} ({d.unit.value})"
+        # Short: the title names the feature, and a long rotated label was cut off.
+        shap_label = f"SHAP value ({d.unit.value})"
         if strips:
             labels = [self.label(c) for c in d.categories]
             self._set_category_axis(labels, [float(i) for i in range(len(labels))])
@@ -98,6 +116,32 @@ class DependencePlot(PlotBase):
             self.plot.setLabel("left", shap_label, color=pal.text)
             self._set_axis_label(d.feature)
         self._fit_range()
+
+    def _category_levels(self, d: DependenceData, pal: style.Palette) -> tuple[np.ndarray, list]:
+        """Each dot's palette slot by its category (the most frequent get their own colours,
+        the rest share "other"), and a legend naming every colour drawn."""
+        cats = d.colour_categories or []
+        n = max(len(cats), 1)
+        code = np.round(np.nan_to_num(d.colour, nan=-1.0) * max(n - 1, 1)).astype(np.int64)
+        known = np.isfinite(d.colour) & (code >= 0)
+        counts = np.bincount(code[known], minlength=n)
+        slots = len(pal.categories)
+        by_count = [int(c) for c in np.argsort(-counts, kind="stable") if counts[c] > 0]
+        slot_of = np.full(n, slots, np.int64)  # beyond the palette: "other"
+        for slot, c in enumerate(by_count[:slots]):
+            slot_of[c] = slot
+        level = np.where(known, slot_of[np.clip(code, 0, n - 1)], slots + 1)
+        colours = [*pal.categories, pal.other, pal.missing]
+        brushes = [pg.mkBrush(c) for c in colours]
+        font_px = style.base_font(8.5)
+        for slot, c in enumerate(by_count[:slots]):
+            name = style.elide_px(str(cats[c]), 160, font_px)
+            self.legend.addItem(_swatch(colours[slot]), name)
+        if len(by_count) > slots:
+            self.legend.addItem(_swatch(pal.other), f"other ({len(by_count) - slots})")
+        if (~known).any():
+            self.legend.addItem(_swatch(pal.missing), "missing")
+        return level, brushes
 
     def set_selected(self, row: int | None) -> None:
         """Ring the selected row's dot (only the ring is redrawn)."""
@@ -155,13 +199,30 @@ class DependencePlot(PlotBase):
         return f"row {int(d.rows[i])}: {d.feature} = {value}, SHAP {style.format_number(d.shap[i])}"
 
 
+def searchable_combo(parent: QWidget) -> QComboBox:
+    """A feature list the user can type into: any part of a name finds it (40 features)."""
+    combo = QComboBox(parent)
+    combo.setEditable(True)
+    combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+    completer = combo.completer()
+    completer.setFilterMode(Qt.MatchFlag.MatchContains)
+    completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+    combo.setMinimumContentsLength(12)
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    return combo
+
+
+def _swatch(colour: str) -> pg.ScatterPlotItem:
+    return pg.ScatterPlotItem(brush=pg.mkBrush(colour), pen=None, size=8, symbol="s")
+
+
 class DependencePanel(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
         self.context = context_for(state)
-        self.feature_combo = QComboBox(self)
-        self.colour_combo = QComboBox(self)
+        self.feature_combo = searchable_combo(self)
+        self.colour_combo = searchable_combo(self)
         self.note = QLabel(self)
         self.plot = DependencePlot(self)
         top = QHBoxLayout()
@@ -185,23 +246,39 @@ class DependencePanel(QWidget):
         self.colour_combo.activated.connect(lambda _i: self.refresh())
         self.plot.row_clicked.connect(state.select_row)
         state.model_changed.connect(self._fill_features)
-        state.explanation_finished.connect(self.refresh)
+        state.explanation_finished.connect(self._fill_features)
         state.visible_rows_changed.connect(self.refresh)
         state.output_changed.connect(lambda _k: self.refresh())
         state.row_selected.connect(self._on_row_selected)
         self._fill_features()
 
     def _fill_features(self) -> None:
-        self.feature_combo.clear()
-        self.colour_combo.clear()
-        self.colour_combo.addItem("strongest interaction", AUTO)
-        self.colour_combo.addItem("no colour", None)
-        model = self.state.model
-        if model is not None:
-            for name in model.feature_names:
+        """Features most important first once SHAP values exist (column order before), so the
+        ones worth a look are at the top; typing in either box filters the list."""
+        feature, colour = self.feature_combo.currentData(), self.colour_combo.currentData()
+        with signals_blocked(self.feature_combo), signals_blocked(self.colour_combo):
+            self.feature_combo.clear()
+            self.colour_combo.clear()
+            self.colour_combo.addItem("strongest interaction", AUTO)
+            self.colour_combo.addItem("no colour", None)
+            for name in self._features_by_importance():
                 self.feature_combo.addItem(name, name)
                 self.colour_combo.addItem(name, name)
+            if feature is not None:
+                self.feature_combo.setCurrentIndex(max(self.feature_combo.findData(feature), 0))
+            self.colour_combo.setCurrentIndex(max(self.colour_combo.findData(colour), 0))
         self.refresh()
+
+    def _features_by_importance(self) -> list[str]:
+        model = self.state.model
+        if model is None:
+            return []
+        names = list(model.feature_names)
+        mean_abs = self.state.mean_abs()
+        if mean_abs is None or len(mean_abs) != len(names):
+            return names
+        column = np.asarray(mean_abs)[:, min(self.state.output_index, mean_abs.shape[1] - 1)]
+        return [names[i] for i in np.argsort(-column, kind="stable")]
 
     def set_feature(self, name: str, colour_by: str | None = AUTO) -> None:
         self.feature_combo.setCurrentIndex(max(self.feature_combo.findData(name), 0))

@@ -1,0 +1,63 @@
+"""The dependence plot names what it colours by: the colour bar follows the chosen feature, a
+categorical colouring gets a legend of its categories, and features are listed most important
+first and can be found by typing."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+
+from app.ui.panels import debug_dependence
+from tests.ui._layout import problems
+from tests.ui.test_debug_panels import idle
+from tests.ui.test_debug_panels import state as state
+
+TIMEOUT = 60_000
+
+
+def drawn(qtbot, panel, state, feature: str, colour: str) -> None:
+    panel.set_feature(feature, colour)
+    qtbot.waitUntil(
+        lambda: (
+            panel.plot.data is not None
+            and panel.plot.data.feature == feature
+            and panel.plot.data.colour_feature == colour
+        ),
+        timeout=TIMEOUT,
+    )
+    idle(qtbot, state)
+
+
+def test_colour_bar_and_legend_follow_the_colour_feature(qtbot, state, tmp_path) -> None:
+    panel = debug_dependence.create(state)
+    qtbot.addWidget(panel)
+    panel.resize(900, 520)
+    panel.show()
+    qtbot.waitExposed(panel)
+    drawn(qtbot, panel, state, "age", "hours_per_week")
+    assert panel.plot.colour_bar.isVisible() and not panel.plot.legend.isVisible()
+    panel.plot.grab()  # paints the colour bar, which records what it wrote
+    assert any("hours_per_week" in text for text, _ in panel.plot.colour_bar.drawn_text)
+    drawn(qtbot, panel, state, "age", "education_num")
+    panel.plot.grab()
+    assert any("education_num" in text for text, _ in panel.plot.colour_bar.drawn_text)
+    drawn(qtbot, panel, state, "age", "marital_status")  # categorical: a legend, no gradient
+    assert panel.plot.legend.isVisible() and not panel.plot.colour_bar.isVisible()
+    names = [label.text for _, label in panel.plot.legend.items]
+    assert "Married-civ-spouse" in names and "Never-married" in names
+    panel.grab().save(str(tmp_path / "dependence.png"))
+    assert problems(panel.plot) == []
+
+
+def test_features_are_listed_most_important_first_and_searchable(qtbot, state) -> None:
+    panel = debug_dependence.create(state)
+    qtbot.addWidget(panel)
+    listed = [panel.feature_combo.itemData(i) for i in range(panel.feature_combo.count())]
+    mean_abs = state.mean_abs()[:, 0]
+    names = state.model.feature_names
+    assert listed == [names[i] for i in np.argsort(-mean_abs, kind="stable")]
+    completer = panel.feature_combo.completer()
+    assert panel.feature_combo.isEditable()
+    assert completer.filterMode() == Qt.MatchFlag.MatchContains
+    completer.setCompletionPrefix("status")
+    assert completer.currentCompletion() == "marital_status"
