@@ -19,7 +19,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -165,10 +165,11 @@ def bench_minutes() -> float:
     return float(os.environ.get("SHAPLENS_SOAK_MINUTES", BENCH_MINUTES))
 
 
-def run(minutes: float | None = None, seed: int = 0) -> list[Row]:
-    """The soak of the benchmark table (python -m benchmarks)."""
+def run(minutes: float | None = None, seed: int = 0) -> list[dict]:
+    """The soak of the benchmark table (python -m benchmarks, which runs it in its own process
+    and reads the rows back as JSON)."""
     chosen = bench_minutes() if minutes is None else minutes
-    return rows_for(soak(chosen, seed, log=lambda _line: None))
+    return [asdict(row) for row in rows_for(soak(chosen, seed, log=lambda _line: None))]
 
 
 def main() -> None:
