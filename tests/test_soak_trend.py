@@ -30,10 +30,12 @@ def test_trend_after_warm_up_per_hour_and_per_thousand_actions() -> None:
 def test_flat_memory_after_warm_up_meets_the_target_and_the_row_says_so() -> None:
     result = _result(warm_up_mb=20.0, mb_per_sample=0.0)
     assert abs(result.slope_mb_per_hour()) < 1e-6
-    trend = rows_for(result)[-1]
+    result.objects = [(10 * BATCH, 270_000), (40 * BATCH, 270_300)]
+    *_, trend, objects = rows_for(result)
     assert trend.measured in ("+0 MB/hour", "-0 MB/hour")
     assert trend.goal == f"<= {TARGET_MB_PER_HOUR:.0f} MB/hour"
     assert "minutes 5-20" in trend.target
+    assert objects.measured == "+200 per 1,000 actions"  # 300 objects over 1,500 actions
 
 
 def test_too_few_samples_give_no_trend() -> None:
