@@ -1,28 +1,38 @@
 """Background jobs for the GUI: the only module that starts threads.
 
-Built on `superqt.utils.create_worker` (QRunnables on the global QThreadPool). A job has a key;
-starting a job under a key that is already running cancels the old one, and anything the old job
-still delivers (progress, result, error) is dropped, so a slow run for the previous model can
-never overwrite the current one. Callbacks always run on the GUI thread: each job's signals go
-through a relay QObject that lives there (queued connections), and the relay checks whether its
-job is still current before calling back.
+Jobs run on the global QThreadPool. A job has a key; starting a job under a key that is already
+running cancels the old one, and anything the old job still delivers (progress, result, error)
+is dropped, so a slow run for the previous model can never overwrite the current one. Callbacks
+always run on the GUI thread: a job's thread posts what it has to one relay QObject that lives
+there (a queued signal), and the relay hands it to the job, which checks that it is still
+current before calling back.
 
-A generator function yields progress between steps; cancelling asks the worker to stop at the
-next yield (it cannot interrupt a step already running, but that step's result is dropped).
+A generator function yields progress between steps; cancelling asks the job to stop at the
+next yield (it cannot interrupt a step already running, but that step's result is dropped),
+and the generator is then closed on its thread so its clean-up runs at once.
+
+Why not superqt's workers (used here until 2026-12): each is a Python subclass of QRunnable
+handed to the pool, and PySide 6.11 leaks the Python side of a few percent of such runnables
+after the pool deletes them (measured: 26 of 500 with no signal connected, up to half when
+started back to back). A leaked worker keeps its arguments (models, datasets, generators of
+half-done explanations): the soak grew ~200 MB an hour from it. The pool is now given a plain
+Python callable, which PySide wraps itself and releases every time (0 of 2,000), and no
+object the pool deletes has a Python wrapper (tests/ui/test_workers_memory.py).
 """
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any, ClassVar
 
 import shiboken6
-from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
-from superqt.utils import WorkerBase, create_worker
+from PySide6.QtCore import QObject, Qt, QThreadPool, Signal, Slot
 
 from app.core.priority import background_niceness, lower_this_thread
 
@@ -63,60 +73,133 @@ def _in_background(fn: Callable[..., Any], *args: Any) -> Any:
     return _background_executor().submit(fn, *args).result()
 
 
-class _Job(QObject):
-    """Relays one worker's signals to the GUI thread and drops them once the job is stale."""
+# What a job's thread posts to the GUI thread.
+_YIELDED, _RETURNED, _ERRORED, _FINISHED = range(4)
+
+
+class _Ticket:
+    """The only part of a job its thread holds: a number to post under and the cancel flag.
+
+    Callbacks stay on the GUI thread (in _Job), so the thread never drops the last reference
+    to anything of the GUI's (a lambda holding a widget would otherwise be freed there).
+    """
+
+    __slots__ = ("cancelled", "number")
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+        self.cancelled = False
+
+
+class _Relay(QObject):
+    """One per process, on the GUI thread, never deleted: jobs' threads post here, so a thread
+    never emits on an object that its window may have deleted meanwhile."""
+
+    posted = Signal(int, int, object)  # ticket number, what (_YIELDED...), value
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.jobs: dict[int, _Job] = {}  # unfinished jobs by ticket number
+        # Queued even if a job ever ran on the GUI thread: callbacks never run inside run().
+        self.posted.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+
+    @Slot(int, int, object)
+    def _deliver(self, number: int, what: int, value: object) -> None:
+        job = self.jobs.get(number)
+        if job is None:
+            return
+        if what == _FINISHED:
+            del self.jobs[number]
+        job.deliver(what, value)
+
+
+_relay: _Relay | None = None
+
+
+def _the_relay() -> _Relay:
+    global _relay
+    if _relay is None:  # made by the first Workers, on the GUI thread
+        _relay = _Relay()
+    return _relay
+
+
+def _execute(relay: _Relay, ticket: _Ticket, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    """A job's thread: run `fn`, post its progress, result or error, then that it finished."""
+    post = relay.posted.emit
+    number = ticket.number
+    try:
+        if inspect.isgeneratorfunction(fn):
+            result = _drive(fn(*args), ticket, lambda value: post(number, _YIELDED, value))
+        else:
+            result = fn(*args)
+        if not ticket.cancelled:
+            post(number, _RETURNED, result)
+    except Exception as error:  # delivered to on_error on the GUI thread
+        post(number, _ERRORED, error)
+    finally:
+        post(number, _FINISHED, None)
+
+
+def _drive(generator: Any, ticket: _Ticket, on_yield: Callback) -> Any:
+    """Step a generator until it returns or its job is cancelled (then close it here)."""
+    try:
+        while not ticket.cancelled:
+            try:
+                on_yield(next(generator))
+            except StopIteration as done:
+                return done.value
+        return None
+    finally:
+        generator.close()
+
+
+class _Job:
+    """One job's callbacks, on the GUI thread; drops what arrives once the job is stale."""
 
     def __init__(
         self,
         owner: Workers,
         key: str,
-        worker: WorkerBase,
+        name: str,
         on_result: Callback | None,
         on_error: Callback | None,
         on_progress: Callback | None,
     ) -> None:
-        # No Qt parent and no deleteLater: the job lives exactly as long as Workers holds it
-        # (until its worker's last signal); deleting it from Qt's side crashed under pytest-qt.
-        super().__init__()
-        self.owner, self.key, self.worker = owner, key, worker
+        self.owner, self.key, self.name = owner, key, name
         self.on_result, self.on_error, self.on_progress = on_result, on_error, on_progress
-        self.cancelled = False
-        worker.returned.connect(self._on_returned)
-        worker.errored.connect(self._on_errored)
-        worker.finished.connect(self._on_finished)
-        if on_progress is not None and hasattr(worker.signals, "yielded"):
-            worker.signals.yielded.connect(self._on_yielded)
+        self.ticket = _Ticket(next(_numbers))
+
+    @property
+    def cancelled(self) -> bool:
+        return self.ticket.cancelled
 
     def cancel(self) -> None:
-        self.cancelled = True
-        self.worker.quit()
+        self.ticket.cancelled = True
 
-    @Slot(object)
-    def _on_yielded(self, value: object) -> None:
-        if not self.cancelled and self.on_progress is not None:
+    def deliver(self, what: int, value: object) -> None:
+        if what == _FINISHED:
+            self._finished()
+        elif self.cancelled:
+            if what == _ERRORED:
+                log.info("dropped error of cancelled job %s: %r", self.key, value)
+        elif what == _YIELDED and self.on_progress is not None:
             self.on_progress(value)
-
-    @Slot(object)
-    def _on_returned(self, value: object) -> None:
-        if not self.cancelled and self.on_result is not None:
+        elif what == _RETURNED and self.on_result is not None:
             self.on_result(value)
+        elif what == _ERRORED:
+            if self.on_error is not None:
+                self.on_error(value)
+            else:
+                log.error("unhandled error in job %s: %r", self.key, value)
 
-    @Slot(object)
-    def _on_errored(self, error: object) -> None:
-        if self.cancelled:
-            log.info("dropped error of cancelled job %s: %r", self.key, error)
-            return
-        if self.on_error is not None:
-            self.on_error(error)
-        else:
-            log.error("unhandled error in job %s: %r", self.key, error)
-
-    @Slot()
-    def _on_finished(self) -> None:
+    def _finished(self) -> None:
         if not shiboken6.isValid(self.owner):  # its window was deleted while we ran
             Workers._live.discard(self)
             return
         self.owner._job_finished(self)
+
+
+_numbers = itertools.count()
 
 
 class Workers(QObject):
@@ -136,6 +219,7 @@ class Workers(QObject):
         # widgets, so drop whatever they deliver (the lambda holds the set, not self).
         mine = self._mine
         self.destroyed.connect(lambda *_: [job.cancel() for job in list(mine)])
+        _the_relay()  # made here, so that it lives on the GUI thread
         pool = QThreadPool.globalInstance()
         if pool.maxThreadCount() < MIN_POOL_THREADS:
             pool.setMaxThreadCount(MIN_POOL_THREADS)
@@ -158,13 +242,14 @@ class Workers(QObject):
         self.cancel(key)
         if background:
             fn, args = _in_background, (fn, *args)
-        worker = create_worker(fn, *args, _start_thread=False, _ignore_errors=True)
-        job = _Job(self, key, worker, on_result, on_error, on_progress)
-        job.setObjectName(f"{key}#{next(self._counter)}")
+        job = _Job(self, key, f"{key}#{next(self._counter)}", on_result, on_error, on_progress)
         self._current[key] = job
         self._mine.add(job)
         Workers._live.add(job)
-        worker.start()
+        relay = _the_relay()
+        relay.jobs[job.ticket.number] = job
+        # A plain callable, never a QRunnable subclass: see the module docstring.
+        QThreadPool.globalInstance().start(partial(_execute, relay, job.ticket, fn, args))
 
     def cancel(self, key: str) -> None:
         """Stop the job under `key` at its next yield and drop whatever it still delivers."""
@@ -199,9 +284,7 @@ class Workers(QObject):
     @classmethod
     def live_jobs(cls) -> list[str]:
         """Each unfinished job as 'key#n', marked if cancelled: what a stuck wait reports."""
-        return sorted(
-            job.objectName() + (" (cancelled)" if job.cancelled else "") for job in cls._live
-        )
+        return sorted(job.name + (" (cancelled)" if job.cancelled else "") for job in cls._live)
 
     def _job_finished(self, job: _Job) -> None:
         if self._current.get(job.key) is job:

@@ -24,11 +24,13 @@ OTHER_MODULES = (
     "bench_gui",
     "bench_behaviour",
     "bench_counterfactuals",
+    "soak",
 )
 # Measured in a fresh interpreter, as the app runs: what earlier modules leave in this one (a
 # Dask client's threads, engine pools, a large heap) would share the GIL and the cores with the
 # GUI thread being timed.
-OWN_PROCESS = ("bench_gui",)
+# The soak too: its memory trend is the app's alone.
+OWN_PROCESS = ("bench_gui", "soak")
 ROWS_MARK = "BENCH_ROWS "
 
 
@@ -80,7 +82,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument("--engine-only", action="store_true")
     parser.add_argument("--skip", default="", help="comma-separated module names to skip")
+    parser.add_argument(
+        "--soak-minutes",
+        type=float,
+        help="length of the soak row's run (default: benchmarks.soak.BENCH_MINUTES; 60 for the "
+        "hour-long run)",
+    )
     args = parser.parse_args()
+    if args.soak_minutes is not None:
+        os.environ["SHAPLENS_SOAK_MINUTES"] = str(args.soak_minutes)  # read in its own process
     skip = {name.strip().removeprefix("bench_") for name in args.skip.split(",") if name}
     modules = ENGINE_MODULES + (() if args.engine_only else OTHER_MODULES)
 
