@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -39,6 +39,7 @@ from app.ui.panels.debug_jobs import cancel_on_destroy, on_screen
 from app.ui.state import AppState
 
 TITLE = "What-if"
+TYPING_PAUSE_MS = 350
 JOB = "debug-whatif"
 RANGES_JOB = "debug-whatif-ranges"
 COLUMNS = ("Feature", "Original", "Value", "SHAP (original)", "SHAP (edited)")
@@ -58,6 +59,12 @@ class WhatIfPanel(QWidget):
         self.ranges: Ranges | None = None  # numeric features' ranges in `ranges_for`
         self.ranges_for: object | None = None  # the AlignedData they describe
         self._editors_for: object | None = None  # the model the editors were built for
+        # Typing re-evaluates after a short pause (nothing happened until Enter before).
+        self._typed: tuple[str, QLineEdit] | None = None
+        self._typing = QTimer(self)
+        self._typing.setSingleShot(True)
+        self._typing.setInterval(TYPING_PAUSE_MS)
+        self._typing.timeout.connect(self._apply_typed)
         self.row_label = QLabel(self)
         self.prediction = QLabel(self)
         self.prediction.setTextFormat(Qt.TextFormat.RichText)
@@ -222,6 +229,7 @@ class WhatIfPanel(QWidget):
             else:
                 line = QLineEdit(self.table)
                 line.editingFinished.connect(lambda n=spec.name, e=line: self._edited(n, e.text()))
+                line.textEdited.connect(lambda _t, n=spec.name, e=line: self._on_typed(n, e))
                 editor = line
             self.table.setCellWidget(r, 2, editor)
             self.editors[spec.name] = editor
@@ -246,13 +254,24 @@ class WhatIfPanel(QWidget):
             editor.setText(text)
         self._edited(feature, text)
 
-    def _edited(self, feature: str, text: str) -> None:
+    def _on_typed(self, feature: str, editor: QLineEdit) -> None:
+        self._typed = (feature, editor)
+        self._typing.start()
+
+    def _apply_typed(self) -> None:
+        if self._typed is not None:
+            feature, editor = self._typed
+            self._edited(feature, editor.text(), while_typing=True)
+
+    def _edited(self, feature: str, text: str, while_typing: bool = False) -> None:
         if self.whatif is None:
             return
         value = None if text == MISSING else text
         try:
             warnings = self.whatif.set_value(feature, value)
         except InvalidEditError as error:
+            if while_typing:  # "-" or "1e" on the way to a number: judged when typing ends
+                return
             self.message.setStyleSheet("color: #d62728;")
             self.message.setText(str(error))
             return
