@@ -18,7 +18,25 @@ import pandas as pd
 from app.core.metrics import binary_rates
 from app.core.slices import bin_column
 
-SMALL_GROUP = 30
+# One rule decides which groups are compared, and the panel states it: a group counts when its
+# selection rate is known to within ±MAX_HALF_WIDTH (95% Wilson interval). A row count alone
+# flagged an 11-row group but let a 31-row one, hardly less uncertain, set the ratio.
+MAX_HALF_WIDTH = 0.10
+Z_95 = 1.959964
+RULE = (
+    "Groups are compared when their selection rate is known to within ±10 points (95% "
+    "interval); the others are marked ⚠ and left out of the gaps and the four-fifths ratio."
+)
+
+
+def wilson_half_width(rate: float, n: int) -> float:
+    """Half the width of the 95% Wilson interval of a proportion `rate` seen in `n` rows."""
+    if n <= 0 or not np.isfinite(rate):
+        return float("inf")
+    z2 = Z_95 * Z_95
+    return float(Z_95 * np.sqrt(rate * (1 - rate) / n + z2 / (4 * n * n)) / (1 + z2 / n))
+
+
 SENSITIVE_WORDS = (
     "sex", "gender", "race", "ethnicity", "ethnic", "age", "religion", "nationality",
     "disability", "disabled", "pregnancy", "marital", "citizenship", "country", "origin",
@@ -116,7 +134,8 @@ def fairness_report(
         if n == 0:
             continue
         rates = binary_rates(y[mask] == 1, pred[mask] == 1)
-        small = n < SMALL_GROUP
+        half_width = wilson_half_width(float(rates["selection_rate"]), n)
+        small = half_width > MAX_HALF_WIDTH
         groups.append(
             GroupStats(
                 name, n, rates["base_rate"], rates["selection_rate"], rates["accuracy"],
@@ -125,7 +144,8 @@ def fairness_report(
         )  # fmt: skip
         if small:
             warnings.append(
-                f"Group '{name}' has only {n} rows: its rates are too uncertain to compare."
+                f"Group '{name}' has only {n} rows: its selection rate is known only to "
+                f"±{half_width * 100:.0f} points, too uncertain to compare."
             )
     reliable = [g for g in groups if not g.small] or groups
     sel = np.array([g.selection_rate for g in reliable])

@@ -80,3 +80,38 @@ def test_group_mean_shap_by_hand() -> None:
     assert means.tolist() == [[3.0, 2.0], [3.0, 2.0], [7.0, 6.0]]
     only = group_mean_shap(values, codes, len(names), rows=np.array([0, 1]))
     assert only[0].tolist() == [1.0, 0.0]
+
+
+def test_one_uncertainty_rule_flags_and_leaves_out_both_small_groups() -> None:
+    # The case seen in a review: a 31-row group was not flagged yet set the four-fifths ratio,
+    # while an 11-row one was flagged and left out. Both are too uncertain to compare.
+    from app.core.fairness import MAX_HALF_WIDTH, RULE, wilson_half_width
+
+    rng = np.random.default_rng(0)
+    sizes = {"big_a": 600, "big_b": 500, "mid": 31, "tiny": 11}
+    sensitive = pd.Series(np.repeat(list(sizes), list(sizes.values())), name="grp")
+    y = rng.integers(0, 2, len(sensitive)).astype(float)
+    pred = (rng.random(len(sensitive)) < 0.5).astype(int)
+    mid = sensitive.to_numpy() == "mid"
+    pred[mid] = np.arange(mid.sum()) % 4 == 0  # ~25% selected: an interval of about ±15 points
+    report = fairness_report(sensitive, y, pred, pred.astype(float))
+    flagged = {g.group for g in report.groups if g.small}
+    assert flagged == {"mid", "tiny"}
+    for g in report.groups:  # the rule is the interval, whatever the count
+        assert g.small == (wilson_half_width(g.selection_rate, g.count) > MAX_HALF_WIDTH)
+    reliable = [g.selection_rate for g in report.groups if not g.small]
+    assert report.four_fifths_ratio == pytest.approx(min(reliable) / max(reliable))
+    assert "±10 points" in RULE
+    # The rule is about certainty, not size: 31 rows none of which is selected pin the rate
+    # down to 0-11%, which may fairly set the ratio.
+    pred[mid] = 0
+    again = fairness_report(sensitive, y, pred, pred.astype(float))
+    assert {g.group for g in again.groups if g.small} == {"tiny"}
+
+
+def test_wilson_half_width_by_hand() -> None:
+    from app.core.fairness import wilson_half_width
+
+    # 95% Wilson interval of 5/10: [0.2366, 0.7634]
+    assert wilson_half_width(0.5, 10) == pytest.approx((0.7634 - 0.2366) / 2, abs=1e-3)
+    assert wilson_half_width(0.5, 0) == float("inf")

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.fairness import FairnessReport, fairness_report, suggest_sensitive
+from app.core.fairness import RULE, FairnessReport, fairness_report, suggest_sensitive
 from app.core.metrics import Evaluation
 from app.core.types import Task
 from app.plots import style
@@ -169,6 +169,7 @@ class FairnessPanel(QWidget):
         )
         if report.warnings:
             text += "<br>" + "<br>".join(f"⚠ {w}" for w in report.warnings)
+        text += f"<br><span style='color:gray'>{RULE}</span>"  # the one rule, stated
         self.summary.setText(text)
 
     def _refresh_shap(self) -> None:
