@@ -16,6 +16,7 @@ from app.core import views
 from app.core.align import AlignedData
 from app.core.errors import ShapLensError
 from app.core.models.base import ModelAdapter
+from app.core.review.redaction import Redaction, parse_redact, redact_beeswarm
 
 NAME = "export"
 HELP = "draw an importance, beeswarm or waterfall figure to a PNG, SVG or PDF file"
@@ -40,6 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--output", default="0", help="class index or name (multiclass models)")
     parser.add_argument("--no-caption", action="store_true", help="leave out the provenance line")
+    parser.add_argument(
+        "--redact", default=None, help="columns whose values never appear, e.g. name,zip"
+    )
 
 
 def _parse_rows(args: argparse.Namespace, n_rows: int) -> list[int]:
@@ -87,7 +91,9 @@ def _size(args: argparse.Namespace) -> tuple[int | None, int | None]:
     return args.width, args.height
 
 
-def _waterfall(model: ModelAdapter, data: AlignedData, row: int, k: int) -> views.WaterfallData:
+def _waterfall(
+    model: ModelAdapter, data: AlignedData, row: int, k: int, redaction: Redaction
+) -> views.WaterfallData:
     values, base = model.contributions_one(data.X[row])
     shap_row = np.asarray(values)[0, :, k]
     raw = np.asarray(values)[0].sum(axis=0, dtype=np.float64) + np.asarray(base, np.float64)
@@ -96,7 +102,7 @@ def _waterfall(model: ModelAdapter, data: AlignedData, row: int, k: int) -> view
         row,
         shap_row,
         float(base[k]),
-        views.display_values(data.frame, names, row),
+        redaction.values(names, views.display_values(data.frame, names, row)),
         names,
         model.unit,
         views.prediction_text(model, raw, k),
@@ -116,6 +122,7 @@ def run(args: argparse.Namespace) -> int:
     from app.plots.export import Caption, export_view, short_hash
 
     model, data = load_inputs(args)
+    redaction = parse_redact(args.redact, [str(c) for c in data.frame.columns])
     k = _output_index(model, args.output)
     rows = _parse_rows(args, data.n_rows)
     if args.view == "waterfall" and not rows:
@@ -142,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
                 out = args.out.with_name(f"{args.out.stem}_row{row}{args.out.suffix}")
             if caption is not None:
                 caption.row = row
-            figure = _waterfall(model, data, row, k)
+            figure = _waterfall(model, data, row, k, redaction)
             written.append(export_view("waterfall", figure, out, width, height, caption))
     else:
         from app.core.explain import explain_all
@@ -162,6 +169,7 @@ def run(args: argparse.Namespace) -> int:
                 explanation.values, data.X, model.features, data.frame, model.unit,
                 ranking.features, output=k, output_name=name, rows=explanation.rows,
             )  # fmt: skip
+            figure = redact_beeswarm(figure, redaction)
         written.append(export_view(args.view, figure, args.out, width, height, caption))
     for path in written:
         print(path)

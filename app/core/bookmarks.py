@@ -17,6 +17,7 @@ import pandas as pd
 
 from app.core.atomic import write_text_atomic
 from app.core.errors import ShapLensError
+from app.core.review.redaction import Redaction
 
 
 class BookmarkError(ShapLensError):
@@ -148,8 +149,11 @@ class Bookmarks:
         frame: pd.DataFrame | None = None,
         columns: list[str] | None = None,
         items: list[Bookmark] | None = None,
+        redaction: Redaction | None = None,
     ) -> str:
-        """row, tag, note, created, then the row's values from `frame` (all or `columns`)."""
+        """row, tag, note, created, then the row's values from `frame` (all or `columns`);
+        the values of `redaction`'s columns read "redacted", also where a note quotes them."""
+        redaction = redaction or Redaction()
         items = list(self) if items is None else items
         data_columns = list(
             columns if columns is not None else (frame.columns if frame is not None else [])
@@ -166,7 +170,9 @@ class Bookmarks:
                     )
                 record = frame.iloc[b.row]
                 values = ["" if pd.isna(record[c]) else record[c] for c in data_columns]
-            writer.writerow([b.row, b.tag, b.note, b.created, *values])
+                values = redaction.values([str(c) for c in data_columns], values)
+            note = redaction.scrub_text(b.note, frame, b.row)
+            writer.writerow([b.row, b.tag, note, b.created, *values])
         return buffer.getvalue()
 
     def export_csv(
@@ -175,6 +181,7 @@ class Bookmarks:
         frame: pd.DataFrame | None = None,
         columns: list[str] | None = None,
         items: list[Bookmark] | None = None,
+        redaction: Redaction | None = None,
     ) -> Path:
         """Write the bookmarks (or the filtered `items`) to CSV, atomically."""
-        return write_text_atomic(path, self.to_csv_text(frame, columns, items))
+        return write_text_atomic(path, self.to_csv_text(frame, columns, items, redaction))

@@ -71,6 +71,7 @@ class Session:
     bookmarks: list[Bookmark] = field(default_factory=list)
     glossary: FileRef | None = None
     view_layout: str = ""  # base64 of QMainWindow.saveState(), opaque here
+    redacted_columns: list[str] = field(default_factory=list)  # personal data kept out of exports
     saved_at: str = ""
     app_version: str = __version__
 
@@ -181,6 +182,9 @@ def load_session(path: str | Path) -> tuple[Session, list[str]]:
         bookmarks = list(Bookmarks.from_list(raw.get("bookmarks", [])))
     except BookmarkError as error:
         raise SessionError(f"{path.name}: {error}", path) from error
+    redacted = raw.get("redacted_columns", [])
+    if not isinstance(redacted, list) or not all(isinstance(c, str) for c in redacted):
+        raise SessionError(f"{path.name}: `redacted_columns` must be a list of column names.", path)
     cohorts = raw.get("cohorts", [])
     if not isinstance(cohorts, list) or not all(isinstance(c, dict) for c in cohorts):
         raise SessionError(f"{path.name}: `cohorts` must be a list of objects.", path)
@@ -196,6 +200,7 @@ def load_session(path: str | Path) -> tuple[Session, list[str]]:
             bookmarks=bookmarks,
             glossary=_ref(raw.get("glossary"), "glossary", path.name),
             view_layout=str(raw.get("view_layout", "")),
+            redacted_columns=list(redacted),
             saved_at=str(raw.get("saved_at", "")),
             app_version=str(raw.get("app_version", "")),
         )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QFontMetricsF, QResizeEvent
 from PySide6.QtWidgets import QWidget
 
 from app.core.views import BeeswarmData
@@ -145,6 +145,10 @@ class BeeswarmPlot(PlotBase):
 
     def _fit_legend(self) -> None:
         lanes = len(self._data.lanes) if self._data is not None else 0
+        metrics = QFontMetricsF(style.base_font())
+        names = [self.label(lane.feature) for lane in self._data.lanes] if lanes else []
+        widest = max((metrics.horizontalAdvance(n) for n in names), default=0.0) * 1.15 + 12
+        self.legend.set_wrap(self._full_labels, float(self.view.width()), widest)
         room = self.view.height() - AXIS_PX - self.legend.full_height()
         self.legend.set_compact(not self._full_labels and room < lanes * MIN_LANE_PX)
 

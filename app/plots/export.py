@@ -296,9 +296,11 @@ def export_widget(
     width: int | None = None,
     height: int | None = None,
     caption: Caption | None = None,
+    data: Any = None,
 ) -> Path:
-    """Write the plot shown in `widget` to PNG/SVG/PDF (by suffix); default 2x its screen size."""
-    data = getattr(widget, "data", None)
+    """Write the plot shown in `widget` to PNG/SVG/PDF (by suffix); default 2x its screen size.
+    `data` replaces what the widget shows (e.g. with personal values redacted)."""
+    data = data if data is not None else getattr(widget, "data", None)
     if data is None:
         raise ExportError("There is nothing to export yet: the plot is empty.")
     if width is None and height is None:
@@ -364,9 +366,9 @@ def png_bytes(
     return bytes(array.data())
 
 
-def copy_to_clipboard(widget: QWidget, caption: Caption | None = None) -> None:
+def copy_to_clipboard(widget: QWidget, caption: Caption | None = None, data: Any = None) -> None:
     """Put the figure (2x its screen size, with caption) on the clipboard as an image."""
-    data = getattr(widget, "data", None)
+    data = data if data is not None else getattr(widget, "data", None)
     if data is None:
         raise ExportError("There is nothing to copy yet: the plot is empty.")
     size = _check_size(2 * max(widget.width(), 200), 2 * max(widget.height(), 150))

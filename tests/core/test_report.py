@@ -16,7 +16,9 @@ from app.core.align import align
 from app.core.bookmarks import Bookmarks
 from app.core.glossary import FeatureInfo, Glossary, TargetInfo
 from app.core.model_io import load_model
-from app.core.report import ReportError, build_report
+from app.core.review.report_build import ReportError, build_report_model
+from app.core.review.report_html import render_html
+from app.core.review.report_request import ReportRequest
 from app.core.session import file_sha256
 
 
@@ -67,17 +69,21 @@ def inputs(tmp_path_factory, sample_model_path, sample_data_path):
     return model, data, data_path
 
 
-def make(inputs, sample_model_path, **kwargs) -> str:
+def make(inputs, sample_model_path, render=True, **kwargs) -> tuple[str, list]:
+    """The report's HTML with stand-in figures (a coloured 2x2 PNG per view), and the figures
+    it asked for as (view, row, covered)."""
     model, data, data_path = inputs
-    calls = []
-
-    def render(view, view_data, row, covered):
-        calls.append((view, row, covered))
-        return tiny_png((200, 20, 60) if view == "waterfall" else (30, 100, 200))
-
-    kwargs.setdefault("render", render)
-    html = build_report(model, sample_model_path, data, data_path, **kwargs)
-    return html, calls
+    request = ReportRequest(
+        model, sample_model_path, data, data_path, figures=bool(render), **kwargs
+    )
+    report = build_report_model(request)
+    calls = [(f.view, f.row, f.covered) for f in report.figures()]
+    images = None
+    if render:
+        images = [
+            tiny_png((200, 20, 60) if v == "waterfall" else (30, 100, 200)) for v, *_ in calls
+        ]
+    return render_html(report, images), calls
 
 
 def test_report_is_self_contained_and_has_every_row(inputs, sample_model_path) -> None:
@@ -166,7 +172,7 @@ def test_group_table_matches_the_data(inputs, sample_model_path) -> None:
 
 def test_without_renderer_tables_only(inputs, sample_model_path) -> None:
     html, _ = make(inputs, sample_model_path, rows=[1], render=None, sample=100)
-    assert "<img" not in html and "Figures are not available" in html
+    assert "<img" not in html and "figures are not available" in html
     assert 'id="row-1"' in html
 
 

@@ -9,8 +9,8 @@ import zlib
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice
 from PySide6.QtGui import QColor, QImage
 
-from app.core import report_html as h
-from app.ui.report_pdf import html_to_pdf_bytes, write_pdf
+from app.core.review import report_html as h
+from app.plots.report_pdf import html_to_pdf_bytes, write_pdf
 
 
 def png(width: int, height: int) -> bytes:

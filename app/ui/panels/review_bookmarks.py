@@ -115,7 +115,9 @@ class BookmarksPanel(QWidget):
             path = Path(chosen)
         frame = self.state.data.frame if self.state.data is not None else None
         try:
-            written = self.review.bookmarks.export_csv(path, frame, items=list(self.shown))
+            written = self.review.bookmarks.export_csv(
+                path, frame, items=list(self.shown), redaction=self.review.redaction
+            )
         except ShapLensError as error:
             self.state.report_error(str(error))
             return None

@@ -1,4 +1,4 @@
-"""Small HTML building blocks for the report: escaped text, tables, embedded images, the page.
+"""The report as one HTML page: escaped text, tables, embedded images, a print style sheet.
 
 The markup is deliberately plain (tables with border/cellpadding attributes, inline images as
 data: URIs, one embedded style sheet) so that the same file renders in any browser offline and in
@@ -9,10 +9,18 @@ from __future__ import annotations
 
 import base64
 import html
-import math
 from collections.abc import Sequence
 
-import numpy as np
+from app.core.review.report_model import (
+    Facts,
+    Figure,
+    Heading,
+    Note,
+    Report,
+    Section,
+    Sentence,
+    Table,
+)
 
 STYLE = """
 body { font-family: 'DejaVu Sans', Arial, Helvetica, sans-serif; font-size: 10.5pt;
@@ -35,27 +43,6 @@ NEW_PAGE_H2 = '<h2 style="page-break-before: always">{}</h2>'
 
 def esc(value: object) -> str:
     return html.escape(str(value), quote=True)
-
-
-def fmt(value: object, digits: int = 4) -> str:
-    """A table cell: numbers to `digits` significant digits, missing as an empty cell."""
-    if value is None:
-        return ""
-    if isinstance(value, (bool, np.bool_)):
-        return "yes" if value else "no"
-    if isinstance(value, (int, np.integer)):
-        return f"{int(value):,}"
-    if isinstance(value, (float, np.floating)):
-        if not math.isfinite(float(value)):
-            return "" if math.isnan(float(value)) else str(value)
-        if (float(value).is_integer() or abs(value) >= 1000) and abs(value) < 1e15:
-            return f"{float(value):,.0f}"
-        return f"{float(value):.{digits}g}"
-    return str(value)
-
-
-def pct(value: float) -> str:
-    return "" if value is None or not math.isfinite(value) else f"{value * 100:.1f}%"
 
 
 def table(
@@ -100,3 +87,47 @@ def page(title: str, body: str) -> str:
         f"<title>{esc(title)}</title><style>{STYLE}</style></head>\n"
         f"<body>\n{body}\n</body></html>\n"
     )
+
+
+# One entry per figure of the report, in order: its PNG, or why it could not be drawn.
+FigureImages = Sequence["bytes | str"]
+
+
+def _block(block: object, images: FigureImages | None, counter: list[int]) -> str:
+    if isinstance(block, Facts):
+        return key_values(block.pairs)
+    if isinstance(block, Table):
+        return table(block.header, block.rows, block.numeric)
+    if isinstance(block, Note):
+        return '<p class="note">' + "<br>".join(esc(x) for x in block.text.split("\n")) + "</p>"
+    if isinstance(block, Sentence):
+        return f'<p class="sentence">{esc(block.text)}</p>'
+    if isinstance(block, Heading):
+        anchor = f' id="{esc(block.anchor)}"' if block.anchor else ""
+        brk = ' style="page-break-before: always"' if block.new_page else ""
+        return f"<h3{anchor}{brk}>{esc(block.text)}</h3>"
+    if isinstance(block, Figure):
+        i = counter[0]
+        counter[0] += 1
+        if images is None:
+            return ""
+        drawn = images[i] if i < len(images) else "not drawn"
+        if isinstance(drawn, bytes):
+            return image(drawn, block.alt)
+        return f'<p class="note">Figure not drawn: {esc(drawn)}</p>'
+    raise TypeError(f"Unknown report block {type(block).__name__}")
+
+
+def _section(section: Section, images: FigureImages | None, counter: list[int]) -> str:
+    head = (NEW_PAGE_H2 if section.new_page else "<h2>{}</h2>").format(esc(section.title))
+    return "\n".join([head, *(_block(b, images, counter) for b in section.blocks)])
+
+
+def render_html(report: Report, images: FigureImages | None = None) -> str:
+    """The whole page; `images` holds each figure's PNG in order (None: tables only)."""
+    parts = [f"<h1>{esc(report.title)}</h1>", f'<p class="note">{esc(report.subtitle)}</p>']
+    if report.figures_note:
+        parts.append(f'<p class="note">{esc(report.figures_note)}</p>')
+    counter = [0]
+    parts += [_section(s, images, counter) for s in report.sections]
+    return page(report.title, "\n".join(parts))

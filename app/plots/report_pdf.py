@@ -15,6 +15,7 @@ from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPdfWriter, QTextDocum
 
 from app.core.atomic import write_bytes_atomic
 from app.core.errors import ShapLensError
+from app.plots.export import ensure_app
 
 DPI = 96  # layout in CSS pixels, so the HTML's sizes mean the same as in a browser
 MARGIN_MM = 12.0
@@ -27,8 +28,6 @@ class ReportPdfError(ShapLensError):
 
 
 def _ensure_app() -> None:
-    from app.plots.export import ensure_app
-
     ensure_app()
 
 
