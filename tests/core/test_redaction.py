@@ -48,6 +48,7 @@ def secrets(frame: pd.DataFrame, rows: list[int]) -> list[str]:
 
 
 def text_of(html: str) -> str:
+    html = html.replace("<nobr>", "").replace("</nobr>", "")
     return re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", html)
 
 

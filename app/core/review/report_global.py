@@ -41,7 +41,7 @@ def importance_section(ctx: Context) -> Section:
     data = views.importance(
         mean_abs, ctx.shown, unit, int(ctx.values.rows.size), r.data.n_rows, k, ctx.out_name
     )
-    section = Section("importance", SECTION_TITLES["importance"])
+    section = Section("importance", SECTION_TITLES["importance"], new_page=True)
     section.add(Note(f"Mean absolute SHAP value per feature over {ctx.covered}."))
     if r.figures:
         section.add(Figure("importance", data, "Global feature importance", covered=ctx.covered))
@@ -69,7 +69,7 @@ def beeswarm_section(ctx: Context) -> Section:
     swarm = redact_beeswarm(swarm, r.redaction)
     for lane in swarm.lanes:
         lane.feature = ctx.glossary.display_name(lane.feature)
-    section = Section("beeswarm", SECTION_TITLES["beeswarm"])
+    section = Section("beeswarm", SECTION_TITLES["beeswarm"], new_page=True)
     section.add(
         Note(
             "One dot per row: its position is the SHAP value, its colour the feature's value "

@@ -37,6 +37,8 @@ span.up { color: #c0143c; }
 span.down { color: #1e64c8; }
 img { max-width: 100%; height: auto; }
 """
+WIDE_COLUMNS = 6
+NOWRAP_CHARS = 24
 # A section that starts on a new page when printed (browsers and the Qt PDF honour it).
 NEW_PAGE_H2 = '<h2 style="page-break-before: always">{}</h2>'
 
@@ -56,13 +58,22 @@ def table(
     def cls(j: int) -> str:
         return ' class="num"' if j < len(numeric) and numeric[j] else ""
 
+    def cell(value: object) -> str:
+        # Short cells never wrap (Qt otherwise splits a name as "capital_ga / in" to give every
+        # column the same width); long ones (slice descriptions, notes) wrap as text does.
+        text = esc(value)
+        return f"<nobr>{text}</nobr>" if 0 < len(str(value)) <= NOWRAP_CHARS else text
+
     head = "".join(f"<th{cls(j)}>{esc(h)}</th>" for j, h in enumerate(header))
     body = "".join(
-        "<tr>" + "".join(f"<td{cls(j)}>{esc(cell)}</td>" for j, cell in enumerate(row)) + "</tr>"
+        "<tr>" + "".join(f"<td{cls(j)}>{cell(c)}</td>" for j, c in enumerate(row)) + "</tr>"
         for row in rows
     )
+    # Wide tables take the page's width: laid out by Qt for the PDF, a table sized to its
+    # content wrapped words in the middle ("capital_ga / in").
+    wide = ' width="100%"' if len(header) >= WIDE_COLUMNS else ""
     return (
-        '<table border="1" cellspacing="0" cellpadding="4">'
+        f'<table border="1" cellspacing="0" cellpadding="4"{wide}>'
         f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     )
 

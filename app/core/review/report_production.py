@@ -59,7 +59,10 @@ def drift_section(ctx: Context) -> Section | None:
             ]
         )  # fmt: skip
     header = ["Feature", "PSI", "Level", "Test", "p-value", "Missing", "SHAP share", "Categories"]
-    return section.add(Table(header, rows, [False, True, False, False, True, True, True, False]))
+    numeric = [False, True, False, False, True, True, True, False]
+    if not any(row[-1] for row in rows):  # an empty column only squeezes the others
+        header, numeric, rows = header[:-1], numeric[:-1], [row[:-1] for row in rows]
+    return section.add(Table(header, rows, numeric))
 
 
 def compare_section(ctx: Context) -> Section | None:
