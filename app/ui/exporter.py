@@ -199,13 +199,13 @@ class Exporter:
         dialog = ReportSectionsDialog(
             self.settings(),
             {k: v for k, v in missing.items() if v},
-            review.redaction.statement() if review.redaction else "",
+            ", ".join(review.redaction.sorted()),
             self.parent,
         )
         dialog.personal_button.clicked.connect(
             lambda: (
                 self.mark_personal()
-                and dialog.redaction_label.setText(review_for(self.state).redaction.statement())
+                and dialog.set_redaction_text(", ".join(review_for(self.state).redaction.sorted()))
             )
         )
         if dialog.exec() != ReportSectionsDialog.DialogCode.Accepted:

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QLabel,
+    QLayout,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -56,8 +57,9 @@ class ReportSectionsDialog(QDialog):
                 box.setText(f"{SECTION_TITLES[key]}  ({missing[key]})")
             layout.addWidget(box)
             self.boxes[key] = box
-        self.redaction_label = QLabel(redaction_text or "No column is marked personal.", self)
+        self.redaction_label = QLabel(self)
         self.redaction_label.setWordWrap(True)
+        self.set_redaction_text(redaction_text)
         self.personal_button = QPushButton("Personal columns…", self)
         layout.addWidget(self.redaction_label)
         layout.addWidget(self.personal_button)
@@ -67,6 +69,15 @@ class ReportSectionsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        # Never smaller than its content: the wrapped line under the boxes was cut off.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
+
+    def set_redaction_text(self, columns: str) -> None:
+        self.redaction_label.setText(
+            f"Redacted (personal) columns: {columns}."
+            if columns
+            else "No column is marked personal."
+        )
 
     def sections(self) -> tuple[str, ...]:
         return tuple(k for k in SECTIONS if self.boxes[k].isChecked())
@@ -113,7 +124,7 @@ class PersonalColumnsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.resize(460, 420)
+        self.resize(540, 440)
 
     def redaction(self) -> Redaction:
         return Redaction.of(c for c, box in self.boxes.items() if box.isChecked())

@@ -161,3 +161,26 @@ def test_personal_columns_dialog_suggests_and_marks(qtbot) -> None:
     mark = next(b for b in dialog.findChildren(QPushButton) if b.text().startswith("Mark"))
     mark.click()
     assert dialog.redaction().sorted() == ["age", "customer_id", "email", "zip"]
+
+
+def test_drift_is_reported_while_its_dialog_is_open(
+    qtbot, window, small_model_path, small_data_path, other_data_path, tmp_path
+) -> None:
+    open_and_wait(qtbot, window, small_model_path, small_data_path)
+    dialog = window.files.compare_with_data()
+    dialog.set_path(other_data_path)
+    with qtbot.waitSignal(dialog.finished_computing, timeout=TIMEOUT):
+        dialog.run()
+    job = window.exporter.export_report(tmp_path / "r.html", sections=("drift",))
+    with qtbot.waitSignal(job.finished, timeout=TIMEOUT):
+        pass
+    assert job.report.keys() == ["drift", "provenance"]
+    facts = dict(job.report.section("drift").blocks[0].pairs)
+    assert facts["Current"] == f"{other_data_path.name}, 2,000 rows"
+    dialog.close()  # closed: what the user looks at no longer includes it
+    assert review_for(window.state).drift is None
+    job = window.exporter.export_report(tmp_path / "r2.html", sections=("drift",))
+    with qtbot.waitSignal(job.finished, timeout=TIMEOUT):
+        pass
+    assert job.report.keys() == ["provenance"]
+    _quiet(qtbot)
