@@ -184,3 +184,27 @@ def test_bad_inputs_are_reported(inputs, sample_model_path) -> None:
         make(inputs, sample_model_path, sensitive="colour")
     with pytest.raises(ReportError, match="Class 3"):
         make(inputs, sample_model_path, output=3)
+
+
+def test_label_is_not_an_extra_column_and_no_empty_description_column(
+    inputs, sample_model_path
+) -> None:
+    html, _ = make(inputs, sample_model_path, render=False, sample=100)
+    extra = re.search(r"(\d+) extra columns kept for display: ([^<]*)", html)
+    assert extra is not None and "income_gt_50k" not in extra.group(2)
+    assert "fnlwgt" in extra.group(2)
+    assert "Description" not in html  # no glossary: the column would be empty
+    glossary = Glossary(features={"age": FeatureInfo("age", "age", description="Years of age.")})
+    described, _ = make(inputs, sample_model_path, render=False, sample=100, glossary=glossary)
+    assert "<th>Description</th>" in described and "Years of age." in described
+
+
+def test_unknown_redacted_column_and_bad_filter_are_refused(inputs, sample_model_path) -> None:
+    from app.core.errors import ShapLensError
+    from app.core.review.redaction import Redaction
+    from app.core.review.report_request import FilterState
+
+    with pytest.raises(ReportError, match="'nope'"):
+        make(inputs, sample_model_path, render=False, redaction=Redaction.of(["nope"]))
+    with pytest.raises(ShapLensError, match="cannot be applied"):
+        make(inputs, sample_model_path, render=False, filter=FilterState(expression="age >"))
