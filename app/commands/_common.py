@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from app.core.align import AlignedData, align
+from app.core.base.output_gate import preflight
 from app.core.data_io import load_dataset
 from app.core.model_io import load_model
 from app.core.models.base import ModelAdapter
@@ -23,6 +24,26 @@ def add_model_data_arguments(parser: argparse.ArgumentParser, label: bool = True
         action="store_true",
         help="allow loading a pickle/joblib model (pickle runs code: only for files you trust)",
     )
+
+
+# Every option through which a verb reads a file: an output may never be one of them.
+INPUT_OPTIONS = (
+    "model", "model_b", "data", "reference", "current", "glossary", "session", "rows_from",
+    "drift_data", "compare_model",
+)  # fmt: skip
+
+
+def input_paths(args: argparse.Namespace) -> list[Path]:
+    """The files (or folders, globs aside) this command reads, from its parsed options."""
+    return [Path(v) for name in INPUT_OPTIONS if (v := getattr(args, name, None)) is not None]
+
+
+def check_out(args: argparse.Namespace, *, folder: bool = False) -> Path | None:
+    """Refuse `--out` before any work when it is an input, a folder, a device or unwritable."""
+    out = getattr(args, "out", None)
+    if out is None:
+        return None
+    return preflight(out, input_paths(args), folder=folder)
 
 
 def load_inputs(args: argparse.Namespace) -> tuple[ModelAdapter, AlignedData]:

@@ -18,8 +18,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from app.commands._common import StderrProgress, add_model_data_arguments, load_inputs
+from app.commands._common import (
+    StderrProgress,
+    add_model_data_arguments,
+    check_out,
+    input_paths,
+    load_inputs,
+)
 from app.commands._interrupt import interruptible
+from app.core.base.atomic import write_stream_atomic
 from app.core.distributed.table import table_metadata, values_columns, with_metadata
 from app.core.errors import Cancelled, ShapLensError
 from app.core.explain import explain_all
@@ -87,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
             raise ShapLensError(f"{flag} works with --engine dask only.")
     if args.out.suffix.lower() not in (".parquet", ".pq"):
         raise ShapLensError(f"--out must be a .parquet file, got {args.out.name}")
+    check_out(args)  # before minutes of work: not an input, a folder or a read-only place
     model, data = load_inputs(args)
     redaction = parse_redact(args.redact, [str(c) for c in data.frame.columns])
     explanation = explain_all(model, data.X, on_progress=StderrProgress("explain"))
@@ -105,10 +113,10 @@ def run(args: argparse.Namespace) -> int:
             },
         ),
     )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_name(args.out.name + ".part")
-    pq.write_table(table, tmp)
-    tmp.replace(args.out)
+    write_stream_atomic(
+        args.out, lambda handle: pq.write_table(table, handle), inputs=input_paths(args),
+        parents=True,
+    )  # fmt: skip
     return 0
 
 

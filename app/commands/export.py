@@ -11,7 +11,13 @@ from pathlib import Path
 
 import numpy as np
 
-from app.commands._common import StderrProgress, add_model_data_arguments, load_inputs
+from app.commands._common import (
+    StderrProgress,
+    add_model_data_arguments,
+    check_out,
+    input_paths,
+    load_inputs,
+)
 from app.core import views
 from app.core.align import AlignedData
 from app.core.errors import ShapLensError
@@ -121,6 +127,8 @@ def run(args: argparse.Namespace) -> int:
 
     from app.plots.export import Caption, export_view, short_hash
 
+    check_out(args)
+    inputs = input_paths(args)
     model, data = load_inputs(args)
     redaction = parse_redact(args.redact, [str(c) for c in data.frame.columns])
     k = _output_index(model, args.output)
@@ -150,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
             if caption is not None:
                 caption.row = row
             figure = _waterfall(model, data, row, k, redaction)
-            written.append(export_view("waterfall", figure, out, width, height, caption))
+            written.append(export_view("waterfall", figure, out, width, height, caption, inputs))
     else:
         from app.core.explain import explain_all
 
@@ -170,7 +178,7 @@ def run(args: argparse.Namespace) -> int:
                 ranking.features, output=k, output_name=name, rows=explanation.rows,
             )  # fmt: skip
             figure = redact_beeswarm(figure, redaction)
-        written.append(export_view(args.view, figure, args.out, width, height, caption))
+        written.append(export_view(args.view, figure, args.out, width, height, caption, inputs))
     for path in written:
         print(path)
     return 0

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from app import bundled
-from app.core.atomic import write_bytes_atomic, write_text_atomic
+from app.core.base.atomic import write_bytes_atomic, write_text_atomic
 from app.core.errors import ShapLensError
 
 NAME = "install-desktop"

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
-from app.commands._common import add_model_data_arguments, load_inputs
-from app.core.atomic import write_text_atomic
+from app.commands._common import add_model_data_arguments, check_out, input_paths, load_inputs
+from app.core.base.atomic import write_text_atomic
 from app.core.errors import ShapLensError
 from app.core.review.redaction import Redaction, parse_redact
 from app.core.review.report_build import build_report_model, check_request
@@ -174,8 +175,9 @@ def _production_results(args: argparse.Namespace, request: ReportRequest) -> Non
         request.latency = measure_latency(model, data.X, seconds=args.latency_seconds)
 
 
-def write_report(report: Report, out: Path, figures: bool) -> Path:
-    """Draw the figures (Qt, offscreen), then write HTML, or lay it out as a PDF."""
+def write_report(report: Report, out: Path, figures: bool, inputs: Iterable[Path] = ()) -> Path:
+    """Draw the figures (Qt, offscreen), then write HTML, or lay it out as a PDF (never over
+    one of `inputs`)."""
     images = None
     if figures:
         from app.plots.report_figures import draw_figures
@@ -185,8 +187,8 @@ def write_report(report: Report, out: Path, figures: bool) -> Path:
     if out.suffix.lower() == ".pdf":
         from app.plots.report_pdf import write_pdf
 
-        return write_pdf(html, out, title=report.title)
-    return write_text_atomic(out, html)
+        return write_pdf(html, out, title=report.title, inputs=inputs)
+    return write_text_atomic(out, html, inputs=inputs)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -195,6 +197,7 @@ def run(args: argparse.Namespace) -> int:
         raise ShapLensError(f"--out must be a .html or .pdf file, got {args.out.name}")
     if not args.out.parent.is_dir():
         raise ShapLensError(f"The folder {args.out.parent} does not exist.")
+    check_out(args)
     parse_sections(args.sections)  # fail before loading anything
     model, data = load_inputs(args)
     request = request_from_args(args, model, data)
@@ -203,6 +206,6 @@ def run(args: argparse.Namespace) -> int:
     explained = min(args.sample, data.n_rows) if args.sample > 0 else data.n_rows
     print(f"report: explaining {explained:,} rows", file=sys.stderr)
     report = build_report_model(request)
-    write_report(report, args.out, request.figures)
+    write_report(report, args.out, request.figures, input_paths(args))
     print(f"wrote {args.out}", file=sys.stderr)
     return 0

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from app.core.base.atomic import write_text_atomic
 from app.core.errors import ShapLensError
 from app.core.filters import apply_filter, parse
 
@@ -85,7 +86,7 @@ class CohortSet:
         return out
 
     def save(self, path: Path) -> None:
-        path.write_text(self.to_json(), encoding="utf-8")
+        write_text_atomic(path, self.to_json())
 
     @classmethod
     def load(cls, path: Path) -> CohortSet:

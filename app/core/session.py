@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from app import __version__
-from app.core.atomic import write_text_atomic
+from app.core.base.atomic import write_text_atomic
 from app.core.bookmarks import Bookmark, BookmarkError, Bookmarks
 from app.core.errors import ShapLensError
 
@@ -110,7 +110,9 @@ def save_session(path: str | Path, session: Session) -> Path:
         text = session_to_json(session) + "\n"
     except (TypeError, ValueError) as error:
         raise SessionError(f"The session cannot be saved: {error}.") from error
-    return write_text_atomic(path, text)
+    # The files the session points at are its inputs: saving over one of them is refused.
+    inputs = [ref.path for key in _REFS if (ref := getattr(session, key)) is not None]
+    return write_text_atomic(path, text, inputs=inputs)
 
 
 def _ref(raw: object, key: str, name: str) -> FileRef | None:

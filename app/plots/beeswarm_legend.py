@@ -134,7 +134,7 @@ class CategoryLegend(pg.GraphicsWidget):
         self.setFlag(self.GraphicsItemFlag.ItemClipsToShape, False)
         self.set_rows([])
 
-    def _line_height(self) -> float:
+    def line_height(self) -> float:
         return QFontMetricsF(style.base_font(LEGEND_PT)).height() + 3
 
     def set_rows(self, rows: list[tuple[str, list[CategoryEntry]]]) -> None:
@@ -172,6 +172,18 @@ class CategoryLegend(pg.GraphicsWidget):
             out += [(name if i == 0 else "", line) for i, line in enumerate(lines)]
         return out
 
+    def lines_for(self, entries: list[CategoryEntry], metrics: QFontMetricsF) -> int:
+        """How many lines one lane's entries take (1 unless wrapping)."""
+        if not self.wrap:
+            return 1
+        width, lines, used = self._entry_width(), 1, 0.0
+        for entry in entries:
+            w = SWATCH + SWATCH_GAP + metrics.horizontalAdvance(entry.label) + ENTRY_GAP
+            if used and used + w - ENTRY_GAP > width:
+                lines, used = lines + 1, 0.0
+            used += w
+        return lines
+
     def _n_lines(self) -> int:
         if not self.wrap:
             return len(self.rows)
@@ -179,7 +191,7 @@ class CategoryLegend(pg.GraphicsWidget):
 
     def full_height(self) -> float:
         """The height the legend needs to name every category line."""
-        return (self._n_lines() + 1) * self._line_height() + 8 if self.rows else 0.0
+        return (self._n_lines() + 1) * self.line_height() + 8 if self.rows else 0.0
 
     def set_compact(self, compact: bool) -> None:
         """One line pointing to the tooltips instead of the full legend."""
@@ -188,7 +200,7 @@ class CategoryLegend(pg.GraphicsWidget):
             self._apply_height()
 
     def _apply_height(self) -> None:
-        height = self._line_height() + 8 if self.compact and self.rows else self.full_height()
+        height = self.line_height() + 8 if self.compact and self.rows else self.full_height()
         self.setFixedHeight(height)
         self.setVisible(bool(self.rows))
         self.update()
@@ -201,7 +213,7 @@ class CategoryLegend(pg.GraphicsWidget):
         font = style.base_font(LEGEND_PT)
         painter.setFont(font)
         metrics = QFontMetricsF(font)
-        line = self._line_height()
+        line = self.line_height()
         name_w = max(float(self._names.width()) - 10, 40.0)
         left = rect.left() + name_w + 10
         width = rect.right() - left - 4

@@ -33,8 +33,11 @@ def _setup_smoke(app: QApplication, window: MainWindow, wait_for_explanation: bo
 
     def finish(line: str) -> None:
         print(line, flush=True)
-        if screenshot:
-            window.grab().save(screenshot)
+        if screenshot:  # through the output gate like every other file we write
+            from app.core.base.atomic import write_bytes_atomic
+            from app.plots.export_formats import image_png
+
+            write_bytes_atomic(screenshot, image_png(window.grab().toImage()))
         QTimer.singleShot(0, window.close)
 
     def on_shown() -> None:

@@ -135,7 +135,9 @@ class Exporter:
             choice = dialog.choice()
             path, width, height = choice.path, choice.width, choice.height
         try:
-            export_widget(widget, path, width, height, self.caption(), self.shown_data(widget))
+            inputs = (self.state.model_path, self.state.data_path)
+            data = self.shown_data(widget)
+            export_widget(widget, path, width, height, self.caption(), inputs, data)
         except ShapLensError as error:  # ExportError: nothing to export, bad size, unwritable
             self.message_bar.show_message(str(error))
             return None

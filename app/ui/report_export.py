@@ -15,7 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
-from app.core.atomic import write_text_atomic
+from app.core.base.atomic import write_text_atomic
 from app.core.errors import ShapLensError
 from app.core.review.report_build import build_report_model
 from app.core.review.report_html import render_html
@@ -27,9 +27,11 @@ JOB = "report"
 REPORT_SUFFIXES = (".html", ".htm", ".pdf")
 
 
-def _write_html(path: Path, report: Report, images: list[bytes | str]) -> Path:
-    """Render and write (worker thread)."""
-    return write_text_atomic(path, render_html(report, images))
+def _write_html(
+    path: Path, report: Report, images: list[bytes | str], inputs: tuple[Path | None, ...]
+) -> Path:
+    """Render and write (worker thread), never over one of `inputs`."""
+    return write_text_atomic(path, render_html(report, images), inputs=inputs)
 
 
 class ReportExport(QObject):
@@ -46,8 +48,11 @@ class ReportExport(QObject):
         self.images: list[bytes | str] = []
         self.html = ""
         self.running = False
+        self.inputs: tuple[Path | None, ...] = ()
 
     def start(self, request: ReportRequest) -> None:
+        # Never written over: the open model, data and glossary.
+        self.inputs = (request.model_path, request.data_path, request.glossary_path)
         self.running = True
         self.progress.emit("Report: computing…")
         self.workers.run(
@@ -93,7 +98,7 @@ class ReportExport(QObject):
             self.html = render_html(self.report, self.images)
             QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
             try:
-                write_pdf(self.html, self.path, title=self.report.title)
+                write_pdf(self.html, self.path, title=self.report.title, inputs=self.inputs)
             except ShapLensError as error:
                 self._on_error(error)
                 return
@@ -102,7 +107,7 @@ class ReportExport(QObject):
             self._done(self.path)
             return
         self.workers.run(
-            JOB, _write_html, self.path, self.report, list(self.images),
+            JOB, _write_html, self.path, self.report, list(self.images), self.inputs,
             on_result=self._done, on_error=self._on_error,
         )  # fmt: skip
 

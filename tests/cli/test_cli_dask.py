@@ -55,8 +55,8 @@ def test_dask_engine_matches_local_engine(tmp_path, sample_data_path) -> None:
     part = pq.read_schema(out / "part-00000.parquet").metadata
     assert part[b"shaplens.unit"] == reference.schema.metadata[b"shaplens.unit"] == b"log-odds"
     assert sorted(p.name for p in out.iterdir()) == [
-        "_SUCCESS", "_manifest.json", "part-00000.parquet", "part-00001.parquet",
-        "sample.parquet", "summary.json", "summary.npz",
+        "_SUCCESS", "_manifest.json", "_shaplens_result.json", "part-00000.parquet",
+        "part-00001.parquet", "sample.parquet", "summary.json", "summary.npz",
     ]  # fmt: skip
 
 

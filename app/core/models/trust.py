@@ -14,6 +14,8 @@ from pathlib import Path
 
 from platformdirs import user_config_dir
 
+from app.core.base.atomic import write_text_atomic
+
 # Tests and portable installs point the store elsewhere with this environment variable.
 STORE_ENV = "SHAPLENS_TRUST_STORE"
 
@@ -45,11 +47,8 @@ def _read_store() -> dict[str, str]:
 
 
 def _write_store(trusted: dict[str, str]) -> None:
-    path = store_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(json.dumps({"trusted": trusted}, indent=1), encoding="utf-8")
-    tmp.replace(path)
+    text = json.dumps({"trusted": trusted}, indent=1)
+    write_text_atomic(store_path(), text, parents=True)
 
 
 def is_trusted(path: str | Path) -> bool:

@@ -115,8 +115,13 @@ class BookmarksPanel(QWidget):
             path = Path(chosen)
         frame = self.state.data.frame if self.state.data is not None else None
         try:
+            inputs = (self.state.model_path, self.state.data_path)
             written = self.review.bookmarks.export_csv(
-                path, frame, items=list(self.shown), redaction=self.review.redaction
+                path,
+                frame,
+                items=list(self.shown),
+                inputs=inputs,
+                redaction=self.review.redaction,
             )
         except ShapLensError as error:
             self.state.report_error(str(error))

@@ -1,0 +1,1 @@
+"""Foundations every other core module may use: atomic writes and the output gate."""
