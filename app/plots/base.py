@@ -28,7 +28,7 @@ MIN_LANE_PX = 17.0
 MIN_READABLE = (240, 140)
 # Lane names may take this share of the plot's width, and never less than LABEL_MIN_PX.
 LABEL_SHARE = 0.4
-LABEL_SHARE_EXPORT = 0.55
+LABEL_SHARE_EXPORT = 0.6
 LABEL_MIN_PX = 90
 ENLARGE_NOTICE = "Too small to read: enlarge this view (drag its border, or undock it)."
 

@@ -60,7 +60,7 @@ class SessionActions:
     def save_session(self, path: Path | None = None) -> Path | None:
         """Write the session (dialog when no path is given); returns the file written."""
         if path is None:
-            start = Path(self.recent.start_dir()) / f"session{SESSION_SUFFIX}"
+            start = Path(self.recent.save_start(f"session{SESSION_SUFFIX}"))
             name, _ = QFileDialog.getSaveFileName(
                 self.window, "Save session", str(start), SESSION_FILTER
             )
@@ -76,6 +76,7 @@ class SessionActions:
             self.message_bar.show_message(str(error))
             return None
         self.recent.add(written)
+        self.recent.remember_save(written)
         self.window.statusBar().showMessage(f"Saved the session to {written}", 8000)
         return written
 

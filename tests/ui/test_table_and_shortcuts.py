@@ -22,3 +22,20 @@ def test_ctrl_shift_s_saves_the_session(window) -> None:
     save_as = QKeySequence("Ctrl+Shift+S")
     assert save_as in actions["&Save Session…"].shortcuts()
     assert save_as not in actions["Open &Session…"].shortcuts()
+
+
+def test_save_dialogs_start_where_the_last_file_was_saved(qtbot, window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    proposed = []
+
+    def fake_dialog(_parent, _title, start, _filter):
+        proposed.append(start)
+        return str(tmp_path / "reports" / "mine.shaplens.json"), ""
+
+    (tmp_path / "reports").mkdir()
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", fake_dialog)
+    window.sessions.save_session()  # nothing open: still a session file the user chose
+    window.sessions.save_session()
+    assert str(tmp_path / "reports") not in proposed[0]
+    assert proposed[1] == str(tmp_path / "reports" / "session.shaplens.json")
