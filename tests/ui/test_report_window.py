@@ -184,3 +184,28 @@ def test_drift_is_reported_while_its_dialog_is_open(
         pass
     assert job.report.keys() == ["provenance"]
     _quiet(qtbot)
+
+
+def test_model_comparison_and_latency_are_reported_when_open(
+    qtbot, window, small_model_path, small_data_path, tmp_path
+) -> None:
+    from app.core.latency import measure_latency
+
+    open_and_wait(qtbot, window, small_model_path, small_data_path)
+    dialog = window.files.compare_with_model()
+    dialog.set_path(small_model_path)
+    with qtbot.waitSignal(dialog.finished_computing, timeout=TIMEOUT):
+        dialog.run()
+    review = review_for(window.state)
+    # As the Latency panel leaves it after Measure (measured here, briefly).
+    review.latency = measure_latency(window.state.model, window.state.data.X[:50], seconds=0.5)
+    job = window.exporter.export_report(tmp_path / "r.html", sections=("compare", "latency"))
+    with qtbot.waitSignal(job.finished, timeout=TIMEOUT):
+        pass
+    assert job.report.keys() == ["compare", "latency", "provenance"]
+    facts = dict(job.report.section("compare").blocks[0].pairs)
+    assert facts["Model B"] == small_model_path.name
+    assert facts["Rows whose class flipped"] == "0 (0.0%)"  # the same model twice
+    dialog.close()
+    assert review.comparison is None
+    _quiet(qtbot)
