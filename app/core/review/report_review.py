@@ -255,4 +255,7 @@ def slices_section(ctx: Context) -> Section | None:
         flag = "unreliable" if s.unreliable else ""
         table_rows.append([s.description, fmt(s.count), rate, interval, f"×{s.lift:.2f}", flag])
     header = ["Slice", "Rows", "Error rate" if binary else "Mean error", "95% interval", "Lift", ""]
-    return section.add(Table(header, table_rows, [False, True, True, True, True, False]))
+    numeric = [False, True, True, True, True, False]
+    if not any(row[-1] for row in table_rows):  # no unreliable slice: no empty flag column
+        header, numeric, table_rows = header[:-1], numeric[:-1], [r[:-1] for r in table_rows]
+    return section.add(Table(header, table_rows, numeric))
