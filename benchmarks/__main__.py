@@ -18,7 +18,13 @@ import time
 from benchmarks.common import Row
 
 ENGINE_MODULES = ("bench_throughput", "bench_latency", "bench_cache", "bench_million")
-OTHER_MODULES = ("bench_beeswarm", "bench_dask", "bench_gui")
+OTHER_MODULES = (
+    "bench_beeswarm",
+    "bench_dask",
+    "bench_gui",
+    "bench_behaviour",
+    "bench_counterfactuals",
+)
 # Measured in a fresh interpreter, as the app runs: what earlier modules leave in this one (a
 # Dask client's threads, engine pools, a large heap) would share the GIL and the cores with the
 # GUI thread being timed.

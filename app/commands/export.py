@@ -25,15 +25,21 @@ from app.core.models.base import ModelAdapter
 from app.core.review.redaction import Redaction, parse_redact, redact_beeswarm
 
 NAME = "export"
-HELP = "draw an importance, beeswarm or waterfall figure to a PNG, SVG or PDF file"
+HELP = "draw a figure (importance, beeswarm, waterfall, pdp, ice, decision, roc, ...) to a file"
 SUFFIXES = (".png", ".svg", ".pdf")
 PRESETS = ("slide", "a4-half", "2x")
+BEHAVIOUR = ("pdp", "ice", "decision", "roc", "pr", "calibration", "lift")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_model_data_arguments(parser)
+    from app.commands import _behaviour_export
+
     parser.add_argument(
-        "--view", required=True, choices=("importance", "beeswarm", "waterfall"), help="figure"
+        "--view",
+        required=True,
+        choices=("importance", "beeswarm", "waterfall", *BEHAVIOUR),
+        help="figure",
     )
     parser.add_argument("--out", required=True, type=Path, help="output .png, .svg or .pdf")
     rows = parser.add_mutually_exclusive_group()
@@ -50,6 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--redact", default=None, help="columns whose values never appear, e.g. name,zip"
     )
+    _behaviour_export.add_arguments(parser)
 
 
 def _parse_rows(args: argparse.Namespace, n_rows: int) -> list[int]:
@@ -150,7 +157,18 @@ def run(args: argparse.Namespace) -> int:
             extra=model.output_names[k] if model.n_outputs > 1 else "",
         )
     written: list[Path] = []
-    if args.view == "waterfall":
+    if args.view in BEHAVIOUR:
+        from app.commands import _behaviour_export
+
+        if redaction:  # not yet taught to withhold values: refuse rather than leak them
+            raise ShapLensError(
+                f"--redact works with importance, beeswarm and waterfall figures; a {args.view} "
+                "figure could show the redacted values."
+            )
+
+        size = (width, height)
+        written.append(_behaviour_export.export(args, model, data, k, caption, size, inputs))
+    elif args.view == "waterfall":
         for row in rows:
             out = args.out
             if not single_row:

@@ -126,7 +126,10 @@ def _depth(node: dict[str, Any], children: tuple[str, str]) -> int:
     deepest, stack = 0, [(node, 0)]
     while stack:
         current, d = stack.pop()
-        kids = [current[c] for c in children if c in current]
+        kids = []
+        for key in children:  # LightGBM names each child; XGBoost lists them under "children"
+            kid = current.get(key)
+            kids.extend(kid if isinstance(kid, list) else [] if kid is None else [kid])
         if not kids:
             deepest = max(deepest, d)
         stack.extend((k, d + 1) for k in kids)
@@ -138,12 +141,14 @@ def tree_stats(model: ModelAdapter) -> TreeStats | None:
     booster = getattr(model, "booster", None)
     if booster is None:
         return None
-    if hasattr(booster, "dump_model"):  # LightGBM
+    # By the adapter's framework, not by duck typing: xgboost 3.2's Booster has a dump_model too.
+    framework = model.info.framework
+    if framework == "LightGBM":
         info = booster.dump_model().get("tree_info", [])
         leaves = [int(t["num_leaves"]) for t in info]
         depths = [_depth(t["tree_structure"], ("left_child", "right_child")) for t in info]
         return _stats(leaves, depths)
-    if hasattr(booster, "get_dump"):  # XGBoost
+    if framework == "XGBoost":
         trees = [json.loads(t) for t in booster.get_dump(dump_format="json")]
         depths, leaves = [], []
         for tree in trees:
@@ -167,12 +172,13 @@ def split_and_gain(model: ModelAdapter) -> tuple[np.ndarray | None, np.ndarray |
     """Split counts and total gain per model feature, or (None, None) when the model can't say."""
     booster = getattr(model, "booster", None)
     n = len(model.features)
-    if booster is not None and hasattr(booster, "feature_importance"):  # LightGBM
+    framework = model.info.framework
+    if booster is not None and framework == "LightGBM":
         split = np.asarray(booster.feature_importance("split"), dtype=np.int64)
         gain = np.asarray(booster.feature_importance("gain"), dtype=np.float64)
         if split.size == n:
             return split, gain
-    if booster is not None and hasattr(booster, "get_score"):  # XGBoost: by feature name
+    if booster is not None and framework == "XGBoost":  # by feature name
         weight = booster.get_score(importance_type="weight")
         gain = booster.get_score(importance_type="total_gain")
         names = model.feature_names

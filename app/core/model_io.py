@@ -12,6 +12,8 @@ from app.core.models.base import ModelAdapter
 MAX_MODEL_BYTES = 2 * 1024**3
 # JSON models are parsed whole in Python first; beyond this we do not try.
 MAX_JSON_BYTES = 512 * 1024**2
+# Worst case of json.loads: memory per byte of file (see check_json_memory).
+JSON_EXPANSION = 25
 SUPPORTED = (
     "LightGBM text/JSON, XGBoost .json/.ubj, CatBoost .cbm, scikit-learn .skops, "
     "or a trusted pickle/joblib"
@@ -71,9 +73,34 @@ def _lightgbm_text(path: Path, data: bytes) -> ModelAdapter:
     return LightGBMModel(path, text)
 
 
-def _json_model(path: Path, data: bytes, size: int) -> ModelAdapter:
+def check_json_memory(path: Path, size: int) -> None:
+    """Refuse a JSON model whose parsed form would not fit in memory, before parsing it.
+
+    Python's json builds one object per value: `{}` (3 bytes of file) becomes a 64-byte dict plus
+    its slot, so a file can take up to ~25 times its size; a 300 MB crafted "model" once took
+    5.4 GB. Streaming would not help, because XGBoost and our checks need the whole tree.
+    """
     if size > MAX_JSON_BYTES:
-        raise ModelLoadError(f"{path.name} is too large a JSON file to be a model.", path)
+        raise ModelLoadError(
+            f"{path.name} is {size / 1024**2:,.0f} MB of JSON, more than the "
+            f"{MAX_JSON_BYTES / 1024**2:,.0f} MB any model ShapLens reads as JSON; save the model "
+            "in its binary format (XGBoost .ubj, LightGBM .txt).",
+            path,
+        )
+    from app.core.memory import HEADROOM, available_memory
+
+    needed, available = size * JSON_EXPANSION, available_memory()
+    if needed > available * HEADROOM:
+        raise ModelLoadError(
+            f"{path.name} is {size / 1024**2:,.0f} MB of JSON; reading it could take about "
+            f"{needed / 1024**3:.1f} GB of memory but only {available / 1024**3:.1f} GB is "
+            "free. Close other programs or save the model in its binary format (XGBoost .ubj, "
+            "LightGBM .txt).",
+            path,
+        )
+
+
+def _json_model(path: Path, data: bytes, size: int) -> ModelAdapter:
     try:
         parsed = json.loads(data)
     except (ValueError, RecursionError) as error:
@@ -85,7 +112,7 @@ def _json_model(path: Path, data: bytes, size: int) -> ModelAdapter:
     if isinstance(parsed, dict) and "learner" in parsed:
         from app.core.models.xgboost_model import load_xgboost_json
 
-        return load_xgboost_json(path, data)
+        return load_xgboost_json(path, data, parsed)
     if isinstance(parsed, dict) and "tree_info" in parsed:
         from app.core.models import lightgbm_model
 
@@ -97,7 +124,7 @@ def _json_model(path: Path, data: bytes, size: int) -> ModelAdapter:
                 "save the model with booster.save_model('model.txt') instead.",
                 path,
             )
-        return from_json(path, data.decode("utf-8"))
+        return from_json(path, parsed)
     raise ModelLoadError(
         f"{path.name} is JSON but not a model ShapLens knows (expected an XGBoost model with "
         "'learner' or a LightGBM dump with 'tree_info').",
@@ -122,6 +149,7 @@ def load_model(path: str | Path, trust_pickle: bool = False) -> ModelAdapter:
     if kind == "lightgbm-text":
         return _lightgbm_text(path, path.read_bytes())
     if kind == "json":
+        check_json_memory(path, size)
         return _json_model(path, path.read_bytes(), size)
     if kind == "xgboost-ubj":
         from app.core.models.xgboost_model import load_xgboost_ubj

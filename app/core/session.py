@@ -72,6 +72,8 @@ class Session:
     glossary: FileRef | None = None
     view_layout: str = ""  # base64 of QMainWindow.saveState(), opaque here
     redacted_columns: list[str] = field(default_factory=list)  # personal data kept out of exports
+    # Features counterfactuals must not change; None: the names suggested for the model.
+    locked_features: list[str] | None = None
     saved_at: str = ""
     app_version: str = __version__
 
@@ -190,6 +192,11 @@ def load_session(path: str | Path) -> tuple[Session, list[str]]:
     cohorts = raw.get("cohorts", [])
     if not isinstance(cohorts, list) or not all(isinstance(c, dict) for c in cohorts):
         raise SessionError(f"{path.name}: `cohorts` must be a list of objects.", path)
+    locked = raw.get("locked_features")
+    if locked is not None and (
+        not isinstance(locked, list) or not all(isinstance(n, str) for n in locked)
+    ):
+        raise SessionError(f"{path.name}: `locked_features` must be a list of names.", path)
     try:
         session = Session(
             model=_ref(raw.get("model"), "model", path.name),
@@ -203,6 +210,7 @@ def load_session(path: str | Path) -> tuple[Session, list[str]]:
             glossary=_ref(raw.get("glossary"), "glossary", path.name),
             view_layout=str(raw.get("view_layout", "")),
             redacted_columns=list(redacted),
+            locked_features=locked,
             saved_at=str(raw.get("saved_at", "")),
             app_version=str(raw.get("app_version", "")),
         )

@@ -117,6 +117,10 @@ def _quiet_offscreen(kind: QtMsgType, context: QMessageLogContext, message: str)
 
 
 def plot_class(view: str) -> type:
+    from app.plots import behaviour
+
+    if view in behaviour.VIEWS:
+        return behaviour.plot_class(view)
     if view == "importance":
         from app.plots.importance import ImportancePlot
 

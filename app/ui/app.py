@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 # then quit; SHAPLENS_SMOKE_SCREENSHOT=<png> saves the window first. Used by the Xvfb test.
 SMOKE_SHOWN = "SHAPLENS_WINDOW_SHOWN"
 SMOKE_EXPLAINED = "SHAPLENS_EXPLAINED"
-SMOKE_TIMEOUT_MS = 60_000
+SMOKE_TIMEOUT_MS = 60_000  # SHAPLENS_SMOKE_TIMEOUT_S overrides it (a loaded test machine)
 
 
 def _setup_smoke(app: QApplication, window: MainWindow, wait_for_explanation: bool) -> None:
@@ -53,7 +53,9 @@ def _setup_smoke(app: QApplication, window: MainWindow, wait_for_explanation: bo
             lambda: QTimer.singleShot(600, lambda: finish(SMOKE_EXPLAINED))
         )
         window.state.error_raised.connect(lambda text: finish(f"SHAPLENS_ERROR {text}"))
-    QTimer.singleShot(SMOKE_TIMEOUT_MS, lambda: finish("SHAPLENS_TIMEOUT"))
+    seconds = os.environ.get("SHAPLENS_SMOKE_TIMEOUT_S", "")
+    timeout_ms = int(float(seconds) * 1000) if seconds.replace(".", "", 1).isdigit() else None
+    QTimer.singleShot(timeout_ms or SMOKE_TIMEOUT_MS, lambda: finish("SHAPLENS_TIMEOUT"))
 
 
 def dispose_window(window: QWidget) -> None:

@@ -322,7 +322,11 @@ class Controller(QObject):
             if self.ask_trust(model_path, str(error)):
                 self.open(model_path, data_path, label, True, data_options, then)
                 return
-            self.state.report_error(f"Did not open {model_path.name}: not trusted.")
+            # The user's own choice, not a failure: said plainly, not in the error style.
+            self.state.report_notice(
+                f"Did not open {model_path.name}: you chose not to trust it. Open it again to "
+                "choose Load once or Always trust this file."
+            )
             return
         if isinstance(error, ShapLensError):
             kept = " What was loaded before is still loaded." if self.state.ready else ""

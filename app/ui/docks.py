@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QTabBar
 
 from app.ui.state import AppState
 
@@ -103,6 +103,22 @@ def build_docks(
     if default_visible & set(result.by_module):
         result.show_defaults()
     return result
+
+
+def hide_stray_tab_bars(window: QMainWindow) -> int:
+    """Hide the main window's dock tab bars that hold fewer than two tabs; returns how many.
+
+    Qt keeps a tab bar for every stack that once held tabified docks, and with the other
+    panels of a stack hidden, a one-tab bar ("Summary") was left drawn at the window's top-left
+    corner over the File menu (seen offscreen). One dock needs no tab bar; Qt shows the bar
+    again itself when a stack regains a second visible dock.
+    """
+    hidden = 0
+    for bar in window.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly):
+        if bar.isVisible() and bar.count() < 2:
+            bar.hide()
+            hidden += 1
+    return hidden
 
 
 def fill_panels_menu(menu: QMenu, docks: Docks) -> None:

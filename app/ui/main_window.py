@@ -38,7 +38,7 @@ from app.ui.about import about_box
 from app.ui.actions import build_menus
 from app.ui.controller import Controller
 from app.ui.crash import log_dir
-from app.ui.docks import build_docks, fill_panels_menu
+from app.ui.docks import build_docks, fill_panels_menu, hide_stray_tab_bars
 from app.ui.exporter import Exporter, approximate_note
 from app.ui.file_actions import FileActions
 from app.ui.panels import DEFAULT_VISIBLE, PANEL_GROUPS, PANEL_MODULES
@@ -104,8 +104,9 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.message_bar.dismiss)
+        # The views already say how to open files; the bar offers what they do not.
         self.message_bar.show_message(
-            "Open a model and a dataset from the File menu, or drop both files on this window.",
+            "New to ShapLens? Help > Open Sample opens a census-income model with its data.",
             "info",
         )
 
@@ -181,6 +182,7 @@ class MainWindow(QMainWindow):
         s = self.state
         s.status_changed.connect(lambda text: self.statusBar().showMessage(text))
         s.error_raised.connect(self._on_error)
+        s.notice_raised.connect(lambda text: self.message_bar.show_message(text, "info"))
         s.model_changed.connect(self._update_title)
         s.model_changed.connect(self._update_model_badge)
         s.explanation_finished.connect(self._update_model_badge)
@@ -366,6 +368,7 @@ class MainWindow(QMainWindow):
             self._was_shown = True
             if not self._restored_state:
                 QTimer.singleShot(0, self._size_docks)  # once the window has its real size
+            QTimer.singleShot(0, lambda: hide_stray_tab_bars(self))
             self.shown.emit()
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -322,13 +322,15 @@ class RowsTable(QTableView):
         header = self.horizontalHeader().fontMetrics()
         pad = 2 * self.style().pixelMetric(self.style().PixelMetric.PM_FocusFrameHMargin) + 10
         sample = model.order[:SIZE_SAMPLE_ROWS]
-        if len(model.order):  # the highest row number is the widest "#" ("235…" was cut)
-            sample = np.append(sample, model.order.max())
+        # The highest row number is the widest "#", wherever it sorts ("235…" was cut).
+        last_row = str(int(model.order.max())) if len(model.order) else ""
         for c, column in enumerate(model.columns):
             widest = max(
                 (cells.horizontalAdvance(column.text(column.value(int(r)))) for r in sample),
                 default=0,
             )
+            if column.header == "#":
+                widest = max(widest, cells.horizontalAdvance(last_row))
             # the header also holds the sort arrow
             width = max(widest + pad, header.horizontalAdvance(column.header) + pad + 16)
             self.setColumnWidth(c, min(max(width, MIN_WIDTH), MAX_WIDTH))

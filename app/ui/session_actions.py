@@ -55,7 +55,9 @@ class SessionActions:
         context = context_for(self.state)
         cohorts = json.loads(context.cohorts.to_json())["cohorts"]
         layout = base64.b64encode(bytes(self.window.saveState().data())).decode("ascii")
-        return session_from_state(self.state, layout, context.expression, cohorts)
+        session = session_from_state(self.state, layout, context.expression, cohorts)
+        session.locked_features = context.locked_features
+        return session
 
     def save_session(self, path: Path | None = None) -> Path | None:
         """Write the session (dialog when no path is given); returns the file written."""
@@ -131,6 +133,7 @@ class SessionActions:
                 context.set_filter(expression=session.filter_expression)
             except ShapLensError as error:  # e.g. a column the data no longer has
                 s.report_error(f"The session's filter was not restored: {error}")
+        context.set_locked_features(session.locked_features)
         restore_review(s, session)
         if session.view_layout:
             try:

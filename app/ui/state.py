@@ -94,6 +94,7 @@ class AppState(QObject):
     label_changed = Signal()
     status_changed = Signal(str)
     error_raised = Signal(str)
+    notice_raised = Signal(str)  # worth telling, but nothing went wrong (a declined file)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -354,3 +355,6 @@ class AppState(QObject):
 
     def report_error(self, message: str) -> None:
         self.error_raised.emit(message)
+
+    def report_notice(self, message: str) -> None:
+        self.notice_raised.emit(message)

@@ -186,9 +186,10 @@ def test_untrusted_pickle_asks_and_retries_only_if_trusted(
     monkeypatch.setattr(controller_module, "load_model", fake_load_model)
     asked = []
     window.controller.ask_trust = lambda path, msg: asked.append(msg) or False
-    with qtbot.waitSignal(window.state.error_raised, timeout=TIMEOUT) as blocker:
+    with qtbot.waitSignal(window.state.notice_raised, timeout=TIMEOUT) as blocker:
         window.controller.open(small_model_path)
-    assert "not trusted" in blocker.args[0] and window.state.model is None
+    assert "chose not to trust" in blocker.args[0] and window.state.model is None
+    assert window.message_bar.kind == "info"  # a choice the user made, not an error
     window.controller.ask_trust = lambda path, msg: True
     with qtbot.waitSignal(window.state.explanation_finished, timeout=TIMEOUT):
         window.controller.open(small_model_path, small_data_path)

@@ -39,3 +39,30 @@ def test_save_dialogs_start_where_the_last_file_was_saved(qtbot, window, tmp_pat
     window.sessions.save_session()
     assert str(tmp_path / "reports") not in proposed[0]
     assert proposed[1] == str(tmp_path / "reports" / "session.shaplens.json")
+
+
+def test_start_screen_says_each_thing_once(window) -> None:
+    bar = window.message_bar.label.text()
+    assert "Open Sample" in bar
+    notes = {slot.note.text() for slot in window.plots.slots.values() if hasattr(slot, "note")}
+    assert bar not in notes
+
+
+def test_no_one_tab_bar_is_left_over_the_window(qtbot, window) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QTabBar
+
+    window.show()
+    qtbot.waitUntil(lambda: window.isVisible())
+    qtbot.wait(0)  # the deferred clean-up after the first show
+    qtbot.waitUntil(
+        lambda: (
+            not [
+                bar
+                for bar in window.findChildren(
+                    QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly
+                )
+                if bar.isVisible() and bar.count() < 2 and bar.geometry().intersects(window.rect())
+            ]
+        )
+    )

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from app.core.distributed import DistributedExplainError, require_dask
+from app.core.models.isolation import SAFE_PATH_ENV, safe_path_environ
 
 CONNECT_TIMEOUT = "10s"
 # One worker process per core does the parallel work; native libraries inside each worker stay
@@ -45,7 +46,33 @@ def dask_client(scheduler: str | None = None, local_workers: int | None = None) 
     workers = local_workers or default_local_workers()
     if workers < 1:
         raise DistributedExplainError(f"--local-workers must be at least 1, got {workers}")
-    cluster = distributed.LocalCluster(
+    # Worker processes (and multiprocessing's resource tracker) are spawned with `python -c`,
+    # which puts the current folder first on the import path. PYTHONSAFEPATH keeps a stray
+    # pickle.py or numpy.py there from running: set while the cluster lives, and handed to the
+    # Nanny for the workers it restarts.
+    import dask
+
+    pre_spawn = {"distributed.nanny.pre-spawn-environ": _pre_spawn_environ(dask)}
+    with safe_path_environ(), dask.config.set(pre_spawn):
+        cluster = _local_cluster(distributed, workers)
+        try:
+            client = distributed.Client(cluster, set_as_default=False)
+            try:
+                yield client
+            finally:
+                client.close()
+        finally:
+            cluster.close()
+
+
+def _pre_spawn_environ(dask: Any) -> dict[str, Any]:
+    environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", default={}) or {})
+    environ.update(SAFE_PATH_ENV)
+    return environ
+
+
+def _local_cluster(distributed: Any, workers: int) -> Any:
+    return distributed.LocalCluster(
         n_workers=workers,
         processes=True,
         threads_per_worker=1,
@@ -59,11 +86,3 @@ def dask_client(scheduler: str | None = None, local_workers: int | None = None) 
         silence_logs=logging.ERROR,
         env=dict(WORKER_ENV),
     )
-    try:
-        client = distributed.Client(cluster, set_as_default=False)
-        try:
-            yield client
-        finally:
-            client.close()
-    finally:
-        cluster.close()

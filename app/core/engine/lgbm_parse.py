@@ -36,6 +36,9 @@ from app.core.engine.tree_arrays import (
 )
 
 _MISSING = {"None": MISSING_NONE, "Zero": MISSING_ZERO, "NaN": MISSING_NAN}
+# Category bitsets of a JSON dump are built from the category numbers; this many 32-bit words
+# (64 million categories over all splits) is far beyond LightGBM's own limits.
+MAX_CATEGORY_WORDS = 1 << 21
 
 
 # Number formats LightGBM writes and reads back; anything else (Python's "1_0", "infinity",
@@ -263,7 +266,11 @@ def parse_json(text: str | dict[str, Any], source: str = "The model file") -> Fo
         names = [str(n) for n in model["feature_names"]]
         n_features = int(model["max_feature_idx"]) + 1
         n_outputs = int(model.get("num_tree_per_iteration", model.get("num_class", 1)))
-        trees = [_json_tree(info, i, source) for i, info in enumerate(model["tree_info"])]
+        trees: list[dict[str, Any]] = []
+        words_so_far = 0
+        for i, info in enumerate(model["tree_info"]):
+            trees.append(_json_tree(info, i, source, words_so_far))
+            words_so_far += trees[-1]["cat_words"].size
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise _fail(source, f"a required field is missing or malformed ({error!r})") from None
     if len(names) != n_features:
@@ -284,11 +291,27 @@ def parse_json(text: str | dict[str, Any], source: str = "The model file") -> Fo
     return forest
 
 
-def _json_tree(info: dict[str, Any], t: int, source: str) -> dict[str, Any]:
+def _count_leaves(root: Any) -> int:
+    """Leaves under `root`, walked without recursion (a dump can be deep)."""
+    count, stack = 0, [root]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, dict):
+            raise TypeError("a tree node is not an object")
+        if "leaf_value" in node:
+            count += 1
+        else:
+            stack.extend((node["left_child"], node["right_child"]))
+    return count
+
+
+def _json_tree(info: dict[str, Any], t: int, source: str, words_before: int = 0) -> dict[str, Any]:
     root = info["tree_structure"]
     n_leaves = int(info["num_leaves"])
-    if n_leaves < 1:
-        raise _fail(source, f"tree {t} declares {n_leaves} leaves")
+    # Sized by what the tree holds, not by what it declares (num_leaves=2e9 once asked for 16 GB).
+    held = _count_leaves(root)
+    if n_leaves != held:
+        raise _fail(source, f"tree {t} declares {n_leaves} leaves but holds {held}")
     n = n_leaves - 1
     feat = np.zeros(n, np.int64)
     thr = np.zeros(n)
@@ -334,6 +357,8 @@ def _json_tree(info: dict[str, Any], t: int, source: str) -> dict[str, Any]:
             cats = [int(c) for c in str(node["threshold"]).split("||")]
             if not cats or min(cats) < 0 or max(cats) > 1 << 24:
                 raise _fail(source, f"tree {t} has a categorical split with bad categories")
+            if words_before + len(words) + max(cats) // 32 + 1 > MAX_CATEGORY_WORDS:
+                raise _fail(source, f"tree {t} has categorical splits on huge category numbers")
             bits = np.zeros(max(cats) // 32 + 1, np.int64)
             for c in cats:
                 bits[c // 32] |= 1 << (c % 32)

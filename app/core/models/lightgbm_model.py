@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -47,6 +48,33 @@ def read_pandas_categorical(text: str) -> list[list[object]] | None:
     except json.JSONDecodeError:
         return None
     return value if isinstance(value, list) else None
+
+
+def _damaged(path: Path, why: str) -> ModelLoadError:
+    return ModelLoadError(
+        f"{path.name} is not a usable LightGBM model ({why}); save it again with "
+        "booster.save_model('model.txt').",
+        path,
+    )
+
+
+def _json_object(text: str, path: Path) -> dict[str, Any]:
+    try:
+        model = json.loads(text)
+    except (ValueError, RecursionError) as error:
+        raise _damaged(path, f"it is not valid JSON: {str(error)[:120]}") from error
+    if not isinstance(model, dict):
+        raise _damaged(path, "it is JSON but not an object")
+    return model
+
+
+def _category_lists(value: object, path: Path) -> list[list[object]]:
+    """pandas_categorical: null, or one list of category labels per categorical feature."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, list) for v in value):
+        raise _damaged(path, "pandas_categorical is not a list of category lists")
+    return value
 
 
 def categorical_flags(feature_infos: str, n_features: int) -> list[bool]:
@@ -107,29 +135,33 @@ class LightGBMModel(ModelAdapter):
     into it goes through `self._lock`. JSON dumps need no LightGBM at all.
     """
 
-    def __init__(self, path: Path, text: str) -> None:
+    def __init__(self, path: Path, text: str | dict[str, Any]) -> None:
         from app.core.engine import TreeShapEngine, parse_json, parse_text
 
         self.path = path
-        # Line endings converted on the way (e.g. by git) would break LightGBM's tree_sizes.
-        text = text.replace("\r\n", "\n")
         self.booster = None
         self._lock = threading.Lock()  # concurrent Booster calls have crashed LightGBM (#5482)
-        if text.lstrip().startswith("{"):
-            forest = parse_json(text, path.name)
-            model = json.loads(text)
-            infos = model.get("feature_infos", {}) or {}
+        is_json = isinstance(text, dict) or text.lstrip().startswith("{")
+        if is_json:
+            model = text if isinstance(text, dict) else _json_object(text, path)
+            forest = parse_json(model, path.name)
+            infos = model.get("feature_infos") or {}
+            if not isinstance(infos, dict):
+                raise _damaged(path, "feature_infos is not an object of per-feature entries")
             flags = [
                 bool(isinstance(infos.get(n), dict) and infos[n].get("values"))
                 for n in forest.feature_names
             ]
-            pandas_cats = model.get("pandas_categorical") or []
+            pandas_cats = _category_lists(model.get("pandas_categorical"), path)
             objective = str(model.get("objective", ""))
+            text = ""
         else:
+            # Line endings converted on the way (e.g. by git) would break LightGBM's tree_sizes.
+            text = text.replace("\r\n", "\n")
             header = read_header(text, path)
             forest = parse_text(text, path.name)  # validates before LightGBM reads the text
             flags = categorical_flags(header.get("feature_infos", ""), forest.n_features)
-            pandas_cats = read_pandas_categorical(text) or []
+            pandas_cats = _category_lists(read_pandas_categorical(text), path)
             objective = header["objective"]
         self.features = _features(forest.feature_names, flags, pandas_cats)
         num_class = forest.n_outputs
@@ -143,7 +175,13 @@ class LightGBMModel(ModelAdapter):
             self.engine: TreeShapEngine | None = TreeShapEngine(forest)
         except ExplainError:  # linear trees: LightGBM's own pred_contrib still handles them
             self.engine = None
-        if self.engine is None or not text.lstrip().startswith("{"):
+        if self.engine is None and is_json:
+            raise ModelLoadError(
+                f"{path.name} uses linear trees, which ShapLens can only explain from the "
+                "LightGBM text format; save it with booster.save_model('model.txt').",
+                path,
+            )
+        if not is_json:
             self._load_booster(text, path)
         self.info = ModelInfo(
             framework="LightGBM",
@@ -155,19 +193,13 @@ class LightGBMModel(ModelAdapter):
         )
 
     @classmethod
-    def from_json(cls, path: Path, text: str) -> LightGBMModel:
+    def from_json(cls, path: Path, text: str | dict[str, Any]) -> LightGBMModel:
         """A model from `booster.dump_model()` saved as JSON (explained without LightGBM)."""
         return cls(path, text)
 
     def _load_booster(self, text: str, path: Path) -> None:
         import lightgbm as lgb
 
-        if text.lstrip().startswith("{"):
-            raise ModelLoadError(
-                f"{path.name} uses linear trees, which ShapLens can only explain from the "
-                "LightGBM text format; save it with booster.save_model('model.txt').",
-                path,
-            )
         try:
             self.booster = lgb.Booster(model_str=text)
         except Exception as error:  # LightGBM raises its own LightGBMError or ValueError

@@ -1,31 +1,49 @@
 """Try a native model loader in a child process, where a crash cannot take ShapLens down.
 
 Measured on damaged copies of small models (40 random truncations/byte flips each): XGBoost's
-UBJSON reader segfaulted on 6 of 40, its JSON reader and CatBoost's .cbm reader on none. JSON is
-checked in Python instead (see xgboost_model.validate_json); .ubj and .cbm files are probed here
-first: the child loads the file and explains one row, and only a clean exit lets the parent load
-it in-process.
+UBJSON reader segfaulted on 6 of 40, its JSON reader and CatBoost's .cbm reader on none; crafted
+JSON (an absurd size_leaf_vector, a parents entry out of range) crashes it too. JSON is checked in
+Python first (app.core.models.xgboost_checks) and then, like .ubj and .cbm, probed here: the child
+loads the file and explains one row, and only a clean exit lets the parent load it in-process.
 
-Run as `python -m app.core.models.probe KIND PATH`.
+The child is started isolated (app.core.models.isolation): nothing in the current folder or the
+model's folder is imported, so a stray `numpy.py` can neither run nor fake a clean exit.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 from app.core.errors import ModelLoadError
+from app.core.models.isolation import isolated_command
 
 PROBE_TIMEOUT_S = 120.0
+# Printed by the child only after the probe ran, so that an early clean exit is not success.
+PROBE_OK = "shaplens-probe-ok"
+# Virtual memory that native libraries reserve without using: a base (the probe of a small
+# model peaks at ~3 GB of address space) plus thread arenas and stacks per core.
+PROBE_VIRTUAL_SLACK = 4 * 1024**3 + 128 * 1024**2 * (os.cpu_count() or 1)
 
 
 def _probe_xgboost(path: str) -> None:
     import numpy as np
     import xgboost as xgb
 
-    booster = xgb.Booster(model_file=path)
+    from app.core.data_io import MAX_COLUMNS
+
+    # From the bytes, as the parent does: XGBoost tells JSON from UBJSON by content then.
+    with open(path, "rb") as handle:
+        booster = xgb.Booster()
+        booster.load_model(bytearray(handle.read()))
     n = booster.num_features()
+    if n > MAX_COLUMNS:
+        raise ValueError(f"the model declares {n:,} features, more than {MAX_COLUMNS:,}")
+    from app.core.models.xgboost_checks import check_feature_names
+
+    check_feature_names(booster.feature_names, booster.feature_types, n)
     types = booster.feature_types
     matrix = xgb.DMatrix(
         np.zeros((1, n)),
@@ -55,11 +73,30 @@ def _probe_catboost(path: str) -> None:
 PROBES = {"xgboost": _probe_xgboost, "catboost": _probe_catboost}
 
 
+def memory_limit() -> int:
+    """Address space the child may use: what is free now plus room for the libraries' reserved
+    (not touched) thread arenas, so a size the file declares cannot eat the machine."""
+    from app.core.memory import HEADROOM, available_memory
+
+    return int(available_memory() * HEADROOM) + PROBE_VIRTUAL_SLACK
+
+
+def _limit_memory(limit: int) -> None:
+    try:
+        import resource
+    except ImportError:  # Windows: no rlimits; the timeout still bounds the probe
+        return
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
 def probe_model_file(kind: str, path: Path, framework: str) -> None:
     """Raise ModelLoadError when loading `path` crashes, hangs or fails in a child process."""
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "app.core.models.probe", kind, str(path)],
+            isolated_command("app.core.models.probe", kind, str(path), str(memory_limit())),
             capture_output=True,
             text=True,
             timeout=PROBE_TIMEOUT_S,
@@ -71,8 +108,14 @@ def probe_model_file(kind: str, path: Path, framework: str) -> None:
             "the file is probably damaged. Save the model again.",
             path,
         ) from error
-    if result.returncode == 0:
+    if result.returncode == 0 and result.stdout.strip().endswith(PROBE_OK):
         return
+    if result.returncode == 0:  # something ended the child early without probing
+        raise ModelLoadError(
+            f"The {framework} check of {path.name} ended without reading the model; ShapLens "
+            "refused it to be safe. Check the Python installation.",
+            path,
+        )
     if result.returncode < 0:
         raise ModelLoadError(
             f"{path.name} is damaged: reading it crashed the {framework} library (signal "
@@ -89,6 +132,8 @@ def probe_model_file(kind: str, path: Path, framework: str) -> None:
 
 def main(argv: list[str]) -> int:
     kind, path = argv[0], argv[1]
+    if len(argv) > 2:
+        _limit_memory(int(argv[2]))
     try:
         PROBES[kind](path)
     except Exception as error:  # the parent turns this into a ModelLoadError
@@ -97,6 +142,7 @@ def main(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return 1
+    print(PROBE_OK)
     return 0
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from app.core.errors import ModelLoadError, UntrustedPickleError
 from app.core.models.base import ModelAdapter
-from app.core.models.checks import check_sklearn_trees
+from app.core.models.sklearn_checks import check_sklearn_trees
 from app.core.types import Task
 
 TREE_TYPES = {
@@ -27,7 +27,8 @@ def untrusted_message(path: Path, what: str) -> str:
     return (
         f"{path.name} is a {what}. Opening it runs any code stored inside it, which could "
         "harm your computer. Open it only if you made it or trust where it came from "
-        "(in the app: answer Trust; on the command line: add --trust-pickle)."
+        "(in the app: choose Load once or Always trust this file; on the command line: add "
+        "--trust-pickle)."
     )
 
 

@@ -13,9 +13,10 @@ from typing import Any
 
 import numpy as np
 
+from app.core.data_io import MAX_COLUMNS
 from app.core.errors import ModelLoadError
 from app.core.models.base import FeatureSpec, ModelAdapter, ModelInfo
-from app.core.models.checks import check_tree_structure
+from app.core.models.xgboost_checks import MultiTarget, check_feature_names, validate_json
 from app.core.types import Task, Unit
 
 _TARGET_OBJECTIVES = (
@@ -40,44 +41,6 @@ def objective_task(objective: str, num_class: int) -> tuple[Task, Unit]:
     return Task.REGRESSION, Unit.RAW_MARGIN  # log links (poisson, gamma, tweedie, cox), ranking
 
 
-def _trees_of(model: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
-    learner = model["learner"]
-    booster = learner["gradient_booster"]
-    name = booster.get("name", "gbtree")
-    if name == "gblinear":
-        raise ValueError("it is a linear booster (gblinear): it has no trees to explain")
-    inner = booster["gbtree"] if name == "dart" else booster
-    n_features = int(learner["learner_model_param"]["num_feature"])
-    return list(inner["model"]["trees"]), n_features
-
-
-def validate_json(model: dict[str, Any]) -> int:
-    """Check every tree's arrays (sizes, indices, no cycles); returns the number of trees."""
-    trees, n_features = _trees_of(model)
-    for t, tree in enumerate(trees):
-        n = int(tree["tree_param"]["num_nodes"])
-        left = np.asarray(tree["left_children"], dtype=np.int64)
-        right = np.asarray(tree["right_children"], dtype=np.int64)
-        features = np.asarray(tree["split_indices"], dtype=np.int64)
-        for key in ("split_conditions", "base_weights", "default_left"):
-            if len(tree[key]) != n:
-                raise ValueError(f"tree {t}: {key} has the wrong length")
-        if left.shape[0] != n:
-            raise ValueError(f"tree {t}: node count does not match")
-        check_tree_structure(left, right, features, n_features, f"tree {t}")
-        segments = np.asarray(tree.get("categories_segments", []), dtype=np.int64)
-        sizes = np.asarray(tree.get("categories_sizes", []), dtype=np.int64)
-        nodes = np.asarray(tree.get("categories_nodes", []), dtype=np.int64)
-        n_cats = len(tree.get("categories", []))
-        if segments.shape != sizes.shape or nodes.shape != segments.shape:
-            raise ValueError(f"tree {t}: categorical split tables disagree")
-        if segments.size and (
-            segments.min() < 0 or (segments + sizes).max() > n_cats or nodes.max() >= n
-        ):
-            raise ValueError(f"tree {t}: a categorical split points outside its table")
-    return len(trees)
-
-
 def _categories(booster: Any) -> dict[str, list[str]]:
     try:
         pairs = booster.get_categories(export_to_arrow=True).to_arrow()
@@ -97,13 +60,19 @@ class XGBoostModel(ModelAdapter):
         params = config["learner_model_param"]
         num_class = int(params.get("num_class", "0") or 0)
         if int(params.get("num_target", "1") or 1) > 1:
-            raise ModelLoadError(
-                f"{path.name} is a multi-target XGBoost model; ShapLens explains one target "
-                "(or one multiclass model) at a time.",
-                path,
-            )
+            raise _multi_target(path)
         task, unit = objective_task(objective, num_class)
         n_features = booster.num_features()
+        try:
+            if n_features > MAX_COLUMNS:
+                raise ValueError(f"it declares {n_features:,} features")
+            check_feature_names(booster.feature_names, booster.feature_types, n_features)
+        except ValueError as error:
+            raise ModelLoadError(
+                f"{path.name} is not a usable XGBoost model ({error}); save it again with "
+                "booster.save_model('model.json').",
+                path,
+            ) from error
         names = booster.feature_names or [f"f{i}" for i in range(n_features)]
         types = booster.feature_types or ["float"] * n_features
         labels = _categories(booster)
@@ -166,18 +135,51 @@ class XGBoostModel(ModelAdapter):
         return values, base
 
 
-def load_xgboost_json(path: Path, data: bytes) -> XGBoostModel:
-    import xgboost as xgb
+def _multi_target(path: Path) -> ModelLoadError:
+    return ModelLoadError(
+        f"{path.name} is a multi-target XGBoost model; ShapLens explains one target "
+        "(or one multiclass model) at a time.",
+        path,
+    )
 
+
+def check_model_json(path: Path, model: dict[str, Any]) -> None:
+    """validate_json with the user-facing message (ModelLoadError) on any damage."""
     try:
-        model = json.loads(data)
         validate_json(model)
-    except (ValueError, KeyError, TypeError, IndexError, RecursionError) as error:
+    except MultiTarget as error:
+        raise _multi_target(path) from error
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError, OverflowError) as error:
+        detail = str(error) if isinstance(error, ValueError) else f"{type(error).__name__}: {error}"
         raise ModelLoadError(
-            f"{path.name} is not a usable XGBoost JSON model ({error}). The file may be "
+            f"{path.name} is not a usable XGBoost model ({detail[:300]}). The file may be "
             "truncated or edited; save it again with booster.save_model('model.json').",
             path,
         ) from error
+
+
+def _check_loaded(path: Path, booster: Any) -> None:
+    """A model read without our JSON check first (.ubj, pickle): check XGBoost's own export."""
+    try:
+        exported = json.loads(booster.save_raw(raw_format="json"))
+    except ValueError as error:  # a NaN leaf is exported as bare NaN, which json reads fine
+        raise ModelLoadError(f"XGBoost could not export {path.name}: {error}", path) from error
+    check_model_json(path, exported)
+
+
+def load_xgboost_json(path: Path, data: bytes, model: dict[str, Any] | None = None) -> XGBoostModel:
+    """A JSON model: checked in Python, then read by XGBoost in a child process, then here."""
+    import xgboost as xgb
+
+    from app.core.models.probe import probe_model_file
+
+    if model is None:
+        try:
+            model = json.loads(data)
+        except (ValueError, RecursionError) as error:
+            raise ModelLoadError(f"{path.name} is not valid JSON ({error}).", path) from error
+    check_model_json(path, model)
+    probe_model_file("xgboost", path, "XGBoost")
     try:
         booster = xgb.Booster()
         booster.load_model(bytearray(data))
@@ -198,6 +200,7 @@ def load_xgboost_ubj(path: Path) -> XGBoostModel:
     except xgb.core.XGBoostError as error:
         first = str(error).splitlines()[0][:300]
         raise ModelLoadError(f"XGBoost could not read {path.name}: {first}", path) from error
+    _check_loaded(path, booster)
     return XGBoostModel(path, booster)
 
 
@@ -208,6 +211,7 @@ def from_xgboost_object(path: Path, obj: Any) -> XGBoostModel:
     booster = obj.get_booster() if hasattr(obj, "get_booster") else obj
     copy = xgb.Booster()
     copy.load_model(booster.save_raw(raw_format="json"))
+    _check_loaded(path, copy)
     model = XGBoostModel(path, copy)
     classes = getattr(obj, "classes_", None)
     if classes is not None and model.task is Task.MULTICLASS:

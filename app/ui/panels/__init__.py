@@ -21,11 +21,15 @@ PANEL_MODULES: list[str] = [
     _P + "debug_dependence",
     _P + "debug_compare",
     _P + "debug_whatif",
+    _P + "debug_counterfactuals",
     _P + "debug_cohort_compare",
     _P + "review_summary",
     _P + "review_bookmarks",
     _P + "production_overview",
     _P + "production_latency",
+    _P + "behaviour_pdp",
+    _P + "behaviour_decision",
+    _P + "behaviour_curves",
 ]
 
 # The filter bar is a control and sits above the table (app.ui.docks); debugging tools work on
@@ -33,8 +37,8 @@ PANEL_MODULES: list[str] = [
 # Each group is one tab stack.
 PANEL_GROUPS: dict[str, list[str]] = {
     "Filter": PANEL_MODULES[:1],
-    "Debug": PANEL_MODULES[1:8],
-    "Review and production": PANEL_MODULES[8:],
+    "Debug": PANEL_MODULES[1:9] + PANEL_MODULES[13:],  # + the model-behaviour views
+    "Review and production": PANEL_MODULES[9:13],
 }
 
 DEFAULT_VISIBLE: set[str] = {

@@ -43,6 +43,8 @@ def _evaluate(predictions: np.ndarray, labels: np.ndarray, task: Task, k: int, t
 class DebugContext(QObject):
     evaluation_changed = Signal()  # new predictions, label or threshold
     filter_changed = Signal()  # preset, expression or cohort changed (already applied)
+    locked_changed = Signal()  # the features counterfactuals may not change
+    whatif_requested = Signal(int, object)  # row, {feature: value}: show these edits in What-if
 
     def __init__(self, state: AppState) -> None:
         super().__init__(state)
@@ -54,6 +56,8 @@ class DebugContext(QObject):
         self.expression = ""
         self.cohort = ALL_ROWS.name
         self.hints: list[str] = []
+        # Features counterfactuals keep as they are; None: the names suggested for the model.
+        self.locked_features: list[str] | None = None
         self.label_problem: str | None = None
         self._evaluation: Evaluation | None = None
         self._stale = True
@@ -166,6 +170,13 @@ class DebugContext(QObject):
             "confidence": ev.confidence,
             "correct": ev.correct,
         }
+
+    def set_locked_features(self, names: list[str] | None) -> None:
+        """Choose the locked features (kept in the session); None goes back to suggestions."""
+        names = None if names is None else list(dict.fromkeys(names))
+        if names != self.locked_features:
+            self.locked_features = names
+            self.locked_changed.emit()
 
     # ------------------------------------------------------------------ filter
     def set_filter(

@@ -17,6 +17,7 @@ from PySide6.QtGui import QBrush, QColor, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QDockWidget,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -81,6 +82,7 @@ class WhatIfPanel(QWidget):
         cancel_on_destroy(self, self.context.workers, JOB, RANGES_JOB)
         self.reset_button.clicked.connect(self.reset)
         state.row_selected.connect(self.load_row)
+        self.context.whatif_requested.connect(self.show_edits)
         state.data_changed.connect(self._on_data_changed)
         state.output_changed.connect(lambda _k: self._show_result())
         self._on_data_changed()
@@ -110,6 +112,22 @@ class WhatIfPanel(QWidget):
         self.row_label.setText(f"Row {row}: edit values below; the prediction updates at once.")
         if on_screen(self):
             self._load(int(row))
+
+    def show_edits(self, row: int, edits: dict[str, object]) -> None:
+        """Load `row` with these values (a counterfactual chosen elsewhere) and bring the
+        panel's dock to the front."""
+        s = self.state
+        if s.model is None or s.data is None or not 0 <= row < s.data.n_rows:
+            return
+        dock = self.parentWidget()
+        if isinstance(dock, QDockWidget):
+            dock.show()
+            dock.raise_()
+        s.select_row(row)
+        self.wanted_row = row
+        self._load(row)
+        for feature, value in edits.items():
+            self.set_value(feature, value)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

@@ -1,0 +1,1 @@
+"""Debugging the model: computations behind the debugging views (no Qt below here)."""
