@@ -98,3 +98,11 @@ def test_explain_records_redaction(tmp_path, sample_model_path, small, capsys) -
     assert "shap:age" in table.column_names  # its contribution stays
     assert not [c for c in table.column_names if re.fullmatch(r"age", c)]
     capsys.readouterr()
+
+
+def test_export_refuses_redaction_it_cannot_honour(tmp_path, sample_model_path, small, capsys):
+    out = tmp_path / "pdp.svg"
+    code = main("export", "--model", str(sample_model_path), "--data", str(small), "--view", "pdp",
+                "--feature", "age", "--out", str(out), "--redact", "age")  # fmt: skip
+    assert code == 2 and "could show the redacted values" in capsys.readouterr().err
+    assert not out.exists()
