@@ -29,6 +29,7 @@ def add_model_data_arguments(parser: argparse.ArgumentParser, label: bool = True
 # Every option through which a verb reads a file: an output may never be one of them.
 INPUT_OPTIONS = (
     "model", "model_b", "data", "reference", "current", "glossary", "session", "rows_from",
+    "drift_data", "compare_model",
 )  # fmt: skip
 
 

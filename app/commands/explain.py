@@ -30,6 +30,7 @@ from app.core.base.atomic import write_stream_atomic
 from app.core.distributed.table import table_metadata, values_columns, with_metadata
 from app.core.errors import Cancelled, ShapLensError
 from app.core.explain import explain_all
+from app.core.review.redaction import parse_redact
 from app.core.types import Explanation
 
 NAME = "explain"
@@ -62,6 +63,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--key", default=None, help="dask: a column that identifies rows, copied next to the values"
     )
+    parser.add_argument(
+        "--redact",
+        default=None,
+        help="columns whose values are never copied into the output (e.g. a --key that is personal)",
+    )
 
 
 def explanation_table(explanation: Explanation) -> pa.Table:
@@ -90,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
         raise ShapLensError(f"--out must be a .parquet file, got {args.out.name}")
     check_out(args)  # before minutes of work: not an input, a folder or a read-only place
     model, data = load_inputs(args)
+    redaction = parse_redact(args.redact, [str(c) for c in data.frame.columns])
     explanation = explain_all(model, data.X, on_progress=StderrProgress("explain"))
     table = with_metadata(
         explanation_table(explanation),
@@ -98,7 +105,12 @@ def run(args: argparse.Namespace) -> int:
             explanation.output_names,
             explanation.engine,
             explanation.exact,
-            {"shaplens.model": str(args.model.name), "shaplens.data": str(args.data.name)},
+            {
+                "shaplens.model": str(args.model.name),
+                "shaplens.data": str(args.data.name),
+                # SHAP values are contributions, not the values: they stay; nothing is copied.
+                "shaplens.redacted": ",".join(redaction.sorted()),
+            },
         ),
     )
     write_stream_atomic(
@@ -136,6 +148,13 @@ def _run_dask(args: argparse.Namespace) -> int:
 
     if args.scheduler and args.local_workers is not None:
         raise ShapLensError("Give --scheduler or --local-workers, not both.")
+    redacted = {c.strip() for c in (args.redact or "").split(",") if c.strip()}
+    if args.key is not None and args.key in redacted:
+        print(
+            f"explain (dask): --key {args.key} is redacted: its values are not copied",
+            file=sys.stderr,
+        )
+        args.key = None
     plan = plan_run(  # bad input fails here, before a cluster starts
         args.model,
         str(args.data),

@@ -22,6 +22,7 @@ from app.core import views
 from app.core.align import AlignedData
 from app.core.errors import ShapLensError
 from app.core.models.base import ModelAdapter
+from app.core.review.redaction import Redaction, parse_redact, redact_beeswarm
 
 NAME = "export"
 HELP = "draw a figure (importance, beeswarm, waterfall, pdp, ice, decision, roc, ...) to a file"
@@ -52,6 +53,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--output", default="0", help="class index or name (multiclass models)")
     parser.add_argument("--no-caption", action="store_true", help="leave out the provenance line")
+    parser.add_argument(
+        "--redact", default=None, help="columns whose values never appear, e.g. name,zip"
+    )
     _behaviour_export.add_arguments(parser)
 
 
@@ -100,7 +104,9 @@ def _size(args: argparse.Namespace) -> tuple[int | None, int | None]:
     return args.width, args.height
 
 
-def _waterfall(model: ModelAdapter, data: AlignedData, row: int, k: int) -> views.WaterfallData:
+def _waterfall(
+    model: ModelAdapter, data: AlignedData, row: int, k: int, redaction: Redaction
+) -> views.WaterfallData:
     values, base = model.contributions_one(data.X[row])
     shap_row = np.asarray(values)[0, :, k]
     raw = np.asarray(values)[0].sum(axis=0, dtype=np.float64) + np.asarray(base, np.float64)
@@ -109,7 +115,7 @@ def _waterfall(model: ModelAdapter, data: AlignedData, row: int, k: int) -> view
         row,
         shap_row,
         float(base[k]),
-        views.display_values(data.frame, names, row),
+        redaction.values(names, views.display_values(data.frame, names, row)),
         names,
         model.unit,
         views.prediction_text(model, raw, k),
@@ -131,6 +137,7 @@ def run(args: argparse.Namespace) -> int:
     check_out(args)
     inputs = input_paths(args)
     model, data = load_inputs(args)
+    redaction = parse_redact(args.redact, [str(c) for c in data.frame.columns])
     k = _output_index(model, args.output)
     rows = _parse_rows(args, data.n_rows)
     if args.view == "waterfall" and not rows:
@@ -153,6 +160,12 @@ def run(args: argparse.Namespace) -> int:
     if args.view in BEHAVIOUR:
         from app.commands import _behaviour_export
 
+        if redaction:  # not yet taught to withhold values: refuse rather than leak them
+            raise ShapLensError(
+                f"--redact works with importance, beeswarm and waterfall figures; a {args.view} "
+                "figure could show the redacted values."
+            )
+
         size = (width, height)
         written.append(_behaviour_export.export(args, model, data, k, caption, size, inputs))
     elif args.view == "waterfall":
@@ -162,7 +175,7 @@ def run(args: argparse.Namespace) -> int:
                 out = args.out.with_name(f"{args.out.stem}_row{row}{args.out.suffix}")
             if caption is not None:
                 caption.row = row
-            figure = _waterfall(model, data, row, k)
+            figure = _waterfall(model, data, row, k, redaction)
             written.append(export_view("waterfall", figure, out, width, height, caption, inputs))
     else:
         from app.core.explain import explain_all
@@ -182,6 +195,7 @@ def run(args: argparse.Namespace) -> int:
                 explanation.values, data.X, model.features, data.frame, model.unit,
                 ranking.features, output=k, output_name=name, rows=explanation.rows,
             )  # fmt: skip
+            figure = redact_beeswarm(figure, redaction)
         written.append(export_view(args.view, figure, args.out, width, height, caption, inputs))
     for path in written:
         print(path)

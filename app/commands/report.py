@@ -1,20 +1,33 @@
-"""`shaplens report`: one self-contained HTML (or PDF) report of a model on a dataset."""
+"""`shaplens report`: one self-contained HTML (or PDF) report of a model on a dataset.
+
+The flags describe the review state the window would show (sensitive column, filter, cohort,
+threshold, slices, rows, bookmarks, another model or dataset, latency, redaction); the report
+itself is built by app.core.review, the same builder File > Export Report uses.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from app.commands._common import add_model_data_arguments, check_out, input_paths, load_inputs
 from app.core.base.atomic import write_text_atomic
 from app.core.errors import ShapLensError
-from app.core.report import DEFAULT_SAMPLE, FigureRenderer, build_report, check_request
-from app.core.session import file_sha256
+from app.core.review.redaction import Redaction, parse_redact
+from app.core.review.report_build import build_report_model, check_request
+from app.core.review.report_html import render_html
+from app.core.review.report_model import SECTIONS, Report, parse_sections
+from app.core.review.report_request import (
+    DEFAULT_SAMPLE,
+    FilterState,
+    ReportRequest,
+    SliceOptions,
+)
 
 NAME = "report"
-HELP = "write a self-contained HTML or PDF report: importance, groups, rows, provenance"
-FIGURE_SIZE = {"importance": (1400, 900), "beeswarm": (1400, 900), "waterfall": (1400, 820)}
+HELP = "write a self-contained HTML or PDF report of the review: importance, groups, rows, ..."
 
 
 def parse_rows(text: str | None) -> list[int]:
@@ -42,12 +55,35 @@ def parse_rows(text: str | None) -> list[int]:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_model_data_arguments(parser)
     parser.add_argument("--out", required=True, type=Path, help="report.html or report.pdf")
+    parser.add_argument(
+        "--sections",
+        default=None,
+        help=f"sections to include, comma-separated (default all): {','.join(SECTIONS)}",
+    )
     parser.add_argument("--rows", default=None, help="rows to explain in detail, e.g. 3,17,42")
     parser.add_argument("--sensitive", default=None, help="column to compare groups by")
     parser.add_argument("--glossary", type=Path, default=None, help="glossary .yaml/.csv")
-    parser.add_argument("--session", type=Path, default=None, help="take bookmarks from a session")
+    parser.add_argument(
+        "--session", type=Path, default=None, help="take bookmarks, filter and redaction from it"
+    )
     parser.add_argument("--class", dest="output", type=int, default=0, help="class index to show")
-    parser.add_argument("--threshold", type=float, default=0.5, help="binary decision threshold")
+    parser.add_argument("--threshold", type=float, default=None, help="binary decision threshold")
+    parser.add_argument("--filter", default=None, help='rows on screen, e.g. "age > 50"')
+    parser.add_argument("--preset", default="all", help="filter preset, e.g. misclassified")
+    parser.add_argument("--cohort", default=None, help="a cohort of the session, by name")
+    parser.add_argument("--slice-bins", type=int, default=5, help="bins per feature for slices")
+    parser.add_argument("--no-slice-pairs", action="store_true", help="slices of one feature")
+    parser.add_argument(
+        "--slices-within-filter", action="store_true", help="rank slices of the filter's rows"
+    )
+    parser.add_argument("--drift-data", type=Path, default=None, help="dataset to compare with")
+    parser.add_argument("--compare-model", type=Path, default=None, help="model to compare with")
+    parser.add_argument(
+        "--latency-seconds", type=float, default=None, help="measure latency for this long"
+    )
+    parser.add_argument(
+        "--redact", default=None, help="columns whose values never appear, e.g. name,zip"
+    )
     parser.add_argument(
         "--sample",
         type=int,
@@ -57,20 +93,102 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-figures", action="store_true", help="tables only, no images")
 
 
-def figure_renderer(args: argparse.Namespace, unit: str, explainer: str) -> FigureRenderer:
-    """PNG figures with a provenance caption, drawn offscreen by the plots' export."""
-    from app.plots.export import Caption, png_bytes
+def _cohort_expression(name: str | None, cohorts: list[dict[str, object]]) -> str:
+    if name is None:
+        return ""
+    for cohort in cohorts:
+        if cohort.get("name") == name:
+            return str(cohort.get("expression", ""))
+    known = ", ".join(str(c.get("name")) for c in cohorts) or "none (give --session)"
+    raise ShapLensError(f"--cohort {name}: no such cohort; the session has {known}.")
 
-    model_hash, data_hash = file_sha256(args.model)[:8], file_sha256(args.data)[:8]
 
-    def render(view: str, data: object, row: int | None, rows_covered: str) -> bytes:
-        caption = Caption(
-            args.model.name, args.data.name, row, unit, explainer,
-            model_hash=model_hash, data_hash=data_hash, cohort=rows_covered,
+def request_from_args(args: argparse.Namespace, model, data) -> ReportRequest:
+    """The review state the flags describe (the model and data are loaded by the caller)."""
+    sections = parse_sections(args.sections)
+    if args.slice_bins < 2:
+        raise ShapLensError(f"--slice-bins must be 2 or more, got {args.slice_bins}.")
+    glossary = None
+    if args.glossary is not None:
+        from app.core.glossary import load_glossary
+
+        glossary = load_glossary(args.glossary)
+        for name in glossary.unknown_features(model.feature_names):
+            print(f"warning: glossary entry '{name}' is not a model feature", file=sys.stderr)
+    bookmarks, threshold, expression, cohorts, redacted = None, 0.5, "", [], []
+    if args.session is not None:
+        from app.core.session import load_session
+
+        session, warnings = load_session(args.session)
+        for warning in warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        bookmarks = session.bookmark_list()
+        threshold, expression = session.threshold, session.filter_expression
+        cohorts, redacted = session.cohorts, session.redacted_columns
+    columns = [str(c) for c in data.frame.columns]
+    redaction = Redaction.of(
+        [*parse_redact(args.redact, columns).columns, *parse_redact(",".join(redacted), columns)]
+    )
+    filter_state = FilterState(
+        preset=args.preset,
+        expression=args.filter if args.filter is not None else expression,
+        cohort=args.cohort or "All rows",
+        cohort_expression=_cohort_expression(args.cohort, cohorts),
+    )
+    return ReportRequest(
+        model, args.model, data, args.data,
+        output=args.output,
+        threshold=args.threshold if args.threshold is not None else threshold,
+        rows=parse_rows(args.rows), sensitive=args.sensitive, filter=filter_state,
+        slices=SliceOptions(not args.no_slice_pairs, args.slice_bins, args.slices_within_filter),
+        glossary=glossary, glossary_path=args.glossary, bookmarks=bookmarks, sample=args.sample,
+        redaction=redaction, sections=sections, figures=not args.no_figures,
+    )  # fmt: skip
+
+
+def _production_results(args: argparse.Namespace, request: ReportRequest) -> None:
+    """Drift, comparison and latency, computed only when asked for and their section is on."""
+    model, data = request.model, request.data
+    if args.drift_data is not None and "drift" in request.sections:
+        from app.core.data_io import load_dataset
+        from app.core.drift import drift_report
+
+        print(f"report: drift against {args.drift_data.name}", file=sys.stderr)
+        request.drift = drift_report(model, data.frame, load_dataset(args.drift_data))
+        request.drift_name = args.drift_data.name
+    if args.compare_model is not None and "compare" in request.sections:
+        from app.core.compare_models import compare_models
+        from app.core.model_io import load_model
+
+        print(f"report: comparing with {args.compare_model.name}", file=sys.stderr)
+        other = load_model(args.compare_model, trust_pickle=args.trust_pickle)
+        request.comparison = compare_models(
+            model, other, data.frame, label=data.label_column, sensitive=request.sensitive,
+            threshold=request.threshold, names=(args.model.name, args.compare_model.name),
         )  # fmt: skip
-        return png_bytes(view, data, *FIGURE_SIZE[view], caption)
+    if args.latency_seconds is not None and "latency" in request.sections:
+        from app.core.latency import measure_latency
 
-    return render
+        if args.latency_seconds <= 0:
+            raise ShapLensError(f"--latency-seconds must be positive, got {args.latency_seconds}.")
+        print(f"report: measuring latency for {args.latency_seconds:g} s", file=sys.stderr)
+        request.latency = measure_latency(model, data.X, seconds=args.latency_seconds)
+
+
+def write_report(report: Report, out: Path, figures: bool, inputs: Iterable[Path] = ()) -> Path:
+    """Draw the figures (Qt, offscreen), then write HTML, or lay it out as a PDF (never over
+    one of `inputs`)."""
+    images = None
+    if figures:
+        from app.plots.report_figures import draw_figures
+
+        images = draw_figures(report)
+    html = render_html(report, images)
+    if out.suffix.lower() == ".pdf":
+        from app.plots.report_pdf import write_pdf
+
+        return write_pdf(html, out, title=report.title, inputs=inputs)
+    return write_text_atomic(out, html, inputs=inputs)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -80,51 +198,14 @@ def run(args: argparse.Namespace) -> int:
     if not args.out.parent.is_dir():
         raise ShapLensError(f"The folder {args.out.parent} does not exist.")
     check_out(args)
-    rows = parse_rows(args.rows)
-    glossary = None
-    if args.glossary is not None:
-        from app.core.glossary import load_glossary
-
-        glossary = load_glossary(args.glossary)
-    bookmarks = None
-    if args.session is not None:
-        from app.core.session import load_session
-
-        session, warnings = load_session(args.session)
-        for warning in warnings:
-            print(f"warning: {warning}", file=sys.stderr)
-        bookmarks = session.bookmark_list()
+    parse_sections(args.sections)  # fail before loading anything
     model, data = load_inputs(args)
-    check_request(model, data, rows, args.output, args.sensitive)
-    if glossary is not None:
-        for name in glossary.unknown_features(model.feature_names):
-            print(f"warning: glossary entry '{name}' is not a model feature", file=sys.stderr)
-    render = None
-    if not args.no_figures:
-        render = figure_renderer(args, model.unit.value, model.info.explainer)
+    request = request_from_args(args, model, data)
+    check_request(model, data, request.rows, request.output, request.sensitive)
+    _production_results(args, request)
     explained = min(args.sample, data.n_rows) if args.sample > 0 else data.n_rows
     print(f"report: explaining {explained:,} rows", file=sys.stderr)
-    html = build_report(
-        model,
-        args.model,
-        data,
-        args.data,
-        rows=rows,
-        output=args.output,
-        sensitive=args.sensitive,
-        threshold=args.threshold,
-        glossary=glossary,
-        glossary_path=args.glossary,
-        bookmarks=bookmarks,
-        sample=args.sample,
-        render=render,
-    )
-    if suffix == ".pdf":
-        from app.ui.report_pdf import write_pdf
-
-        title = f"{args.model.name} on {args.data.name}"
-        write_pdf(html, args.out, title=title, inputs=input_paths(args))
-    else:
-        write_text_atomic(args.out, html, inputs=input_paths(args))
+    report = build_report_model(request)
+    write_report(report, args.out, request.figures, input_paths(args))
     print(f"wrote {args.out}", file=sys.stderr)
     return 0

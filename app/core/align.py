@@ -7,7 +7,7 @@ saw, and missing / infinite values and what was done with them. Column order is 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -40,16 +40,21 @@ class AlignmentReport:
     inf_clipped: bool = False
     reordered: bool = False
 
-    def lines(self) -> list[str]:
+    def lines(self, label: str | None = None, redacted: Collection[str] = ()) -> list[str]:
+        """Sentences for the user; `label` is left out of the extra columns (it is the label,
+        not an extra), and the category values of `redacted` columns are not named."""
         out = [f"{len(self.found)} model features found"]
-        if self.extra:
-            out.append(f"{len(self.extra)} extra columns kept for display: {', '.join(self.extra)}")
+        extra = [c for c in self.extra if c != label]
+        if extra:
+            out.append(f"{len(extra)} extra columns kept for display: {', '.join(extra)}")
         if self.reordered:
             out.append("columns reordered to the model's feature order")
         for name, fix in self.dtype_mismatches.items():
             out.append(f"{name}: {fix}")
         for name, labels in self.unseen_categories.items():
             shown = ", ".join(labels[:5]) + (" …" if len(labels) > 5 else "")
+            if name in redacted:
+                shown = "values redacted"
             rows = self.unseen_counts.get(name, 0)
             out.append(
                 f"{name}: {rows} rows have categories unknown to the model, treated as missing "

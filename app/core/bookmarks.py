@@ -18,6 +18,7 @@ import pandas as pd
 from app.core.base.atomic import write_text_atomic
 from app.core.base.csv_safe import safe_row
 from app.core.errors import ShapLensError
+from app.core.review.redaction import Redaction
 
 
 class BookmarkError(ShapLensError):
@@ -149,8 +150,11 @@ class Bookmarks:
         frame: pd.DataFrame | None = None,
         columns: list[str] | None = None,
         items: list[Bookmark] | None = None,
+        redaction: Redaction | None = None,
     ) -> str:
-        """row, tag, note, created, then the row's values from `frame` (all or `columns`)."""
+        """row, tag, note, created, then the row's values from `frame` (all or `columns`);
+        the values of `redaction`'s columns read "redacted", also where a note quotes them."""
+        redaction = redaction or Redaction()
         items = list(self) if items is None else items
         data_columns = list(
             columns if columns is not None else (frame.columns if frame is not None else [])
@@ -168,7 +172,9 @@ class Bookmarks:
                     )
                 record = frame.iloc[b.row]
                 values = ["" if pd.isna(record[c]) else record[c] for c in data_columns]
-            writer.writerow(safe_row([b.row, b.tag, b.note, b.created, *values]))
+                values = redaction.values([str(c) for c in data_columns], values)
+            note = redaction.scrub_text(b.note, frame, b.row)
+            writer.writerow(safe_row([b.row, b.tag, note, b.created, *values]))
         return buffer.getvalue()
 
     def export_csv(
@@ -178,7 +184,9 @@ class Bookmarks:
         columns: list[str] | None = None,
         items: list[Bookmark] | None = None,
         inputs: Iterable[str | Path | None] = (),
+        redaction: Redaction | None = None,
     ) -> Path:
         """Write the bookmarks (or the filtered `items`) to CSV, atomically, never over one of
         `inputs` (the open model and data)."""
-        return write_text_atomic(path, self.to_csv_text(frame, columns, items), inputs=inputs)
+        text = self.to_csv_text(frame, columns, items, redaction)
+        return write_text_atomic(path, text, inputs=inputs)

@@ -12,7 +12,7 @@ values go through the glossary, so they read as the user wrote them.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -196,6 +196,7 @@ def summarize_row(
     glossary: Glossary | None = None,
     n_up: int = 2,
     n_down: int = 1,
+    redacted: Collection[str] = (),
 ) -> RowSummary:
     """Describe one row: `shap_row` holds its SHAP values (n_features,) for `output`.
 
@@ -212,10 +213,11 @@ def summarize_row(
     down_idx = [int(i) for i in order[::-1] if shap_row[i] < 0][:n_down]
 
     def driver(i: int) -> Driver:
-        value = display_values[i]
-        return Driver(
-            feature_names[i], value, float(shap_row[i]), glossary.phrase(feature_names[i], value)
-        )
+        name, value = feature_names[i], display_values[i]
+        if name in redacted:  # its contribution is said, its value is not
+            phrase = f"{glossary.display_name(name)} (value redacted)"
+            return Driver(name, "redacted", float(shap_row[i]), phrase)
+        return Driver(name, value, float(shap_row[i]), glossary.phrase(name, value))
 
     up = [driver(i) for i in up_idx]
     down = [driver(i) for i in down_idx]
@@ -242,6 +244,7 @@ def summarize_explained_row(
     average: np.ndarray | None = None,
     n_up: int = 2,
     n_down: int = 1,
+    redacted: Collection[str] = (),
 ) -> RowSummary:
     """summarize_row for dataset row `row` whose SHAP values (n_features, n_outputs) are known."""
     values = np.asarray(values, dtype=np.float64)
@@ -260,4 +263,5 @@ def summarize_explained_row(
         glossary=glossary,
         n_up=n_up,
         n_down=n_down,
+        redacted=redacted,
     )

@@ -71,6 +71,7 @@ class Session:
     bookmarks: list[Bookmark] = field(default_factory=list)
     glossary: FileRef | None = None
     view_layout: str = ""  # base64 of QMainWindow.saveState(), opaque here
+    redacted_columns: list[str] = field(default_factory=list)  # personal data kept out of exports
     # Features counterfactuals must not change; None: the names suggested for the model.
     locked_features: list[str] | None = None
     saved_at: str = ""
@@ -185,6 +186,9 @@ def load_session(path: str | Path) -> tuple[Session, list[str]]:
         bookmarks = list(Bookmarks.from_list(raw.get("bookmarks", [])))
     except BookmarkError as error:
         raise SessionError(f"{path.name}: {error}", path) from error
+    redacted = raw.get("redacted_columns", [])
+    if not isinstance(redacted, list) or not all(isinstance(c, str) for c in redacted):
+        raise SessionError(f"{path.name}: `redacted_columns` must be a list of column names.", path)
     cohorts = raw.get("cohorts", [])
     if not isinstance(cohorts, list) or not all(isinstance(c, dict) for c in cohorts):
         raise SessionError(f"{path.name}: `cohorts` must be a list of objects.", path)
@@ -205,6 +209,7 @@ def load_session(path: str | Path) -> tuple[Session, list[str]]:
             bookmarks=bookmarks,
             glossary=_ref(raw.get("glossary"), "glossary", path.name),
             view_layout=str(raw.get("view_layout", "")),
+            redacted_columns=list(redacted),
             locked_features=locked,
             saved_at=str(raw.get("saved_at", "")),
             app_version=str(raw.get("app_version", "")),

@@ -14,13 +14,14 @@ from dataclasses import replace
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QFontMetricsF, QResizeEvent
 from PySide6.QtWidgets import QWidget
 
 from app.core.views import BeeswarmData
 from app.plots import style
 from app.plots.base import PlotBase, finite_range, lane_index, padded_range
 from app.plots.beeswarm_legend import (
+    LEGEND_PT,
     CategoryLegend,
     group_colour,
     group_index,
@@ -127,9 +128,16 @@ class BeeswarmPlot(PlotBase):
         line = self.legend.line_height()
         categorical = np.cumsum([lane.is_categorical for lane in data.lanes])
         compact = self._legend_compact()
+        self._update_wrap()
+        metrics = QFontMetricsF(style.base_font(LEGEND_PT))
+        lines = np.cumsum(
+            [self.legend.lines_for(lane.legend or [], metrics) if lane.is_categorical else 0
+             for lane in data.lanes]
+        )  # fmt: skip
         for k in range(total, 0, -1):
             rows = int(categorical[k - 1])
-            legend = 0.0 if not rows else line + 8 if compact else (rows + 1) * line + 8
+            full = (int(lines[k - 1]) + 1) * line + 8
+            legend = 0.0 if not rows else line + 8 if compact else full
             if k * MIN_LANE_PX <= height - AXIS_PX - legend:
                 return k
         return 1
@@ -201,7 +209,15 @@ class BeeswarmPlot(PlotBase):
 
     def _fit_legend(self) -> None:
         if self._data is not None:
+            self._update_wrap()
             self.legend.set_compact(self._legend_compact())
+
+    def _update_wrap(self) -> None:
+        """Exports wrap long category names onto more lines instead of shortening them."""
+        metrics = QFontMetricsF(style.base_font())
+        names = [self.label(lane.feature) for lane in self._data.lanes]
+        widest = max((metrics.horizontalAdvance(n) for n in names), default=0.0) * 1.15 + 12
+        self.legend.set_wrap(self._full_labels, float(self.view.width()), widest)
 
     def _fit_range(self) -> None:
         self.plot.setXRange(*self._x_range, padding=0)

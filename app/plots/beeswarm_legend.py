@@ -126,6 +126,11 @@ class CategoryLegend(pg.GraphicsWidget):
         self._names = name_column  # the plot's left axis: lane names are right-aligned in it
         self.rows: list[tuple[str, list[CategoryEntry]]] = []
         self.compact = False
+        # Exports wrap a lane's entries onto more lines instead of shortening them: a figure
+        # that leaves the app must name its categories in full ("arre…arge" says nothing).
+        self.wrap = False
+        self.width_hint = 0.0
+        self.names_hint = 0.0
         self.setFlag(self.GraphicsItemFlag.ItemClipsToShape, False)
         self.set_rows([])
 
@@ -137,9 +142,56 @@ class CategoryLegend(pg.GraphicsWidget):
         self.rows = rows
         self._apply_height()
 
+    def set_wrap(self, wrap: bool, width: float, names_px: float) -> None:
+        """Wrap entries at `width` px (exports) instead of shortening them to one line;
+        `names_px` is the widest lane name: the name column is laid out after this runs, so
+        its real width is not known yet and the estimate errs on the narrow side."""
+        key = (wrap, float(width), float(names_px))
+        if key != (self.wrap, self.width_hint, self.names_hint):
+            self.wrap, self.width_hint, self.names_hint = key
+            self._apply_height()
+
+    def _entry_width(self) -> float:
+        name_w = max(float(self._names.width()) - 10, self.names_hint, 40.0)
+        return max(self.width_hint - name_w - 24, 80.0)
+
+    def wrapped_lines(self, metrics: QFontMetricsF) -> list[tuple[str, list[CategoryEntry]]]:
+        """(lane name or "", its entries on that line) for every drawn line when wrapping."""
+        width = self._entry_width()
+        out: list[tuple[str, list[CategoryEntry]]] = []
+        for name, entries in self.rows:
+            lines: list[list[CategoryEntry]] = [[]]
+            used = 0.0
+            for entry in entries:
+                w = SWATCH + SWATCH_GAP + metrics.horizontalAdvance(entry.label) + ENTRY_GAP
+                if lines[-1] and used + w - ENTRY_GAP > width:
+                    lines.append([])
+                    used = 0.0
+                lines[-1].append(entry)
+                used += w
+            out += [(name if i == 0 else "", line) for i, line in enumerate(lines)]
+        return out
+
+    def lines_for(self, entries: list[CategoryEntry], metrics: QFontMetricsF) -> int:
+        """How many lines one lane's entries take (1 unless wrapping)."""
+        if not self.wrap:
+            return 1
+        width, lines, used = self._entry_width(), 1, 0.0
+        for entry in entries:
+            w = SWATCH + SWATCH_GAP + metrics.horizontalAdvance(entry.label) + ENTRY_GAP
+            if used and used + w - ENTRY_GAP > width:
+                lines, used = lines + 1, 0.0
+            used += w
+        return lines
+
+    def _n_lines(self) -> int:
+        if not self.wrap:
+            return len(self.rows)
+        return len(self.wrapped_lines(QFontMetricsF(style.base_font(LEGEND_PT))))
+
     def full_height(self) -> float:
         """The height the legend needs to name every category line."""
-        return (len(self.rows) + 1) * self.line_height() + 8 if self.rows else 0.0
+        return (self._n_lines() + 1) * self.line_height() + 8 if self.rows else 0.0
 
     def set_compact(self, compact: bool) -> None:
         """One line pointing to the tooltips instead of the full legend."""
@@ -172,6 +224,9 @@ class CategoryLegend(pg.GraphicsWidget):
         painter.drawText(QPointF(rect.left() + 4, rect.top() + 6 + ascent), header)
         if self.compact:
             return
+        if self.wrap:
+            self._paint_wrapped(painter, metrics, left, ascent, line)
+            return
         for i, (name, entries) in enumerate(self.rows):
             top = rect.top() + 6 + (i + 1) * line
             baseline = top + ascent
@@ -188,3 +243,23 @@ class CategoryLegend(pg.GraphicsWidget):
                 x += SWATCH + SWATCH_GAP
                 painter.drawText(QPointF(x, baseline), label)
                 x += metrics.horizontalAdvance(label) + ENTRY_GAP
+
+    def _paint_wrapped(
+        self, painter: QPainter, metrics: QFontMetricsF, left: float, ascent: float, line: float
+    ) -> None:
+        pal = style.palette()
+        rect = self.boundingRect()
+        for i, (name, entries) in enumerate(self.wrapped_lines(metrics)):
+            baseline = rect.top() + 6 + (i + 1) * line + ascent
+            painter.setPen(QPen(QColor(pal.text)))
+            if name:
+                painter.drawText(
+                    QPointF(left - 10 - metrics.horizontalAdvance(name), baseline), name
+                )
+            x = left
+            for entry in entries:
+                swatch = QRectF(x, baseline - metrics.ascent() / 2 - SWATCH / 2 + 1, SWATCH, SWATCH)
+                painter.fillRect(swatch, QColor(group_colour(entry.group, pal)))
+                x += SWATCH + SWATCH_GAP
+                painter.drawText(QPointF(x, baseline), entry.label)
+                x += metrics.horizontalAdvance(entry.label) + ENTRY_GAP

@@ -253,11 +253,13 @@ def export_widget(
     height: int | None = None,
     caption: Caption | None = None,
     inputs: Iterable[str | Path | None] = (),
+    data: Any = None,
 ) -> Path:
     """Write the plot shown in `widget` to PNG/SVG/PDF (by suffix); default 2x its screen size.
 
-    `inputs` (the model and data files) are never overwritten."""
-    data = getattr(widget, "data", None)
+    `inputs` (the model and data files) are never overwritten; `data` replaces what the widget
+    shows (e.g. with personal values redacted)."""
+    data = data if data is not None else getattr(widget, "data", None)
     if data is None:
         raise ExportError("There is nothing to export yet: the plot is empty.")
     if width is None and height is None:
@@ -318,9 +320,9 @@ def png_bytes(
     return image_png(render_view(view, data, width, height, caption))
 
 
-def copy_to_clipboard(widget: QWidget, caption: Caption | None = None) -> None:
+def copy_to_clipboard(widget: QWidget, caption: Caption | None = None, data: Any = None) -> None:
     """Put the figure (2x its screen size, with caption) on the clipboard as an image."""
-    data = getattr(widget, "data", None)
+    data = data if data is not None else getattr(widget, "data", None)
     if data is None:
         raise ExportError("There is nothing to copy yet: the plot is empty.")
     size = _check_size(2 * max(widget.width(), 200), 2 * max(widget.height(), 150))

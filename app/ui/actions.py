@@ -174,9 +174,16 @@ def build_menus(window: MainWindow) -> Actions:
         "Export &Report…",
         lambda: window.exporter.export_report(),
         "Ctrl+Shift+E",
-        "Write an HTML or PDF report: importance, groups, selected and bookmarked rows",
+        "Write an HTML or PDF report of what is on screen; choose its sections",
     )
-    file_menu.addActions([export_view, copy_view, export_report])
+    personal = _action(
+        window,
+        "&Personal Columns…",
+        lambda: window.exporter.mark_personal(),
+        None,
+        "Mark columns whose values are redacted in every report, export, CSV and copy",
+    )
+    file_menu.addActions([export_view, copy_view, export_report, personal])
     file_menu.addSeparator()
     quit_action = _action(window, "&Quit", window.close, QKeySequence.StandardKey.Quit)
     file_menu.addAction(quit_action)

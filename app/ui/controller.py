@@ -276,7 +276,7 @@ class Controller(QObject):
             )
             self.state.report_status(
                 f"Loaded {loaded.data.n_rows:,} rows in {loaded.seconds:.1f} s. "
-                + "; ".join(loaded.data.report.lines())
+                + "; ".join(loaded.data.report.lines(label=loaded.data.label_column))
             )
         for path in loaded.new_files:
             self.file_opened.emit(path)

@@ -20,6 +20,7 @@ from app.core.models.base import ModelAdapter
 from app.ui.dialogs import DATA_FILTER
 from app.ui.dialogs_compare_base import CompareDialog, fill_table, make_table
 from app.ui.panels.production_plots import HistogramPlot
+from app.ui.panels.review_context import review_for
 from app.ui.state import AppState
 from app.workers import Workers
 
@@ -63,6 +64,8 @@ class CompareDataDialog(CompareDialog):
     def show_result(self, result: object) -> None:
         assert isinstance(result, DriftReport)
         self.result = r = result
+        review = review_for(self.state)  # the report carries it while this dialog is open
+        review.drift, review.drift_name = r, Path(self.path_edit.text().strip()).name
         rows = []
         for f in r.features:
             changes = [f"new: {', '.join(f.new_categories[:3])}"] if f.new_categories else []
@@ -95,6 +98,12 @@ class CompareDataDialog(CompareDialog):
         if r.features:
             self.table.setCurrentCell(0, 0)
             self._show_feature(0)
+
+    def done(self, result: int) -> None:
+        review = review_for(self.state)
+        if self.result is not None and review.drift is self.result:
+            review.drift, review.drift_name = None, ""
+        super().done(result)
 
     def _on_feature_chosen(self, row: int, *_: int) -> None:
         if row >= 0:

@@ -24,6 +24,7 @@ from app.core.model_io import load_model
 from app.core.models.base import ModelAdapter
 from app.plots.waterfall import WaterfallPlot
 from app.ui.dialogs_compare_base import CompareDialog, fill_table, make_table
+from app.ui.panels.review_context import review_for
 from app.ui.state import AppState
 from app.workers import Workers
 
@@ -129,10 +130,17 @@ class CompareModelsDialog(CompareDialog):
             self.state.threshold, names,
         )  # fmt: skip
 
+    def done(self, result: int) -> None:
+        review = review_for(self.state)
+        if self.result is not None and review.comparison is self.result:
+            review.comparison = None
+        super().done(result)
+
     def show_result(self, result: object) -> None:
         assert isinstance(result, ComparisonRun)
         self.result, self.model_b = result.comparison, result.model_b
         c = result.comparison
+        review_for(self.state).comparison = c  # the report carries it while this dialog is open
         self.waterfall_a.clear()
         self.waterfall_b.clear()
         for label, name in ((self.waterfall_a_label, c.name_a), (self.waterfall_b_label, c.name_b)):

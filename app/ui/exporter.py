@@ -16,6 +16,8 @@ from app.ui import dialogs
 from app.ui.plot_tabs import PlotTabs
 from app.ui.recent_files import RecentFiles
 from app.ui.report_export import REPORT_SUFFIXES, ReportExport
+from app.ui.report_request import SLICES_PANEL, report_rows, request_from_window
+from app.ui.settings import Settings
 from app.ui.state import AppState
 from app.workers import Workers
 
@@ -93,11 +95,25 @@ class Exporter:
         values, base = known
         predictions = s.predictions()
         average = predictions.mean(axis=0) if predictions is not None else None
-        glossary = review_for(s).glossary
+        review = review_for(s)
         summary = summarize_explained_row(
-            s.model, s.data, row, values, base, s.output_index, glossary, average
-        )
+            s.model, s.data, row, values, base, s.output_index, review.glossary, average,
+            redacted=review.redaction.columns,
+        )  # fmt: skip
         return summary.text
+
+    def shown_data(self, widget: object) -> object:
+        """What an export or a copy of `widget` draws: its data with personal values redacted."""
+        from app.core.review.redaction import redact_view
+        from app.ui.panels.review_context import review_for
+
+        data = getattr(widget, "data", None)
+        review = review_for(self.state)
+        if data is None or not review.redaction or self.state.model is None:
+            return data
+        names = self.state.model.feature_names
+        feature_of = {review.glossary.display_name(f): f for f in names}
+        return redact_view(self.plots.current_view(), data, review.redaction, feature_of)
 
     def export_view(self, path: Path | None = None, width: int | None = None) -> Path | None:
         """Save the current view (dialog when no path is given); returns the written file."""
@@ -120,7 +136,8 @@ class Exporter:
             path, width, height = choice.path, choice.width, choice.height
         try:
             inputs = (self.state.model_path, self.state.data_path)
-            export_widget(widget, path, width, height, self.caption(), inputs)
+            data = self.shown_data(widget)
+            export_widget(widget, path, width, height, self.caption(), inputs, data)
         except ShapLensError as error:  # ExportError: nothing to export, bad size, unwritable
             self.message_bar.show_message(str(error))
             return None
@@ -138,7 +155,8 @@ class Exporter:
             self.message_bar.show_message("Copying images is not available in this build.")
             return
         try:
-            copy_to_clipboard(self.plots.view_widget(), self.caption())
+            widget = self.plots.view_widget()
+            copy_to_clipboard(widget, self.caption(), self.shown_data(widget))
         except ShapLensError as error:
             self.message_bar.show_message(str(error))
             return
@@ -146,17 +164,64 @@ class Exporter:
 
     def report_rows(self) -> list[int]:
         """The rows a report explains in detail: every bookmarked row and the selected one."""
-        from app.ui.panels.review_context import review_for
+        return report_rows(self.state)
 
-        rows = {b.row for b in review_for(self.state).bookmarks}
-        if self.state.selected_row is not None:
-            rows.add(self.state.selected_row)
-        n = self.state.data.n_rows if self.state.data is not None else 0
-        return sorted(r for r in rows if 0 <= r < n)
+    def settings(self) -> Settings:
+        return getattr(self.parent, "settings", None) or self.recent.settings
 
-    def export_report(self, path: Path | None = None) -> ReportExport | None:
-        """Write the report (HTML or PDF by suffix) in the background; returns the running job."""
+    def mark_personal(self) -> bool:
+        """File ▸ Personal Columns…: choose the columns redacted in everything exported."""
         from app.ui.panels.review_context import review_for
+        from app.ui.report_dialog import PersonalColumnsDialog
+
+        if self.state.data is None:
+            self.message_bar.show_message("Open a dataset to mark its personal columns.")
+            return False
+        review = review_for(self.state)
+        columns = [str(c) for c in self.state.data.frame.columns]
+        dialog = PersonalColumnsDialog(columns, review.redaction, self.parent)
+        if dialog.exec() != PersonalColumnsDialog.DialogCode.Accepted:
+            return False
+        review.set_redaction(dialog.redaction())
+        names = ", ".join(review.redaction.sorted()) or "none"
+        self.parent.statusBar().showMessage(f"Personal columns (redacted): {names}", 8000)
+        return True
+
+    def choose_sections(self) -> tuple[str, ...] | None:
+        """The sections dialog (remembers the choice); None when cancelled."""
+        from app.ui.panels.review_context import review_for
+        from app.ui.report_dialog import ReportSectionsDialog
+
+        review = review_for(self.state)
+        missing = {
+            "fairness": "" if review.sensitive else "choose a column in the Fairness panel",
+            "drift": "" if review.drift else "run File > Compare with Data first",
+            "compare": "" if review.comparison else "run File > Compare with Model first",
+            "latency": "" if review.latency else "press Measure in the Latency panel first",
+        }
+        dialog = ReportSectionsDialog(
+            self.settings(),
+            {k: v for k, v in missing.items() if v},
+            ", ".join(review.redaction.sorted()),
+            self.parent,
+        )
+        dialog.personal_button.clicked.connect(
+            lambda: (
+                self.mark_personal()
+                and dialog.set_redaction_text(", ".join(review_for(self.state).redaction.sorted()))
+            )
+        )
+        if dialog.exec() != ReportSectionsDialog.DialogCode.Accepted:
+            return None
+        return dialog.sections()
+
+    def export_report(
+        self, path: Path | None = None, sections: tuple[str, ...] | None = None
+    ) -> ReportExport | None:
+        """Write the report (HTML or PDF by suffix) in the background; returns the running job.
+        Without `path` the user picks the file and the sections; with it, the sections chosen
+        last time are used (unless `sections` is given)."""
+        from app.core.review.report_model import SECTIONS
 
         s = self.state
         if not s.ready or s.model_path is None or s.data_path is None:
@@ -173,13 +238,20 @@ class Exporter:
             self.recent.remember_save(path)
             if path.suffix.lower() not in REPORT_SUFFIXES:
                 path = path.with_suffix(".pdf" if "PDF" in chosen else ".html")
+            sections = self.choose_sections()
+            if sections is None:
+                return None
         path = Path(path)
         if path.suffix.lower() not in REPORT_SUFFIXES:
             self.message_bar.show_message(f"A report is a .html or .pdf file, not {path.name}.")
             return None
+        if sections is None:
+            sections = self.settings().report_sections(SECTIONS)
         if self.report_job is not None and self.report_job.running:
             self.report_job.cancel()
-        review = review_for(s)
+        docks = getattr(self.parent, "dock_set", None)
+        dock = docks.by_module.get(SLICES_PANEL) if docks is not None else None
+        request = request_from_window(s, sections, dock.widget() if dock is not None else None)
         job = ReportExport(self.workers, path, self.parent)
         job.progress.connect(lambda text: self.parent.statusBar().showMessage(text))
         job.finished.connect(
@@ -189,7 +261,7 @@ class Exporter:
         )
         job.failed.connect(self.message_bar.show_message)
         self.report_job = job
-        job.start(s, self.report_rows(), review.bookmarks, review.glossary, review.glossary_path)
+        job.start(request)
         return job
 
     def cancel_report(self) -> None:

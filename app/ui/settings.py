@@ -83,3 +83,18 @@ class Settings:
 
     def set_cache_enabled(self, on: bool) -> None:
         self.qsettings.setValue("cache/enabled", bool(on))
+
+    def report_sections(self, default: tuple[str, ...]) -> tuple[str, ...]:
+        """The report sections chosen last time (key `report/sections`), in `default`'s order."""
+        value = self.qsettings.value("report/sections", None)
+        if value is None:
+            return default
+        if isinstance(value, str):  # a one-item list comes back as a lone string
+            value = [value] if value else []
+        chosen = {str(v) for v in value}
+        return tuple(s for s in default if s in chosen)
+
+    def set_report_sections(self, sections: tuple[str, ...]) -> None:
+        # An empty choice is stored as "" (QSettings turns an empty list into an invalid value).
+        self.qsettings.setValue("report/sections", list(sections) if sections else "")
+        self.qsettings.sync()

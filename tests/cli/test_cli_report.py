@@ -77,3 +77,41 @@ def test_bad_input_exits_2(tmp_path, sample_model_path, small, extra, message) -
     assert result.returncode == 2
     assert result.stderr.startswith("error: ") and message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_production_sections_and_section_choice(tmp_path, sample_model_path, small) -> None:
+    other = tmp_path / "other.parquet"
+    frame = pd.read_parquet(small)
+    shifted = frame.copy()
+    shifted["age"] = shifted["age"] + 15  # drift the reader should see first
+    shifted.to_parquet(other)
+    out = tmp_path / "report.html"
+    result = run_cli(
+        "report", "--model", str(sample_model_path), "--data", str(small), "--out", str(out),
+        "--no-figures", "--sections", "drift,compare,latency,overview",
+        "--drift-data", str(other), "--compare-model", str(sample_model_path),
+        "--latency-seconds", "2",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    html = out.read_text().replace("<nobr>", "").replace("</nobr>", "")
+    order = [html.index(t) for t in ("Model, data and what is on screen", "Drift against",
+                                     "Comparison with another model", "<h2>Latency")]  # fmt: skip
+    assert order == sorted(order)  # report order, whatever the flag's order
+    assert "Importance" not in html and "By group" not in html
+    drift = html[html.index("Drift against") : html.index("Comparison with")]
+    first = re.search(r"<tbody><tr><td>([^<]+)</td>", drift).group(1)
+    assert first == "age" and "other.parquet" in drift
+    assert "Rows whose class flipped</th><td>0 (0.0%)" in html  # a model against itself
+    assert "predict one row" in html
+
+
+def test_unknown_section_exits_2(tmp_path, sample_model_path, small) -> None:
+    result = run_cli(
+        "report", "--model", str(sample_model_path), "--data", str(small),
+        "--out", str(tmp_path / "r.html"), "--sections", "overview,charts",
+    )  # fmt: skip
+    assert (
+        result.returncode == 2
+        and "charts" in result.stderr
+        and "overview,importance" in result.stderr
+    )

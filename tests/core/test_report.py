@@ -16,7 +16,9 @@ from app.core.align import align
 from app.core.bookmarks import Bookmarks
 from app.core.glossary import FeatureInfo, Glossary, TargetInfo
 from app.core.model_io import load_model
-from app.core.report import ReportError, build_report
+from app.core.review.report_build import ReportError, build_report_model
+from app.core.review.report_html import render_html
+from app.core.review.report_request import ReportRequest
 from app.core.session import file_sha256
 
 
@@ -67,17 +69,21 @@ def inputs(tmp_path_factory, sample_model_path, sample_data_path):
     return model, data, data_path
 
 
-def make(inputs, sample_model_path, **kwargs) -> str:
+def make(inputs, sample_model_path, render=True, **kwargs) -> tuple[str, list]:
+    """The report's HTML with stand-in figures (a coloured 2x2 PNG per view), and the figures
+    it asked for as (view, row, covered)."""
     model, data, data_path = inputs
-    calls = []
-
-    def render(view, view_data, row, covered):
-        calls.append((view, row, covered))
-        return tiny_png((200, 20, 60) if view == "waterfall" else (30, 100, 200))
-
-    kwargs.setdefault("render", render)
-    html = build_report(model, sample_model_path, data, data_path, **kwargs)
-    return html, calls
+    request = ReportRequest(
+        model, sample_model_path, data, data_path, figures=bool(render), **kwargs
+    )
+    report = build_report_model(request)
+    calls = [(f.view, f.row, f.covered) for f in report.figures()]
+    images = None
+    if render:
+        images = [
+            tiny_png((200, 20, 60) if v == "waterfall" else (30, 100, 200)) for v, *_ in calls
+        ]
+    return render_html(report, images), calls
 
 
 def test_report_is_self_contained_and_has_every_row(inputs, sample_model_path) -> None:
@@ -150,6 +156,7 @@ def test_provenance_glossary_and_bookmarks(inputs, sample_model_path, tmp_path) 
 def test_group_table_matches_the_data(inputs, sample_model_path) -> None:
     model, data, _ = inputs
     html, _ = make(inputs, sample_model_path, sensitive="sex", sample=200)
+    html = html.replace("<nobr>", "").replace("</nobr>", "")
     frame = data.frame
     p = model.raw_to_prediction(model.predict_raw(data.X))[:, 0]
     for group in ("Female", "Male"):
@@ -166,7 +173,7 @@ def test_group_table_matches_the_data(inputs, sample_model_path) -> None:
 
 def test_without_renderer_tables_only(inputs, sample_model_path) -> None:
     html, _ = make(inputs, sample_model_path, rows=[1], render=None, sample=100)
-    assert "<img" not in html and "Figures are not available" in html
+    assert "<img" not in html and "figures are not available" in html
     assert 'id="row-1"' in html
 
 
@@ -177,3 +184,27 @@ def test_bad_inputs_are_reported(inputs, sample_model_path) -> None:
         make(inputs, sample_model_path, sensitive="colour")
     with pytest.raises(ReportError, match="Class 3"):
         make(inputs, sample_model_path, output=3)
+
+
+def test_label_is_not_an_extra_column_and_no_empty_description_column(
+    inputs, sample_model_path
+) -> None:
+    html, _ = make(inputs, sample_model_path, render=False, sample=100)
+    extra = re.search(r"(\d+) extra columns kept for display: ([^<]*)", html)
+    assert extra is not None and "income_gt_50k" not in extra.group(2)
+    assert "fnlwgt" in extra.group(2)
+    assert "Description" not in html  # no glossary: the column would be empty
+    glossary = Glossary(features={"age": FeatureInfo("age", "age", description="Years of age.")})
+    described, _ = make(inputs, sample_model_path, render=False, sample=100, glossary=glossary)
+    assert "<th>Description</th>" in described and "Years of age." in described
+
+
+def test_unknown_redacted_column_and_bad_filter_are_refused(inputs, sample_model_path) -> None:
+    from app.core.errors import ShapLensError
+    from app.core.review.redaction import Redaction
+    from app.core.review.report_request import FilterState
+
+    with pytest.raises(ReportError, match="'nope'"):
+        make(inputs, sample_model_path, render=False, redaction=Redaction.of(["nope"]))
+    with pytest.raises(ShapLensError, match="cannot be applied"):
+        make(inputs, sample_model_path, render=False, filter=FilterState(expression="age >"))

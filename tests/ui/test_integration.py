@@ -164,7 +164,6 @@ def test_report_export_draws_figures_and_lists_chosen_rows(
     qtbot, window, small_model_path, small_data_path, tmp_path, suffix
 ) -> None:
     from app.ui.panels.review_context import review_for
-    from app.ui.report_export import placeholder
 
     open_and_wait(qtbot, window, small_model_path, small_data_path)
     review_for(window.state).bookmarks.add(5, note="bookmarked")
@@ -176,10 +175,13 @@ def test_report_export_draws_figures_and_lists_chosen_rows(
     with qtbot.waitSignal(job.finished, timeout=TIMEOUT) as blocker:
         pass
     assert blocker.args == [path]
-    assert job.draft is not None and len(job.draft.figures) >= 3
-    html = job.draft.html
-    assert all(placeholder(i) not in html for i in range(len(job.draft.figures)))
-    assert html.count('<img src="data:image/png;base64,iVBOR') == len(job.draft.figures)
+    figures = list(job.report.figures())
+    assert len(figures) >= 4 and len(job.images) == len(figures)  # importance, beeswarm, 2 rows
+    assert all(isinstance(png, bytes) and png.startswith(b"\x89PNG") for png in job.images)
+    from app.core.review.report_html import render_html
+
+    html = render_html(job.report, job.images)
+    assert html.count('<img src="data:image/png;base64,iVBOR') == len(figures)
     assert "bookmarked" in html
     written = path.read_bytes()
     if suffix == ".pdf":

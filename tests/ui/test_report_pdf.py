@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import base64
+import itertools
 import re
 import zlib
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice
 from PySide6.QtGui import QColor, QImage
 
-from app.core import report_html as h
-from app.ui.report_pdf import html_to_pdf_bytes, write_pdf
+from app.core.review import report_html as h
+from app.plots.report_pdf import html_to_pdf_bytes, write_pdf
 
 
 def png(width: int, height: int) -> bytes:
@@ -59,3 +60,51 @@ def test_pdf_keeps_images_decodable_in_html(qapp) -> None:
     encoded = re.search(r"base64,([A-Za-z0-9+/=]+)", html).group(1)
     assert QImage.fromData(base64.b64decode(encoded), "PNG").width() == 300
     assert html_to_pdf_bytes(html).startswith(b"%PDF")
+
+
+def test_pdf_pages_follow_the_html_sections(qapp, tmp_path, sample_model_path, sample_data_path):
+    """The PDF holds every heading of the HTML in order, and each section or row the HTML
+    starts on a new page begins a new PDF page (a browser prints the same page breaks)."""
+    import pandas as pd
+
+    from app.core.align import align
+    from app.core.bookmarks import Bookmarks
+    from app.core.model_io import load_model
+    from app.core.review.report_build import build_report_model
+    from app.core.review.report_html import render_html
+    from app.core.review.report_model import Heading
+    from app.core.review.report_request import ReportRequest
+    from app.plots.report_pdf import heading_pages, layout_document
+
+    data_path = tmp_path / "a.parquet"
+    pd.read_parquet(sample_data_path).iloc[:300].to_parquet(data_path)
+    model = load_model(sample_model_path)
+    marks = Bookmarks()
+    marks.add(4, "odd", "a note")
+    request = ReportRequest(
+        model, sample_model_path, align(model, pd.read_parquet(data_path)), data_path,
+        rows=[4, 9], sensitive="sex", bookmarks=marks, sample=0,
+    )  # fmt: skip
+    report = build_report_model(request)
+    images = [png(1400, 900) for _ in report.figures()]
+    html = render_html(report, images)
+    document = layout_document(html)
+    placed = heading_pages(document)
+    expected = [(1, report.title)]
+    starts = {}
+    for section in report.sections:
+        expected.append((2, section.title))
+        starts[section.title] = section.new_page
+        for block in section.blocks:
+            if isinstance(block, Heading):
+                expected.append((3, block.text))
+                starts[block.text] = block.new_page
+    assert [(level, text) for level, text, _ in placed] == expected
+    breaks = 0
+    for (_l, _t, before), (_level, text, page) in itertools.pairwise(placed):
+        if starts.get(text):
+            assert page > before, f"{text} should start a new page"
+            breaks += 1
+    assert breaks >= 5  # importance, beeswarm, fairness, rows, the second row
+    pdf = html_to_pdf_bytes(html)
+    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == document.pageCount()

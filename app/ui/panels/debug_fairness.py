@@ -24,6 +24,7 @@ from app.core.types import Task
 from app.plots import style
 from app.ui.panels.debug_context import context_for
 from app.ui.panels.debug_jobs import PanelJob, Work
+from app.ui.panels.review_context import review_for
 from app.ui.state import AppState
 
 TITLE = "Fairness"
@@ -139,6 +140,8 @@ class FairnessPanel(QWidget):
 
     def _on_report(self, report: FairnessReport) -> None:
         self.report = report
+        # The report carries the group table the user has looked at (File > Export Report).
+        review_for(self.state).sensitive = self.column_combo.currentData()
         self._show_groups(report)
         self._refresh_shap()
 

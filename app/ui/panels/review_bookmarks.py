@@ -120,7 +120,11 @@ class BookmarksPanel(QWidget):
         try:
             inputs = (self.state.model_path, self.state.data_path)
             written = self.review.bookmarks.export_csv(
-                path, frame, items=list(self.shown), inputs=inputs
+                path,
+                frame,
+                items=list(self.shown),
+                inputs=inputs,
+                redaction=self.review.redaction,
             )
         except ShapLensError as error:
             self.state.report_error(str(error))

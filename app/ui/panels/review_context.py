@@ -1,4 +1,7 @@
-"""What the review panels share for one window: the bookmarks and the glossary in use.
+"""What the review panels share for one window: the bookmarks and the glossary in use, the
+columns marked personal (redacted in every export), and what the report should carry from other
+views: the Fairness panel's sensitive column and the latest drift, model comparison and latency
+results while their dialog or panel shows them.
 
 One ReviewContext lives as a child of the AppState (found with review_for(state)), so the
 bookmarks panel, the summary panel, session saving and the report all see the same objects.
@@ -11,8 +14,12 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from app.core.bookmarks import Bookmarks
+from app.core.compare_models import ModelComparison
+from app.core.drift import DriftReport
 from app.core.errors import ShapLensError
 from app.core.glossary import Glossary, load_glossary
+from app.core.latency import LatencyReport
+from app.core.review.redaction import Redaction
 from app.core.session import FileRef, Session
 from app.ui.state import AppState
 
@@ -22,6 +29,7 @@ OBJECT_NAME = "shaplens-review-context"
 class ReviewContext(QObject):
     bookmarks_changed = Signal()
     glossary_changed = Signal()
+    redaction_changed = Signal()
 
     def __init__(self, state: AppState) -> None:
         super().__init__(state)
@@ -31,8 +39,35 @@ class ReviewContext(QObject):
         self.bookmarks.subscribe(self.bookmarks_changed.emit)
         self.glossary: Glossary = Glossary()
         self.glossary_path: Path | None = None
+        self.redaction = Redaction()
+        self.sensitive: str | None = None  # the Fairness panel's column, once it showed it
+        self.drift: DriftReport | None = None
+        self.drift_name = ""
+        self.comparison: ModelComparison | None = None
+        self.latency: LatencyReport | None = None
         # Bookmarks name rows of one dataset: a new dataset starts a new list.
         state.data_changed.connect(self.bookmarks.clear)
+        state.data_changed.connect(self._on_data_changed)
+        state.model_changed.connect(self._forget_results)
+
+    def _forget_results(self) -> None:
+        self.drift, self.drift_name, self.comparison, self.latency = None, "", None, None
+
+    def _on_data_changed(self) -> None:
+        """Results and marks about the previous dataset do not carry over (column names that
+        the new data still has stay redacted: the user marked them as personal)."""
+        self._forget_results()
+        data = self.state.data
+        columns = set(map(str, data.frame.columns)) if data is not None else set()
+        if self.sensitive not in columns:
+            self.sensitive = None
+        kept = Redaction.of(c for c in self.redaction.columns if c in columns)
+        if kept != self.redaction:
+            self.set_redaction(kept)
+
+    def set_redaction(self, redaction: Redaction) -> None:
+        self.redaction = redaction
+        self.redaction_changed.emit()
 
     def set_bookmarks(self, bookmarks: Bookmarks) -> None:
         """Replace the bookmarks (e.g. from a loaded session)."""
@@ -80,6 +115,7 @@ def session_from_state(
         bookmarks=list(review.bookmarks),
         glossary=FileRef.of(review.glossary_path) if review.glossary_path is not None else None,
         view_layout=view_layout,
+        redacted_columns=review.redaction.sorted(),
     )
 
 
@@ -87,5 +123,7 @@ def restore_review(state: AppState, session: Session) -> None:
     """After the shell has reopened the session's model and data: bookmarks and glossary."""
     review = review_for(state)
     review.set_bookmarks(session.bookmark_list())
+    columns = set(map(str, state.data.frame.columns)) if state.data is not None else set()
+    review.set_redaction(Redaction.of(c for c in session.redacted_columns if c in columns))
     if session.glossary is not None and Path(session.glossary.path).is_file():
         review.open_glossary(Path(session.glossary.path))

@@ -21,6 +21,7 @@ class SummaryPanel(QWidget):
         self.state = state
         self.review = review_for(state)
         self.summary: RowSummary | None = None
+        self.shared_text = ""
         self._average_of: np.ndarray | None = None  # the predictions _average_value is for
         self._average_value: np.ndarray | None = None
         self.heading = QLabel(self)
@@ -55,6 +56,7 @@ class SummaryPanel(QWidget):
         state.output_changed.connect(lambda _k: self.refresh())
         state.data_changed.connect(self.refresh)
         self.review.glossary_changed.connect(self.refresh)
+        self.review.redaction_changed.connect(self.refresh)
         self.refresh()
 
     def _on_row_explained(self, row: int) -> None:
@@ -87,6 +89,12 @@ class SummaryPanel(QWidget):
         self.summary = summarize_explained_row(
             s.model, s.data, row, values, base, s.output_index, self.review.glossary, average
         )
+        # What leaves the app (the clipboard) says the contribution of a personal column but
+        # not its value.
+        self.shared_text = summarize_explained_row(
+            s.model, s.data, row, values, base, s.output_index, self.review.glossary, average,
+            redacted=self.review.redaction.columns,
+        ).text  # fmt: skip
         self.sentence.setText(self.summary.text)
         self.copy_button.setEnabled(True)
 
@@ -103,7 +111,7 @@ class SummaryPanel(QWidget):
 
     def copy(self) -> None:
         if self.summary is not None:
-            QGuiApplication.clipboard().setText(self.summary.text)
+            QGuiApplication.clipboard().setText(self.shared_text)
 
     def bookmark(self) -> None:
         row = self.state.selected_row

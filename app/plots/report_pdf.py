@@ -16,6 +16,7 @@ from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPdfWriter, QTextDocum
 
 from app.core.base.atomic import write_bytes_atomic
 from app.core.errors import ShapLensError
+from app.plots.export import ensure_app
 
 DPI = 96  # layout in CSS pixels, so the HTML's sizes mean the same as in a browser
 MARGIN_MM = 12.0
@@ -28,31 +29,23 @@ class ReportPdfError(ShapLensError):
 
 
 def _ensure_app() -> None:
-    from app.plots.export import ensure_app
-
     ensure_app()
 
 
-def html_to_pdf_bytes(html: str, title: str = "") -> bytes:
-    """Lay the report out on A4 pages and return the PDF file's bytes."""
+def _page_layout() -> QPageLayout:
+    return QPageLayout(
+        QPageSize(QPageSize.PageSizeId.A4),
+        QPageLayout.Orientation.Portrait,
+        QMarginsF(MARGIN_MM, MARGIN_MM, MARGIN_MM, MARGIN_MM),
+        QPageLayout.Unit.Millimeter,
+    )
+
+
+def layout_document(html: str) -> QTextDocument:
+    """The report laid out on A4 pages exactly as it is printed (figures as resources)."""
     _ensure_app()
     document = QTextDocument()
-    array = QByteArray()
-    buffer = QBuffer(array)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    writer = QPdfWriter(buffer)
-    writer.setResolution(DPI)
-    writer.setTitle(title)
-    writer.setCreator("ShapLens")
-    writer.setPageLayout(
-        QPageLayout(
-            QPageSize(QPageSize.PageSizeId.A4),
-            QPageLayout.Orientation.Portrait,
-            QMarginsF(MARGIN_MM, MARGIN_MM, MARGIN_MM, MARGIN_MM),
-            QPageLayout.Unit.Millimeter,
-        )
-    )
-    paint = writer.pageLayout().paintRectPixels(DPI)
+    paint = _page_layout().paintRectPixels(DPI)
     # A document paginated to the page's paint area is printed as is (no extra 2 cm margin).
     document.setPageSize(QSizeF(paint.width(), paint.height()))
     document.setDocumentMargin(DOCUMENT_MARGIN)
@@ -69,6 +62,35 @@ def html_to_pdf_bytes(html: str, title: str = "") -> bytes:
         return f'<img src="{name}" width="{width}"'
 
     document.setHtml(_IMG.sub(to_resource, html))
+    return document
+
+
+def heading_pages(document: QTextDocument) -> list[tuple[int, str, int]]:
+    """(level, text, page index) of every heading, as the PDF places them."""
+    page = document.pageSize().height()
+    layout = document.documentLayout()
+    out = []
+    block = document.begin()
+    while block.isValid():
+        level = block.blockFormat().headingLevel()
+        if level:
+            top = layout.blockBoundingRect(block).top()
+            out.append((level, block.text(), int(top // page)))
+        block = block.next()
+    return out
+
+
+def html_to_pdf_bytes(html: str, title: str = "") -> bytes:
+    """Lay the report out on A4 pages and return the PDF file's bytes."""
+    document = layout_document(html)
+    array = QByteArray()
+    buffer = QBuffer(array)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    writer = QPdfWriter(buffer)
+    writer.setResolution(DPI)
+    writer.setTitle(title)
+    writer.setCreator("ShapLens")
+    writer.setPageLayout(_page_layout())
     document.print_(writer)
     del writer  # finishes the PDF into the buffer
     buffer.close()
