@@ -100,8 +100,13 @@ class WaterfallPlot(PlotBase):
         return float(max(LABEL_MIN_PX, min(super().label_room(), self.width() - caption - 70)))
 
     def _caption_text(self) -> str:
+        """ "f(x) = 2.41  →  P(positive class) = 0.92", or just "f(x) = 2.41" where a narrow
+        view would otherwise give the names no room (the title names the prediction too)."""
         data: WaterfallData = self._data
-        return f"f(x) = {style.format_plain(data.output_value)}  →  {data.prediction_text}"
+        short = f"f(x) = {style.format_plain(data.output_value)}"
+        full = f"{short}  →  {data.prediction_text}"
+        needed = QFontMetrics(self._caption_font()).horizontalAdvance(full)
+        return full if self.width() - needed - 70 >= 2 * LABEL_MIN_PX else short
 
     def steps(self) -> list[WaterfallStep]:
         """The data's steps, the smallest folded into "N other features" when space is short."""

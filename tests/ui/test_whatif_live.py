@@ -6,6 +6,7 @@ import pytest
 from PySide6.QtWidgets import QLineEdit
 
 from app.ui.panels import debug_whatif
+from tests.ui._layout import problems
 from tests.ui.test_debug_panels import TIMEOUT, idle, shown
 from tests.ui.test_debug_panels import state as state
 
@@ -32,3 +33,25 @@ def test_typing_a_value_re_evaluates_without_enter(qtbot, state) -> None:
     x[state.model.feature_names.index("capital_gain")] = 20000
     expected = state.model.raw_to_prediction(state.model.predict_raw(x[None, :]))[0, 0]
     assert panel.result.prediction[0] == pytest.approx(expected)
+
+
+def test_edited_row_gets_its_waterfall_beside_the_original(qtbot, state, tmp_path) -> None:
+    panel = shown(qtbot, debug_whatif.create(state), 900, 700)
+    state.select_row(3)
+    qtbot.waitUntil(lambda: panel.result is not None, timeout=TIMEOUT)
+    panel.set_value("capital_gain", 20000)
+    qtbot.waitUntil(
+        lambda: panel.result is not None and "capital_gain" in panel.result.changed,
+        timeout=TIMEOUT,
+    )
+    idle(qtbot, state)
+    before, after = panel.waterfalls.original.data, panel.waterfalls.edited.data
+    assert before is not None and after is not None and before.row == after.row == 3
+    # Each ends at its own model output: the edit moved the edited one only.
+    k = state.output_index
+    assert after.output_value == pytest.approx(float(panel.result.raw[k]), abs=1e-4)
+    assert after.output_value != pytest.approx(before.output_value, abs=1e-6)
+    labels = [step.label for step in after.steps]
+    assert "capital_gain = 20000" in labels
+    panel.grab().save(str(tmp_path / "whatif.png"))
+    assert problems(panel.waterfalls.original) == [] and problems(panel.waterfalls.edited) == []

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -36,6 +37,7 @@ from app.core.whatif import InvalidEditError, Ranges, WhatIf, WhatIfResult, feat
 from app.plots import style
 from app.ui.panels.debug_context import context_for
 from app.ui.panels.debug_jobs import cancel_on_destroy, on_screen
+from app.ui.panels.whatif_waterfalls import WhatIfWaterfalls
 from app.ui.state import AppState
 
 TITLE = "What-if"
@@ -85,7 +87,13 @@ class WhatIfPanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.prediction)
         layout.addWidget(self.message)
-        layout.addWidget(self.table, 1)
+        # The table (numbers, editors) over the two waterfalls (as it is, edited).
+        self.waterfalls = WhatIfWaterfalls(self)
+        split = QSplitter(Qt.Orientation.Vertical, self)
+        split.addWidget(self.table)
+        split.addWidget(self.waterfalls)
+        split.setChildrenCollapsible(False)
+        layout.addWidget(split, 1)
         cancel_on_destroy(self, self.context.workers, JOB, RANGES_JOB)
         self.reset_button.clicked.connect(self.reset)
         state.row_selected.connect(self.load_row)
@@ -99,6 +107,7 @@ class WhatIfPanel(QWidget):
         self.context.workers.cancel(RANGES_JOB)
         self.whatif = None
         self.result = None
+        self.waterfalls.clear()
         self.loaded_row = self.wanted_row = None
         self.table.setRowCount(0)
         self.editors.clear()
@@ -307,6 +316,7 @@ class WhatIfPanel(QWidget):
     def _show_result(self) -> None:
         with self._bulk():
             self._fill_result()
+        self.waterfalls.show_result(self.state, self.result, self.state.output_index)
 
     def _fill_result(self) -> None:
         r, s = self.result, self.state
