@@ -9,6 +9,7 @@ from pathlib import Path
 
 from app.core.align import AlignedData, align
 from app.core.data_io import load_dataset
+from app.core.errors import ShapLensError
 from app.core.model_io import load_model
 from app.core.models.base import ModelAdapter
 
@@ -23,6 +24,13 @@ def add_model_data_arguments(parser: argparse.ArgumentParser, label: bool = True
         action="store_true",
         help="allow loading a pickle/joblib model (pickle runs code: only for files you trust)",
     )
+
+
+def check_threshold(value: float, flag: str = "--threshold") -> float:
+    """A decision threshold is a probability: NaN or 5 would give a meaningless verdict."""
+    if not 0.0 <= value <= 1.0:  # also false for NaN
+        raise ShapLensError(f"{flag} must be between 0 and 1, got {value}.")
+    return value
 
 
 def load_inputs(args: argparse.Namespace) -> tuple[ModelAdapter, AlignedData]:

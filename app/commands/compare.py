@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from app.commands._common import check_threshold
 from app.commands.inspect import dumps_json
 from app.core.atomic import write_text_atomic
 from app.core.compare_models import ModelComparison, compare_models
@@ -58,6 +59,7 @@ def format_comparison(c: ModelComparison) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_threshold(args.threshold)
     model_a = load_model(args.model, trust_pickle=args.trust_pickle)
     model_b = load_model(args.model_b, trust_pickle=args.trust_pickle)
     frame = load_dataset(args.data)

@@ -14,6 +14,7 @@ import numpy as np
 from app.commands._common import StderrProgress, add_model_data_arguments, load_inputs
 from app.core import views
 from app.core.align import AlignedData
+from app.core.base.input_gate import ROWS, read_input_text
 from app.core.errors import ShapLensError
 from app.core.models.base import ModelAdapter
 
@@ -48,10 +49,7 @@ def _parse_rows(args: argparse.Namespace, n_rows: int) -> list[int]:
     elif args.rows:
         rows = _to_ints(args.rows.replace(",", " ").split(), "--rows")
     elif args.rows_from:
-        try:
-            text = args.rows_from.read_text(encoding="utf-8")
-        except OSError as error:
-            raise ShapLensError(f"Cannot read {args.rows_from}: {error.strerror}.") from error
+        text = read_input_text(args.rows_from, ROWS)  # InputError is one `error:` line
         rows = _to_ints(text.replace(",", " ").split(), str(args.rows_from))
     else:
         return []
