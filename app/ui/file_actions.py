@@ -151,10 +151,12 @@ class FileActions:
             if not name:
                 return
             path = Path(name)
-        review = review_for(self.state)
-        review.open_glossary(path)
-        if review.glossary_path == Path(path):
-            self.parent.statusBar().showMessage(f"Glossary {Path(path).name} loaded.", 8000)
+        review_for(self.state).open_glossary(
+            path,
+            then=lambda: self.parent.statusBar().showMessage(
+                f"Glossary {Path(path).name} loaded.", 8000
+            ),
+        )
 
     def compare_with_model(self) -> QWidget | None:
         from app.ui.dialogs_compare import open_compare_models

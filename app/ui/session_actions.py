@@ -28,6 +28,7 @@ from app.ui.controller import Controller
 from app.ui.dialogs import MessageBar
 from app.ui.recent_files import RecentFiles
 from app.ui.state import AppState
+from app.workers import Workers
 
 log = logging.getLogger(__name__)
 SESSION_FILTER = f"ShapLens session (*{SESSION_SUFFIX});;All files (*)"
@@ -46,6 +47,7 @@ class SessionActions:
     ) -> None:
         self.window, self.state, self.controller = window, state, controller
         self.recent, self.message_bar = recent, message_bar
+        self.workers = Workers(window)  # reads session files off the GUI thread
 
     def current_session(self) -> Session:
         """A Session of what the window shows now."""
@@ -79,36 +81,48 @@ class SessionActions:
         self.window.statusBar().showMessage(f"Saved the session to {written}", 8000)
         return written
 
-    def open_session(self, path: Path | None = None) -> Session | None:
-        """Read a session, show its warnings, reopen its files and restore the rest."""
+    def open_session(self, path: Path | None = None) -> None:
+        """Read a session (on a worker), show its warnings, reopen its files, restore the rest.
+
+        A bad file ends in a message in the window's message bar."""
         if path is None:
             name, _ = QFileDialog.getOpenFileName(
                 self.window, "Open session", self.recent.start_dir(), SESSION_FILTER
             )
             if not name:
-                return None
+                return
             path = Path(name)
-        try:
-            session, warnings = load_session(path)
-        except ShapLensError as error:
-            self.message_bar.show_message(str(error))
-            return None
+        # Read, validated and hashed on a worker: a session names data files of gigabytes, and a
+        # FIFO or a slow disk must never freeze the window.
+        self.workers.run(
+            "session",
+            _read_session,
+            Path(path),
+            on_result=lambda read: self._on_session_read(Path(path), *read),
+            on_error=lambda error: self.message_bar.show_message(str(error)),
+        )
+
+    def _on_session_read(
+        self,
+        path: Path,
+        session: Session,
+        warnings: list[str],
+        model: Path | None,
+        data: Path | None,
+    ) -> None:
         self.recent.add(Path(path))
         if warnings:
             lines = "<br>".join(f"• {html.escape(w)}" for w in warnings)
             title = html.escape(Path(path).name)
             self.message_bar.show_message(f"<b>Session {title}:</b><br>{lines}", "warning")
-        model = _existing(session.model.path if session.model else None)
-        data = _existing(session.data.path if session.data else None)
         if model is None and data is None:
             self._apply_session(session)
-            return session
+            return
         # Both files are opened together, so a session of another model and data replaces
         # what is loaded even when the two do not fit each other.
         self.controller.open(
             model, data, session.label_column, then=lambda: self._apply_session(session)
         )
-        return session
 
     def _apply_session(self, session: Session) -> None:
         """After the session's files are loaded: class, threshold, cohorts, filter, review."""
@@ -143,3 +157,11 @@ class SessionActions:
 
 def _existing(path: str | None) -> Path | None:
     return Path(path) if path and Path(path).is_file() else None
+
+
+def _read_session(path: Path) -> tuple[Session, list[str], Path | None, Path | None]:
+    """Worker: the session, its warnings, and its model and data files where they exist."""
+    session, warnings = load_session(path)
+    model = _existing(session.model.path if session.model else None)
+    data = _existing(session.data.path if session.data else None)
+    return session, warnings, model, data

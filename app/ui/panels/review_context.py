@@ -6,15 +6,16 @@ bookmarks panel, the summary panel, session saving and the report all see the sa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
 from app.core.bookmarks import Bookmarks
-from app.core.errors import ShapLensError
 from app.core.glossary import Glossary, load_glossary
 from app.core.session import FileRef, Session
 from app.ui.state import AppState
+from app.workers import Workers
 
 OBJECT_NAME = "shaplens-review-context"
 
@@ -31,6 +32,7 @@ class ReviewContext(QObject):
         self.bookmarks.subscribe(self.bookmarks_changed.emit)
         self.glossary: Glossary = Glossary()
         self.glossary_path: Path | None = None
+        self.workers = Workers(self)  # glossary files are read off the GUI thread
         # Bookmarks name rows of one dataset: a new dataset starts a new list.
         state.data_changed.connect(self.bookmarks.clear)
 
@@ -46,12 +48,22 @@ class ReviewContext(QObject):
         self.glossary_path = path
         self.glossary_changed.emit()
 
-    def open_glossary(self, path: Path) -> None:
-        """Load a glossary file; a bad file is reported through the state, nothing changes."""
-        try:
-            self.set_glossary(load_glossary(path), Path(path))
-        except ShapLensError as error:
-            self.state.report_error(str(error))
+    def open_glossary(self, path: Path, then: Callable[[], None] | None = None) -> None:
+        """Load a glossary file on a worker, then `then()`; a bad file (FIFO, huge, malformed)
+        is reported through the state and nothing changes. `glossary_changed` says it is in."""
+
+        def loaded(glossary: Glossary) -> None:
+            self.set_glossary(glossary, Path(path))
+            if then is not None:
+                then()
+
+        self.workers.run(
+            "glossary",
+            load_glossary,
+            Path(path),
+            on_result=loaded,
+            on_error=lambda error: self.state.report_error(str(error)),
+        )
 
 
 def review_for(state: AppState) -> ReviewContext:
