@@ -52,6 +52,11 @@ class FileRef:
     relative: str = ""  # path relative to the session file's folder, to follow a moved folder
 
     @classmethod
+    def pending(cls, path: str | Path) -> FileRef:
+        """A reference to hash later (`save_session` does), so a GUI thread never reads it."""
+        return cls(str(Path(path).resolve()), "")
+
+    @classmethod
     def of(cls, path: str | Path) -> FileRef:
         path = Path(path).resolve()
         try:
@@ -98,13 +103,17 @@ def session_to_json(session: Session) -> str:
 def save_session(path: str | Path, session: Session) -> Path:
     """Write `session` to `path` atomically (the previous file survives any failure).
 
-    Sets `saved_at` and each file's path relative to the session's folder on `session` itself.
+    Sets `saved_at`, each file's path relative to the session's folder and the hashes of
+    pending references (FileRef.pending) on `session` itself.
     """
     path = Path(path)
     session.saved_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
     folder = path.resolve().parent
     for key in _REFS:
         ref = getattr(session, key)
+        if ref is not None and not ref.sha256:  # FileRef.pending: hashed here, off the GUI
+            ref = FileRef.of(ref.path)
+            setattr(session, key, ref)
         if ref is not None:
             try:
                 ref.relative = os.path.relpath(ref.path, folder)

@@ -60,7 +60,11 @@ class SessionActions:
         return session_from_state(self.state, layout, context.expression, cohorts)
 
     def save_session(self, path: Path | None = None) -> Path | None:
-        """Write the session (dialog when no path is given); returns the file written."""
+        """Write the session (dialog when no path is given); returns the file being written.
+
+        The files it names are hashed and the session written on a worker (hashing a data file
+        of gigabytes takes seconds); it lands in the recent files when written, and a failure
+        shows in the message bar."""
         if path is None:
             start = Path(self.recent.start_dir()) / f"session{SESSION_SUFFIX}"
             name, _ = QFileDialog.getSaveFileName(
@@ -72,14 +76,20 @@ class SessionActions:
         path = Path(path)
         if not path.name.lower().endswith(SESSION_SUFFIX):
             path = path.with_name(path.name.removesuffix(".json") + SESSION_SUFFIX)
-        try:
-            written = save_session(path, self.current_session())
-        except ShapLensError as error:  # SessionError, AtomicWriteError: named file, what to do
-            self.message_bar.show_message(str(error))
-            return None
+        self.workers.run(
+            "save-session",
+            save_session,
+            path,
+            self.current_session(),
+            on_result=self._on_session_saved,
+            # SessionError, AtomicWriteError: they name the file and say what to do
+            on_error=lambda error: self.message_bar.show_message(str(error)),
+        )
+        return path
+
+    def _on_session_saved(self, written: Path) -> None:
         self.recent.add(written)
         self.window.statusBar().showMessage(f"Saved the session to {written}", 8000)
-        return written
 
     def open_session(self, path: Path | None = None) -> None:
         """Read a session (on a worker), show its warnings, reopen its files, restore the rest.

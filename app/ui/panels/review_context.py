@@ -7,6 +7,7 @@ bookmarks panel, the summary panel, session saving and the report all see the sa
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -78,19 +79,23 @@ def session_from_state(
     filter_expression: str = "",
     cohorts: list[dict[str, object]] | None = None,
 ) -> Session:
-    """A Session of what the window shows (the shell adds its layout, filter and cohorts)."""
+    """A Session of what the window shows (the shell adds its layout, filter and cohorts).
+
+    Its files are not hashed here (GUI thread): `save_session` hashes them on the way out."""
     review = review_for(state)
     data = state.data
     return Session(
-        model=FileRef.of(state.model_path) if state.model_path is not None else None,
-        data=FileRef.of(state.data_path) if state.data_path is not None else None,
+        model=FileRef.pending(state.model_path) if state.model_path is not None else None,
+        data=FileRef.pending(state.data_path) if state.data_path is not None else None,
         label_column=data.label_column if data is not None else None,
         output_index=state.output_index,
         threshold=state.threshold,
         filter_expression=filter_expression,
         cohorts=list(cohorts or []),
-        bookmarks=list(review.bookmarks),
-        glossary=FileRef.of(review.glossary_path) if review.glossary_path is not None else None,
+        bookmarks=[replace(b) for b in review.bookmarks],  # copies: saved on a worker
+        glossary=(
+            FileRef.pending(review.glossary_path) if review.glossary_path is not None else None
+        ),
         view_layout=view_layout,
     )
 
