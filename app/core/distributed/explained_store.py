@@ -19,6 +19,8 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from app.core.base.input_gate import MANIFEST as MANIFEST_ROLE
+from app.core.base.input_gate import InputError, read_input
 from app.core.distributed import ExplainedDatasetError
 from app.core.distributed.histogram import Histogram2D
 from app.core.distributed.summary import Summary
@@ -56,9 +58,11 @@ def open_explained(path: str | Path) -> ExplainedStore:
             path,
         )
     try:
-        manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+        manifest = json.loads(read_input(path / MANIFEST, MANIFEST_ROLE))
         summary = Summary.load(path)
-    except (OSError, ValueError, KeyError) as error:
+    except InputError as error:  # a FIFO or a huge file in the folder: refused, not waited on
+        raise ExplainedDatasetError(str(error), path) from error
+    except (OSError, ValueError, KeyError, TypeError, RecursionError) as error:
         raise ExplainedDatasetError(f"{path.name} is damaged: {error}", path) from error
     missing = [p["file"] for p in manifest["parts"] if not (path / p["file"]).is_file()]
     if missing:
