@@ -152,7 +152,8 @@ def plan_run(
     pieces = plan_pieces(parquet_files(data), partition_rows)
     out = Path(out).resolve()
     prepare_out(out)
-    meta = pq.read_schema(pieces[0].file).empty_table().to_pandas()
+    with open_input(pieces[0].file, DATA) as handle:
+        meta = pq.read_schema(handle).empty_table().to_pandas()
     if key is not None and (key in RESERVED_COLUMNS or key.startswith(RESERVED_PREFIXES)):
         raise DistributedExplainError(
             f"--key column '{key}' has the name of a column the results always hold (row, "
