@@ -101,6 +101,12 @@ GLOSSARIES = {
     "target is text": "target: income\n",
     "features is a list": "features: [a, b]\n",
     "top level int key": "1: 2\n",
+    "billion laughs": "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+    + "".join(
+        f"{k}: &{k} [" + ", ".join([f"*{p}"] * 9) + "]\n"
+        for p, k in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+    + "features:\n  age: {display: *i}\n",
 }
 
 

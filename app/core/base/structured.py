@@ -83,11 +83,19 @@ def yaml_document(text: str, loader: type[yaml.SafeLoader], max_depth: int = MAX
     """Parse YAML after checking its nesting depth on the event stream (no recursion involved).
 
     Mapping keys become text and scalar leaves stay as parsed (the schema decides what they may
-    be); raises SchemaError for a too-deep document and lets yaml.YAMLError through for syntax.
+    be); raises SchemaError for a too-deep document or one with aliases (a "billion laughs"
+    expands exponentially) and lets yaml.YAMLError through for syntax.
     """
     depth = 0
     fast = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     for event in yaml.parse(text, Loader=fast):
+        if isinstance(event, yaml.AliasEvent):
+            # `*name` repeats a whole subtree: nine levels of ten make a billion nodes
+            mark = event.start_mark
+            raise SchemaError(
+                "uses YAML aliases (*name), which ShapLens does not expand; write the values out",
+                f"line {mark.line + 1}" if mark is not None else "",
+            )
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             depth += 1
             if depth > max_depth:
