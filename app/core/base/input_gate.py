@@ -123,7 +123,8 @@ def open_input(path: str | Path, role: Role, limit: int | None = None) -> Binary
     try:
         _judge(path, os.fstat(fd), role, limit if limit is not None else role.limit)
         if hasattr(os, "set_blocking"):
-            os.set_blocking(fd, True)  # a regular file: back to ordinary reads
+            with contextlib.suppress(OSError):  # a regular file: back to ordinary reads
+                os.set_blocking(fd, True)
         return os.fdopen(fd, "rb")
     except BaseException:
         with contextlib.suppress(OSError):
