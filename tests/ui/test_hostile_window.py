@@ -97,3 +97,31 @@ def test_threshold_outside_0_1_is_refused_by_the_state(qtbot, window) -> None:
     assert state.threshold == before
     state.set_threshold(0.25)
     assert state.threshold == 0.25
+
+
+def test_session_with_a_300_deep_filter_restores_the_rest(
+    qtbot, window, tmp_path, small_model_path, small_data_path
+) -> None:
+    import json
+
+    path = tmp_path / "deep-filter.shaplens.json"
+    session = {
+        "format": "shaplens-session",
+        "version": 1,
+        "model": {"path": str(small_model_path)},
+        "data": {"path": str(small_data_path)},
+        "threshold": 0.3,
+        "filter_expression": "(" * 300 + "age > 30" + ")" * 300,
+    }
+    path.write_text(json.dumps(session))
+    state = window.state
+    with (
+        record_trouble() as trouble,
+        qtbot.waitSignal(state.error_raised, timeout=TIMEOUT) as blocker,
+    ):
+        window.sessions.open_session(path)
+    assert "filter was not restored" in blocker.args[0] and "64 levels" in blocker.args[0]
+    qtbot.waitUntil(lambda: state.threshold == 0.3, timeout=TIMEOUT)
+    assert state.data is not None and state.data.n_rows > 0
+    qtbot.waitUntil(lambda: not window.workers.busy(), timeout=TIMEOUT)
+    assert not trouble.exceptions, trouble.summary()
