@@ -13,7 +13,6 @@ from pathlib import Path
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QWidget
 
-from app.core.errors import ShapLensError
 from app.core.session import SESSION_SUFFIX
 from app.ui import dialogs
 from app.ui.controller import Controller
@@ -64,25 +63,29 @@ class FileActions:
                 f"Not a model or dataset ShapLens recognises: {names}. Models: LightGBM .txt/.json"
                 ", XGBoost, CatBoost, scikit-learn; data: CSV, TSV, Parquet, Feather, Excel."
             )
-        options = self._excel_options(data)
-        if options is None:
-            return
-        self.controller.open(model, data, label, data_options=options)
+        self._with_sheet(
+            data, lambda options: self.controller.open(model, data, label, data_options=options)
+        )
 
-    def _excel_options(self, data: Path | None) -> dict[str, object] | None:
-        """{} for most files; {"sheet": name} when a workbook has several (None: cancelled)."""
+    def _with_sheet(self, data: Path | None, then: Callable[[dict[str, object]], None]) -> None:
+        """`then(options)`: {} for most files, {"sheet": name} once the user picked one of a
+        workbook's sheets. The sheets are listed on a worker (reading a workbook is file I/O,
+        never done on the GUI thread); a cancelled choice opens nothing."""
         if data is None or data.suffix.lower() not in EXCEL_SUFFIXES:
-            return {}
+            then({})
+            return
         from app.core.data_io import sheet_names
 
-        try:
-            sheets = sheet_names(data)
-        except ShapLensError:
-            return {}  # load_dataset reports the damaged workbook with its usual message
-        if len(sheets) <= 1:
-            return {}
-        sheet = dialogs.ask_sheet(self.parent, data, sheets)
-        return None if sheet is None else {"sheet": sheet}
+        def listed(sheets: list[str]) -> None:
+            if len(sheets) <= 1:
+                then({})
+                return
+            sheet = dialogs.ask_sheet(self.parent, data, sheets)
+            if sheet is not None:
+                then({"sheet": sheet})
+
+        # A damaged workbook: load_dataset reports it with its usual message.
+        self.workers.run("sheets", sheet_names, data, on_result=listed, on_error=lambda _: then({}))
 
     def choose_model(self) -> None:
         name, _ = QFileDialog.getOpenFileName(
@@ -101,9 +104,8 @@ class FileActions:
     def open_data(self, path: Path, options: dict[str, object] | None = None) -> None:
         """Open a dataset; a workbook with several sheets asks which one (unless options say)."""
         if options is None:
-            options = self._excel_options(path)
-            if options is None:
-                return
+            self._with_sheet(path, lambda chosen: self.open_data(path, chosen))
+            return
         self.controller.open(data_path=path, data_options=options)
 
     def choose_data_with_options(self) -> None:
