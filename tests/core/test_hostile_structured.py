@@ -6,6 +6,7 @@ sentence naming the file (or the right result). Every test has a timeout so a re
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import numpy as np
@@ -101,12 +102,6 @@ GLOSSARIES = {
     "target is text": "target: income\n",
     "features is a list": "features: [a, b]\n",
     "top level int key": "1: 2\n",
-    "billion laughs": "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
-    + "".join(
-        f"{k}: &{k} [" + ", ".join([f"*{p}"] * 9) + "]\n"
-        for p, k in zip("abcdefgh", "bcdefghi", strict=True)
-    )
-    + "features:\n  age: {display: *i}\n",
 }
 
 
@@ -117,6 +112,20 @@ def test_lying_glossaries_are_refused_in_one_sentence(tmp_path, name: str) -> No
     with pytest.raises(GlossaryError) as caught:
         load_glossary(path)
     assert "bad.yaml" in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_yaml_aliases_are_refused_before_anything_expands(tmp_path) -> None:
+    """A "billion laughs": each level repeats the one before nine times. Five levels here (59,049
+    leaves) so that a regression fails on the message instead of filling memory; nine levels
+    expanded to 16 GB within a minute before aliases were refused."""
+    levels = "abcdef"
+    text = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+        f"{k}: &{k} [" + ", ".join([f"*{p}"] * 9) + "]\n" for p, k in itertools.pairwise(levels)
+    )
+    path = tmp_path / "laughs.yaml"
+    path.write_text(text + "features:\n  age: {display: *f}\n")
+    with pytest.raises(GlossaryError, match=r"laughs\.yaml: uses YAML aliases"):
+        load_glossary(path)
 
 
 def test_scalar_keys_and_values_become_text(tmp_path) -> None:
