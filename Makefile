@@ -12,7 +12,7 @@ SYSTEM_PACKAGES := libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig
 	libdbus-1-3 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \
 	libxcb-shape0 libxcb-randr0 libxcb-xinerama0 libxcb-xkb1 xvfb xauth poppler-utils
 
-.PHONY: setup sysdeps run test lint format bench clean
+.PHONY: setup sysdeps run test lint format bench clean install-desktop
 
 setup: sysdeps $(STAMP)
 
@@ -30,6 +30,10 @@ run: setup
 
 test: setup
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+# Adds ShapLens to this user's application menu (no root): ~/.local/share/applications and icons.
+install-desktop: setup
+	$(VENV)/bin/shaplens install-desktop
 
 lint: setup
 	$(VENV)/bin/ruff check .

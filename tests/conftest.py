@@ -1,8 +1,15 @@
-"""Shared fixtures: paths to the bundled sample and the real datasets in ../shared/data."""
+"""Shared fixtures and the suite's guards.
+
+Tests read only what ships with the repository or its dependencies (tests/datasets.py). Two guards
+keep it so: an audit hook fails any test that opens a file in a sibling folder of the checkout
+(where a developer's machine keeps ../shared, a user's clone has nothing), and under CI=true any
+skip outside a short allow-list fails the run, so missing data or tools never pass as green.
+"""
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,7 +28,28 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fixed"))
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_MODEL = ROOT / "sample_models" / "adult_lgbm.txt"
 SAMPLE_DATA = ROOT / "sample_models" / "adult.parquet"
-SHARED_DATA = ROOT.parent / "shared" / "data"
+SIBLINGS = str(ROOT.parent) + os.sep
+INSIDE = str(ROOT) + os.sep
+# Skips that say nothing about the checkout: opt-in slow runs, and a permission test that root
+# cannot run (root ignores folder permissions).
+ALLOWED_SKIPS = (
+    "slow: run with --runslow",
+    "running with privileges that ignore read-only folders",
+)
+
+
+def _refuse_reads_beside_the_checkout(event: str, args: tuple) -> None:
+    if event != "open" or not args or not isinstance(args[0], (str, bytes, os.PathLike)):
+        return
+    path = os.path.abspath(os.fsdecode(args[0]))
+    if path.startswith(SIBLINGS) and not path.startswith(INSIDE) and path != str(ROOT):
+        raise PermissionError(
+            f"tests may not read outside the repository ({path}); a user's clone has nothing "
+            "beside it: use tests/datasets.py, sample_models/ or a seeded fixture"
+        )
+
+
+sys.addaudithook(_refuse_reads_beside_the_checkout)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -32,6 +60,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="random GUI actions in tests/ui/test_monkey.py (default 2,000; long runs need --timeout=0)",
     )
+
+
+_unexpected_skips: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if not report.skipped or not os.environ.get("CI"):
+        return
+    reason = (
+        str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    )
+    if not any(allowed in reason for allowed in ALLOWED_SKIPS):
+        _unexpected_skips.append(f"{report.nodeid}: {reason}")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _unexpected_skips:
+        print("\nCI allows no skip for missing data or tools; these were skipped:")
+        print("\n".join(f"  {line}" for line in _unexpected_skips))
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -51,10 +99,3 @@ def sample_model_path() -> Path:
 @pytest.fixture(scope="session")
 def sample_data_path() -> Path:
     return SAMPLE_DATA
-
-
-@pytest.fixture(scope="session")
-def shared_data() -> Path:
-    if not SHARED_DATA.exists():
-        pytest.skip(f"real datasets not found at {SHARED_DATA}")
-    return SHARED_DATA

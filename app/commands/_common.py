@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from app.core.align import AlignedData, align
+from app.core.base.output_gate import preflight
 from app.core.data_io import load_dataset
 from app.core.errors import ShapLensError
 from app.core.model_io import load_model
@@ -24,6 +25,25 @@ def add_model_data_arguments(parser: argparse.ArgumentParser, label: bool = True
         action="store_true",
         help="allow loading a pickle/joblib model (pickle runs code: only for files you trust)",
     )
+
+
+# Every option through which a verb reads a file: an output may never be one of them.
+INPUT_OPTIONS = (
+    "model", "model_b", "data", "reference", "current", "glossary", "session", "rows_from",
+)  # fmt: skip
+
+
+def input_paths(args: argparse.Namespace) -> list[Path]:
+    """The files (or folders, globs aside) this command reads, from its parsed options."""
+    return [Path(v) for name in INPUT_OPTIONS if (v := getattr(args, name, None)) is not None]
+
+
+def check_out(args: argparse.Namespace, *, folder: bool = False) -> Path | None:
+    """Refuse `--out` before any work when it is an input, a folder, a device or unwritable."""
+    out = getattr(args, "out", None)
+    if out is None:
+        return None
+    return preflight(out, input_paths(args), folder=folder)
 
 
 def check_threshold(value: float, flag: str = "--threshold") -> float:

@@ -14,8 +14,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from app.commands._common import add_model_data_arguments, check_threshold, load_inputs
-from app.core.atomic import write_text_atomic
+from app.commands._common import (
+    add_model_data_arguments,
+    check_out,
+    check_threshold,
+    input_paths,
+    load_inputs,
+)
+from app.core.base.atomic import write_text_atomic
 from app.core.errors import ShapLensError
 from app.core.fairness import fairness_report, group_codes, suggest_sensitive
 from app.core.metrics import Evaluation, confusion_matrix, encode_labels, evaluate, summary
@@ -181,6 +187,7 @@ def print_audit(audit: dict[str, object]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_out(args)
     model, data = load_inputs(args)
     if data.label_column is None:
         raise ShapLensError(
@@ -212,6 +219,7 @@ def run(args: argparse.Namespace) -> int:
     }
     print_audit(audit)
     if args.out is not None:
-        write_text_atomic(args.out, json.dumps(audit, indent=2, allow_nan=False))
+        text = json.dumps(audit, indent=2, allow_nan=False)
+        write_text_atomic(args.out, text, inputs=input_paths(args))
         print(f"\nwrote {args.out}")
     return 0

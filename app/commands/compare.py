@@ -6,9 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from app.commands._common import check_threshold
+from app.commands._common import check_out, check_threshold, input_paths
 from app.commands.inspect import dumps_json
-from app.core.atomic import write_text_atomic
+from app.core.base.atomic import write_text_atomic
 from app.core.compare_models import ModelComparison, compare_models
 from app.core.data_io import load_dataset
 from app.core.model_io import load_model
@@ -60,6 +60,7 @@ def format_comparison(c: ModelComparison) -> str:
 
 def run(args: argparse.Namespace) -> int:
     check_threshold(args.threshold)
+    check_out(args)
     model_a = load_model(args.model, trust_pickle=args.trust_pickle)
     model_b = load_model(args.model_b, trust_pickle=args.trust_pickle)
     frame = load_dataset(args.data)
@@ -76,6 +77,6 @@ def run(args: argparse.Namespace) -> int:
     print(format_comparison(result))
     if args.out is not None:
         payload = {"data": str(args.data), **result.to_dict()}
-        write_text_atomic(args.out, dumps_json(payload))
+        write_text_atomic(args.out, dumps_json(payload), inputs=input_paths(args))
         print(f"wrote {args.out}", file=sys.stderr)
     return 0

@@ -6,8 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from app.commands._common import check_out, input_paths
 from app.commands.inspect import dumps_json
-from app.core.atomic import write_text_atomic
+from app.core.base.atomic import write_text_atomic
 from app.core.data_io import load_dataset
 from app.core.drift import DriftReport, drift_report
 from app.core.model_io import load_model
@@ -56,6 +57,7 @@ def format_drift(report: DriftReport) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_out(args)
     model = load_model(args.model, trust_pickle=args.trust_pickle)
     reference = load_dataset(args.reference)
     current = load_dataset(args.current)
@@ -71,6 +73,6 @@ def run(args: argparse.Namespace) -> int:
     if args.out is not None:
         payload = {"reference": str(args.reference), "current": str(args.current)}
         payload |= {"model": str(args.model), **report.to_dict()}
-        write_text_atomic(args.out, dumps_json(payload))
+        write_text_atomic(args.out, dumps_json(payload), inputs=input_paths(args))
         print(f"wrote {args.out}", file=sys.stderr)
     return 0

@@ -9,6 +9,7 @@ summary (see the README, "Beyond one machine").
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 from pathlib import Path
@@ -17,9 +18,17 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from app.commands._common import StderrProgress, add_model_data_arguments, load_inputs
+from app.commands._common import (
+    StderrProgress,
+    add_model_data_arguments,
+    check_out,
+    input_paths,
+    load_inputs,
+)
+from app.commands._interrupt import interruptible
+from app.core.base.atomic import write_stream_atomic
 from app.core.distributed.table import table_metadata, values_columns, with_metadata
-from app.core.errors import ShapLensError
+from app.core.errors import Cancelled, ShapLensError
 from app.core.explain import explain_all
 from app.core.types import Explanation
 
@@ -82,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
             raise ShapLensError(f"{flag} works with --engine dask only.")
     if args.out.suffix.lower() not in (".parquet", ".pq"):
         raise ShapLensError(f"--out must be a .parquet file, got {args.out.name}")
+    check_out(args)  # before minutes of work: not an input, a folder or a read-only place
     model, data = load_inputs(args)
     explanation = explain_all(model, data.X, on_progress=StderrProgress("explain"))
     table = with_metadata(
@@ -94,10 +104,10 @@ def run(args: argparse.Namespace) -> int:
             {"shaplens.model": str(args.model.name), "shaplens.data": str(args.data.name)},
         ),
     )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_name(args.out.name + ".part")
-    pq.write_table(table, tmp)
-    tmp.replace(args.out)
+    write_stream_atomic(
+        args.out, lambda handle: pq.write_table(table, handle), inputs=input_paths(args),
+        parents=True,
+    )  # fmt: skip
     return 0
 
 
@@ -124,7 +134,7 @@ class _DaskProgress:
 
 
 def _run_dask(args: argparse.Namespace) -> int:
-    from app.core.distributed.cluster import dask_client
+    from app.core.distributed.cluster import dask_client, default_local_workers
     from app.core.distributed.dask_explain import explain_dask, plan_run
 
     if args.scheduler and args.local_workers is not None:
@@ -141,10 +151,24 @@ def _run_dask(args: argparse.Namespace) -> int:
         key=args.key,
         trust_pickle=args.trust_pickle,
     )
-    with dask_client(args.scheduler, args.local_workers) as client:
+    workers_wanted = args.local_workers or default_local_workers()
+    where = args.scheduler or "a local cluster on 127.0.0.1"
+    starting = (
+        f"connecting to {args.scheduler}"
+        if args.scheduler
+        else (f"starting {workers_wanted} local worker(s)")
+    )
+    print(f"explain (dask): {starting}", file=sys.stderr, flush=True)
+    with interruptible() as interrupted, contextlib.ExitStack() as stack:
+        with interrupted.deferred():  # a half-started cluster would leave workers behind
+            client = stack.enter_context(dask_client(args.scheduler, args.local_workers))
         workers = len(client.scheduler_info().get("workers", {}))
-        where = args.scheduler or "a local cluster on 127.0.0.1"
         print(f"explain (dask): {workers} worker(s) on {where}", file=sys.stderr, flush=True)
-        out = explain_dask(client, plan, on_progress=_DaskProgress())
+        try:
+            out = explain_dask(
+                client, plan, on_progress=_DaskProgress(), should_stop=interrupted.is_set
+            )
+        except Cancelled:
+            raise KeyboardInterrupt from None  # the flag caught a Ctrl+C a library swallowed
     print(f"explain (dask): values, summary and _SUCCESS written to {out}", file=sys.stderr)
     return 0

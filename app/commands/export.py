@@ -11,7 +11,13 @@ from pathlib import Path
 
 import numpy as np
 
-from app.commands._common import StderrProgress, add_model_data_arguments, load_inputs
+from app.commands._common import (
+    StderrProgress,
+    add_model_data_arguments,
+    check_out,
+    input_paths,
+    load_inputs,
+)
 from app.core import views
 from app.core.align import AlignedData
 from app.core.base.input_gate import ROWS, read_input_text
@@ -126,6 +132,8 @@ def run(args: argparse.Namespace) -> int:
 
     from app.plots.export import Caption, export_view, short_hash
 
+    check_out(args)
+    inputs = input_paths(args)
     model, data = load_inputs(args)
     k = _output_index(model, args.output)
     rows = _parse_rows(args, data.n_rows)
@@ -154,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
             if caption is not None:
                 caption.row = row
             figure = _waterfall(model, data, row, k)
-            written.append(export_view("waterfall", figure, out, width, height, caption))
+            written.append(export_view("waterfall", figure, out, width, height, caption, inputs))
     else:
         from app.core.explain import explain_all
 
@@ -173,7 +181,7 @@ def run(args: argparse.Namespace) -> int:
                 explanation.values, data.X, model.features, data.frame, model.unit,
                 ranking.features, output=k, output_name=name, rows=explanation.rows,
             )  # fmt: skip
-        written.append(export_view(args.view, figure, args.out, width, height, caption))
+        written.append(export_view(args.view, figure, args.out, width, height, caption, inputs))
     for path in written:
         print(path)
     return 0

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from app.commands._common import check_out, input_paths
 from app.core.align import guess_label
 from app.core.data_io import load_dataset
 from app.core.errors import ShapLensError
@@ -32,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
         raise ShapLensError(
             f"{args.out} exists; it may hold your edits. Use --force to overwrite it."
         )
+    check_out(args)
     frame = load_dataset(args.data)
     features = None
     if args.model is not None:
@@ -49,6 +51,6 @@ def run(args: argparse.Namespace) -> int:
     if features is None:
         features = [str(c) for c in frame.columns if c != label]
     glossary = glossary_from_data(frame, features, label=label)
-    glossary.save(args.out)
+    glossary.save(args.out, inputs=input_paths(args))
     print(f"wrote {args.out} ({len(glossary.features)} features)", file=sys.stderr)
     return 0

@@ -15,6 +15,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--label", default=None, help="label column (guessed when obvious)")
     parser.add_argument("--trust-pickle", action="store_true", help="allow a pickle/joblib model")
     parser.add_argument(
+        "--sample",
+        action="store_true",
+        help="open the bundled sample: UCI Adult census data and a LightGBM model trained on it",
+    )
+    parser.add_argument(
         "--explained",
         type=Path,
         default=None,
@@ -23,6 +28,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.sample and (args.model or args.data or args.explained):
+        from app.core.errors import ShapLensError
+
+        raise ShapLensError("--sample opens the bundled model and data: leave out --model/--data.")
     from app.ui.app import run_app  # Qt is imported only here
 
     return run_app(args)

@@ -6,8 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from app.commands._common import add_model_data_arguments, check_threshold, load_inputs
-from app.core.atomic import write_text_atomic
+from app.commands._common import (
+    add_model_data_arguments,
+    check_out,
+    check_threshold,
+    input_paths,
+    load_inputs,
+)
+from app.core.base.atomic import write_text_atomic
 from app.core.errors import ShapLensError
 from app.core.report import DEFAULT_SAMPLE, FigureRenderer, build_report, check_request
 from app.core.session import file_sha256
@@ -90,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
         raise ShapLensError(f"--out must be a .html or .pdf file, got {args.out.name}")
     if not args.out.parent.is_dir():
         raise ShapLensError(f"The folder {args.out.parent} does not exist.")
+    check_out(args)
     rows = parse_rows(args.rows)
     check_threshold(args.threshold)
     glossary = None
@@ -133,8 +140,9 @@ def run(args: argparse.Namespace) -> int:
     if suffix == ".pdf":
         from app.ui.report_pdf import write_pdf
 
-        write_pdf(html, args.out, title=f"{args.model.name} on {args.data.name}")
+        title = f"{args.model.name} on {args.data.name}"
+        write_pdf(html, args.out, title=title, inputs=input_paths(args))
     else:
-        write_text_atomic(args.out, html)
+        write_text_atomic(args.out, html, inputs=input_paths(args))
     print(f"wrote {args.out}", file=sys.stderr)
     return 0

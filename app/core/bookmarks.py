@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from app.core.atomic import write_text_atomic
+from app.core.base.atomic import write_text_atomic
+from app.core.base.csv_safe import safe_row
 from app.core.errors import ShapLensError
 
 
@@ -158,7 +159,8 @@ class Bookmarks:
         )
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(["row", "tag", "note", "created", *map(str, data_columns)])
+        # Notes, tags and data values are user text: written so no spreadsheet runs them.
+        writer.writerow(safe_row(["row", "tag", "note", "created", *map(str, data_columns)]))
         for b in items:
             values: list[object] = []
             if frame is not None and data_columns:
@@ -168,7 +170,7 @@ class Bookmarks:
                     )
                 record = frame.iloc[b.row]
                 values = ["" if pd.isna(record[c]) else record[c] for c in data_columns]
-            writer.writerow([b.row, b.tag, b.note, b.created, *values])
+            writer.writerow(safe_row([b.row, b.tag, b.note, b.created, *values]))
         return buffer.getvalue()
 
     def export_csv(
@@ -177,6 +179,8 @@ class Bookmarks:
         frame: pd.DataFrame | None = None,
         columns: list[str] | None = None,
         items: list[Bookmark] | None = None,
+        inputs: Iterable[str | Path | None] = (),
     ) -> Path:
-        """Write the bookmarks (or the filtered `items`) to CSV, atomically."""
-        return write_text_atomic(path, self.to_csv_text(frame, columns, items))
+        """Write the bookmarks (or the filtered `items`) to CSV, atomically, never over one of
+        `inputs` (the open model and data)."""
+        return write_text_atomic(path, self.to_csv_text(frame, columns, items), inputs=inputs)

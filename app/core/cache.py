@@ -2,26 +2,24 @@
 
 Layout: <root>/<key[:2]>/<key>.<part>.npy for values, raw_output and rows (raw .npy so a reload
 is a memory map, not a parse), and <key>.json, written last, holding the metadata, a sha256
-of every part and one of the metadata itself. Every file is written to a temporary name and moved into place with os.replace,
-so a reader sees either the old entry or the new one, never half a file; an entry whose parts do
+of every part and one of the metadata itself. Every file goes through the output gate
+(app.core.base.atomic): written to a temporary name and moved into place, so a reader sees either the old entry or the new one, never half a file; an entry whose parts do
 not match their checksums (a crash between two parts, disk damage, a stray edit) is discarded and
 reported as CacheError, and the caller recomputes.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
-import os
 import shutil
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 
+from app.core.base.atomic import write_bytes_atomic, write_stream_atomic
 from app.core.base.input_gate import CACHE_ARRAY, CACHE_META, InputError, check_input, read_input
 from app.core.base.schemas import CacheEntryDoc, CacheMetaDoc
 from app.core.base.structured import SchemaError, decode_json
@@ -88,8 +86,6 @@ class ExplanationCache:
 
     def put(self, key: str, explanation: Explanation) -> Path:
         """Store an explanation; returns the metadata file's path."""
-        folder = self._path(key, "meta").parent
-        folder.mkdir(parents=True, exist_ok=True)
         arrays = {
             "values": np.ascontiguousarray(explanation.values, dtype=np.float32),
             "raw_output": np.ascontiguousarray(explanation.raw_output, dtype=np.float64),
@@ -98,7 +94,12 @@ class ExplanationCache:
         checksums = {}
         for part, array in arrays.items():
             checksums[part] = _digest_array(array)
-            _atomic_write(self._path(key, part), lambda f, a=array: np.save(f, a))
+            write_stream_atomic(
+                self._path(key, part),
+                lambda f, a=array: np.save(f, a, allow_pickle=False),
+                size_hint=array.nbytes,
+                parents=True,
+            )
         meta = {
             "format": FORMAT,
             "checksums": checksums,
@@ -115,7 +116,7 @@ class ExplanationCache:
             {"sha256": hashlib.sha256(body.encode()).hexdigest(), "meta": meta}, sort_keys=True
         ).encode()
         # The metadata goes last: it is what makes the entry visible.
-        _atomic_write(self._path(key, "meta"), lambda f: f.write(payload))
+        write_bytes_atomic(self._path(key, "meta"), payload, parents=True)
         return self._path(key, "meta")
 
     def get(self, key: str) -> Explanation:
@@ -180,17 +181,3 @@ class ExplanationCache:
 
     def clear(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
-
-
-def _atomic_write(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from app.core.base.atomic import write_text_atomic
 from app.core.base.input_gate import COHORTS, InputError, read_input
 from app.core.base.schemas import CohortsDoc
 from app.core.base.structured import SchemaError, decode_json
@@ -88,7 +89,7 @@ class CohortSet:
         return out
 
     def save(self, path: Path) -> None:
-        path.write_text(self.to_json(), encoding="utf-8")
+        write_text_atomic(path, self.to_json())
 
     @classmethod
     def load(cls, path: Path) -> CohortSet:

@@ -14,6 +14,7 @@ from app.core.views import (
     WaterfallStep,
     display_values,
     format_value,
+    other_features_label,
     prediction_text,
 )
 
@@ -49,13 +50,13 @@ def aligned_waterfalls(
     ]
 
     def build(model: ModelAdapter, phi: dict[str, float], base: float, raw: np.ndarray):
-        desc = [(c, phi.get(n, 0.0), n) for c, n in zip(captions, shown, strict=True)]
+        desc = [(c, phi.get(n, 0.0), n, 1) for c, n in zip(captions, shown, strict=True)]
         if folded:
-            label = f"{len(folded)} other feature" + ("s" if len(folded) > 1 else "")
-            desc.append((label, float(sum(phi.get(n, 0.0) for n in folded)), None))
+            label = other_features_label(len(folded))
+            desc.append((label, float(sum(phi.get(n, 0.0) for n in folded)), None, len(folded)))
         steps, running = [], base
-        for label, value, feature in reversed(desc):  # folded bar first, largest effect on top
-            steps.append(WaterfallStep(label, value, running, feature))
+        for label, value, feature, count in reversed(desc):  # folded first, largest on top
+            steps.append(WaterfallStep(label, value, running, feature, count))
             running += value
         name = model.output_names[output] if model.task is Task.MULTICLASS else ""
         text = prediction_text(model, raw[0], output)

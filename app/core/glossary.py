@@ -30,6 +30,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,7 +38,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from app.core.atomic import write_text_atomic
+from app.core.base.atomic import write_text_atomic
+from app.core.base.csv_safe import safe_row, unquote_cell
 from app.core.base.input_gate import GLOSSARY, InputError, read_input_text
 from app.core.base.schemas import FeatureEntry, GlossaryDoc, TargetDoc
 from app.core.base.structured import SchemaError, convert, yaml_document
@@ -179,20 +181,22 @@ class Glossary:
         body = yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True, width=100)
         return header + body
 
-    def save(self, path: str | Path) -> Path:
+    def save(self, path: str | Path, inputs: Iterable[str | Path | None] = ()) -> Path:
+        """Write YAML (or CSV by suffix) atomically, never over one of `inputs`."""
         path = Path(path)
-        if path.suffix.lower() == ".csv":
-            return write_text_atomic(path, self.to_csv())
-        return write_text_atomic(path, self.to_yaml())
+        text = self.to_csv() if path.suffix.lower() == ".csv" else self.to_yaml()
+        return write_text_atomic(path, text, inputs=inputs)
 
     def to_csv(self) -> str:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(["feature", "display", "unit", "description", "phrase", "value", "label"])
+        # Every cell is user text; quoted where a spreadsheet would run it (reversed on reading).
         for name, info in self.features.items():
-            writer.writerow([name, info.display, info.unit, info.description, info.phrase, "", ""])
+            row = [name, info.display, info.unit, info.description, info.phrase, "", ""]
+            writer.writerow(safe_row(row))
             for value, label in info.values.items():
-                writer.writerow([name, "", "", "", "", value, label])
+                writer.writerow(safe_row([name, "", "", "", "", value, label]))
         return buffer.getvalue()
 
 
@@ -312,7 +316,8 @@ def _from_csv(text: str, path: Path) -> Glossary:
 
 
 def _csv_rows(reader: csv.DictReader, glossary: Glossary, path: Path) -> Glossary:
-    for line, row in enumerate(reader, start=2):
+    for line, raw in enumerate(reader, start=2):
+        row = {k: unquote_cell(v) if isinstance(v, str) else v for k, v in raw.items()}
         name = (row.get("feature") or "").strip()
         if not name:
             raise GlossaryError(f"{path.name}, line {line}: the `feature` cell is empty.")

@@ -125,7 +125,7 @@ def build_report(
     render: FigureRenderer | None = None,
     title: str = "",
 ) -> str:
-    """The report as one HTML string (write it with app.core.atomic.write_text_atomic)."""
+    """The report as one HTML string (write it with app.core.base.atomic.write_text_atomic)."""
     g = glossary or Glossary()
     n = data.n_rows
     check_request(model, data, rows, output, sensitive)

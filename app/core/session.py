@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from app import __version__
-from app.core.atomic import write_text_atomic
+from app.core.base.atomic import write_text_atomic
 from app.core.base.input_gate import ANY, SESSION, InputError, open_input, read_input
 from app.core.base.schemas import FileRefDoc, SessionDoc, SessionHeader
 from app.core.base.structured import SchemaError, decode_json
@@ -123,7 +123,9 @@ def save_session(path: str | Path, session: Session) -> Path:
         text = session_to_json(session) + "\n"
     except (TypeError, ValueError) as error:
         raise SessionError(f"The session cannot be saved: {error}.") from error
-    return write_text_atomic(path, text)
+    # The files the session points at are its inputs: saving over one of them is refused.
+    inputs = [ref.path for key in _REFS if (ref := getattr(session, key)) is not None]
+    return write_text_atomic(path, text, inputs=inputs)
 
 
 def _ref(doc: FileRefDoc | None) -> FileRef | None:

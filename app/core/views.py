@@ -41,6 +41,7 @@ __all__ = [
     "display_values",
     "filtered_beeswarm",
     "filtered_importance",
+    "fold_steps",
     "format_value",
     "importance",
     "prediction_text",
@@ -76,6 +77,7 @@ class WaterfallStep:
     shap: float
     start: float  # running total before this step
     feature: str | None  # None for the folded bar
+    count: int = 1  # features in the step: more than one for the folded bar
 
 
 @dataclass
@@ -115,6 +117,23 @@ def format_value(value: object) -> str:
     return str(value)
 
 
+def other_features_label(count: int) -> str:
+    return f"{count} other feature" + ("s" if count > 1 else "")
+
+
+def fold_steps(steps: list[WaterfallStep], limit: int) -> list[WaterfallStep]:
+    """At most `limit` steps: the smallest (drawn first, beside the base value) merge into one
+    "N other features" step, so a short view shows fewer bars and the sum is unchanged."""
+    if len(steps) <= limit:
+        return steps
+    merge = len(steps) - max(limit, 1) + 1
+    low = steps[:merge]
+    count = sum(step.count for step in low)
+    total = float(sum(step.shap for step in low))
+    folded = WaterfallStep(other_features_label(count), total, low[0].start, None, count)
+    return [folded, *steps[merge:]]
+
+
 def waterfall(
     row: int,
     shap_row: np.ndarray,
@@ -130,18 +149,18 @@ def waterfall(
     shap_row = np.asarray(shap_row, dtype=np.float64)
     order = np.argsort(-np.abs(shap_row), kind="stable")
     shown, folded = order[:top], order[top:]
-    steps_desc: list[tuple[str, float, str | None]] = [
-        (f"{features[i]} = {format_value(display_values[i])}", float(shap_row[i]), features[i])
+    steps_desc: list[tuple[str, float, str | None, int]] = [
+        (f"{features[i]} = {format_value(display_values[i])}", float(shap_row[i]), features[i], 1)
         for i in shown
     ]
     if folded.size:
-        label = f"{folded.size} other feature" + ("s" if folded.size > 1 else "")
-        steps_desc.append((label, float(shap_row[folded].sum()), None))
+        label = other_features_label(int(folded.size))
+        steps_desc.append((label, float(shap_row[folded].sum()), None, int(folded.size)))
     # Draw the folded bar first (next to the base value) and the largest effect last, on top.
     steps: list[WaterfallStep] = []
     running = float(base_value)
-    for label, value, feature in reversed(steps_desc):
-        steps.append(WaterfallStep(label, value, running, feature))
+    for label, value, feature, count in reversed(steps_desc):
+        steps.append(WaterfallStep(label, value, running, feature, count))
         running += value
     return WaterfallData(row, float(base_value), running, steps, unit, prediction_text, output_name)
 

@@ -21,6 +21,16 @@ from app.plots import style
 TICK_FONT_PT = 9.0
 AXIS_LABEL_PT = 10.0
 TITLE_PT = 11.0
+# A lane (bar, step, beeswarm row) needs a line of 9-pt text and a little air; a view shorter
+# than that for all its lanes shows fewer (folding the rest) rather than overlapping labels.
+MIN_LANE_PX = 17.0
+# Below this size even three lanes with their axes do not fit: the plot says so instead.
+MIN_READABLE = (240, 140)
+# Lane names may take this share of the plot's width, and never less than LABEL_MIN_PX.
+LABEL_SHARE = 0.4
+LABEL_SHARE_EXPORT = 0.6
+LABEL_MIN_PX = 90
+ENLARGE_NOTICE = "Too small to read: enlarge this view (drag its border, or undock it)."
 
 
 class PlotBase(QWidget):
@@ -31,7 +41,7 @@ class PlotBase(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._data: Any = None
-        self._full_labels = False  # exports show long names in full
+        self._full_labels = False  # exports give long names more room
         self.setAutoFillBackground(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 6)
@@ -45,6 +55,12 @@ class PlotBase(QWidget):
         self.view.setMouseTracking(True)
         self.view.ci.layout.setContentsMargins(0, 0, 6, 0)
         layout.addWidget(self.view, 1)
+        self.notice = QLabel(ENLARGE_NOTICE, self)
+        self.notice.setWordWrap(True)
+        self.notice.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.notice.hide()
+        layout.addWidget(self.notice, 1)
+        self._drawn_size_key: object = None
         self.plot: pg.PlotItem = self.view.addPlot(row=0, col=0)
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
@@ -76,12 +92,32 @@ class PlotBase(QWidget):
             self._redraw()
 
     def label(self, text: str) -> str:
-        return text if self._full_labels else style.elide(text)
+        """A lane name as drawn, shortened in the middle only when it needs more than its share
+        of the width (the tooltip names it in full). Exports give names a larger share, so a
+        figure of a normal size shows them whole."""
+        return style.elide_px(text, self.label_room(), style.base_font(TICK_FONT_PT))
+
+    def label_room(self) -> float:
+        share = LABEL_SHARE_EXPORT if self._full_labels else LABEL_SHARE
+        return float(max(LABEL_MIN_PX, int(share * self.width()) // 20 * 20))
+
+    def lane_capacity(self, reserved_px: float = 0.0) -> int:
+        """How many lanes the view can label without overlap (very many before it is laid
+        out: the first resize folds what does not fit)."""
+        height = self.plot.getViewBox().height() - reserved_px
+        if self.plot.getViewBox().height() < 1:
+            return 1_000_000
+        return max(int(height // MIN_LANE_PX), 1)
+
+    def too_small(self) -> bool:
+        return self.width() < MIN_READABLE[0] or self.height() < MIN_READABLE[1]
 
     # ------------------------------------------------------------- drawing helpers
     def _redraw(self) -> None:
         self.plot.clear()
+        QToolTip.hideText()  # a tooltip about what was drawn before would now mislead
         if self._data is not None:
+            self._drawn_size_key = self._size_key()
             self._draw()
 
     def _draw(self) -> None:  # pragma: no cover - abstract
@@ -90,9 +126,26 @@ class PlotBase(QWidget):
     def _fit_range(self) -> None:
         """Set the view range; called after drawing and on every resize (labels need pixels)."""
 
+    def _size_key(self) -> object:
+        """What the drawing depends on besides the data (lanes that fit, room for names);
+        a resize that changes it redraws, any other resize only refits the ranges."""
+        return None
+
     def _on_view_resized(self, *_: object) -> None:
-        if self._data is not None:
+        if self._data is None:
+            return
+        self._fit_axis_label()
+        if self._size_key() != self._drawn_size_key:
+            self._redraw()
+        else:
             self._fit_range()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        small = self.too_small()
+        if small != self.notice.isVisible():
+            self.view.setVisible(not small)
+            self.notice.setVisible(small)
 
     def _apply_palette(self) -> None:
         pal = style.palette()
@@ -114,7 +167,18 @@ class PlotBase(QWidget):
         self._apply_palette()
         self._redraw()
 
-    def _set_axis_label(self, text: str) -> None:
+    def _set_axis_label(self, text: str, short: str | None = None) -> None:
+        """The x-axis title; `short` stands in when the axis is narrower than `text`."""
+        self._axis_texts = (text, short or text)
+        self._fit_axis_label()
+
+    def _fit_axis_label(self) -> None:
+        texts = getattr(self, "_axis_texts", None)
+        if texts is None:
+            return
+        font = style.base_font(AXIS_LABEL_PT)
+        room = self.plot.getViewBox().width()
+        text = texts[0] if room < 1 or style.text_width([texts[0]], font) <= room else texts[1]
         pal = style.palette()
         self.plot.setLabel("bottom", text, color=pal.text, **{"font-size": f"{AXIS_LABEL_PT}pt"})
 

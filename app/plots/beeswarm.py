@@ -9,6 +9,8 @@ raster ~35 ms to build and 2-3 ms a frame (benchmarks/bench_beeswarm.py).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -18,7 +20,13 @@ from PySide6.QtWidgets import QWidget
 from app.core.views import BeeswarmData
 from app.plots import style
 from app.plots.base import PlotBase, finite_range, lane_index, padded_range
-from app.plots.beeswarm_legend import CategoryLegend, group_index, group_rgba, group_table
+from app.plots.beeswarm_legend import (
+    CategoryLegend,
+    group_colour,
+    group_index,
+    group_rgba,
+    group_table,
+)
 from app.plots.beeswarm_legend import tooltip_lines as category_tooltip
 from app.plots.colourbar import ColourBar
 
@@ -29,6 +37,7 @@ RASTER_Y_BINS_PER_LANE = 22
 # (the x axis and its label take about AXIS_PX of the view); exports always draw it.
 MIN_LANE_PX = 18
 AXIS_PX = 50
+LEGEND_LANES = 8
 LANE_HALF_HEIGHT = 0.4  # beeswarm_layout._swarm_offsets spreads points within ±0.4
 
 
@@ -106,10 +115,52 @@ class BeeswarmPlot(PlotBase):
         super().clear()
         self.legend.set_rows([])
 
-    def _draw(self) -> None:
+    def lane_limit(self) -> int:
+        """Lanes the view can label, the most important first; the axis title says how many
+        more there are. Worked out from the view's height alone (never from what was drawn
+        last), so a resize settles at once instead of redrawing back and forth."""
         data: BeeswarmData = self._data
+        total = len(data.lanes)
+        height = self.view.height()
+        if height < 1:
+            return total
+        line = self.legend.line_height()
+        categorical = np.cumsum([lane.is_categorical for lane in data.lanes])
+        compact = self._legend_compact()
+        for k in range(total, 0, -1):
+            rows = int(categorical[k - 1])
+            legend = 0.0 if not rows else line + 8 if compact else (rows + 1) * line + 8
+            if k * MIN_LANE_PX <= height - AXIS_PX - legend:
+                return k
+        return 1
+
+    def _legend_compact(self) -> bool:
+        """The full legend only while the top lanes (up to LEGEND_LANES) keep readable height
+        beside it; exports always draw it."""
+        if self._full_labels:
+            return False
+        data: BeeswarmData = self._data
+        wanted = min(len(data.lanes), LEGEND_LANES)
+        rows = sum(lane.is_categorical for lane in data.lanes[:wanted])
+        legend = (rows + 1) * self.legend.line_height() + 8 if rows else 0.0
+        return self.view.height() - AXIS_PX - legend < wanted * MIN_LANE_PX
+
+    def shown(self) -> BeeswarmData:
+        """The data as drawn: the top lanes that fit."""
+        data: BeeswarmData = self._data
+        limit = self.lane_limit()
+        return data if len(data.lanes) <= limit else replace(data, lanes=data.lanes[:limit])
+
+    def _size_key(self) -> object:
+        if self._data is None:
+            return None
+        return (self.lane_limit(), self._legend_compact(), self.label_room())
+
+    def _draw(self) -> None:
+        full: BeeswarmData = self._data
+        data = self.shown()
         pal = style.palette()
-        self.title.setText(data.title + (f" — {data.output_name}" if data.output_name else ""))
+        self.title.setText(full.title + (f" — {full.output_name}" if full.output_name else ""))
         n = len(data.lanes)
         if n == 0:
             return
@@ -126,7 +177,12 @@ class BeeswarmPlot(PlotBase):
             self._draw_raster(data, pal)
         names = [self.label(lane.feature) for lane in data.lanes]
         self._set_category_axis(names, [float(n - 1 - i) for i in range(n)])
-        self._set_axis_label(f"{data.unit.label} — impact on model output")
+        hidden = len(full.lanes) - n
+        # The title keeps one length whatever fits, so its height (and so the lanes) is stable.
+        more = f" — top {n} of {len(full.lanes)} features" if hidden else ""
+        self._set_axis_label(
+            f"{data.unit.label} — impact on model output{more}", f"{data.unit.label}{more}"
+        )
         categorical = [(names[i], lane.legend or []) for i, lane in enumerate(data.lanes)
                        if lane.is_categorical]  # fmt: skip
         self.legend.set_rows(categorical)
@@ -144,13 +200,12 @@ class BeeswarmPlot(PlotBase):
         self._fit_legend()
 
     def _fit_legend(self) -> None:
-        lanes = len(self._data.lanes) if self._data is not None else 0
-        room = self.view.height() - AXIS_PX - self.legend.full_height()
-        self.legend.set_compact(not self._full_labels and room < lanes * MIN_LANE_PX)
+        if self._data is not None:
+            self.legend.set_compact(self._legend_compact())
 
     def _fit_range(self) -> None:
         self.plot.setXRange(*self._x_range, padding=0)
-        self.plot.setYRange(-0.6, len(self._data.lanes) - 0.4, padding=0)
+        self.plot.setYRange(-0.6, len(self.shown().lanes) - 0.4, padding=0)
 
     def _draw_dots(self, data: BeeswarmData, pal: style.Palette) -> None:
         self.mode = "dots"
@@ -188,14 +243,15 @@ class BeeswarmPlot(PlotBase):
 
     # ------------------------------------------------------------- interaction
     def _tooltip(self, x: float, y: float) -> str:
-        data: BeeswarmData = self._data
+        data = self.shown()
         i = lane_index(y, len(data.lanes))
         if i is None:
             return ""
         lane = data.lanes[i]
         lines = [f"<b>{lane.feature}</b>"]
         if lane.is_categorical:
-            return "<br>".join(lines + category_tooltip(lane))  # names "missing" itself
+            here = self._category_under(lane, i, x, y)
+            return "<br>".join(lines + here + category_tooltip(lane))  # names "missing" itself
         n_missing = lane.n_missing
         if lane.value_range is not None:
             a, b = lane.value_range
@@ -204,18 +260,42 @@ class BeeswarmPlot(PlotBase):
             lines.append(f"missing (grey): {n_missing:,} rows")
         return "<br>".join(lines)
 
+    def _nearest_point(self, lane_index_: int, x: float, y: float) -> int | None:
+        """Index of the point of a lane nearest to (x, y) in data units, within 8 px."""
+        data = self.shown()
+        lane = data.lanes[lane_index_]
+        if lane.shap.size == 0:
+            return None
+        sx, sy = self._pixel_size()
+        centre = len(data.lanes) - 1 - lane_index_
+        dx = (lane.shap.astype(np.float64) - x) / sx
+        dy = (centre + lane.offset.astype(np.float64) - y) / sy
+        dist = dx * dx + dy * dy
+        j = int(np.argmin(dist))
+        return j if dist[j] <= 64 else None
+
+    def _category_under(self, lane, lane_index_: int, x: float, y: float) -> list[str]:
+        """The category of the dot under the pointer, named with its colour swatch."""
+        j = self._nearest_point(lane_index_, x, y)
+        if j is None or lane.group is None:
+            return []
+        group = int(lane.group[j])
+        entry = next((e for e in lane.legend or [] if e.group == group), None)
+        if entry is None:
+            return []
+        colour = group_colour(group)
+        shap = style.format_number(float(lane.shap[j]))
+        return [
+            f"under the pointer: <span style='color:{colour}'>■</span> <b>{entry.label}</b> "
+            f"(row {self.shown().row_of(j):,}, SHAP {shap})"
+        ]
+
     def _row_at(self, scene_pos: QPointF) -> int | None:
         """The nearest point to a click within its lane (dots or raster alike), within 8 px."""
-        data: BeeswarmData = self._data
+        data = self.shown()
         point = self.plot.getViewBox().mapSceneToView(scene_pos)
         i = lane_index(point.y(), len(data.lanes))
         if i is None or data.n_points == 0:
             return None
-        lane = data.lanes[i]
-        sx, sy = self._pixel_size()
-        centre = len(data.lanes) - 1 - i
-        dx = (lane.shap.astype(np.float64) - point.x()) / sx
-        dy = (centre + lane.offset.astype(np.float64) - point.y()) / sy
-        dist = dx * dx + dy * dy
-        j = int(np.argmin(dist))
-        return data.row_of(j) if dist[j] <= 64 else None
+        j = self._nearest_point(i, point.x(), point.y())
+        return data.row_of(j) if j is not None else None

@@ -129,7 +129,7 @@ class CategoryLegend(pg.GraphicsWidget):
         self.setFlag(self.GraphicsItemFlag.ItemClipsToShape, False)
         self.set_rows([])
 
-    def _line_height(self) -> float:
+    def line_height(self) -> float:
         return QFontMetricsF(style.base_font(LEGEND_PT)).height() + 3
 
     def set_rows(self, rows: list[tuple[str, list[CategoryEntry]]]) -> None:
@@ -139,7 +139,7 @@ class CategoryLegend(pg.GraphicsWidget):
 
     def full_height(self) -> float:
         """The height the legend needs to name every category line."""
-        return (len(self.rows) + 1) * self._line_height() + 8 if self.rows else 0.0
+        return (len(self.rows) + 1) * self.line_height() + 8 if self.rows else 0.0
 
     def set_compact(self, compact: bool) -> None:
         """One line pointing to the tooltips instead of the full legend."""
@@ -148,7 +148,7 @@ class CategoryLegend(pg.GraphicsWidget):
             self._apply_height()
 
     def _apply_height(self) -> None:
-        height = self._line_height() + 8 if self.compact and self.rows else self.full_height()
+        height = self.line_height() + 8 if self.compact and self.rows else self.full_height()
         self.setFixedHeight(height)
         self.setVisible(bool(self.rows))
         self.update()
@@ -161,7 +161,7 @@ class CategoryLegend(pg.GraphicsWidget):
         font = style.base_font(LEGEND_PT)
         painter.setFont(font)
         metrics = QFontMetricsF(font)
-        line = self._line_height()
+        line = self.line_height()
         name_w = max(float(self._names.width()) - 10, 40.0)
         left = rect.left() + name_w + 10
         width = rect.right() - left - 4

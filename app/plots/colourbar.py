@@ -23,6 +23,8 @@ class ColourBar(pg.GraphicsWidget):
         font = style.base_font(9.0)
         width = BAR_WIDTH + 8 + style.text_width(["High", "Low"], font) + 22
         self.setFixedWidth(width)
+        # What the last paint wrote, in item coordinates: layout tests check it for overlaps.
+        self.drawn_text: list[tuple[str, QRectF]] = []
 
     def paint(self, painter: QPainter, *args: Any) -> None:
         pal = style.palette()
@@ -32,6 +34,7 @@ class ColourBar(pg.GraphicsWidget):
         metrics_h = painter.fontMetrics().height()
         top = rect.top() + metrics_h + 4
         bottom = rect.bottom() - metrics_h - 4
+        self.drawn_text = []
         if bottom - top < 20:
             return
         bar = QRectF(rect.left() + 4, top, BAR_WIDTH, bottom - top)
@@ -42,12 +45,27 @@ class ColourBar(pg.GraphicsWidget):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.fillRect(bar, gradient)
         painter.setPen(QPen(QColor(pal.text)))
-        painter.drawText(QPointF(bar.left() - 2, top - 4), "High")
-        painter.drawText(QPointF(bar.left() - 2, bottom + metrics_h - 2), "Low")
-        # The title runs along the bar, reading bottom to top (as shap draws it).
+        metrics = painter.fontMetrics()
+        for text, baseline in (("High", top - 4), ("Low", bottom + metrics_h - 2)):
+            painter.drawText(QPointF(bar.left() - 2, baseline), text)
+            self.drawn_text.append(
+                (text, QRectF(bar.left() - 2, baseline - metrics.ascent(),
+                              metrics.horizontalAdvance(text), metrics.ascent()))
+            )  # fmt: skip
+        # The title runs along the bar, reading bottom to top (as shap draws it), cut to the
+        # bar's length: longer, it ran into "High" and "Low" in a short view.
+        title = metrics.elidedText(self.title, Qt.TextElideMode.ElideRight, int(bottom - top))
+        if len(title.rstrip("…")) < 4:
+            return
+        width = metrics.horizontalAdvance(title)
+        x = bar.right() + 6 + metrics_h * 0.8
         painter.save()
-        painter.translate(bar.right() + 6 + metrics_h * 0.8, (top + bottom) / 2)
+        painter.translate(x, (top + bottom) / 2)
         painter.rotate(-90)
-        width = painter.fontMetrics().horizontalAdvance(self.title)
-        painter.drawText(QPointF(-width / 2, 0), self.title)
+        painter.drawText(QPointF(-width / 2, 0), title)
         painter.restore()
+        # Rotated: the text's width runs along y; its ascent lies left of the baseline at x.
+        self.drawn_text.append(
+            (title, QRectF(x - metrics.ascent(), (top + bottom) / 2 - width / 2,
+                           metrics.ascent(), width))
+        )  # fmt: skip

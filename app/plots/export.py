@@ -12,22 +12,16 @@ import datetime as _dt
 import hashlib
 import os
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PySide6.QtCore import (
-    QBuffer,
-    QByteArray,
-    QIODevice,
-    QMarginsF,
     QMessageLogContext,
     QPoint,
-    QRect,
     QRectF,
-    QSize,
-    QSizeF,
     Qt,
     QtMsgType,
     qInstallMessageHandler,
@@ -38,14 +32,14 @@ from PySide6.QtGui import (
     QFontMetricsF,
     QGuiApplication,
     QImage,
-    QPageSize,
     QPainter,
-    QPdfWriter,
 )
 from PySide6.QtWidgets import QApplication, QWidget
 
+from app.core.base.atomic import check_output, write_bytes_atomic
 from app.core.errors import ShapLensError
 from app.plots import style
+from app.plots.export_formats import encode, image_png
 
 VIEWS = ("importance", "beeswarm", "waterfall")
 LOGICAL_SIZE = (900, 560)  # the layout a figure is designed at (like a plot in the window)
@@ -237,56 +231,14 @@ def _is_blank(image: QImage) -> bool:
     return bool(np.all(pixels == pixels[0]))
 
 
-def _write(figure: _Figure, path: Path) -> None:
+def _write(figure: _Figure, path: Path, inputs: Iterable[str | Path | None]) -> None:
+    """Draw in memory, then write through the output gate (never over an input, atomically)."""
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise ExportError(f"Cannot write {path.name}: use a .png, .svg or .pdf file name.")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    if suffix == ".png":
-        if not figure.image().save(str(tmp), "PNG"):
-            raise ExportError(f"Could not write {path}; check the folder exists and is writable.")
-    elif suffix == ".svg":
-        _write_svg(figure, tmp)
-    else:
-        _write_pdf(figure, tmp)
-    tmp.replace(path)
-
-
-def _write_svg(figure: _Figure, path: Path) -> None:
-    from PySide6.QtSvg import QSvgGenerator
-
-    generator = QSvgGenerator()
-    generator.setFileName(str(path))
-    generator.setResolution(96)  # CSS pixels: a 1200 px wide figure is 317.5 mm wide
-    generator.setSize(QSize(figure.width, figure.height))
-    generator.setViewBox(QRect(0, 0, figure.width, figure.height))
-    generator.setTitle("ShapLens figure")
-    if figure.caption is not None:
-        generator.setDescription(figure.caption.text())
-    painter = QPainter(generator)
-    try:
-        figure.paint(painter, figure.scale)
-    finally:
-        painter.end()
-
-
-def _write_pdf(figure: _Figure, path: Path) -> None:
-    """One page the size of the figure at 96 px per inch (1 px = 0.75 pt), drawn as vectors."""
-    writer = QPdfWriter(str(path))
-    writer.setResolution(300)
-    writer.setPageSize(
-        QPageSize(QSizeF(figure.width * 0.75, figure.height * 0.75), QPageSize.Unit.Point)
-    )
-    writer.setPageMargins(QMarginsF(0, 0, 0, 0))
-    writer.setTitle("ShapLens figure")
-    painter = QPainter(writer)
-    if not painter.isActive():
-        raise ExportError(f"Could not write {path}; check the folder exists and is writable.")
-    try:
-        figure.paint(painter, writer.width() / figure.lw)
-    finally:
-        painter.end()
+    inputs = tuple(inputs)
+    check_output(path, inputs)  # refuse before drawing, which can take a while
+    write_bytes_atomic(path, encode(figure, suffix), inputs=inputs, parents=True)
 
 
 # ------------------------------------------------------------------ public API
@@ -296,8 +248,11 @@ def export_widget(
     width: int | None = None,
     height: int | None = None,
     caption: Caption | None = None,
+    inputs: Iterable[str | Path | None] = (),
 ) -> Path:
-    """Write the plot shown in `widget` to PNG/SVG/PDF (by suffix); default 2x its screen size."""
+    """Write the plot shown in `widget` to PNG/SVG/PDF (by suffix); default 2x its screen size.
+
+    `inputs` (the model and data files) are never overwritten."""
     data = getattr(widget, "data", None)
     if data is None:
         raise ExportError("There is nothing to export yet: the plot is empty.")
@@ -305,7 +260,7 @@ def export_widget(
         width, height = 2 * max(widget.width(), 200), 2 * max(widget.height(), 150)
     figure = _Figure(type(widget), data, *_check_size(width, height), caption)
     try:
-        _write(figure, Path(path))
+        _write(figure, Path(path), inputs)
     finally:
         figure.close()
     return Path(path)
@@ -318,13 +273,14 @@ def export_view(
     width: int | None = None,
     height: int | None = None,
     caption: Caption | None = None,
+    inputs: Iterable[str | Path | None] = (),
 ) -> Path:
     """Like export_widget, from plot-ready data without any window (the CLI uses this)."""
     width = PRESETS["2x"][0] if width is None else width
     height = PRESETS["2x"][1] if height is None else height
     figure = _Figure(plot_class(view), data, *_check_size(width, height), caption)
     try:
-        _write(figure, Path(path))
+        _write(figure, Path(path), inputs)
     finally:
         figure.close()
     return Path(path)
@@ -355,13 +311,7 @@ def png_bytes(
     caption: Caption | None = None,
 ) -> bytes:
     """The figure as PNG bytes, e.g. to embed in an HTML report."""
-    image = render_view(view, data, width, height, caption)
-    array = QByteArray()
-    buffer = QBuffer(array)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "PNG")
-    buffer.close()
-    return bytes(array.data())
+    return image_png(render_view(view, data, width, height, caption))
 
 
 def copy_to_clipboard(widget: QWidget, caption: Caption | None = None) -> None:

@@ -54,7 +54,16 @@ class ImportancePlot(PlotBase):
         super().clear()
 
     def _layout_key(self, n_bars: int, folded: int) -> tuple[object, ...]:
-        return (n_bars, bool(folded), style.palette().name, self._full_labels)
+        return (n_bars, bool(folded), style.palette().name, self._full_labels, self.label_room())
+
+    def bar_limit(self) -> int:
+        """MAX_BARS, or fewer when the view is too short to label that many (at least 2: the
+        top feature and the sum of the rest)."""
+        return max(2, min(self.max_bars, self.lane_capacity()))
+
+    def _size_key(self) -> object:
+        n = len(self._data.features) if self._data is not None else 0
+        return (min(n, self.bar_limit()), self.label_room())
 
     def _redraw(self) -> None:
         # While a run streams in, the estimate is redrawn a few times a second: moving the
@@ -66,7 +75,9 @@ class ImportancePlot(PlotBase):
 
     def _update_in_place(self) -> bool:
         drawn, data = self._drawn, self._data
-        names, values, folded = bars(data, self.max_bars)
+        if self._size_key() != self._drawn_size_key:
+            return False
+        names, values, folded = bars(data, self.bar_limit())
         if drawn is None or drawn.layout != self._layout_key(len(names), folded):
             return False
         self.title.setText(data.title + (f" — {data.output_name}" if data.output_name else ""))
@@ -92,7 +103,7 @@ class ImportancePlot(PlotBase):
         data: ImportanceData = self._data
         pal = style.palette()
         self.title.setText(data.title + (f" — {data.output_name}" if data.output_name else ""))
-        names, values, folded = bars(data, self.max_bars)
+        names, values, folded = bars(data, self.bar_limit())
         n = len(names)
         if n == 0:
             return
@@ -123,7 +134,7 @@ class ImportancePlot(PlotBase):
         self._fit_range()
 
     def _fit_range(self) -> None:
-        names, values, _ = bars(self._data, self.max_bars)
+        names, values, _ = bars(self._data, self.bar_limit())
         top = float(values.max()) if values.size and values.max() > 0 else 1.0
         font = style.base_font(TICK_FONT_PT)
         label_px = style.text_width([style.format_plain(float(v)) for v in values], font)
@@ -149,7 +160,7 @@ class ImportancePlot(PlotBase):
 
     def _tooltip(self, x: float, y: float) -> str:
         data: ImportanceData = self._data
-        names, values, folded = bars(data, self.max_bars)
+        names, values, folded = bars(data, self.bar_limit())
         i = lane_index(y, len(names))
         if i is None:
             return ""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics
 
 
@@ -152,6 +152,28 @@ def elide(text: str, max_chars: int = MAX_LABEL_CHARS) -> str:
     keep = max_chars - 1
     head = (keep + 1) // 2
     return text[:head] + "…" + text[len(text) - (keep - head) :]
+
+
+def elide_px(text: str, width_px: float, font: QFont) -> str:
+    """Shorten `text` in the middle to fit `width_px` in `font` (unchanged when it fits)."""
+    metrics = QFontMetrics(font)
+    if metrics.horizontalAdvance(text) <= width_px:
+        return text
+    return metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, int(max(width_px, 1)))
+
+
+def elide_pair(text: str, width_px: float, font: QFont) -> str:
+    """A "name = value" label fitted to `width_px`: both parts keep their ends, and the value
+    keeps at least a fair share, since it is what differs from row to row."""
+    metrics = QFontMetrics(font)
+    name, sep, value = text.partition(" = ")
+    if not sep or metrics.horizontalAdvance(text) <= width_px:
+        return elide_px(text, width_px, font)
+    room = width_px - metrics.horizontalAdvance(sep)
+    value_px = min(metrics.horizontalAdvance(value), room * 0.45)
+    value_text = elide_px(value, value_px, font)
+    name_px = room - metrics.horizontalAdvance(value_text)
+    return elide_px(name, name_px, font) + sep + value_text
 
 
 def text_width(texts: list[str], font: QFont) -> int:

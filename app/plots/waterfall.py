@@ -17,11 +17,11 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QFont, QFontMetrics
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QToolTip, QWidget
 
-from app.core.views import WaterfallData, WaterfallStep
+from app.core.views import WaterfallData, WaterfallStep, fold_steps
 from app.plots import style
-from app.plots.base import TICK_FONT_PT, PlotBase, lane_index
+from app.plots.base import LABEL_MIN_PX, TICK_FONT_PT, PlotBase, lane_index
 
 BAR_HEIGHT = 0.62
 
@@ -71,12 +71,54 @@ class WaterfallPlot(PlotBase):
         self._axis_state: tuple[object, ...] = ()
         super().__init__(parent)
 
+    # ------------------------------------------------------------- what fits
+    def _caption_font(self) -> QFont:
+        return style.base_font(TICK_FONT_PT, bold=True)
+
+    def step_limit(self) -> int:
+        """Steps the view can label: the f(x) and E[f(x)] captions take about two lines, and
+        an export's two-line "name =\nvalue" labels two lanes' worth each."""
+        caption_px = 2 * (QFontMetrics(self._caption_font()).height() + 8)
+        one_line = max(2, self.lane_capacity(reserved_px=caption_px))
+        if not self._two_line_labels(caption_px):
+            return one_line
+        return max(2, one_line // 2)
+
+    def _two_line_labels(self, caption_px: float | None = None) -> bool:
+        """Exports break long labels after the "=" when every step still fits that way."""
+        if not self._full_labels or self._data is None:
+            return False
+        if caption_px is None:
+            caption_px = 2 * (QFontMetrics(self._caption_font()).height() + 8)
+        return self.lane_capacity(reserved_px=caption_px) // 2 >= len(self._data.steps)
+
+    def label_room(self) -> float:
+        """The names' share of the width, less whatever the f(x) caption needs beside them."""
+        if self._data is None:
+            return super().label_room()
+        caption = QFontMetrics(self._caption_font()).horizontalAdvance(self._caption_text())
+        return float(max(LABEL_MIN_PX, min(super().label_room(), self.width() - caption - 70)))
+
+    def _caption_text(self) -> str:
+        data: WaterfallData = self._data
+        return f"f(x) = {style.format_plain(data.output_value)}  →  {data.prediction_text}"
+
+    def steps(self) -> list[WaterfallStep]:
+        """The data's steps, the smallest folded into "N other features" when space is short."""
+        return fold_steps(self._data.steps, self.step_limit()) if self._data is not None else []
+
+    def _size_key(self) -> object:
+        n = len(self._data.steps) if self._data is not None else 0
+        return (min(n, self.step_limit()), self.label_room())
+
     # ------------------------------------------------------------- scene lifecycle
     def _redraw(self) -> None:
+        QToolTip.hideText()  # the last row's tooltip must not linger over the next row
         if self._data is None:
             self._drop_scene()
             return
-        n = len(self._data.steps)
+        self._drawn_size_key = self._size_key()
+        n = len(self.steps())
         scene = self._scene
         if scene is None or scene.n != n or scene.palette is not style.palette():
             self._drop_scene()
@@ -130,8 +172,11 @@ class WaterfallPlot(PlotBase):
         )
         base_text.setFont(font)
         self.plot.addItem(base_text)
-        out_text = pg.TextItem("", color=pal.text, anchor=(0, 1))
+        # On a background fill and above the lines, so the dashed E[f(x)] line cannot run
+        # through the caption.
+        out_text = pg.TextItem("", color=pal.text, anchor=(0, 1), fill=pg.mkBrush(pal.background))
         out_text.setFont(style.base_font(TICK_FONT_PT, bold=True))
+        out_text.setZValue(20)
         self.plot.addItem(out_text)
         return _Scene(n, pal, bars, connectors, values, base_line, output_line, base_text, out_text)
 
@@ -141,7 +186,7 @@ class WaterfallPlot(PlotBase):
         pal = style.palette()
         extra = f" — {data.output_name}" if data.output_name else ""
         self.title.setText(f"Row {data.row}: {data.prediction_text}{extra}")
-        steps = data.steps
+        steps = self.steps()
         n = len(steps)
         if self._scene is None:
             self._scene = self._build_scene(n)
@@ -169,14 +214,7 @@ class WaterfallPlot(PlotBase):
         scene.output_line.setValue(data.output_value)
         scene.base_text.setText(f"E[f(x)] = {style.format_plain(data.base_value)}")
         scene.base_text.setPos(data.base_value, -0.48)
-        # The f(x) caption reads away from the plot's edge, so it is never cut off.
-        lo, hi = self._extent()
-        toward_right = data.output_value <= (lo + hi) / 2
-        scene.out_text.setText(
-            f"f(x) = {style.format_plain(data.output_value)}  →  {data.prediction_text}"
-        )
-        scene.out_text.setAnchor((0 if toward_right else 1, 1))
-        scene.out_text.setPos(data.output_value, n - 0.42)
+        scene.out_text.setText(self._caption_text())
         self._labels = list(scene.values)
         self._markers = (scene.base_text, scene.out_text)
         self._update_axes(steps)
@@ -198,48 +236,69 @@ class WaterfallPlot(PlotBase):
         self._axis_state = state
 
     def _step_label(self, text: str) -> str:
-        """Elided in the app; in exports a long "name = value" breaks after the "=" instead."""
-        if not self._full_labels:
-            return self.label(text)
+        """Shortened to the room there is, keeping the value; in exports a long "name = value"
+        breaks after the "=" instead, each line fitted to the room."""
+        font = style.base_font(TICK_FONT_PT)
+        room = self.label_room()
         name, sep, value = text.partition(" = ")
-        return f"{name} =\n{value}" if sep and len(text) > 40 else text
+        if sep and len(text) > 40 and self._two_line_labels():
+            return f"{style.elide_px(name + ' =', room, font)}\n{style.elide_px(value, room, font)}"
+        return style.elide_pair(text, room, font)
 
     def _extent(self) -> tuple[float, float]:
         data: WaterfallData = self._data
         ends = [data.base_value, data.output_value]
-        for s in data.steps:
+        for s in self.steps():
             ends += [s.start, s.start + s.shap]
         return float(min(ends)), float(max(ends))
 
     def _fit_range(self) -> None:
-        data: WaterfallData = self._data
         lo, hi = self._extent()
         span = hi - lo if hi > lo else max(abs(hi), 1.0)
-        label_px = self._widths.widest([style.format_number(s.shap) for s in data.steps])
+        steps = self.steps()
+        label_px = self._widths.widest([style.format_number(s.shap) for s in steps])
         width_px = max(self.plot.getViewBox().width(), 160.0)
         # Side padding wide enough for value labels beside the outermost bars.
         pad = (label_px + 12) / width_px
         frac = min(pad / max(1 - 2 * pad, 0.3), 1.0)
-        n = len(data.steps)
+        n = len(steps)
         # Room for the f(x) caption above the top bar and E[f(x)] below the bottom one: in a
         # short (docked) plot a fixed margin in lanes was fewer pixels than a line of text.
         text_px = QFontMetrics(style.base_font(TICK_FONT_PT, bold=True)).height() + 8
         height_px = max(self.plot.getViewBox().height(), 4.0 * text_px)
         lanes = n + 0.83  # from the E[f(x)] anchor (-0.48) to the f(x) anchor (n - 0.42)
         margin = max(0.67, text_px * (lanes + 0.77) / max(height_px - 2 * text_px, text_px))
+        x_range = (lo - span * frac, hi + span * frac)
         self.plot.getViewBox().setRange(
-            xRange=(lo - span * frac, hi + span * frac),
-            yRange=(-0.48 - max(0.77, margin), n - 0.42 + margin),
-            padding=0,
+            xRange=x_range, yRange=(-0.48 - max(0.77, margin), n - 0.42 + margin), padding=0
         )
+        self._place_caption(x_range, n)
+
+    def _place_caption(self, x_range: tuple[float, float], n: int) -> None:
+        """The f(x) caption starts at the output line and reads away from the nearer edge;
+        where it is wider than that side, it slides inward so it is never cut off."""
+        if self._scene is None:
+            return
+        caption, output = self._scene.out_text, self._data.output_value
+        text_px = QFontMetrics(style.base_font(TICK_FONT_PT, bold=True)).horizontalAdvance(
+            caption.toPlainText()
+        )
+        x_per_px = (x_range[1] - x_range[0]) / max(self.plot.getViewBox().width(), 1.0)
+        width = (text_px + 8) * x_per_px  # the fill adds a few pixels of margin
+        toward_right = output <= (x_range[0] + x_range[1]) / 2
+        left = output if toward_right else output - width
+        left = min(max(left, x_range[0]), x_range[1] - width)
+        caption.setAnchor((0, 1))
+        caption.setPos(max(left, x_range[0]), n - 0.42)
 
     def _tooltip(self, x: float, y: float) -> str:
         data: WaterfallData = self._data
-        n = len(data.steps)
+        steps = self.steps()
+        n = len(steps)
         i = lane_index(y, n)
         if i is None:
             return ""
-        step = data.steps[n - 1 - i]
+        step = steps[n - 1 - i]
         return (
             f"{step.label}\nSHAP value {style.format_number(step.shap)} ({data.unit.value})\n"
             f"running total {style.format_plain(step.start)} → "

@@ -102,7 +102,7 @@ def build_menus(window: MainWindow) -> Actions:
         window,
         "Open &Session…",
         lambda: window.sessions.open_session(),
-        "Ctrl+Shift+S",
+        "Ctrl+Alt+O",  # Ctrl+Shift+S reads as Save As on every desktop
         "Reopen a saved session: files, label, class, threshold, filter, bookmarks, layout",
     )
     save_session = _action(
@@ -111,6 +111,10 @@ def build_menus(window: MainWindow) -> Actions:
         lambda: window.sessions.save_session(),
         QKeySequence.StandardKey.Save,
         "Save what you are looking at (files, settings, filter, bookmarks) to reopen later",
+    )
+    # Every save asks for a file name, so Save As (Ctrl+Shift+S) is the same action.
+    save_session.setShortcuts(
+        [QKeySequence(QKeySequence.StandardKey.Save), QKeySequence("Ctrl+Shift+S")]
     )
     file_menu.addSeparator()
     file_menu.addActions([open_session, save_session])
@@ -243,6 +247,14 @@ def build_menus(window: MainWindow) -> Actions:
     view_menu.addAction(reset_layout)
 
     help_menu = bar.addMenu("&Help")
+    help_menu.addAction(
+        _action(
+            window,
+            "Open &Sample",
+            window.files.open_sample,
+            tip="Open the bundled UCI Adult census data with a LightGBM model trained on it",
+        )
+    )
     help_menu.addAction(
         _action(
             window,

@@ -12,10 +12,11 @@ import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
-from app import __version__
+from app import __version__, bundled
 from app.ui import dialogs
 from app.ui.crash import ExceptionHook, setup_logging, shutdown_logging
 from app.ui.heap import freeze_startup_objects
+from app.ui.icon import application_icon
 from app.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 # then quit; SHAPLENS_SMOKE_SCREENSHOT=<png> saves the window first. Used by the Xvfb test.
 SMOKE_SHOWN = "SHAPLENS_WINDOW_SHOWN"
 SMOKE_EXPLAINED = "SHAPLENS_EXPLAINED"
-SMOKE_TIMEOUT_MS = 60_000
+SMOKE_TIMEOUT_MS = 60_000  # SHAPLENS_SMOKE_TIMEOUT_S overrides it (a loaded test machine)
 
 
 def _setup_smoke(app: QApplication, window: MainWindow, wait_for_explanation: bool) -> None:
@@ -32,12 +33,16 @@ def _setup_smoke(app: QApplication, window: MainWindow, wait_for_explanation: bo
 
     def finish(line: str) -> None:
         print(line, flush=True)
-        if screenshot:
-            window.grab().save(screenshot)
+        if screenshot:  # through the output gate like every other file we write
+            from app.core.base.atomic import write_bytes_atomic
+            from app.plots.export_formats import image_png
+
+            write_bytes_atomic(screenshot, image_png(window.grab().toImage()))
         QTimer.singleShot(0, window.close)
 
     def on_shown() -> None:
         print(SMOKE_SHOWN, flush=True)
+        print(f"SHAPLENS_ICON_SIZES {len(window.windowIcon().availableSizes())}", flush=True)
         if not wait_for_explanation:
             QTimer.singleShot(200, lambda: finish("SHAPLENS_DONE"))
 
@@ -48,7 +53,9 @@ def _setup_smoke(app: QApplication, window: MainWindow, wait_for_explanation: bo
             lambda: QTimer.singleShot(600, lambda: finish(SMOKE_EXPLAINED))
         )
         window.state.error_raised.connect(lambda text: finish(f"SHAPLENS_ERROR {text}"))
-    QTimer.singleShot(SMOKE_TIMEOUT_MS, lambda: finish("SHAPLENS_TIMEOUT"))
+    seconds = os.environ.get("SHAPLENS_SMOKE_TIMEOUT_S", "")
+    timeout_ms = int(float(seconds) * 1000) if seconds.replace(".", "", 1).isdigit() else None
+    QTimer.singleShot(timeout_ms or SMOKE_TIMEOUT_MS, lambda: finish("SHAPLENS_TIMEOUT"))
 
 
 def dispose_window(window: QWidget) -> None:
@@ -74,6 +81,8 @@ def run_app(args: argparse.Namespace) -> int:
     app.setApplicationName("ShapLens")
     app.setOrganizationName("shaplens")
     app.setApplicationVersion(__version__)
+    app.setDesktopFileName("shaplens")  # Wayland matches the window to shaplens.desktop by this
+    app.setWindowIcon(application_icon())
     window = MainWindow()
     hook = ExceptionHook(
         lambda summary, details, path: dialogs.show_unexpected_error(
@@ -84,6 +93,10 @@ def run_app(args: argparse.Namespace) -> int:
     hook.install()
     model: Path | None = getattr(args, "model", None)
     data: Path | None = getattr(args, "data", None)
+    label: str | None = getattr(args, "label", None)
+    if getattr(args, "sample", False):
+        sample = bundled.sample()
+        model, data, label = sample.model, sample.data, sample.label
     if os.environ.get("SHAPLENS_SMOKE") == "1":
         _setup_smoke(app, window, wait_for_explanation=model is not None and data is not None)
     window.show()
@@ -92,9 +105,7 @@ def run_app(args: argparse.Namespace) -> int:
     if explained is not None:
         window.files.open_explained_dataset(explained)
     elif model is not None or data is not None:
-        window.controller.open(
-            model, data, getattr(args, "label", None), bool(getattr(args, "trust_pickle", False))
-        )
+        window.controller.open(model, data, label, bool(getattr(args, "trust_pickle", False)))
     try:
         return int(app.exec())
     finally:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.errors import ShapLensError
 from app.plots.export import PRESETS
 
 MODEL_FILTER = (
@@ -61,7 +62,7 @@ def ask_trust_pickle(parent: QWidget | None, path: Path, message: str) -> bool:
 
         try:
             remember_trust(path)
-        except OSError as error:  # still load it this once; say why it is not remembered
+        except (OSError, ShapLensError) as error:  # load it this once; say why not remembered
             QMessageBox.warning(parent, "Trust not saved", f"Could not remember the trust: {error}")
         return True
     return box.clickedButton() is load
@@ -144,7 +145,6 @@ class DataOptionsDialog(QDialog):
         is_excel = path.suffix.lower() in (".xlsx", ".xlsm") and path.is_file()
         if is_excel:
             from app.core.data_io import sheet_names
-            from app.core.errors import ShapLensError
 
             # A damaged workbook: load_dataset says what is wrong with it when opened.
             with contextlib.suppress(ShapLensError):

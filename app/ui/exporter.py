@@ -110,7 +110,7 @@ class Exporter:
         view = self.plots.current_view()
         height = None if width is None else round(width * widget.height() / max(widget.width(), 1))
         if path is None:
-            start = Path(self.recent.start_dir()) / f"{view}.png"
+            start = Path(self.recent.save_start(f"{view}.png"))
             dialog = dialogs.ExportDialog(
                 view, (widget.width(), widget.height()), start, self.parent
             )
@@ -119,13 +119,15 @@ class Exporter:
             choice = dialog.choice()
             path, width, height = choice.path, choice.width, choice.height
         try:
-            export_widget(widget, path, width, height, self.caption())
+            inputs = (self.state.model_path, self.state.data_path)
+            export_widget(widget, path, width, height, self.caption(), inputs)
         except ShapLensError as error:  # ExportError: nothing to export, bad size, unwritable
             self.message_bar.show_message(str(error))
             return None
         except OSError as error:
             self.message_bar.show_message(f"Could not write {path}: {error}")
             return None
+        self.recent.remember_save(Path(path))
         self.parent.statusBar().showMessage(f"Saved {view} view to {path}", 8000)
         return path
 
@@ -161,13 +163,14 @@ class Exporter:
             self.message_bar.show_message("Open a model and a dataset before exporting a report.")
             return None
         if path is None:
-            start = Path(self.recent.start_dir()) / f"{s.model_path.stem}_report.html"
+            start = Path(self.recent.save_start(f"{s.model_path.stem}_report.html"))
             name, chosen = QFileDialog.getSaveFileName(
                 self.parent, "Export report", str(start), REPORT_FILTER
             )
             if not name:
                 return None
             path = Path(name)
+            self.recent.remember_save(path)
             if path.suffix.lower() not in REPORT_SUFFIXES:
                 path = path.with_suffix(".pdf" if "PDF" in chosen else ".html")
         path = Path(path)

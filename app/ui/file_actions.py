@@ -13,6 +13,7 @@ from pathlib import Path
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QWidget
 
+from app import bundled
 from app.core.session import SESSION_SUFFIX
 from app.ui import dialogs
 from app.ui.controller import Controller
@@ -66,6 +67,15 @@ class FileActions:
         self._with_sheet(
             data, lambda options: self.controller.open(model, data, label, data_options=options)
         )
+
+    def open_sample(self) -> None:
+        """Help > Open Sample: the bundled Adult data and the LightGBM model trained on it."""
+        try:
+            sample = bundled.sample()
+        except bundled.BundledFileMissing as error:
+            self.message_bar.show_message(str(error))
+            return
+        self.controller.open(sample.model, sample.data, sample.label)
 
     def _with_sheet(self, data: Path | None, then: Callable[[dict[str, object]], None]) -> None:
         """`then(options)`: {} for most files, {"sheet": name} once the user picked one of a

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QSplitter,
@@ -34,8 +33,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import __version__
 from app.ui import dialogs
+from app.ui.about import about_box
 from app.ui.actions import build_menus
 from app.ui.controller import Controller
 from app.ui.crash import log_dir
@@ -359,12 +358,7 @@ class MainWindow(QMainWindow):
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(log_dir())))
 
     def about(self) -> None:
-        QMessageBox.about(
-            self,
-            "About ShapLens",
-            f"<b>ShapLens {__version__}</b><p>Explains tabular models with exact SHAP values.</p>"
-            f"<p>Log files: {log_dir()}</p>",
-        )
+        about_box(self).exec()
 
     def showEvent(self, event) -> None:
         super().showEvent(event)

@@ -43,6 +43,13 @@ class RecentFiles:
         recent = self.settings.recent_files()
         return str(recent[0].parent) if recent else str(Path.home())
 
+    def save_start(self, file_name: str) -> str:
+        """Where a save dialog proposes `file_name`: the last folder saved to (Settings)."""
+        return self.settings.save_start(file_name)
+
+    def remember_save(self, path: Path) -> None:
+        self.settings.remember_save(Path(path))
+
     def refresh(self) -> None:
         if self._menu is not None and self._open is not None:
             fill_recent(self._menu, self.files(), self._open, self.clear)

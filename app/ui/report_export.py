@@ -15,13 +15,14 @@ from __future__ import annotations
 import base64
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from app.core.align import AlignedData
-from app.core.atomic import write_text_atomic
+from app.core.base.atomic import write_text_atomic
 from app.core.bookmarks import Bookmarks
 from app.core.errors import ShapLensError
 from app.core.glossary import Glossary
@@ -111,6 +112,7 @@ class ReportExport(QObject):
         self._caption_names = ("", "", "", "")
         self._next = 0
         self.running = False
+        self.inputs: tuple[Path | None, ...] = ()
 
     def start(self, state, rows: list[int], bookmarks: Bookmarks, glossary, glossary_path) -> None:
         model, data = state.model, state.data
@@ -120,6 +122,7 @@ class ReportExport(QObject):
             model.unit.value,
             model.info.explainer,
         )
+        self.inputs = (state.model_path, state.data_path, glossary_path)  # never written over
         self.running = True
         self.progress.emit("Report: computing…")
         self.workers.run(
@@ -175,7 +178,7 @@ class ReportExport(QObject):
             self.progress.emit("Report: laying out the PDF…")
             QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
             try:
-                write_pdf(html, self.path, title=self._title())
+                write_pdf(html, self.path, title=self._title(), inputs=self.inputs)
             except ShapLensError as error:
                 self._on_error(error)
                 return
@@ -184,8 +187,9 @@ class ReportExport(QObject):
             self._done(self.path)
             return
         self.workers.run(
-            JOB, write_text_atomic, self.path, html, on_result=self._done, on_error=self._on_error
-        )
+            JOB, partial(write_text_atomic, inputs=self.inputs), self.path, html,
+            on_result=self._done, on_error=self._on_error,
+        )  # fmt: skip
 
     def _title(self) -> str:
         return f"{self._caption_names[0]} on {self._caption_names[1]}"

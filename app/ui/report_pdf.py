@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QSizeF, QUrl
 from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPdfWriter, QTextDocument
 
-from app.core.atomic import write_bytes_atomic
+from app.core.base.atomic import write_bytes_atomic
 from app.core.errors import ShapLensError
 
 DPI = 96  # layout in CSS pixels, so the HTML's sizes mean the same as in a browser
@@ -77,6 +78,8 @@ def html_to_pdf_bytes(html: str, title: str = "") -> bytes:
     return data
 
 
-def write_pdf(html: str, path: str | Path, title: str = "") -> Path:
-    """Write the report PDF to `path` atomically."""
-    return write_bytes_atomic(path, html_to_pdf_bytes(html, title))
+def write_pdf(
+    html: str, path: str | Path, title: str = "", inputs: Iterable[str | Path | None] = ()
+) -> Path:
+    """Write the report PDF to `path` atomically, never over one of `inputs`."""
+    return write_bytes_atomic(path, html_to_pdf_bytes(html, title), inputs=inputs)

@@ -322,6 +322,8 @@ class RowsTable(QTableView):
         header = self.horizontalHeader().fontMetrics()
         pad = 2 * self.style().pixelMetric(self.style().PixelMetric.PM_FocusFrameHMargin) + 10
         sample = model.order[:SIZE_SAMPLE_ROWS]
+        if len(model.order):  # the highest row number is the widest "#" ("235…" was cut)
+            sample = np.append(sample, model.order.max())
         for c, column in enumerate(model.columns):
             widest = max(
                 (cells.horizontalAdvance(column.text(column.value(int(r)))) for r in sample),

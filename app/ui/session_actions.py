@@ -66,7 +66,7 @@ class SessionActions:
         of gigabytes takes seconds); it lands in the recent files when written, and a failure
         shows in the message bar."""
         if path is None:
-            start = Path(self.recent.start_dir()) / f"session{SESSION_SUFFIX}"
+            start = Path(self.recent.save_start(f"session{SESSION_SUFFIX}"))
             name, _ = QFileDialog.getSaveFileName(
                 self.window, "Save session", str(start), SESSION_FILTER
             )
@@ -89,6 +89,7 @@ class SessionActions:
 
     def _on_session_saved(self, written: Path) -> None:
         self.recent.add(written)
+        self.recent.remember_save(written)
         self.window.statusBar().showMessage(f"Saved the session to {written}", 8000)
 
     def open_session(self, path: Path | None = None) -> None:

@@ -33,6 +33,22 @@ class Settings:
         self.qsettings.setValue("recent/files", [str(p) for p in files])
         return files
 
+    def save_folder(self) -> Path:
+        """Where save dialogs start: the folder of the last file saved, else of the newest
+        recent file, else home (a dialog that starts in the program's folder loses work)."""
+        saved = self.qsettings.value("dialogs/save_folder", "")
+        if saved and Path(str(saved)).is_dir():
+            return Path(str(saved))
+        recent = self.recent_files()
+        return recent[0].parent if recent else Path.home()
+
+    def remember_save(self, path: Path) -> None:
+        self.qsettings.setValue("dialogs/save_folder", str(Path(path).resolve().parent))
+
+    def save_start(self, file_name: str) -> str:
+        """The path a save dialog proposes for `file_name`."""
+        return str(self.save_folder() / file_name)
+
     def clear_recent(self) -> None:
         self.qsettings.setValue("recent/files", [])
 

@@ -31,7 +31,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
         (lambda: F.lgbm_pickle("binary"), lambda: F.data_file("binary"), ["--trust-pickle"]),
     ],
 )
-def test_explain_every_family(tmp_path, shared_data, model, data, extra) -> None:
+def test_explain_every_family(tmp_path, model, data, extra) -> None:
     out = tmp_path / "values.parquet"
     result = run_cli(
         "explain", "--model", str(model()), "--data", str(data()), "--out", str(out), *extra
@@ -51,7 +51,7 @@ def test_explain_every_family(tmp_path, shared_data, model, data, extra) -> None
         assert "shap:class 1:alcohol" in frame.columns and "raw_output:class 2" in frame.columns
 
 
-def test_untrusted_pickle_exits_2(tmp_path, shared_data) -> None:
+def test_untrusted_pickle_exits_2(tmp_path) -> None:
     out = tmp_path / "v.parquet"
     result = run_cli(
         "explain",

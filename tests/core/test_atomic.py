@@ -9,8 +9,8 @@ import tempfile
 
 import pytest
 
-from app.core import atomic
-from app.core.atomic import AtomicWriteError, write_bytes_atomic, write_text_atomic
+from app.core.base import atomic
+from app.core.base.atomic import AtomicWriteError, write_bytes_atomic, write_text_atomic
 from app.core.errors import ShapLensError
 
 

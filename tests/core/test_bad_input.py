@@ -38,7 +38,7 @@ def test_empty_model_and_data_files(tmp_path) -> None:
         (lambda: F.pipeline_file("RandomForest"), "pipe.skops"),
     ],
 )
-def test_truncated_models_are_refused_in_process(tmp_path, shared_data, factory, name) -> None:
+def test_truncated_models_are_refused_in_process(tmp_path, factory, name) -> None:
     path = _truncated(tmp_path, factory(), name)
     with pytest.raises(ModelLoadError) as caught:
         load_model(path)
@@ -46,7 +46,7 @@ def test_truncated_models_are_refused_in_process(tmp_path, shared_data, factory,
 
 
 @pytest.mark.parametrize("name", ["cb.cbm", "xgb.ubj"])
-def test_truncated_native_binaries_are_probed_in_a_child(tmp_path, shared_data, name) -> None:
+def test_truncated_native_binaries_are_probed_in_a_child(tmp_path, name) -> None:
     source = F.catboost_file("binary") if name.endswith("cbm") else F.xgboost_file("binary", "ubj")
     path = _truncated(tmp_path, source, name, 0.6)
     with pytest.raises(ModelLoadError) as caught:
@@ -54,7 +54,7 @@ def test_truncated_native_binaries_are_probed_in_a_child(tmp_path, shared_data, 
     assert name in str(caught.value) and "again" in str(caught.value)
 
 
-def test_crafted_xgboost_json_with_bad_child_index(tmp_path, shared_data) -> None:
+def test_crafted_xgboost_json_with_bad_child_index(tmp_path) -> None:
     import json
 
     model = json.loads(F.xgboost_file("regression").read_text())
@@ -66,7 +66,7 @@ def test_crafted_xgboost_json_with_bad_child_index(tmp_path, shared_data) -> Non
         load_model(path)
 
 
-def test_crafted_sklearn_tree_is_refused(tmp_path, shared_data) -> None:
+def test_crafted_sklearn_tree_is_refused(tmp_path) -> None:
     import copy
 
     import skops.io as sio
@@ -148,18 +148,18 @@ def test_huge_sparse_file_is_refused_before_reading(tmp_path) -> None:
         load_dataset(path)
 
 
-def test_dataset_missing_features_and_text_in_numbers(shared_data) -> None:
+def test_dataset_missing_features_and_text_in_numbers() -> None:
     model = load_model(F.sklearn_file("DecisionTree", "regression"))
     X, _ = F.numeric_data("regression")
-    with pytest.raises(AlignmentError, match=r"missing model features: longitude"):
-        align(model, X.drop(columns=["longitude"]))
-    bad = X.astype({"latitude": object}).copy()
-    bad.loc[3, "latitude"] = "north"
-    with pytest.raises(AlignmentError, match=r"latitude.*'north'"):
+    with pytest.raises(AlignmentError, match=r"missing model features: age"):
+        align(model, X.drop(columns=["age"]))
+    bad = X.astype({"bmi": object}).copy()
+    bad.loc[3, "bmi"] = "north"
+    with pytest.raises(AlignmentError, match=r"bmi.*'north'"):
         align(model, bad)
 
 
-def test_model_that_cannot_take_nan_says_so(shared_data) -> None:
+def test_model_that_cannot_take_nan_says_so() -> None:
     model = load_model(F.sklearn_file("GradientBoosting", "binary"))
     X, _ = F.numeric_data("binary")
     X = X.iloc[:30].copy()

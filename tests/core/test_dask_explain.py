@@ -194,6 +194,27 @@ def test_cancel_stops_the_run_and_every_worker(model_path, sample_data_path, tmp
     assert not out.exists() and list(tmp_path.glob(".values*")) == []
 
 
+def test_a_stop_during_the_last_partition_publishes_nothing(
+    client, model_path, sample_data_path, tmp_path
+) -> None:
+    write_parts(sample_data_path, tmp_path / "data", n_files=2)
+    out = tmp_path / "values"
+    stop: list[bool] = []
+
+    def on_progress(progress) -> None:  # the stop arrives as the last result comes in
+        if progress.partitions_done == progress.partitions_total:
+            stop.append(True)
+
+    with pytest.raises(Cancelled):
+        explain_dask(
+            client,
+            plan_run(model_path, tmp_path / "data", out),
+            on_progress=on_progress,
+            should_stop=lambda: bool(stop),
+        )
+    assert stop and not out.exists() and list(tmp_path.glob(".values*")) == []
+
+
 def test_a_second_run_replaces_an_earlier_result_but_not_other_files(
     client, model_path, sample_data_path, tmp_path
 ) -> None:

@@ -18,7 +18,7 @@ from app.core.engine import TreeShapEngine, parse_json, parse_text, warm_up
 from app.core.errors import Cancelled, ExplainError
 from tests.core.test_engine_support import model
 
-MODELS = ["adult", "housing", "wine", "zero", "nan", "rf", "onehot"]
+MODELS = ["adult", "diabetes", "wine", "zero", "nan", "rf", "onehot"]
 
 
 def _engine(name: str, **kwargs: int) -> TreeShapEngine:

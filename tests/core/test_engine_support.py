@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+from tests import datasets
+
 SEED = 7
 
 
@@ -23,8 +23,8 @@ def _codes(frame: pd.DataFrame) -> np.ndarray:
     return np.ascontiguousarray(out.to_numpy(np.float64))
 
 
-def _frame(name: str, label: str, drop: tuple[str, ...], n: int) -> tuple[pd.DataFrame, np.ndarray]:
-    data = pd.read_parquet(DATA / f"{name}.parquet")
+def _frame(name: str, drop: tuple[str, ...], n: int) -> tuple[pd.DataFrame, np.ndarray]:
+    data, label = datasets.load(name)
     data = data.sample(n=min(n, len(data)), random_state=SEED).reset_index(drop=True)
     y = data[label].to_numpy()
     X = data.drop(columns=[label, *drop])
@@ -54,17 +54,17 @@ def _train(
 
 @cache
 def model(name: str) -> tuple[lgb.Booster, np.ndarray]:
-    """(booster, float64 test matrix) for adult, housing, wine, zero, nan, rf, onehot."""
+    """(booster, float64 test matrix) for adult, diabetes, wine, zero, nan, rf, onehot."""
     if name == "adult":
-        X, y = _frame("adult", "income_gt_50k", ("fnlwgt", "split"), 3000)
+        X, y = _frame("adult", ("fnlwgt", "split"), 3000)
         return _train(X, y, 40, objective="binary", cat_smooth=1, min_data_per_group=5), _codes(X)[
             :300
         ]
-    if name == "housing":
-        X, y = _frame("california_housing", "median_house_value", (), 2000)
+    if name == "diabetes":
+        X, y = _frame("diabetes", (), 2000)
         return _train(X, y, 30, objective="regression"), _codes(X)[:300]
     if name == "wine":
-        X, y = _frame("wine_quality", "quality", (), 600)
+        X, y = _frame("wine", (), 600)
         classes = np.unique(y)
         y = np.searchsorted(classes, y)
         booster = _train(X, y, 5, objective="multiclass", num_class=len(classes), num_leaves=7)

@@ -109,7 +109,10 @@ def test_unreadable_file_is_one_sentence(tmp_path, monkeypatch) -> None:
         load_dataset(path)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
+@pytest.mark.skipif(
+    os.geteuid() == 0,
+    reason="running with privileges that ignore read-only folders (and file modes)",
+)
 def test_unreadable_file_by_mode(tmp_path) -> None:
     path = tmp_path / "g.yaml"
     path.write_text("features: {}\n")

@@ -78,7 +78,7 @@ def test_pickle_of_a_non_model(tmp_path) -> None:
         load_model(path, trust_pickle=True)
 
 
-def test_pipeline_explains_original_columns_exactly(shared_data) -> None:
+def test_pipeline_explains_original_columns_exactly() -> None:
     model = load_model(F.pipeline_file("RandomForest"))
     frame = F.pipeline_frame().iloc[:80]
     data = align(model, frame)
@@ -101,7 +101,7 @@ def test_pipeline_explains_original_columns_exactly(shared_data) -> None:
     )
 
 
-def test_pipeline_with_gradient_boosting_is_additive(shared_data) -> None:
+def test_pipeline_with_gradient_boosting_is_additive() -> None:
     model = load_model(F.pipeline_file("GradientBoosting"))
     data = align(model, F.pipeline_frame().iloc[:50])
     values, base = model.contributions(data.X)
@@ -109,7 +109,7 @@ def test_pipeline_with_gradient_boosting_is_additive(shared_data) -> None:
 
 
 @pytest.mark.parametrize("task", ["binary", "regression"])
-def test_agnostic_model_is_sampled_and_measures_additivity(shared_data, task: str) -> None:
+def test_agnostic_model_is_sampled_and_measures_additivity(task: str) -> None:
     model = load_model(F.agnostic_file(task), trust_pickle=True)
     assert not model.info.exact and model.needs_background
     X_frame, _ = F.numeric_data(task)
@@ -125,7 +125,7 @@ def test_agnostic_model_is_sampled_and_measures_additivity(shared_data, task: st
     np.testing.assert_allclose(values, again)
 
 
-def test_pipeline_with_other_final_step_is_sampled_with_input_categories(shared_data) -> None:
+def test_pipeline_with_other_final_step_is_sampled_with_input_categories() -> None:
     model = load_model(F.pipeline_file("Logistic", "joblib"), trust_pickle=True)
     assert not model.info.exact
     assert model.features[2].categories == ["Female", "Male"]

@@ -25,11 +25,6 @@ def additivity(model, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return values, base, raw
 
 
-@pytest.fixture(autouse=True)
-def _need_data(shared_data) -> None:
-    return None
-
-
 @pytest.mark.parametrize("task", TASKS)
 def test_xgboost_json_exact_and_matches_shap(task: str) -> None:
     shap = pytest.importorskip("shap")
@@ -67,7 +62,7 @@ def test_catboost_exact_and_labels_from_data(task: str) -> None:
     data = align(model, F.rows(X_frame, N))
     values, _, _ = additivity(model, data.X)
     cat_features = [f for f in model.features if f.is_categorical]
-    if task != "multiclass":  # wine has no categorical besides color, which is a feature too
+    if task != "multiclass":  # wine's one category, cellar, is noise a model may skip
         assert cat_features and data.report.labels_from_data
     # CatBoost's own reference on the same rows, through its own Pool of labels
     reference = model.model.get_feature_importance(model._pool(data.X), type="ShapValues")
@@ -115,7 +110,7 @@ def test_hist_gradient_boosting_routes_missing_values_like_sklearn() -> None:
     model = load_model(F.sklearn_file("HistGradientBoosting", "regression"))
     X_frame, _ = F.numeric_data("regression")
     data = align(model, F.rows(X_frame, 300))
-    assert data.report.nan_counts, "california_housing has missing total_bedrooms"
+    assert data.report.nan_counts, "the diabetes data has missing blood pressures"
     additivity(model, data.X)
 
 
@@ -123,7 +118,7 @@ def test_pickled_sklearn_model_loads_when_trusted() -> None:
     model = load_model(F.sklearn_file("RandomForest", "multiclass", "joblib"), trust_pickle=True)
     X_frame, _ = F.numeric_data("multiclass")
     values, _, _ = additivity(model, align(model, F.rows(X_frame.fillna(0), 20)).X)
-    assert model.output_names == ["5", "6", "7"] and values.shape[2] == 3
+    assert model.output_names == ["1", "2", "3"] and values.shape[2] == 3
 
 
 @pytest.mark.parametrize("task", TASKS)

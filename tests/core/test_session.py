@@ -8,8 +8,8 @@ import shutil
 
 import pytest
 
-from app.core import atomic
-from app.core.atomic import AtomicWriteError
+from app.core.base import atomic
+from app.core.base.atomic import AtomicWriteError
 from app.core.bookmarks import Bookmarks
 from app.core.errors import ShapLensError
 from app.core.session import FileRef, Session, SessionError, load_session, save_session

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import lightgbm as lgb
 import numpy as np
-import pandas as pd
 import pytest
 
 from app.core import views
@@ -18,18 +15,19 @@ from app.ui.panels.review_context import review_for
 from app.ui.plot_tabs import PlotTabs
 from app.ui.state import AppState, mean_abs_of
 from app.workers import Workers
+from tests import datasets
 from tests.ui._hardening import TIMEOUT
 
-N_ROWS = 300
+N_ROWS = 178  # every row of scikit-learn's wine data
 
 
 @pytest.fixture(scope="module")
-def wine(shared_data: Path, tmp_path_factory: pytest.TempPathFactory):
-    """A small multiclass LightGBM (3 classes, few trees) on a slice of wine_quality."""
-    frame = pd.read_parquet(shared_data / "wine_quality.parquet").iloc[:N_ROWS].copy()
-    frame = frame.drop(columns=["color"]).reset_index(drop=True)
-    target = np.clip(frame["quality"].to_numpy() - 5, 0, 2)  # 3 classes: <=5, 6, >=7
-    features = frame.drop(columns=["quality"])
+def wine(tmp_path_factory: pytest.TempPathFactory):
+    """A small multiclass LightGBM (3 classes, few trees) on scikit-learn's wine data."""
+    frame, label = datasets.load("wine")
+    frame = frame.drop(columns=["cellar"]).reset_index(drop=True)
+    target = frame[label].to_numpy() - 1  # cultivars 1-3 as LightGBM's classes 0-2
+    features = frame.drop(columns=[label])
     booster = lgb.train(
         {"objective": "multiclass", "num_class": 3, "verbose": -1, "num_leaves": 7},
         lgb.Dataset(features, target),
@@ -38,7 +36,7 @@ def wine(shared_data: Path, tmp_path_factory: pytest.TempPathFactory):
     path = tmp_path_factory.mktemp("wine") / "wine_lgbm.txt"
     booster.save_model(str(path))
     model = load_model(path)
-    data = align(model, frame, "quality")
+    data = align(model, frame, label)
     explanation = explain_all(model, data.X)
     return model, path, data, explanation
 
@@ -96,7 +94,7 @@ def test_filtered_importance_is_mean_abs_over_the_filter(tabs, qtbot, wine) -> N
     tabs.setCurrentWidget(tabs.slots["importance"])
     assert tabs.options.filtered.isVisible()
     full = dict(zip(tabs.importance_data.features, tabs.importance_data.mean_abs, strict=True))
-    subset = np.flatnonzero(data.frame["alcohol"].to_numpy() > 10.5)
+    subset = np.flatnonzero(data.frame["alcohol"].to_numpy() > 13.0)
     assert 0 < subset.size < N_ROWS
     tabs.state.set_visible_rows(subset)
     with qtbot.waitSignal(

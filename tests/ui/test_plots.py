@@ -60,7 +60,7 @@ def test_importance_draws_sorted_bars_with_values(show) -> None:
     labels = [t[1] for t in sorted(ticks, key=lambda t: -t[0])]
     assert labels[0] == "age" and len(labels) == 5
     # A long name is shortened on screen (its full text is in the tooltip and in exports).
-    assert labels[1] == style.elide(plot_data.LONG_NAME) and "…" in labels[1]
+    assert labels[1] == plot.label(plot_data.LONG_NAME) and "…" in labels[1]
     assert plot_data.LONG_NAME in plot._tooltip(0.1, 3.0)
 
 

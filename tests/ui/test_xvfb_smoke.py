@@ -53,6 +53,8 @@ def test_window_appears_and_explains_under_xvfb(
     lines = result.stdout.splitlines()
     assert "SHAPLENS_WINDOW_SHOWN" in lines, result.stdout + result.stderr[-3000:]
     assert "SHAPLENS_EXPLAINED" in lines, result.stdout + result.stderr[-3000:]
+    (icon_line,) = [line for line in lines if line.startswith("SHAPLENS_ICON_SIZES")]
+    assert int(icon_line.split()[1]) >= 9, "the window shows the bundled icon in every size"
     assert result.returncode == 0, result.stderr[-3000:]
     image = QImage(str(shot))
     assert image.width() >= 800 and image.height() >= 500

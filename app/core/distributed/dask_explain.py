@@ -24,6 +24,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from app.core.align import guess_label
+from app.core.base.atomic import write_text_atomic
 from app.core.base.input_gate import DATA, InputError, check_input, open_input
 from app.core.distributed import DistributedExplainError, require_dask
 from app.core.distributed.explained_store import MANIFEST, SUCCESS
@@ -36,6 +37,7 @@ from app.core.distributed.partition import (
     finish_metrics,
     read_piece,
 )
+from app.core.distributed.result_folder import check_result_out, publish
 from app.core.distributed.summary import SAMPLE_ROWS, Summary, SummaryPartial
 from app.core.distributed.table import table_metadata
 from app.core.errors import Cancelled, DataLoadError
@@ -105,14 +107,12 @@ def plan_pieces(files: list[Path], target_rows: int = PARTITION_ROWS) -> list[Pi
     return pieces
 
 
-def prepare_out(out: Path) -> None:
-    """Refuse to replace anything but an earlier explained dataset or an empty folder."""
+def prepare_out(out: Path, inputs: list[Path] | None = None) -> None:
+    """Refuse to replace anything but an earlier result of ours or an empty folder, and any
+    folder that is or holds one of the inputs."""
     if out.is_file():
         raise DistributedExplainError(f"--out {out} is a file; the dask engine writes a folder.")
-    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).exists():
-        raise DistributedExplainError(
-            f"--out {out} already holds other files; choose a new or empty folder."
-        )
+    check_result_out(out, inputs or [])
 
 
 @dataclass
@@ -149,9 +149,10 @@ def plan_run(
     """Check the inputs (model loads, data found, output writable, columns exist) up front."""
     model_path = Path(model_path)
     model = load_model(model_path, trust_pickle=trust_pickle)
-    pieces = plan_pieces(parquet_files(data), partition_rows)
+    files = parquet_files(data)
+    pieces = plan_pieces(files, partition_rows)
     out = Path(out).resolve()
-    prepare_out(out)
+    prepare_out(out, [model_path, *files, *([Path(data)] if Path(data).exists() else [])])
     with open_input(pieces[0].file, DATA) as handle:
         meta = pq.read_schema(handle).empty_table().to_pandas()
     if key is not None and (key in RESERVED_COLUMNS or key.startswith(RESERVED_PREFIXES)):
@@ -217,14 +218,31 @@ def explain_dask(
         ]
         futures = client.compute(tasks)
         results = _gather(client, distributed, futures, plan.pieces, on_progress, should_stop)
+        if should_stop is not None and should_stop():  # a stop during the last partition
+            raise Cancelled()
         _publish(results, plan, ref.digest, tmp)
     except BaseException:
         if futures:
             with contextlib.suppress(Exception):  # a lost connection must not hide the cause
                 client.cancel(futures, force=True)
-        shutil.rmtree(tmp, ignore_errors=True)
+        _discard_staging(tmp)
         raise
     return out
+
+
+def _discard_staging(tmp: Path) -> None:
+    """Remove a failed run's own staging folder (created by this run under a random name).
+
+    It is renamed first: a task still running on a worker (a cancel cannot stop it mid-call)
+    then finds no folder to create its part in, so no file slips in while the tree is removed
+    and keeps the folder alive.
+    """
+    dead = tmp.with_name(tmp.name + ".discarded")
+    try:
+        tmp.rename(dead)
+    except OSError:
+        dead = tmp
+    shutil.rmtree(dead, ignore_errors=True)
 
 
 def _gather(
@@ -317,17 +335,6 @@ def _publish(results: list[PartResult], plan: RunPlan, model_digest: str, tmp: P
             for r in results
         ],
     }
-    (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-    (tmp / SUCCESS).write_text("", encoding="utf-8")
-    _replace_folder(tmp, plan.out)
-
-
-def _replace_folder(new: Path, out: Path) -> None:
-    """Put `new` at `out`; an earlier result there is moved aside first and then deleted."""
-    old = None
-    if out.exists():
-        old = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
-        out.rename(old)
-    new.rename(out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    write_text_atomic(tmp / MANIFEST, json.dumps(manifest, indent=1))
+    write_text_atomic(tmp / SUCCESS, "")
+    publish(tmp, plan.out)

@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from app.core.align import align
+from app.core.base.atomic import write_bytes_atomic, write_stream_atomic
 from app.core.base.input_gate import DATA, open_input
 from app.core.distributed import DistributedExplainError
 from app.core.distributed.histogram import Histogram2D
@@ -105,7 +106,7 @@ def model_for(ref: ModelRef, payload: bytes) -> ModelAdapter:
     folder = _MODEL_DIR[0] / ref.digest[:16]
     folder.mkdir(exist_ok=True)
     path = folder / Path(ref.filename).name  # keep the name: some loaders look at the suffix
-    path.write_bytes(payload)
+    write_bytes_atomic(path, payload)
     model = load_model(path, trust_pickle=ref.trust_pickle)
     _MODELS[ref.digest] = model
     return model
@@ -155,39 +156,43 @@ def _explain(
         "shaplens.data": Path(piece.file).name,
         "shaplens.partition": str(piece.index),
     }
-    partial: SummaryPartial | None = None
-    base = np.zeros(model.n_outputs)
-    writer: pq.ParquetWriter | None = None
-    groups = 0
-    try:
-        for start in range(0, max(aligned.n_rows, 1), CHUNK_ROWS):
-            rows = np.arange(start, min(start + CHUNK_ROWS, aligned.n_rows), dtype=np.int64)
-            X = aligned.X[rows]
-            if rows.size:
-                values, base = model.contributions(X)
-            else:  # an empty file still gets an (empty) part so the layout stays regular
-                values = np.zeros((0, len(features), len(outputs)), dtype=np.float32)
-            raw = values.sum(axis=1, dtype=np.float64) + base[None, :]
-            columns: dict[str, np.ndarray] = {
-                "partition": np.full(rows.size, piece.index, dtype=np.int32),
-                "row": rows,
-            }
-            keys = None
-            if settings.key is not None:
-                keys = frame[settings.key].iloc[rows]
-                columns[settings.key] = keys.to_numpy()
-            columns.update(values_columns(values, base, raw, features, outputs))
-            table = with_metadata(pa.table(columns), metadata)
-            if writer is None:
-                writer = pq.ParquetWriter(path, table.schema)
-            writer.write_table(table, row_group_size=CHUNK_ROWS)
-            groups += 1
-            labels = None if label is None else label[rows]
-            chunk = partial_of(model, piece, rows, keys, X, values, raw, labels, rng, settings)
-            partial = chunk if partial is None else partial.merge(chunk)
-    finally:
-        if writer is not None:
-            writer.close()
+    state: dict = {"partial": None, "base": np.zeros(model.n_outputs), "groups": 0}
+
+    def produce(handle) -> None:  # streams the part into the output gate's temporary file
+        writer: pq.ParquetWriter | None = None
+        try:
+            for start in range(0, max(aligned.n_rows, 1), CHUNK_ROWS):
+                rows = np.arange(start, min(start + CHUNK_ROWS, aligned.n_rows), dtype=np.int64)
+                X = aligned.X[rows]
+                if rows.size:
+                    values, state["base"] = model.contributions(X)
+                else:  # an empty file still gets an (empty) part so the layout stays regular
+                    values = np.zeros((0, len(features), len(outputs)), dtype=np.float32)
+                raw = values.sum(axis=1, dtype=np.float64) + state["base"][None, :]
+                columns: dict[str, np.ndarray] = {
+                    "partition": np.full(rows.size, piece.index, dtype=np.int32),
+                    "row": rows,
+                }
+                keys = None
+                if settings.key is not None:
+                    keys = frame[settings.key].iloc[rows]
+                    columns[settings.key] = keys.to_numpy()
+                columns.update(values_columns(values, state["base"], raw, features, outputs))
+                table = with_metadata(pa.table(columns), metadata)
+                if writer is None:
+                    writer = pq.ParquetWriter(handle, table.schema)
+                writer.write_table(table, row_group_size=CHUNK_ROWS)
+                state["groups"] += 1
+                labels = None if label is None else label[rows]
+                chunk = partial_of(model, piece, rows, keys, X, values, raw, labels, rng, settings)
+                done = state["partial"]
+                state["partial"] = chunk if done is None else done.merge(chunk)
+        finally:
+            if writer is not None:
+                writer.close()
+
+    write_stream_atomic(path, produce)
+    partial, base, groups = state["partial"], state["base"], state["groups"]
     assert partial is not None
     return PartResult(
         piece, aligned.n_rows, groups, partial, np.asarray(base, np.float64), aligned.label_column

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from app.core.base.atomic import write_stream_atomic, write_text_atomic
 from app.core.base.input_gate import DATA, MANIFEST, open_input, read_input
 from app.core.distributed.histogram import Axis, Histogram2D
 from app.core.types import Unit
@@ -135,8 +136,8 @@ class Summary:
                 arrays[f"counts_{j}_{k}"] = hist.counts
                 arrays[f"missing_{j}_{k}"] = hist.missing
                 axes.append([j, k, *_axis_json(hist.x), *_axis_json(hist.y)])
-        np.savez_compressed(folder / SUMMARY_NPZ, **arrays)
-        self.sample.to_parquet(folder / SAMPLE_FILE, index=False)
+        write_stream_atomic(folder / SUMMARY_NPZ, lambda f: np.savez_compressed(f, **arrays))
+        write_stream_atomic(folder / SAMPLE_FILE, lambda f: self.sample.to_parquet(f, index=False))
         document = {
             "version": 1,
             "n_rows": self.n_rows,
@@ -151,7 +152,7 @@ class Summary:
             "histogram_axes": axes,
             "sample": {"file": SAMPLE_FILE, "rows": len(self.sample)},
         }
-        (folder / SUMMARY_JSON).write_text(json.dumps(document, indent=1), encoding="utf-8")
+        write_text_atomic(folder / SUMMARY_JSON, json.dumps(document, indent=1))
 
     @staticmethod
     def load(folder: Path) -> Summary:

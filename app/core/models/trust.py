@@ -15,6 +15,7 @@ from pathlib import Path
 
 from platformdirs import user_config_dir
 
+from app.core.base.atomic import write_text_atomic
 from app.core.base.input_gate import TRUST_STORE, InputError, read_input
 from app.core.base.schemas import TrustDoc
 from app.core.base.structured import SchemaError, decode_json
@@ -52,11 +53,8 @@ def _read_store() -> dict[str, str]:
 
 
 def _write_store(trusted: dict[str, str]) -> None:
-    path = store_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(json.dumps({"trusted": trusted}, indent=1), encoding="utf-8")
-    tmp.replace(path)
+    text = json.dumps({"trusted": trusted}, indent=1)
+    write_text_atomic(store_path(), text, parents=True)
 
 
 def is_trusted(path: str | Path) -> bool:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from app.core.bookmarks import Bookmark
 from app.core.errors import ShapLensError
 from app.ui.panels.review_context import review_for
+from app.ui.settings import Settings
 from app.ui.state import AppState
 
 TITLE = "Bookmarks"
@@ -107,15 +108,20 @@ class BookmarksPanel(QWidget):
     def export_csv(self, path: Path | None = None) -> Path | None:
         """Write the bookmarks shown (after filtering) with their rows' data to CSV."""
         if path is None:
+            settings = Settings()
             chosen, _ = QFileDialog.getSaveFileName(
-                self, "Export bookmarks", "bookmarks.csv", "CSV files (*.csv)"
+                self, "Export bookmarks", settings.save_start("bookmarks.csv"), "CSV files (*.csv)"
             )
             if not chosen:
                 return None
             path = Path(chosen)
+            settings.remember_save(path)
         frame = self.state.data.frame if self.state.data is not None else None
         try:
-            written = self.review.bookmarks.export_csv(path, frame, items=list(self.shown))
+            inputs = (self.state.model_path, self.state.data_path)
+            written = self.review.bookmarks.export_csv(
+                path, frame, items=list(self.shown), inputs=inputs
+            )
         except ShapLensError as error:
             self.state.report_error(str(error))
             return None

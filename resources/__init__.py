@@ -1,0 +1,1 @@
+"""Icons and the desktop entry, installed with ShapLens as `app.resources`."""

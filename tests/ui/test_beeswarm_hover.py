@@ -1,0 +1,28 @@
+"""Hovering a categorical lane names the category of the dot under the pointer."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QApplication
+
+from app.plots.beeswarm import BeeswarmPlot
+from tests.ui import test_plots_data as D
+
+
+def test_hover_names_the_category_under_the_pointer(qtbot) -> None:
+    plot = BeeswarmPlot()
+    qtbot.addWidget(plot)
+    plot.resize(900, 600)
+    plot.show()
+    plot.set_data(D.beeswarm())
+    QApplication.processEvents()
+    data = plot.shown()
+    i = next(k for k, lane in enumerate(data.lanes) if lane.is_categorical)
+    lane = data.lanes[i]
+    for j in (0, 5, 11):
+        x = float(lane.shap[j])
+        y = (len(data.lanes) - 1 - i) + float(lane.offset[j])
+        text = plot._tooltip(x, y)
+        (entry,) = [e for e in lane.legend if e.group == int(lane.group[j])]
+        assert "under the pointer: <span" in text and f"<b>{entry.label}</b>" in text
+    far = plot._tooltip(float(lane.shap.max()) + 100.0, float(len(data.lanes) - 1 - i))
+    assert "under the pointer" not in far  # no dot near: only the lane's legend
