@@ -6,8 +6,8 @@ bookmarks panel, the summary panel, session saving and the report all see the sa
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -92,7 +92,7 @@ def session_from_state(
         threshold=state.threshold,
         filter_expression=filter_expression,
         cohorts=list(cohorts or []),
-        bookmarks=[replace(b) for b in review.bookmarks],  # copies: saved on a worker
+        bookmarks=[copy.copy(b) for b in review.bookmarks],  # copies: saved on a worker
         glossary=(
             FileRef.pending(review.glossary_path) if review.glossary_path is not None else None
         ),
