@@ -21,6 +21,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray
 from PySide6.QtWidgets import QFileDialog, QMainWindow
 
+from app.core.base.output_gate import preflight
 from app.core.cohorts import CohortSet
 from app.core.errors import ShapLensError
 from app.core.session import SESSION_SUFFIX, Session, load_session, save_session
@@ -76,11 +77,19 @@ class SessionActions:
         path = Path(path)
         if not path.name.lower().endswith(SESSION_SUFFIX):
             path = path.with_name(path.name.removesuffix(".json") + SESSION_SUFFIX)
+        session = self.current_session()
+        refs = (session.model, session.data, session.glossary)
+        try:  # an input, a folder or a device is refused at once, before any hashing
+            preflight(path, [ref.path for ref in refs if ref is not None])
+        except ShapLensError as error:
+            self.message_bar.show_message(str(error))
+            return None
+        self.recent.remember_save(path)
         self.workers.run(
-            "save-session",
+            f"save-session:{path}",  # a second save elsewhere does not drop this one's result
             save_session,
             path,
-            self.current_session(),
+            session,
             on_result=self._on_session_saved,
             # SessionError, AtomicWriteError: they name the file and say what to do
             on_error=lambda error: self.message_bar.show_message(str(error)),
