@@ -225,14 +225,10 @@ def _text(value: object) -> str:
     return _value_key(value)
 
 
-def _allowed(keys: set[str]) -> str:
-    return ", ".join(sorted(keys))
-
-
 def _schema_message(error: SchemaError, where: str, allowed: set[str]) -> str:
     if error.problem.startswith("unknown key"):
         key = error.problem.split("`")[1] if "`" in error.problem else "?"
-        return f"{where} has unknown key(s) {key}; allowed: {_allowed(allowed)}"
+        return f"{where} has unknown key(s) {key}; allowed: {', '.join(sorted(allowed))}"
     if error.where.startswith("values"):
         return f"`values` of {where} must map each value to its label ({error.problem})"
     field_ = f" `{error.where}`" if error.where else ""
