@@ -10,6 +10,7 @@ from pathlib import Path
 from app.core.align import AlignedData, align
 from app.core.base.output_gate import preflight
 from app.core.data_io import load_dataset
+from app.core.errors import ShapLensError
 from app.core.model_io import load_model
 from app.core.models.base import ModelAdapter
 
@@ -44,6 +45,13 @@ def check_out(args: argparse.Namespace, *, folder: bool = False) -> Path | None:
     if out is None:
         return None
     return preflight(out, input_paths(args), folder=folder)
+
+
+def check_threshold(value: float, flag: str = "--threshold") -> float:
+    """A decision threshold is a probability: NaN or 5 would give a meaningless verdict."""
+    if not 0.0 <= value <= 1.0:  # also false for NaN
+        raise ShapLensError(f"{flag} must be between 0 and 1, got {value}.")
+    return value
 
 
 def load_inputs(args: argparse.Namespace) -> tuple[ModelAdapter, AlignedData]:

@@ -14,7 +14,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from app.commands._common import add_model_data_arguments, check_out, input_paths, load_inputs
+from app.commands._common import (
+    add_model_data_arguments,
+    check_out,
+    check_threshold,
+    input_paths,
+    load_inputs,
+)
 from app.core.base.atomic import write_text_atomic
 from app.core.errors import ShapLensError
 from app.core.fairness import fairness_report, group_codes, suggest_sensitive
@@ -198,8 +204,7 @@ def run(args: argparse.Namespace) -> int:
         raise ShapLensError(
             f"--sensitive: no column named {', '.join(unknown)} in {args.data.name}."
         )
-    if not 0.0 <= args.threshold <= 1.0:
-        raise ShapLensError(f"--threshold must be between 0 and 1, got {args.threshold}.")
+    check_threshold(args.threshold)
     predictions = model.raw_to_prediction(model.predict_raw(data.X))
     audit = build_audit(
         model, frame, data.label(), predictions, sensitive, args.threshold, args.positive,

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from app.commands._common import check_out, input_paths
+from app.commands._common import check_out, check_threshold, input_paths
 from app.commands.inspect import dumps_json
 from app.core.base.atomic import write_text_atomic
 from app.core.compare_models import ModelComparison, compare_models
@@ -59,6 +59,7 @@ def format_comparison(c: ModelComparison) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_threshold(args.threshold)
     check_out(args)
     model_a = load_model(args.model, trust_pickle=args.trust_pickle)
     model_b = load_model(args.model_b, trust_pickle=args.trust_pickle)

@@ -70,6 +70,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+MAX_LOCAL_WORKERS = 256  # worker processes on one machine; more only exhausts it
+
+
 def explanation_table(explanation: Explanation) -> pa.Table:
     """Columns row, shap:<feature>, base_value, raw_output (per class for multiclass models)."""
     columns: dict[str, np.ndarray] = {"row": explanation.rows}
@@ -155,6 +158,10 @@ def _run_dask(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         args.key = None
+    if args.local_workers is not None and not 1 <= args.local_workers <= MAX_LOCAL_WORKERS:
+        raise ShapLensError(
+            f"--local-workers must be between 1 and {MAX_LOCAL_WORKERS}, got {args.local_workers}."
+        )
     plan = plan_run(  # bad input fails here, before a cluster starts
         args.model,
         str(args.data),

@@ -20,6 +20,7 @@ from app.commands._common import (
 )
 from app.core import views
 from app.core.align import AlignedData
+from app.core.base.input_gate import ROWS, read_input_text
 from app.core.errors import ShapLensError
 from app.core.models.base import ModelAdapter
 from app.core.review.redaction import Redaction, parse_redact, redact_beeswarm
@@ -59,17 +60,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     _behaviour_export.add_arguments(parser)
 
 
+MAX_FILES = 10_000  # one figure file per row: more is a mistake, not a request
+
+
 def _parse_rows(args: argparse.Namespace, n_rows: int) -> list[int]:
     if args.row is not None:
         rows = [args.row]
     elif args.rows:
-        rows = _to_ints(args.rows.replace(",", " ").split(), "--rows")
+        rows = _to_ints(_tokens(args.rows, "--rows"), "--rows")
     elif args.rows_from:
-        try:
-            text = args.rows_from.read_text(encoding="utf-8")
-        except OSError as error:
-            raise ShapLensError(f"Cannot read {args.rows_from}: {error.strerror}.") from error
-        rows = _to_ints(text.replace(",", " ").split(), str(args.rows_from))
+        text = read_input_text(args.rows_from, ROWS)  # InputError is one `error:` line
+        rows = _to_ints(_tokens(text, str(args.rows_from)), str(args.rows_from))
     else:
         return []
     bad = [r for r in rows if not 0 <= r < n_rows]
@@ -78,6 +79,16 @@ def _parse_rows(args: argparse.Namespace, n_rows: int) -> list[int]:
             f"Row {bad[0]} is outside the dataset, which has rows 0 to {n_rows - 1:,}."
         )
     return list(dict.fromkeys(rows))
+
+
+def _tokens(text: str, source: str) -> list[str]:
+    tokens = text.replace(",", " ").split()  # at most the ROWS role's 4 MB of text
+    if len(tokens) > MAX_FILES:
+        raise ShapLensError(
+            f"{source} lists {len(tokens):,} rows; export writes one file per row, at most "
+            f"{MAX_FILES:,}."
+        )
+    return tokens
 
 
 def _to_ints(tokens: list[str], source: str) -> list[int]:

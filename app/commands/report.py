@@ -12,7 +12,13 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from app.commands._common import add_model_data_arguments, check_out, input_paths, load_inputs
+from app.commands._common import (
+    add_model_data_arguments,
+    check_out,
+    check_threshold,
+    input_paths,
+    load_inputs,
+)
 from app.core.base.atomic import write_text_atomic
 from app.core.errors import ShapLensError
 from app.core.review.redaction import Redaction, parse_redact
@@ -30,11 +36,17 @@ NAME = "report"
 HELP = "write a self-contained HTML or PDF report of the review: importance, groups, rows, ..."
 
 
+MAX_DETAIL_ROWS = 1_000  # each detailed row is a page with a figure; more is no longer a report
+
+
 def parse_rows(text: str | None) -> list[int]:
-    """'3,17,42' → [3, 17, 42]; ranges like '10-12' are allowed."""
+    """'3,17,42' → [3, 17, 42]; ranges like '10-12' are allowed (at most MAX_DETAIL_ROWS rows).
+
+    Ranges are counted before they are expanded, so `0-2000000000` is refused, not built.
+    """
     if not text:
         return []
-    rows: list[int] = []
+    spans: list[range] = []
     for part in text.split(","):
         part = part.strip()
         if not part:
@@ -42,14 +54,19 @@ def parse_rows(text: str | None) -> list[int]:
         try:
             if "-" in part.lstrip("-"):
                 start, end = part.split("-", 1)
-                rows.extend(range(int(start), int(end) + 1))
+                spans.append(range(int(start), int(end) + 1))
             else:
-                rows.append(int(part))
+                spans.append(range(int(part), int(part) + 1))
         except ValueError as error:
             raise ShapLensError(
                 f"--rows: '{part}' is not a row number; write e.g. --rows 3,17,42 or 10-12."
             ) from error
-    return list(dict.fromkeys(rows))
+        if sum(len(s) for s in spans) > MAX_DETAIL_ROWS:
+            raise ShapLensError(
+                f"--rows asks for more than {MAX_DETAIL_ROWS:,} rows; a report explains at most "
+                f"{MAX_DETAIL_ROWS:,} rows in detail (the global views cover the rest)."
+            )
+    return list(dict.fromkeys(row for span in spans for row in span))
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -199,6 +216,8 @@ def run(args: argparse.Namespace) -> int:
         raise ShapLensError(f"The folder {args.out.parent} does not exist.")
     check_out(args)
     parse_sections(args.sections)  # fail before loading anything
+    parse_rows(args.rows)
+    check_threshold(args.threshold)
     model, data = load_inputs(args)
     request = request_from_args(args, model, data)
     check_request(model, data, request.rows, request.output, request.sensitive)

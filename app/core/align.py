@@ -210,6 +210,26 @@ def _encode_numeric(column: pd.Series, name: str, report: AlignmentReport) -> np
     return converted.to_numpy(np.float64, na_value=np.nan)
 
 
+_NESTED = (dict, list, tuple, set, np.ndarray)
+
+
+def _unusable(column: pd.Series) -> str | None:
+    """Why a column can feed no model (nested or binary values, as Parquet allows), or None."""
+    if column.dtype != object:
+        return None
+    kind = pd.api.types.infer_dtype(column, skipna=True)
+    if kind == "bytes":
+        return "holds binary values (bytes); export it as numbers or text"
+    if kind in ("mixed", "unknown-array", "mixed-integer") and any(
+        isinstance(v, _NESTED) for v in column.to_numpy(dtype=object)
+    ):
+        return (
+            "holds nested values (lists or records), not numbers or categories; "
+            "flatten it into one column per value"
+        )
+    return None
+
+
 def _count_nonfinite(X: np.ndarray, model: ModelAdapter, report: AlignmentReport) -> None:
     nan = np.isnan(X).sum(axis=0)
     inf = np.isinf(X).sum(axis=0)
@@ -243,6 +263,10 @@ def align(model: ModelAdapter, frame: pd.DataFrame, label: str | None = None) ->
         if spec.name not in frame.columns:
             continue
         column = frame[spec.name]
+        problem = _unusable(column)
+        if problem is not None:
+            report.type_problems[spec.name] = problem
+            continue
         if spec.is_categorical:
             X[:, j] = _encode_categorical(column, spec, report)
             continue

@@ -133,8 +133,10 @@ class Bookmarks:
             raise BookmarkError("Bookmarks must be a list of {row, tag, note, created}.")
         out = []
         for i, item in enumerate(items):
-            if not isinstance(item, dict) or not isinstance(item.get("row"), int):
-                raise BookmarkError(f"Bookmark {i + 1} has no whole-number `row`.")
+            row = item.get("row") if isinstance(item, dict) else None
+            if not isinstance(row, int) or isinstance(row, bool) or row < 0:
+                # a negative row would index from the end and show the last rows instead
+                raise BookmarkError(f"Bookmark {i + 1} has no whole-number `row` of 0 or more.")
             out.append(
                 Bookmark(
                     row=int(item["row"]),

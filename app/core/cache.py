@@ -10,9 +10,9 @@ reported as CacheError, and the caller recomputes.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
+import logging
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
@@ -20,8 +20,13 @@ from pathlib import Path
 import numpy as np
 
 from app.core.base.atomic import write_bytes_atomic, write_stream_atomic
+from app.core.base.input_gate import CACHE_ARRAY, CACHE_META, InputError, check_input, read_input
+from app.core.base.schemas import CacheEntryDoc, CacheMetaDoc
+from app.core.base.structured import SchemaError, decode_json
 from app.core.errors import CacheError
 from app.core.types import Explanation, Unit
+
+log = logging.getLogger(__name__)
 
 FORMAT = 1
 _PARTS = ("values", "raw_output", "rows")
@@ -115,48 +120,64 @@ class ExplanationCache:
         return self._path(key, "meta")
 
     def get(self, key: str) -> Explanation:
-        """Load an entry (values memory-mapped copy-on-write) or raise CacheError."""
+        """Load an entry (values memory-mapped copy-on-write) or raise CacheError.
+
+        Every file goes through the input gate (a FIFO or a folder in the cache is refused, not
+        waited on) and the metadata through a bounded schema; any damage discards the entry.
+        """
         meta_path = self._path(key, "meta")
         if not meta_path.exists():
             raise CacheError("No cached explanation for this model, data and settings.")
         try:
-            stored = json.loads(meta_path.read_bytes())
-            meta = stored["meta"]
-            body = json.dumps(meta, sort_keys=True).encode()
-            if hashlib.sha256(body).hexdigest() != stored["sha256"]:
-                raise ValueError("the metadata does not match its checksum")
-            if meta.get("format") != FORMAT:
-                raise ValueError(f"format {meta.get('format')}")
-            arrays = {}
-            for part in _PARTS:
-                array = np.load(self._path(key, part), mmap_mode="c", allow_pickle=False)
-                if _digest_array(array) != meta["checksums"][part]:
-                    raise ValueError(f"{part} does not match its checksum")
-                arrays[part] = array
-            explanation = Explanation(
-                values=arrays["values"],
-                base_values=np.asarray(meta["base_values"], dtype=np.float64),
-                raw_output=arrays["raw_output"],
-                feature_names=list(meta["feature_names"]),
-                output_names=list(meta["output_names"]),
-                unit=Unit(meta["unit"]),
-                exact=bool(meta["exact"]),
-                rows=arrays["rows"],
-                complete=bool(meta["complete"]),
-                engine=str(meta["engine"]),
-            )
-        except (OSError, ValueError, KeyError, TypeError, EOFError) as error:
+            explanation = self._read(key, meta_path)
+        except (InputError, SchemaError, OSError, ValueError, KeyError, TypeError, EOFError) as e:
             self.discard(key)
             raise CacheError(
-                f"The cached explanation was damaged ({error}); it has been discarded and will "
+                f"The cached explanation was damaged ({e}); it has been discarded and will "
                 "be computed again."
-            ) from error
+            ) from e
         return explanation
 
+    def _read(self, key: str, meta_path: Path) -> Explanation:
+        stored = decode_json(read_input(meta_path, CACHE_META), CacheEntryDoc)
+        if hashlib.sha256(bytes(stored.meta)).hexdigest() != stored.sha256:
+            raise ValueError("the metadata does not match its checksum")
+        meta = decode_json(bytes(stored.meta), CacheMetaDoc)
+        if meta.format != FORMAT:
+            raise ValueError(f"format {meta.format}")
+        arrays = {}
+        for part in _PARTS:
+            path = self._path(key, part)
+            # np.load memory-maps by path only; the cache folder is ours, so a stat check
+            # (regular file, readable) before the map is enough to keep a FIFO from blocking.
+            check_input(path, CACHE_ARRAY)
+            array = np.load(path, mmap_mode="c", allow_pickle=False)
+            if _digest_array(array) != getattr(meta.checksums, part):
+                raise ValueError(f"{part} does not match its checksum")
+            arrays[part] = array
+        return Explanation(
+            values=arrays["values"],
+            base_values=np.asarray(meta.base_values, dtype=np.float64),
+            raw_output=arrays["raw_output"],
+            feature_names=list(meta.feature_names),
+            output_names=list(meta.output_names),
+            unit=Unit(meta.unit),
+            exact=meta.exact,
+            rows=arrays["rows"],
+            complete=meta.complete,
+            engine=meta.engine,
+        )
+
     def discard(self, key: str) -> None:
+        """Remove an entry, as far as possible: the cache is best effort, so a part that cannot
+        be removed (a read-only folder, a folder in its place) is left and logged."""
         for part in ("meta", *_PARTS):  # metadata first: the entry disappears at once
-            with contextlib.suppress(FileNotFoundError):
+            try:
                 self._path(key, part).unlink()
+            except FileNotFoundError:
+                pass
+            except OSError as error:
+                log.warning("cache entry %s: cannot remove %s: %s", key[:12], part, error)
 
     def clear(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)

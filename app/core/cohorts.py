@@ -11,6 +11,9 @@ import numpy as np
 import pandas as pd
 
 from app.core.base.atomic import write_text_atomic
+from app.core.base.input_gate import COHORTS, InputError, read_input
+from app.core.base.schemas import CohortsDoc
+from app.core.base.structured import SchemaError, decode_json
 from app.core.errors import ShapLensError
 from app.core.filters import apply_filter, parse
 
@@ -75,14 +78,14 @@ class CohortSet:
         return json.dumps({"cohorts": items}, indent=2)
 
     @classmethod
-    def from_json(cls, text: str) -> CohortSet:
+    def from_json(cls, text: str | bytes) -> CohortSet:
         try:
-            items = json.loads(text)["cohorts"]
-            out = cls()
-            for item in items:
-                out.add(str(item["name"]), str(item["expression"]))
-        except (ValueError, KeyError, TypeError) as error:
+            doc = decode_json(text, CohortsDoc)  # typed and bounded: no hand checks to miss
+        except SchemaError as error:
             raise CohortError(f"The cohort file is not valid: {error}.") from error
+        out = cls()
+        for item in doc.cohorts:
+            out.add(item.name, item.expression)
         return out
 
     def save(self, path: Path) -> None:
@@ -91,9 +94,9 @@ class CohortSet:
     @classmethod
     def load(cls, path: Path) -> CohortSet:
         try:
-            return cls.from_json(path.read_text(encoding="utf-8"))
-        except OSError as error:
-            raise CohortError(f"Cannot read cohorts from {path.name}: {error}.", path) from error
+            return cls.from_json(read_input(path, COHORTS))
+        except InputError as error:
+            raise CohortError(str(error), path) from error
 
 
 @dataclass

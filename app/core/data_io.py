@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+from collections import Counter
 from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 import psutil
 
+from app.core.base.input_gate import DATA, InputError, open_input
+from app.core.data.parquet_guard import read_parquet_guarded
 from app.core.errors import DataLoadError
 
 CSV_SUFFIXES = {".csv", ".tsv", ".txt", ".tab", ".dat"}
@@ -25,6 +30,7 @@ DATA_SUFFIXES = CSV_SUFFIXES | PARQUET_SUFFIXES | FEATHER_SUFFIXES | EXCEL_SUFFI
 BINARY_NAMES = {"parquet": "Parquet", "feather": "Feather", "excel": "Excel"}
 
 MAX_COLUMNS = 100_000
+MAX_HEADER_BYTES = 64 << 20  # 100,000 names of up to ~600 characters each
 # In-memory size per byte of file, roughly, for formats whose size we cannot read up front.
 EXPANSION = {"csv": 3.0, "feather": 1.5, "excel": 12.0, "parquet": 5.0}
 MEMORY_SHARE = 0.5  # refuse when a load would need more than this share of available memory
@@ -68,7 +74,12 @@ def detect_delimiter(lines: list[str], suffix: str) -> str:
     """The candidate that splits the most lines into the same number (> 1) of fields."""
     best, best_score = ("\t" if suffix in (".tsv", ".tab") else ","), 0.0
     for delimiter in DELIMITERS:
-        counts = [len(row) for row in csv.reader(lines, delimiter=delimiter)]
+        if not lines or delimiter not in lines[0]:
+            continue  # cannot split the header; also spares csv a one-field line over its limit
+        try:
+            counts = [len(row) for row in csv.reader(lines, delimiter=delimiter)]
+        except csv.Error:  # a field over csv's 131,072-character limit: not this delimiter
+            continue
         if not counts or counts[0] < 2:
             continue
         score = sum(c == counts[0] for c in counts) / len(counts) + counts[0] * 1e-6
@@ -77,22 +88,51 @@ def detect_delimiter(lines: list[str], suffix: str) -> str:
     return best
 
 
+def _size(n: float) -> str:
+    return f"{n / 1024**3:,.1f} GB" if n >= 1024**3 else f"{n / 1024**2:,.1f} MB"
+
+
 def _memory_guard(path: Path, needed: float) -> None:
     available = psutil.virtual_memory().available
     if needed > MEMORY_SHARE * available:
         raise DataLoadError(
-            f"{path.name} is {path.stat().st_size / 1024**3:.1f} GB on disk and would need about "
-            f"{needed / 1024**3:.1f} GB of memory, but only {available / 1024**3:.1f} GB is free. "
+            f"{path.name} is {_size(path.stat().st_size)} on disk and would need about "
+            f"{_size(needed)} of memory, but only {_size(available)} is free. "
             "Open a sample of it (or a Parquet file with fewer columns) instead.",
             path,
         )
 
 
+def _header(path: Path, line: str, delimiter: str) -> list[str]:
+    """The header's fields; csv's per-field limit (131,072 characters) would call a long one
+    damaged, so only a single name longer than that is refused, with its reason."""
+    try:
+        return next(csv.reader(io.StringIO(line), delimiter=delimiter), [])
+    except csv.Error as error:
+        raise DataLoadError(
+            f"{path.name} has a column name longer than 131,072 characters ({error}); check the "
+            f"delimiter ({delimiter!r} was used) or shorten the name.",
+            path,
+        ) from error
+
+
+def _sample(handle: BinaryIO) -> bytes:
+    """The first MB, extended to the end of the header line when the header is longer
+    (100,000 columns make a header of a megabyte or more)."""
+    sample = handle.read(SNIFF_BYTES)
+    while b"\n" not in sample and len(sample) < MAX_HEADER_BYTES:
+        more = handle.read(SNIFF_BYTES)
+        if not more:
+            break
+        sample += more
+    return sample
+
+
 def _read_text(
-    path: Path, delimiter: str | None, encoding: str | None
+    path: Path, handle: BinaryIO, delimiter: str | None, encoding: str | None
 ) -> tuple[pd.DataFrame, dict[str, str]]:
-    with open(path, "rb") as handle:
-        sample = handle.read(SNIFF_BYTES)
+    sample = _sample(handle)
+    handle.seek(0)
     if b"\x00" in sample[:4096] and not sample.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise DataLoadError(
             f"{path.name} is not a text (CSV) file: it holds binary data. Choose a CSV, "
@@ -112,10 +152,10 @@ def _read_text(
             f"({MAX_COLUMNS:,}); select the model's columns first.",
             path,
         )
-    if len(sample) >= SNIFF_BYTES and len(lines) > 1:
+    if len(sample) >= SNIFF_BYTES and len(lines) > 1 and not sample.endswith(b"\n"):
         lines = lines[:-1]  # the last sampled line may be cut short
     delimiter = delimiter or detect_delimiter(lines, path.suffix.lower())
-    header = next(csv.reader(io.StringIO(lines[0] if lines else ""), delimiter=delimiter), [])
+    header = _header(path, lines[0] if lines else "", delimiter)
     if len(header) > MAX_COLUMNS:
         raise DataLoadError(
             f"{path.name} has {len(header):,} columns, more than ShapLens handles "
@@ -123,7 +163,7 @@ def _read_text(
             path,
         )
     names = [h.strip() for h in header]
-    dupes = sorted({n for n in names if names.count(n) > 1})
+    dupes = sorted(n for n, count in Counter(names).items() if count > 1)
     if dupes:
         raise DataLoadError(
             f"{path.name} has duplicated column names: {', '.join(dupes[:10])}. Rename them so "
@@ -131,7 +171,7 @@ def _read_text(
             path,
         )
     try:
-        frame = pd.read_csv(path, sep=delimiter, encoding=encoding, engine="c", low_memory=False)
+        frame = pd.read_csv(handle, sep=delimiter, encoding=encoding, engine="c", low_memory=False)
     except UnicodeDecodeError as error:
         raise DataLoadError(
             f"{path.name} is not {encoding} text ({error.reason} at byte {error.start}); choose "
@@ -150,26 +190,35 @@ def _read_text(
     return frame, {"format": "csv", "delimiter": delimiter, "encoding": encoding}
 
 
-def _read_parquet(path: Path) -> pd.DataFrame:
+def _read_parquet(path: Path, handle: BinaryIO, size: int) -> pd.DataFrame:
     import pyarrow.parquet as pq
 
-    meta = pq.ParquetFile(path).metadata
+    meta = pq.ParquetFile(handle).metadata
+    handle.seek(0)
     if meta.num_columns > MAX_COLUMNS:
         raise DataLoadError(
             f"{path.name} has {meta.num_columns:,} columns, more than ShapLens handles "
             f"({MAX_COLUMNS:,}).",
             path,
         )
-    uncompressed = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
-    _memory_guard(path, max(uncompressed * 1.5, path.stat().st_size))
-    return pd.read_parquet(path)
+    # Judged by what the pages decode to, not their encoded size (parquet_guard says why);
+    # pandas holds a copy of the Arrow table while converting, hence the factor.
+    table = read_parquet_guarded(handle, lambda need: _memory_guard(path, max(need * 2, size)))
+    return table.to_pandas()
 
 
-def sheet_names(path: str | Path) -> list[str]:
+def sheet_names(path: str | Path, handle: BinaryIO | None = None) -> list[str]:
     """The sheets of an Excel workbook, in order (for a sheet picker)."""
     path = Path(path)
     try:
-        with pd.ExcelFile(path) as book:
+        if handle is None:
+            with open_input(path, DATA) as own:
+                return sheet_names(path, own)
+    except InputError as error:
+        raise DataLoadError(str(error), path) from error
+    try:
+        handle.seek(0)
+        with pd.ExcelFile(handle) as book:
             return [str(s) for s in book.sheet_names]
     except Exception as error:  # openpyxl raises many types for damaged workbooks
         raise DataLoadError(
@@ -177,8 +226,10 @@ def sheet_names(path: str | Path) -> list[str]:
         ) from error
 
 
-def _read_excel(path: Path, sheet: str | int | None) -> tuple[pd.DataFrame, dict[str, str]]:
-    names = sheet_names(path)
+def _read_excel(
+    path: Path, handle: BinaryIO, sheet: str | int | None
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    names = sheet_names(path, handle)
     if sheet is None:
         chosen: str | int = 0
     elif isinstance(sheet, int) and not 0 <= sheet < len(names):
@@ -191,20 +242,25 @@ def _read_excel(path: Path, sheet: str | int | None) -> tuple[pd.DataFrame, dict
         )
     else:
         chosen = sheet
-    frame = pd.read_excel(path, sheet_name=chosen)
+    handle.seek(0)
+    frame = pd.read_excel(handle, sheet_name=chosen)
     label = names[chosen] if isinstance(chosen, int) and names else str(chosen)
     return frame, {"format": "excel", "sheet": label}
 
 
-def _check_path(path: Path) -> int:
-    if not path.exists():
-        raise DataLoadError(f"Data file not found: {path}", path)
-    if path.is_dir():
-        raise DataLoadError(f"{path} is a folder; choose a data file inside it.", path)
-    size = path.stat().st_size
+def _open(path: Path) -> tuple[BinaryIO, int]:
+    """The data file, opened through the input gate (a regular, readable file), and its size."""
+    try:
+        handle = open_input(path, DATA)
+    except InputError as error:
+        if not path.exists() and not path.is_symlink():
+            raise DataLoadError(f"Data file not found: {path}", path) from error
+        raise DataLoadError(str(error), path) from error
+    size = os.fstat(handle.fileno()).st_size
     if size == 0:
+        handle.close()
         raise DataLoadError(f"{path.name} is empty (0 bytes); choose a file with data.", path)
-    return size
+    return handle, size
 
 
 def load_dataset(
@@ -221,10 +277,24 @@ def load_dataset(
     `frame.attrs["shaplens.source"]`.
     """
     path = Path(path)
-    size = _check_path(path)
-    with open(path, "rb") as handle:
-        head = handle.read(16)
-    kind = sniff_format(head)
+    handle, size = _open(path)
+    with handle:
+        return _load(path, handle, size, delimiter, encoding, sheet)
+
+
+def _load(
+    path: Path,
+    handle: BinaryIO,
+    size: int,
+    delimiter: str | None,
+    encoding: str | None,
+    sheet: str | int | None,
+) -> pd.DataFrame:
+    try:
+        kind = sniff_format(handle.read(16))
+        handle.seek(0)
+    except OSError as error:
+        raise DataLoadError(f"Cannot read {path}: {error.strerror or error}.", path) from error
     suffix = path.suffix.lower()
     expected = (
         "parquet"
@@ -251,13 +321,13 @@ def load_dataset(
     source: dict[str, str]
     try:
         if kind == "parquet":
-            frame, source = _read_parquet(path), {"format": "parquet"}
+            frame, source = _read_parquet(path, handle, size), {"format": "parquet"}
         elif kind == "feather":
-            frame, source = pd.read_feather(path), {"format": "feather"}
+            frame, source = pd.read_feather(handle), {"format": "feather"}
         elif kind == "excel":
-            frame, source = _read_excel(path, sheet)
+            frame, source = _read_excel(path, handle, sheet)
         else:
-            frame, source = _read_text(path, delimiter, encoding)
+            frame, source = _read_text(path, handle, delimiter, encoding)
     except DataLoadError:
         raise
     except MemoryError as error:

@@ -136,10 +136,24 @@ def _describe(token: Token) -> str:
     return "the end of the expression" if token.kind == "end" else repr(token.text)
 
 
+MAX_NESTING = 64  # parentheses and `not`s inside each other; deeper exhausts the stack
+
+
 class _Parser:
     def __init__(self, text: str) -> None:
         self.tokens = tokenize(text)
         self.i = 0
+        self.depth = 0
+
+    def nest(self, token: Token) -> None:
+        """Count one level of nesting; the parser (and the evaluator) recurse once per level."""
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise FilterSyntaxError(
+                f"The filter nests parentheses or 'not' more than {MAX_NESTING} levels deep at "
+                f"character {token.pos + 1}; write it with fewer levels.",
+                token.pos,
+            )
 
     def peek(self) -> Token:
         return self.tokens[self.i]
@@ -197,16 +211,19 @@ class _Parser:
 
     def not_expr(self) -> Node:
         if self.is_keyword("not"):
-            self.take()
-            return Not(self.not_expr())
+            self.nest(self.take())
+            inner = self.not_expr()
+            self.depth -= 1
+            return Not(inner)
         return self.atom()
 
     def atom(self) -> Node:
         token = self.peek()
         if token.kind == "punct" and token.value == "(":
-            self.take()
+            self.nest(self.take())
             node = self.or_expr()
             self.expect_punct(")", "to close the '(' at character " + str(token.pos + 1))
+            self.depth -= 1
             return node
         if token.kind != "name":
             if token.kind == "keyword" and token.value not in ("true", "false"):

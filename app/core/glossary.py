@@ -40,6 +40,9 @@ import yaml
 
 from app.core.base.atomic import write_text_atomic
 from app.core.base.csv_safe import safe_row, unquote_cell
+from app.core.base.input_gate import GLOSSARY, InputError, read_input_text
+from app.core.base.schemas import FeatureEntry, GlossaryDoc, TargetDoc
+from app.core.base.structured import SchemaError, convert, yaml_document
 from app.core.errors import ShapLensError
 
 GLOSSARY_SUFFIXES = (".yaml", ".yml", ".csv")
@@ -213,12 +216,23 @@ _Loader.add_implicit_resolver(
 )
 
 
-def _text(value: object, where: str, path: Path) -> str:
+def _text(value: object) -> str:
+    """A validated scalar (schemas.Scalar) as the text it prints as; None is empty."""
     if value is None:
         return ""
-    if isinstance(value, (dict, list)):
-        raise GlossaryError(f"{path.name}: {where} should be a piece of text, not a list/mapping.")
-    return str(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return _value_key(value)
+
+
+def _schema_message(error: SchemaError, where: str, allowed: set[str]) -> str:
+    if error.problem.startswith("unknown key"):
+        key = error.problem.split("`")[1] if "`" in error.problem else "?"
+        return f"{where} has unknown key(s) {key}; allowed: {', '.join(sorted(allowed))}"
+    if error.where.startswith("values"):
+        return f"`values` of {where} must map each value to its label ({error.problem})"
+    field_ = f" `{error.where}`" if error.where else ""
+    return f"{where}{field_} should be a piece of text, not a list/mapping ({error.problem})"
 
 
 def _from_mapping(data: object, path: Path) -> Glossary:
@@ -226,58 +240,50 @@ def _from_mapping(data: object, path: Path) -> Glossary:
         data = {}
     if not isinstance(data, dict):
         raise GlossaryError(
-            f"{path.name}: a glossary is a mapping with `features:` (and optionally `target:`)."
+            f"{path.name}: a glossary is a mapping with `features:` (and optionally `target:`).",
+            path,
         )
-    unknown = set(data) - {"features", "target"}
-    if unknown:
-        raise GlossaryError(
-            f"{path.name}: unknown top-level key(s) {', '.join(sorted(map(str, unknown)))}; "
-            "expected `features` and `target`."
-        )
-    features_raw = data.get("features") or {}
-    if not isinstance(features_raw, dict):
-        raise GlossaryError(f"{path.name}: `features` must map feature names to their entries.")
+    try:
+        doc = convert(data, GlossaryDoc)
+    except SchemaError as error:
+        if error.problem.startswith("unknown key") and not error.where:
+            raise GlossaryError(
+                f"{path.name}: unknown top-level key(s) {error.problem.split('`')[1]}; "
+                "expected `features` and `target`.",
+                path,
+            ) from error
+        if error.where.startswith("target"):
+            error.where = error.where.removeprefix("target").lstrip(" →")
+            message = _schema_message(error, "`target`", _TARGET_KEYS)
+        elif error.where == "features":
+            message = "`features` must map feature names to their entries"
+        else:
+            message = f"{error.problem} at {error.where or 'the top level'}"
+        raise GlossaryError(f"{path.name}: {message}.", path) from error
     glossary = Glossary(path=path)
-    for name, entry in features_raw.items():
-        name = str(name)
-        if entry is None:
-            entry = {}
-        if isinstance(entry, str):  # shorthand `age: Age in years` means a display name
-            entry = {"display": entry}
-        if not isinstance(entry, dict):
-            raise GlossaryError(f"{path.name}: the entry for feature '{name}' must be a mapping.")
-        bad = set(entry) - _FEATURE_KEYS
-        if bad:
-            raise GlossaryError(
-                f"{path.name}: feature '{name}' has unknown key(s) {', '.join(sorted(bad))}; "
-                f"allowed: {', '.join(sorted(_FEATURE_KEYS))}."
-            )
-        values = entry.get("values") or {}
-        if not isinstance(values, dict):
-            raise GlossaryError(
-                f"{path.name}: `values` of feature '{name}' must map each value to its label."
-            )
+    for name, raw in (doc.features or {}).items():
+        try:
+            entry = convert(raw, FeatureEntry)
+        except SchemaError as error:
+            where = f"feature '{name}'"
+            if not error.where and "Expected" in error.problem:
+                message = f"the entry for {where} must be a mapping"
+            else:
+                message = _schema_message(error, where, _FEATURE_KEYS)
+            raise GlossaryError(f"{path.name}: {message}.", path) from error
+        if entry is None or isinstance(entry, str):  # `age: Age in years` names its display
+            glossary.features[name] = FeatureInfo(name, display=entry or "")
+            continue
         glossary.features[name] = FeatureInfo(
             name=name,
-            display=_text(entry.get("display"), f"display of '{name}'", path),
-            unit=_text(entry.get("unit"), f"unit of '{name}'", path),
-            description=_text(entry.get("description"), f"description of '{name}'", path),
-            values={
-                _value_key(k): _text(v, f"a value label of '{name}'", path)
-                for k, v in values.items()
-            },
-            phrase=_text(entry.get("phrase"), f"phrase of '{name}'", path),
+            display=_text(entry.display),
+            unit=_text(entry.unit),
+            description=_text(entry.description),
+            values={k: _text(v) for k, v in (entry.values or {}).items()},
+            phrase=_text(entry.phrase),
         )
-    target = data.get("target") or {}
-    if not isinstance(target, dict):
-        raise GlossaryError(f"{path.name}: `target` must be a mapping (name, outcome, unit...).")
-    bad = set(target) - _TARGET_KEYS
-    if bad:
-        raise GlossaryError(
-            f"{path.name}: `target` has unknown key(s) {', '.join(sorted(map(str, bad)))}; "
-            f"allowed: {', '.join(sorted(_TARGET_KEYS))}."
-        )
-    glossary.target = TargetInfo(**{k: _text(v, f"target {k}", path) for k, v in target.items()})
+    target = doc.target or TargetDoc()
+    glossary.target = TargetInfo(**{k: _text(getattr(target, k)) for k in _TARGET_KEYS})
     return glossary
 
 
@@ -297,6 +303,15 @@ def _from_csv(text: str, path: Path) -> Glossary:
             "(and any of display, unit, description, phrase, value, label)."
         )
     glossary = Glossary(path=path)
+    try:
+        return _csv_rows(reader, glossary, path)
+    except csv.Error as error:
+        raise GlossaryError(
+            f"{path.name}, line {reader.line_num}: not a readable CSV row ({error}).", path
+        ) from error
+
+
+def _csv_rows(reader: csv.DictReader, glossary: Glossary, path: Path) -> Glossary:
     for line, raw in enumerate(reader, start=2):
         row = {k: unquote_cell(v) if isinstance(v, str) else v for k, v in raw.items()}
         name = (row.get("feature") or "").strip()
@@ -325,15 +340,16 @@ def load_glossary(path: str | Path) -> Glossary:
             path,
         )
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise GlossaryError(f"{path.name} is not UTF-8 text; save it as UTF-8.", path) from error
-    except OSError as error:
-        raise GlossaryError(f"Cannot read {path}: {error.strerror}.", path) from error
+        text = read_input_text(path, GLOSSARY, encoding="utf-8-sig")
+    except InputError as error:
+        raise GlossaryError(str(error), path) from error
     if path.suffix.lower() == ".csv":
         return _from_csv(text, path)
     try:
-        data = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
+        data = yaml_document(text, _Loader)  # a SafeLoader subclass, depth checked first
+    except SchemaError as error:
+        where = f" ({error.where})" if error.where else ""
+        raise GlossaryError(f"{path.name}: {error.problem}{where}.", path) from error
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""

@@ -18,7 +18,10 @@ from pathlib import Path
 
 from app import __version__
 from app.core.base.atomic import write_text_atomic
-from app.core.bookmarks import Bookmark, BookmarkError, Bookmarks
+from app.core.base.input_gate import ANY, SESSION, InputError, open_input, read_input
+from app.core.base.schemas import FileRefDoc, SessionDoc, SessionHeader
+from app.core.base.structured import SchemaError, decode_json
+from app.core.bookmarks import Bookmark, Bookmarks
 from app.core.errors import ShapLensError
 
 SESSION_FORMAT = "shaplens-session"
@@ -33,7 +36,7 @@ class SessionError(ShapLensError):
 def file_sha256(path: str | Path, chunk: int = 1 << 20) -> str:
     """Hex sha256 of a file, read in chunks so large data files do not fill memory."""
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    with open_input(path, ANY) as handle:
         while block := handle.read(chunk):
             digest.update(block)
     return digest.hexdigest()
@@ -49,10 +52,17 @@ class FileRef:
     relative: str = ""  # path relative to the session file's folder, to follow a moved folder
 
     @classmethod
+    def pending(cls, path: str | Path) -> FileRef:
+        """A reference to hash later (`save_session` does), so a GUI thread never reads it."""
+        return cls(str(Path(path).resolve()), "")
+
+    @classmethod
     def of(cls, path: str | Path) -> FileRef:
         path = Path(path).resolve()
         try:
             return cls(str(path), file_sha256(path), path.stat().st_size)
+        except InputError as error:
+            raise SessionError(f"{error} It cannot be saved in the session.", path) from error
         except OSError as error:
             raise SessionError(
                 f"Cannot read {path} to save it in the session: {error.strerror}."
@@ -96,13 +106,17 @@ def session_to_json(session: Session) -> str:
 def save_session(path: str | Path, session: Session) -> Path:
     """Write `session` to `path` atomically (the previous file survives any failure).
 
-    Sets `saved_at` and each file's path relative to the session's folder on `session` itself.
+    Sets `saved_at`, each file's path relative to the session's folder and the hashes of
+    pending references (FileRef.pending) on `session` itself.
     """
     path = Path(path)
     session.saved_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
     folder = path.resolve().parent
     for key in _REFS:
         ref = getattr(session, key)
+        if ref is not None and not ref.sha256:  # FileRef.pending: hashed here, off the GUI
+            ref = FileRef.of(ref.path)
+            setattr(session, key, ref)
         if ref is not None:
             try:
                 ref.relative = os.path.relpath(ref.path, folder)
@@ -117,17 +131,10 @@ def save_session(path: str | Path, session: Session) -> Path:
     return write_text_atomic(path, text, inputs=inputs)
 
 
-def _ref(raw: object, key: str, name: str) -> FileRef | None:
-    if raw is None:
+def _ref(doc: FileRefDoc | None) -> FileRef | None:
+    if doc is None:
         return None
-    if not isinstance(raw, dict) or not isinstance(raw.get("path"), str):
-        raise SessionError(f"{name}: the `{key}` entry has no file path.")
-    return FileRef(
-        path=raw["path"],
-        sha256=str(raw.get("sha256", "")),
-        size=int(raw.get("size", 0) or 0),
-        relative=str(raw.get("relative", "")),
-    )
+    return FileRef(path=doc.path, sha256=doc.sha256, size=doc.size, relative=doc.relative)
 
 
 def _check_file(ref: FileRef, key: str, folder: Path) -> list[str]:
@@ -145,6 +152,8 @@ def _check_file(ref: FileRef, key: str, folder: Path) -> list[str]:
     if ref.sha256:
         try:
             now = file_sha256(where)
+        except InputError as error:
+            return [*warnings, str(error)]
         except OSError as error:
             return [*warnings, f"The {key} file {where} cannot be read: {error.strerror}."]
         if now != ref.sha256:
@@ -156,66 +165,60 @@ def _check_file(ref: FileRef, key: str, folder: Path) -> list[str]:
     return warnings
 
 
-def load_session(path: str | Path) -> tuple[Session, list[str]]:
-    """Read a session; warnings say which files moved, are missing or changed since."""
-    path = Path(path)
+def _parse(path: Path, data: bytes) -> SessionDoc:
+    """The session's fields, typed and bounded (schemas.SessionDoc), or SessionError."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as error:
-        raise SessionError(f"Session file not found: {path}", path) from error
-    except (OSError, UnicodeDecodeError) as error:
-        raise SessionError(f"Cannot read the session file {path.name}: {error}.", path) from error
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise SessionError(
-            f"{path.name} is not a ShapLens session (invalid JSON at line {error.lineno}, "
-            f"column {error.colno}).",
-            path,
-        ) from error
-    if not isinstance(raw, dict) or raw.get("format") != SESSION_FORMAT:
+        header = decode_json(data, SessionHeader)
+    except SchemaError as error:
+        if error.problem.startswith("not valid JSON"):
+            raise SessionError(
+                f"{path.name} is not a ShapLens session ({error.problem}).", path
+            ) from error
+        raise SessionError(f"{path.name} is not a ShapLens session file.", path) from error
+    if header.format != SESSION_FORMAT:
         raise SessionError(f"{path.name} is not a ShapLens session file.", path)
-    version = raw.get("version")
-    if not isinstance(version, int) or version > SESSION_VERSION:
+    version = header.version
+    if not isinstance(version, int) or isinstance(version, bool) or version > SESSION_VERSION:
         raise SessionError(
             f"{path.name} was saved by a newer ShapLens (session format {version}); "
             "update ShapLens to open it.",
             path,
         )
     try:
-        bookmarks = list(Bookmarks.from_list(raw.get("bookmarks", [])))
-    except BookmarkError as error:
-        raise SessionError(f"{path.name}: {error}", path) from error
-    redacted = raw.get("redacted_columns", [])
-    if not isinstance(redacted, list) or not all(isinstance(c, str) for c in redacted):
-        raise SessionError(f"{path.name}: `redacted_columns` must be a list of column names.", path)
-    cohorts = raw.get("cohorts", [])
-    if not isinstance(cohorts, list) or not all(isinstance(c, dict) for c in cohorts):
-        raise SessionError(f"{path.name}: `cohorts` must be a list of objects.", path)
-    locked = raw.get("locked_features")
-    if locked is not None and (
-        not isinstance(locked, list) or not all(isinstance(n, str) for n in locked)
-    ):
-        raise SessionError(f"{path.name}: `locked_features` must be a list of names.", path)
+        return decode_json(data, SessionDoc)
+    except SchemaError as error:
+        where = f" `{error.where}`" if error.where else ""
+        raise SessionError(
+            f"{path.name}: the setting{where} has the wrong type or value ({error.problem}); "
+            "save the session again from ShapLens.",
+            path,
+        ) from error
+
+
+def load_session(path: str | Path) -> tuple[Session, list[str]]:
+    """Read a session; warnings say which files moved, are missing or changed since."""
+    path = Path(path)
     try:
-        session = Session(
-            model=_ref(raw.get("model"), "model", path.name),
-            data=_ref(raw.get("data"), "data", path.name),
-            label_column=raw.get("label_column"),
-            output_index=int(raw.get("output_index", 0)),
-            threshold=float(raw.get("threshold", 0.5)),
-            filter_expression=str(raw.get("filter_expression", "")),
-            cohorts=cohorts,
-            bookmarks=bookmarks,
-            glossary=_ref(raw.get("glossary"), "glossary", path.name),
-            view_layout=str(raw.get("view_layout", "")),
-            redacted_columns=list(redacted),
-            locked_features=locked,
-            saved_at=str(raw.get("saved_at", "")),
-            app_version=str(raw.get("app_version", "")),
-        )
-    except (TypeError, ValueError) as error:
-        raise SessionError(f"{path.name}: a setting has the wrong type ({error}).", path) from error
+        data = read_input(path, SESSION)
+    except InputError as error:
+        raise SessionError(str(error), path) from error
+    doc = _parse(path, data)
+    session = Session(
+        model=_ref(doc.model),
+        data=_ref(doc.data),
+        label_column=doc.label_column,
+        output_index=doc.output_index,
+        threshold=doc.threshold,
+        filter_expression=doc.filter_expression,
+        cohorts=[{"name": c.name, "expression": c.expression} for c in doc.cohorts],
+        bookmarks=[Bookmark(b.row, b.tag, b.note, b.created) for b in doc.bookmarks],
+        glossary=_ref(doc.glossary),
+        view_layout=doc.view_layout,
+        redacted_columns=list(doc.redacted_columns),
+        locked_features=list(doc.locked_features) if doc.locked_features is not None else None,
+        saved_at=doc.saved_at,
+        app_version=doc.app_version,
+    )
     folder = path.resolve().parent
     warnings: list[str] = []
     for key in _REFS:

@@ -87,6 +87,9 @@ def lookup(
     except CacheError as error:  # already discarded by the cache
         log.warning("explanation cache entry %s: %s", key[:12], error)
         return Lookup(key, note=str(error))
+    except Exception as error:  # the cache is best effort: nothing in it may stop a file opening
+        log.warning("explanation cache entry %s unusable: %s", key[:12], error)
+        return Lookup(key, note=f"The cached SHAP values could not be read ({error}); computing.")
     n_features, n_outputs = len(model.feature_names), model.n_outputs
     if (
         not explanation.complete

@@ -14,7 +14,6 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QWidget
 
 from app import bundled
-from app.core.errors import ShapLensError
 from app.core.session import SESSION_SUFFIX
 from app.ui import dialogs
 from app.ui.controller import Controller
@@ -65,10 +64,9 @@ class FileActions:
                 f"Not a model or dataset ShapLens recognises: {names}. Models: LightGBM .txt/.json"
                 ", XGBoost, CatBoost, scikit-learn; data: CSV, TSV, Parquet, Feather, Excel."
             )
-        options = self._excel_options(data)
-        if options is None:
-            return
-        self.controller.open(model, data, label, data_options=options)
+        self._with_sheet(
+            data, lambda options: self.controller.open(model, data, label, data_options=options)
+        )
 
     def open_sample(self) -> None:
         """Help > Open Sample: the bundled Adult data and the LightGBM model trained on it."""
@@ -79,20 +77,25 @@ class FileActions:
             return
         self.controller.open(sample.model, sample.data, sample.label)
 
-    def _excel_options(self, data: Path | None) -> dict[str, object] | None:
-        """{} for most files; {"sheet": name} when a workbook has several (None: cancelled)."""
+    def _with_sheet(self, data: Path | None, then: Callable[[dict[str, object]], None]) -> None:
+        """`then(options)`: {} for most files, {"sheet": name} once the user picked one of a
+        workbook's sheets. The sheets are listed on a worker (reading a workbook is file I/O,
+        never done on the GUI thread); a cancelled choice opens nothing."""
         if data is None or data.suffix.lower() not in EXCEL_SUFFIXES:
-            return {}
+            then({})
+            return
         from app.core.data_io import sheet_names
 
-        try:
-            sheets = sheet_names(data)
-        except ShapLensError:
-            return {}  # load_dataset reports the damaged workbook with its usual message
-        if len(sheets) <= 1:
-            return {}
-        sheet = dialogs.ask_sheet(self.parent, data, sheets)
-        return None if sheet is None else {"sheet": sheet}
+        def listed(sheets: list[str]) -> None:
+            if len(sheets) <= 1:
+                then({})
+                return
+            sheet = dialogs.ask_sheet(self.parent, data, sheets)
+            if sheet is not None:
+                then({"sheet": sheet})
+
+        # A damaged workbook: load_dataset reports it with its usual message.
+        self.workers.run("sheets", sheet_names, data, on_result=listed, on_error=lambda _: then({}))
 
     def choose_model(self) -> None:
         name, _ = QFileDialog.getOpenFileName(
@@ -111,9 +114,8 @@ class FileActions:
     def open_data(self, path: Path, options: dict[str, object] | None = None) -> None:
         """Open a dataset; a workbook with several sheets asks which one (unless options say)."""
         if options is None:
-            options = self._excel_options(path)
-            if options is None:
-                return
+            self._with_sheet(path, lambda chosen: self.open_data(path, chosen))
+            return
         self.controller.open(data_path=path, data_options=options)
 
     def choose_data_with_options(self) -> None:
@@ -161,10 +163,12 @@ class FileActions:
             if not name:
                 return
             path = Path(name)
-        review = review_for(self.state)
-        review.open_glossary(path)
-        if review.glossary_path == Path(path):
-            self.parent.statusBar().showMessage(f"Glossary {Path(path).name} loaded.", 8000)
+        review_for(self.state).open_glossary(
+            path,
+            then=lambda: self.parent.statusBar().showMessage(
+                f"Glossary {Path(path).name} loaded.", 8000
+            ),
+        )
 
     def compare_with_model(self) -> QWidget | None:
         from app.ui.dialogs_compare import open_compare_models

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+from app.core.base.input_gate import DATA, InputError, open_input
 from app.core.data_io import DATA_SUFFIXES
 
 Kind = Literal["model", "data"]
@@ -29,9 +30,9 @@ def classify(path: Path) -> Kind | None:
     suffix = path.suffix.lower()
     if suffix == ".txt":
         try:
-            with path.open("rb") as handle:
+            with open_input(path, DATA) as handle:  # a FIFO named x.txt must not block a drop
                 head = handle.read(4096)
-        except OSError:
+        except (InputError, OSError):
             return None
         is_lgbm = head.startswith((b"tree\n", b"tree\r\n")) or b"\nversion=v" in head[:200]
         return "model" if is_lgbm else "data"

@@ -21,6 +21,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray
 from PySide6.QtWidgets import QFileDialog, QMainWindow
 
+from app.core.base.output_gate import preflight
 from app.core.cohorts import CohortSet
 from app.core.errors import ShapLensError
 from app.core.session import SESSION_SUFFIX, Session, load_session, save_session
@@ -28,6 +29,7 @@ from app.ui.controller import Controller
 from app.ui.dialogs import MessageBar
 from app.ui.recent_files import RecentFiles
 from app.ui.state import AppState
+from app.workers import Workers
 
 log = logging.getLogger(__name__)
 SESSION_FILTER = f"ShapLens session (*{SESSION_SUFFIX});;All files (*)"
@@ -46,6 +48,7 @@ class SessionActions:
     ) -> None:
         self.window, self.state, self.controller = window, state, controller
         self.recent, self.message_bar = recent, message_bar
+        self.workers = Workers(window)  # reads session files off the GUI thread
 
     def current_session(self) -> Session:
         """A Session of what the window shows now."""
@@ -60,7 +63,11 @@ class SessionActions:
         return session
 
     def save_session(self, path: Path | None = None) -> Path | None:
-        """Write the session (dialog when no path is given); returns the file written."""
+        """Write the session (dialog when no path is given); returns the file being written.
+
+        The files it names are hashed and the session written on a worker (hashing a data file
+        of gigabytes takes seconds); it lands in the recent files when written, and a failure
+        shows in the message bar."""
         if path is None:
             start = Path(self.recent.save_start(f"session{SESSION_SUFFIX}"))
             name, _ = QFileDialog.getSaveFileName(
@@ -72,46 +79,72 @@ class SessionActions:
         path = Path(path)
         if not path.name.lower().endswith(SESSION_SUFFIX):
             path = path.with_name(path.name.removesuffix(".json") + SESSION_SUFFIX)
-        try:
-            written = save_session(path, self.current_session())
-        except ShapLensError as error:  # SessionError, AtomicWriteError: named file, what to do
+        session = self.current_session()
+        refs = (session.model, session.data, session.glossary)
+        try:  # an input, a folder or a device is refused at once, before any hashing
+            preflight(path, [ref.path for ref in refs if ref is not None])
+        except ShapLensError as error:
             self.message_bar.show_message(str(error))
             return None
+        self.recent.remember_save(path)
+        self.workers.run(
+            f"save-session:{path}",  # a second save elsewhere does not drop this one's result
+            save_session,
+            path,
+            session,
+            on_result=self._on_session_saved,
+            # SessionError, AtomicWriteError: they name the file and say what to do
+            on_error=lambda error: self.message_bar.show_message(str(error)),
+        )
+        return path
+
+    def _on_session_saved(self, written: Path) -> None:
         self.recent.add(written)
         self.recent.remember_save(written)
         self.window.statusBar().showMessage(f"Saved the session to {written}", 8000)
-        return written
 
-    def open_session(self, path: Path | None = None) -> Session | None:
-        """Read a session, show its warnings, reopen its files and restore the rest."""
+    def open_session(self, path: Path | None = None) -> None:
+        """Read a session (on a worker), show its warnings, reopen its files, restore the rest.
+
+        A bad file ends in a message in the window's message bar."""
         if path is None:
             name, _ = QFileDialog.getOpenFileName(
                 self.window, "Open session", self.recent.start_dir(), SESSION_FILTER
             )
             if not name:
-                return None
+                return
             path = Path(name)
-        try:
-            session, warnings = load_session(path)
-        except ShapLensError as error:
-            self.message_bar.show_message(str(error))
-            return None
+        # Read, validated and hashed on a worker: a session names data files of gigabytes, and a
+        # FIFO or a slow disk must never freeze the window.
+        self.workers.run(
+            "session",
+            _read_session,
+            Path(path),
+            on_result=lambda read: self._on_session_read(Path(path), *read),
+            on_error=lambda error: self.message_bar.show_message(str(error)),
+        )
+
+    def _on_session_read(
+        self,
+        path: Path,
+        session: Session,
+        warnings: list[str],
+        model: Path | None,
+        data: Path | None,
+    ) -> None:
         self.recent.add(Path(path))
         if warnings:
             lines = "<br>".join(f"• {html.escape(w)}" for w in warnings)
             title = html.escape(Path(path).name)
             self.message_bar.show_message(f"<b>Session {title}:</b><br>{lines}", "warning")
-        model = _existing(session.model.path if session.model else None)
-        data = _existing(session.data.path if session.data else None)
         if model is None and data is None:
             self._apply_session(session)
-            return session
+            return
         # Both files are opened together, so a session of another model and data replaces
         # what is loaded even when the two do not fit each other.
         self.controller.open(
             model, data, session.label_column, then=lambda: self._apply_session(session)
         )
-        return session
 
     def _apply_session(self, session: Session) -> None:
         """After the session's files are loaded: class, threshold, cohorts, filter, review."""
@@ -147,3 +180,11 @@ class SessionActions:
 
 def _existing(path: str | None) -> Path | None:
     return Path(path) if path and Path(path).is_file() else None
+
+
+def _read_session(path: Path) -> tuple[Session, list[str], Path | None, Path | None]:
+    """Worker: the session, its warnings, and its model and data files where they exist."""
+    session, warnings = load_session(path)
+    model = _existing(session.model.path if session.model else None)
+    data = _existing(session.data.path if session.data else None)
+    return session, warnings, model, data

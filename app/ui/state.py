@@ -344,6 +344,11 @@ class AppState(QObject):
 
     def set_threshold(self, t: float) -> None:
         t = float(t)
+        if not 0.0 <= t <= 1.0:  # NaN too: a threshold is a probability
+            self.report_error(
+                f"A decision threshold is between 0 and 1, not {t}; kept {self.threshold:g}."
+            )
+            return
         if t == self.threshold:
             return
         self.threshold = t

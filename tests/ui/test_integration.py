@@ -133,7 +133,7 @@ def test_session_round_trip_restores_files_settings_filter_and_bookmarks(
     review_for(state).bookmarks.add(12, tag="odd", note="check this")
     saved = window.sessions.save_session(tmp_path / "review")
     assert saved is not None and saved.name == "review.shaplens.json"
-    assert saved in window.settings.recent_files()
+    qtbot.waitUntil(lambda: saved in window.settings.recent_files(), timeout=TIMEOUT)
 
     # The data file changes afterwards: the session still opens and says so.
     frame = pd.read_parquet(data)

@@ -80,14 +80,15 @@ def test_bookmarks_panel_add_filter_edit_jump_export(qtbot, state, tmp_path) -> 
     qtbot.waitUntil(lambda: panel.table.rowCount() == 1)
 
 
-def test_session_from_state_round_trips_bookmarks(qapp, state, tmp_path) -> None:
+def test_session_from_state_round_trips_bookmarks(qtbot, state, tmp_path) -> None:
     from app.core.session import load_session, save_session
     from app.ui.panels.review_context import restore_review, session_from_state
 
     glossary = tmp_path / "g.yaml"
     glossary.write_text("features:\n  age: {display: Age in years}\n")
     review = review_for(state)
-    review.open_glossary(glossary)
+    with qtbot.waitSignal(review.glossary_changed, timeout=10_000):
+        review.open_glossary(glossary)  # read on a worker thread
     review.bookmarks.add(5, "odd", "why so high?")
     state.set_threshold(0.3)
     path = save_session(tmp_path / "s.shaplens.json", session_from_state(state, "AAEC"))
@@ -96,6 +97,7 @@ def test_session_from_state_round_trips_bookmarks(qapp, state, tmp_path) -> None
     assert session.data.path == str(state.data_path.resolve())
     review.set_bookmarks(type(review.bookmarks)())
     review.set_glossary(None)
-    restore_review(state, session)
+    with qtbot.waitSignal(review.glossary_changed, timeout=10_000):
+        restore_review(state, session)
     assert review.bookmarks.get(5).note == "why so high?"
     assert review.glossary.display_name("age") == "Age in years"

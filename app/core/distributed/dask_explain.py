@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 
 from app.core.align import guess_label
 from app.core.base.atomic import write_text_atomic
+from app.core.base.input_gate import DATA, InputError, check_input, open_input
 from app.core.distributed import DistributedExplainError, require_dask
 from app.core.distributed.explained_store import MANIFEST, SUCCESS
 from app.core.distributed.partition import (
@@ -43,6 +44,9 @@ from app.core.errors import Cancelled, DataLoadError
 from app.core.model_io import load_model
 from app.core.models.base import ModelAdapter
 
+# Columns every result part holds: a --key of the same name would silently replace one.
+RESERVED_COLUMNS = frozenset({"row", "partition", "base_value", "raw_output"})
+RESERVED_PREFIXES = ("shap:", "base_value:", "raw_output:")
 PARTITION_ROWS = 1_000_000  # a file larger than this is split along its row groups
 
 
@@ -68,6 +72,11 @@ def parquet_files(data: str | Path) -> list[Path]:
         raise DataLoadError(f"Data not found: {text}", path)
     if not files:
         raise DataLoadError(f"No Parquet files match {text}.", path)
+    for file in files:  # a FIFO named x.parquet would block the first read forever
+        try:
+            check_input(file, DATA)
+        except InputError as error:
+            raise DataLoadError(str(error), file) from error
     return [f.resolve() for f in files]
 
 
@@ -76,7 +85,10 @@ def plan_pieces(files: list[Path], target_rows: int = PARTITION_ROWS) -> list[Pi
     pieces: list[Piece] = []
     for file in files:
         try:
-            meta = pq.read_metadata(file)
+            with open_input(file, DATA) as handle:
+                meta = pq.read_metadata(handle)
+        except InputError as error:
+            raise DataLoadError(str(error), file) from error
         except Exception as error:  # pyarrow raises ArrowInvalid/OSError for a damaged footer
             raise DataLoadError(
                 f"{file.name} is not a readable Parquet file: {error}", file
@@ -141,7 +153,13 @@ def plan_run(
     pieces = plan_pieces(files, partition_rows)
     out = Path(out).resolve()
     prepare_out(out, [model_path, *files, *([Path(data)] if Path(data).exists() else [])])
-    meta = pq.read_schema(pieces[0].file).empty_table().to_pandas()
+    with open_input(pieces[0].file, DATA) as handle:
+        meta = pq.read_schema(handle).empty_table().to_pandas()
+    if key is not None and (key in RESERVED_COLUMNS or key.startswith(RESERVED_PREFIXES)):
+        raise DistributedExplainError(
+            f"--key column '{key}' has the name of a column the results always hold (row, "
+            "partition, base_value, raw_output, shap:…); rename it in the data first."
+        )
     for name, what in ((key, "--key"), (label, "--label")):
         if name is not None and name not in meta.columns:
             raise DistributedExplainError(

@@ -19,6 +19,8 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from app.core.base.input_gate import DATA, InputError, open_input, read_input
+from app.core.base.input_gate import MANIFEST as MANIFEST_ROLE
 from app.core.distributed import ExplainedDatasetError
 from app.core.distributed.histogram import Histogram2D
 from app.core.distributed.summary import Summary
@@ -56,9 +58,11 @@ def open_explained(path: str | Path) -> ExplainedStore:
             path,
         )
     try:
-        manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+        manifest = json.loads(read_input(path / MANIFEST, MANIFEST_ROLE))
         summary = Summary.load(path)
-    except (OSError, ValueError, KeyError) as error:
+    except InputError as error:  # a FIFO or a huge file in the folder: refused, not waited on
+        raise ExplainedDatasetError(str(error), path) from error
+    except (OSError, ValueError, KeyError, TypeError, RecursionError) as error:
         raise ExplainedDatasetError(f"{path.name} is damaged: {error}", path) from error
     missing = [p["file"] for p in manifest["parts"] if not (path / p["file"]).is_file()]
     if missing:
@@ -203,25 +207,16 @@ class ExplainedStore:
 
     def _group_starts(self, part: int) -> list[int]:
         if part not in self._groups:
-            meta = pq.read_metadata(self._file(part))
+            with open_input(self._file(part), DATA) as handle:
+                meta = pq.read_metadata(handle)
             sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
             self._groups[part] = np.cumsum([0, *sizes]).tolist()
         return self._groups[part]
 
     def _read_part(self, part: int, lo: int, hi: int, columns: list[str] | None) -> pd.DataFrame:
         starts = self._group_starts(part)
-        source = pq.ParquetFile(self._file(part))
-        if hi <= lo:
-            return (
-                source.schema_arrow.empty_table()
-                .select(columns or source.schema_arrow.names)
-                .to_pandas()
-            )
-        first = bisect.bisect_right(starts, lo) - 1
-        last = bisect.bisect_left(starts, hi) - 1
-        groups = list(range(first, last + 1))
-        table = source.read_row_groups(groups, columns=columns)
-        return table.slice(lo - starts[first], hi - lo).to_pandas()
+        with open_input(self._file(part), DATA) as handle:
+            return _slice(pq.ParquetFile(handle), starts, lo, hi, columns)
 
     def _row(self, key: RowKey, columns: list[str]) -> pd.DataFrame:
         if isinstance(key, tuple):
@@ -252,3 +247,20 @@ class ExplainedStore:
 
 def _unique(names: list[str]) -> list[str]:
     return list(dict.fromkeys(names))
+
+
+def _slice(
+    source: pq.ParquetFile, starts: list[int], lo: int, hi: int, columns: list[str] | None
+) -> pd.DataFrame:
+    """Rows lo..hi of a part whose row groups start at `starts`, reading only those groups."""
+    if hi <= lo:
+        return (
+            source.schema_arrow.empty_table()
+            .select(columns or source.schema_arrow.names)
+            .to_pandas()
+        )
+    first = bisect.bisect_right(starts, lo) - 1
+    last = bisect.bisect_left(starts, hi) - 1
+    groups = list(range(first, last + 1))
+    table = source.read_row_groups(groups, columns=columns)
+    return table.slice(lo - starts[first], hi - lo).to_pandas()

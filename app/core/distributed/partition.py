@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 
 from app.core.align import align
 from app.core.base.atomic import write_bytes_atomic, write_stream_atomic
+from app.core.base.input_gate import DATA, open_input
 from app.core.distributed import DistributedExplainError
 from app.core.distributed.histogram import Histogram2D
 from app.core.distributed.summary import SAMPLE_ROWS, SummaryPartial, quota
@@ -114,11 +115,12 @@ def model_for(ref: ModelRef, payload: bytes) -> ModelAdapter:
 def read_piece(piece: Piece) -> pd.DataFrame:
     """The rows of one partition; read failures name the file."""
     try:
-        source = pq.ParquetFile(piece.file)
-        if piece.row_groups is None:
-            table = source.read()
-        else:
-            table = source.read_row_groups(list(piece.row_groups))
+        with open_input(piece.file, DATA) as handle:  # regular files only: a FIFO never blocks
+            source = pq.ParquetFile(handle)
+            if piece.row_groups is None:
+                table = source.read()
+            else:
+                table = source.read_row_groups(list(piece.row_groups))
         return table.to_pandas()
     except Exception as error:  # pyarrow raises many types; the message must name the file
         raise DistributedExplainError(

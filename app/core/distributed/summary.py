@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from app.core.base.atomic import write_stream_atomic, write_text_atomic
+from app.core.base.input_gate import DATA, MANIFEST, open_input, read_input
 from app.core.distributed.histogram import Axis, Histogram2D
 from app.core.types import Unit
 
@@ -155,9 +156,9 @@ class Summary:
 
     @staticmethod
     def load(folder: Path) -> Summary:
-        document = json.loads((folder / SUMMARY_JSON).read_text(encoding="utf-8"))
+        document = json.loads(read_input(folder / SUMMARY_JSON, MANIFEST))
         n_features, n_outputs = len(document["features"]), len(document["outputs"])
-        with np.load(folder / SUMMARY_NPZ) as arrays:
+        with open_input(folder / SUMMARY_NPZ, DATA) as handle, np.load(handle) as arrays:
             grid: list[list[Histogram2D | None]] = [[None] * n_outputs for _ in range(n_features)]
             for j, k, xe, xs, xn, xm, ye, ys, yn, ym in document["histogram_axes"]:
                 grid[j][k] = Histogram2D(
@@ -178,8 +179,13 @@ class Summary:
             mean=mean,
             histograms=grid,  # type: ignore[arg-type]
             metrics=dict(document["metrics"]),
-            sample=pd.read_parquet(folder / SAMPLE_FILE),
+            sample=_read_sample(folder / SAMPLE_FILE),
         )
+
+
+def _read_sample(path: Path) -> pd.DataFrame:
+    with open_input(path, DATA) as handle:
+        return pd.read_parquet(handle)
 
 
 def _axis_json(axis: Axis) -> list[int]:

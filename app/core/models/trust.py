@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 from pathlib import Path
 
 from platformdirs import user_config_dir
 
 from app.core.base.atomic import write_text_atomic
+from app.core.base.input_gate import TRUST_STORE, InputError, read_input
+from app.core.base.schemas import TrustDoc
+from app.core.base.structured import SchemaError, decode_json
+
+log = logging.getLogger(__name__)
 
 # Tests and portable installs point the store elsewhere with this environment variable.
 STORE_ENV = "SHAPLENS_TRUST_STORE"
@@ -36,14 +42,14 @@ def file_sha256(path: str | Path) -> str:
 
 
 def _read_store() -> dict[str, str]:
+    """The remembered hashes; a missing, special (FIFO), oversized or damaged store trusts
+    nothing, and is never waited on: it goes through the input gate and a bounded schema."""
     try:
-        data = json.loads(store_path().read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}  # a missing or damaged store means nothing is trusted
-    trusted = data.get("trusted") if isinstance(data, dict) else None
-    if not isinstance(trusted, dict):
+        data = read_input(store_path(), TRUST_STORE)
+        return dict(decode_json(data, TrustDoc).trusted)
+    except (InputError, SchemaError) as error:
+        log.info("trust store not used: %s", error)
         return {}
-    return {str(k): str(v) for k, v in trusted.items()}
 
 
 def _write_store(trusted: dict[str, str]) -> None:

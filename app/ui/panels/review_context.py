@@ -9,6 +9,8 @@ bookmarks panel, the summary panel, session saving and the report all see the sa
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -16,12 +18,12 @@ from PySide6.QtCore import QObject, Signal
 from app.core.bookmarks import Bookmarks
 from app.core.compare_models import ModelComparison
 from app.core.drift import DriftReport
-from app.core.errors import ShapLensError
 from app.core.glossary import Glossary, load_glossary
 from app.core.latency import LatencyReport
 from app.core.review.redaction import Redaction
 from app.core.session import FileRef, Session
 from app.ui.state import AppState
+from app.workers import Workers
 
 OBJECT_NAME = "shaplens-review-context"
 
@@ -45,6 +47,7 @@ class ReviewContext(QObject):
         self.drift_name = ""
         self.comparison: ModelComparison | None = None
         self.latency: LatencyReport | None = None
+        self.workers = Workers(self)  # glossary files are read off the GUI thread
         # Bookmarks name rows of one dataset: a new dataset starts a new list.
         state.data_changed.connect(self.bookmarks.clear)
         state.data_changed.connect(self._on_data_changed)
@@ -81,12 +84,22 @@ class ReviewContext(QObject):
         self.glossary_path = path
         self.glossary_changed.emit()
 
-    def open_glossary(self, path: Path) -> None:
-        """Load a glossary file; a bad file is reported through the state, nothing changes."""
-        try:
-            self.set_glossary(load_glossary(path), Path(path))
-        except ShapLensError as error:
-            self.state.report_error(str(error))
+    def open_glossary(self, path: Path, then: Callable[[], None] | None = None) -> None:
+        """Load a glossary file on a worker, then `then()`; a bad file (FIFO, huge, malformed)
+        is reported through the state and nothing changes. `glossary_changed` says it is in."""
+
+        def loaded(glossary: Glossary) -> None:
+            self.set_glossary(glossary, Path(path))
+            if then is not None:
+                then()
+
+        self.workers.run(
+            "glossary",
+            load_glossary,
+            Path(path),
+            on_result=loaded,
+            on_error=lambda error: self.state.report_error(str(error)),
+        )
 
 
 def review_for(state: AppState) -> ReviewContext:
@@ -101,19 +114,23 @@ def session_from_state(
     filter_expression: str = "",
     cohorts: list[dict[str, object]] | None = None,
 ) -> Session:
-    """A Session of what the window shows (the shell adds its layout, filter and cohorts)."""
+    """A Session of what the window shows (the shell adds its layout, filter and cohorts).
+
+    Its files are not hashed here (GUI thread): `save_session` hashes them on the way out."""
     review = review_for(state)
     data = state.data
     return Session(
-        model=FileRef.of(state.model_path) if state.model_path is not None else None,
-        data=FileRef.of(state.data_path) if state.data_path is not None else None,
+        model=FileRef.pending(state.model_path) if state.model_path is not None else None,
+        data=FileRef.pending(state.data_path) if state.data_path is not None else None,
         label_column=data.label_column if data is not None else None,
         output_index=state.output_index,
         threshold=state.threshold,
         filter_expression=filter_expression,
         cohorts=list(cohorts or []),
-        bookmarks=list(review.bookmarks),
-        glossary=FileRef.of(review.glossary_path) if review.glossary_path is not None else None,
+        bookmarks=[copy.copy(b) for b in review.bookmarks],  # copies: saved on a worker
+        glossary=(
+            FileRef.pending(review.glossary_path) if review.glossary_path is not None else None
+        ),
         view_layout=view_layout,
         redacted_columns=review.redaction.sorted(),
     )
