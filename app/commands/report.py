@@ -217,7 +217,8 @@ def run(args: argparse.Namespace) -> int:
     check_out(args)
     parse_sections(args.sections)  # fail before loading anything
     parse_rows(args.rows)
-    check_threshold(args.threshold)
+    if args.threshold is not None:  # None: the session's threshold, or 0.5
+        check_threshold(args.threshold)
     model, data = load_inputs(args)
     request = request_from_args(args, model, data)
     check_request(model, data, request.rows, request.output, request.sensitive)
