@@ -147,9 +147,12 @@ def test_explain_on_a_full_disk(capsys, tmp_path, model, data, monkeypatch) -> N
     out = tmp_path / "values.parquet"
     out.write_bytes(b"the earlier values")
     real_fdopen = os.fdopen
-    monkeypatch.setattr(
-        atomic.os, "fdopen", lambda fd, *a, **k: FullDisk(real_fdopen(fd, *a, **k), 2_000)
-    )
+
+    def fdopen(fd, mode="r", *a, **k):  # os is shared: only writes meet the full disk
+        handle = real_fdopen(fd, mode, *a, **k)
+        return FullDisk(handle, 2_000) if "w" in mode else handle
+
+    monkeypatch.setattr(atomic.os, "fdopen", fdopen)
     code, err = run(
         capsys, "explain", "--model", str(model), "--data", str(data), "--out", str(out)
     )
