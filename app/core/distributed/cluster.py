@@ -83,6 +83,9 @@ def _local_cluster(distributed: Any, workers: int) -> Any:
         # The scheduler always serves health/metrics over HTTP, by default on port 8787 of its
         # host; a random loopback port avoids clashing with (and warning about) other clusters.
         scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-        silence_logs=logging.ERROR,
+        # A worker's failure reaches the command through its future, which names the partition;
+        # the worker's own log of it (a traceback on stderr, also for tasks cut short by Ctrl+C)
+        # only repeated it in a form meant for developers.
+        silence_logs=logging.CRITICAL,
         env=dict(WORKER_ENV),
     )
