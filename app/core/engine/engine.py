@@ -102,7 +102,9 @@ class TreeShapEngine:
         self._leaf_value = np.ascontiguousarray(f.scaled_leaf_values(), dtype=np.float64)
         self._build_paths()
         self._build_tables(max_table_depth, table_budget_bytes)
-        self.base_values = self._expected_values()
+        self._offset = f.offset()
+        self._float32_input = f.float32_input
+        self.base_values = self._expected_values() + self._offset
 
     # ---- preparation -------------------------------------------------------------------------
     def _build_paths(self) -> None:
@@ -210,6 +212,9 @@ class TreeShapEngine:
 
     # ---- public API --------------------------------------------------------------------------
     def _check(self, X: np.ndarray) -> np.ndarray:
+        X = np.asarray(X)
+        if self._float32_input:  # round as the library does before it compares
+            X = X.astype(np.float32)
         X = np.ascontiguousarray(X, dtype=np.float64)
         if X.ndim != 2 or X.shape[1] != self.n_features:
             raise ExplainError(
@@ -322,7 +327,7 @@ class TreeShapEngine:
         X = self._check(X)
         out = np.zeros((X.shape[0], self.n_outputs))
         self._run(self._predict_kernel, X, out, n_threads)
-        return out
+        return out + self._offset
 
     def iter_contributions(
         self,
@@ -348,51 +353,3 @@ def engine_from_path(path: str | Path) -> TreeShapEngine:
     text = path.read_text(encoding="utf-8")
     parse = parse_json if text.lstrip().startswith("{") else parse_text
     return TreeShapEngine(parse(text, path.name))
-
-
-_warm_lock = threading.Lock()
-_warm = False
-
-
-def warm_up() -> None:
-    """Compile (or load from numba's cache) every kernel on a tiny model. Safe to call twice."""
-    global _warm
-    with _warm_lock:
-        if _warm:
-            return
-        from app.core.engine.lgbm_parse import parse_json
-
-        tree = {
-            "split_index": 0,
-            "split_feature": 0,
-            "threshold": 0.5,
-            "decision_type": "<=",
-            "default_left": True,
-            "missing_type": "NaN",
-            "internal_count": 4,
-            "left_child": {"leaf_index": 0, "leaf_value": -1.0, "leaf_count": 2},
-            "right_child": {
-                "split_index": 1,
-                "split_feature": 1,
-                "threshold": "0||2",
-                "decision_type": "==",
-                "default_left": False,
-                "missing_type": "None",
-                "internal_count": 2,
-                "left_child": {"leaf_index": 1, "leaf_value": 1.0, "leaf_count": 1},
-                "right_child": {"leaf_index": 2, "leaf_value": 2.0, "leaf_count": 1},
-            },
-        }
-        model = {
-            "max_feature_idx": 1,
-            "feature_names": ["a", "b"],
-            "num_tree_per_iteration": 1,
-            "tree_info": [{"num_leaves": 3, "tree_structure": tree}],
-        }
-        for depth in (MAX_TABLE_DEPTH, 0):  # both the table and the per-row DP paths
-            engine = TreeShapEngine(parse_json(model, "warm-up model"), max_table_depth=depth)
-            X = np.array([[0.0, 2.0], [np.nan, 1.0]] * 40)
-            engine.contributions(X)
-            engine.contributions_one(X[0])
-            engine.predict_raw(X)
-        _warm = True

@@ -1,4 +1,4 @@
-"""numba kernels: LightGBM's decision rule, path tables, exact path-dependent TreeSHAP.
+"""numba kernels: path tables, exact path-dependent TreeSHAP.
 
 For one leaf, let its path's distinct features be slots 0..d-1, with cover fraction z_s (the
 product of child_count/parent_count over the splits on that feature) and, for a row, the "one"
@@ -20,33 +20,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-# LightGBM: `const double kZeroThreshold = 1e-35f;` - a float literal widened to double.
-ZERO_THRESHOLD = float(np.float32(1e-35))
-
-
-@njit(nogil=True, cache=True, inline="always")
-def _go_left(x, dtype, thr, cat_begin, cat_end, cat_words):
-    """LightGBM's Tree::Decision for one node (tree.h NumericalDecision / CategoricalDecision)."""
-    # LightGBM's dense-row reader drops |x| <= kZeroThreshold, so such values arrive as 0.0.
-    if -ZERO_THRESHOLD <= x <= ZERO_THRESHOLD:
-        x = 0.0
-    if dtype & 1:
-        # NaN and negative categories go right; int(x) truncates toward zero like static_cast.
-        if x != x or x <= -1.0 or x >= 2147483648.0:
-            return False
-        code = np.int64(x)
-        word = code >> 5
-        if word >= cat_end - cat_begin:
-            return False
-        return ((np.int64(cat_words[cat_begin + word]) >> (code & 31)) & 1) == 1
-    missing = (dtype >> 2) & 3
-    if x != x:
-        if missing == 2:
-            return (dtype & 2) != 0
-        x = 0.0
-    if missing == 1 and x == 0.0:
-        return (dtype & 2) != 0
-    return x <= thr
+from app.core.engine.decision import go_left as _go_left
 
 
 @njit(nogil=True, cache=True)
