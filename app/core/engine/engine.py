@@ -19,15 +19,19 @@ from pathlib import Path
 
 import numpy as np
 
+from app.core.engine import quad_kernels as Q
 from app.core.engine import treeshap_kernels as K
 from app.core.engine.tree_arrays import ForestArrays
 from app.core.errors import Cancelled, ExplainError
 from app.core.priority import lower_this_thread
 
 ENGINE_NAME = "ShapLens exact TreeSHAP (numba)"
-# Pattern tables cost 2^d * d float64 per leaf: leaves up to this many distinct features get one
-# while the model's total stays inside the budget (cheapest leaves first).
+# Full pattern tables cost 2^d * d float64 per leaf and serve leaves up to MAX_TABLE_DEPTH
+# distinct features; deeper leaves up to MAX_QUAD_DEPTH get a split quadrature table
+# (quad_kernels, ~2^(d/2+1) * d/2 words). Both share one budget, cheapest leaves first; a leaf
+# left without a table runs the slower exact O(d^2) per-row DP, so no model can exhaust memory.
 MAX_TABLE_DEPTH = 10
+MAX_QUAD_DEPTH = 40
 TABLE_BUDGET_BYTES = 256 * 1024**2
 # Rows per block inside the kernel: its column-major scratch (features, accumulator, one
 # pattern per node and leaf) is a few hundred KB, inside a core's L2.
@@ -92,6 +96,7 @@ class TreeShapEngine:
         forest: ForestArrays,
         max_table_depth: int = MAX_TABLE_DEPTH,
         table_budget_bytes: int = TABLE_BUDGET_BYTES,
+        max_quad_depth: int = MAX_QUAD_DEPTH,
     ) -> None:
         if forest.extra.get("linear_trees"):
             raise ExplainError("Linear-tree LightGBM models are not supported by the fast engine.")
@@ -101,7 +106,7 @@ class TreeShapEngine:
         self._tree_class = f.tree_class
         self._leaf_value = np.ascontiguousarray(f.scaled_leaf_values(), dtype=np.float64)
         self._build_paths()
-        self._build_tables(max_table_depth, table_budget_bytes)
+        self._build_tables(max_table_depth, max_quad_depth, table_budget_bytes)
         self._offset = f.offset()
         self._float32_input = f.float32_input
         self.base_values = self._expected_values() + self._offset
@@ -183,21 +188,36 @@ class TreeShapEngine:
         self.max_depth = int(self.leaf_depth.max(initial=0))
         self._weights = shapley_weights(max(self.max_depth, 1))
 
-    def _build_tables(self, max_depth: int, budget: int) -> None:
+    def _build_tables(self, max_depth: int, max_quad: int, budget: int) -> None:
         d = self.leaf_depth
-        cost = np.where(d <= max_depth, (1 << np.minimum(d, 62)) * d, np.iinfo(np.int64).max)
+        full = d <= max_depth
+        quad = ~full & (d <= min(max_quad, 62))
+        cost = np.full(d.size, np.iinfo(np.int64).max // 4, np.int64)
+        cost[full] = (np.int64(1) << d[full]) * d[full]
+        cost[quad] = Q.quad_size(d[quad])
         order = np.argsort(cost, kind="stable")
         running = np.cumsum(np.minimum(cost[order], budget // 8 + 1))
-        chosen = order[(running <= budget // 8) & (d[order] <= max_depth) & (d[order] > 0)]
+        fits = (running <= budget // 8) & (d[order] > 0)
+        chosen = order[fits & full[order]]
+        chosen_q = order[fits & quad[order]]
         tab_offset = np.full(d.size, -1, np.int64)
         sizes = cost[chosen]
-        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
-        tab_offset[chosen] = starts
-        self._tab_offset = tab_offset
+        tab_offset[chosen] = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+        q_offset = np.full(d.size, -1, np.int64)
+        q_sizes = cost[chosen_q]
+        q_offset[chosen_q] = np.concatenate([[0], np.cumsum(q_sizes)[:-1]]).astype(np.int64)
+        self._tab_offset, self._q_offset = tab_offset, q_offset
         self._tables = np.zeros(int(sizes.sum()), np.float64)
+        self._q_tables = np.zeros(int(q_sizes.sum()), np.float64)
         self.table_leaves = int(chosen.size)
+        self.quad_leaves = int(chosen_q.size)
+        self.table_bytes = 8 * (self._tables.size + self._q_tables.size)
         K.build_tables(
             self._leaf_value, self._uf_offset, self._uf_z, tab_offset, self._tables, self._weights
+        )
+        nodes, weights = Q.gauss_legendre((max(self.max_depth, 1) + 1) // 2)
+        Q.build_quad_tables(
+            self._leaf_value, self._uf_offset, self._uf_z, q_offset, self._q_tables, nodes, weights
         )
 
     def _expected_values(self) -> np.ndarray:
@@ -255,6 +275,8 @@ class TreeShapEngine:
             self._uf_z,
             self._tab_offset,
             self._tables,
+            self._q_offset,
+            self._q_tables,
             self._weights,
         )
 

@@ -6,7 +6,7 @@ import threading
 
 import numpy as np
 
-from app.core.engine.engine import MAX_TABLE_DEPTH, TreeShapEngine
+from app.core.engine.engine import MAX_QUAD_DEPTH, MAX_TABLE_DEPTH, TreeShapEngine
 
 _warm_lock = threading.Lock()
 _warm = False
@@ -47,8 +47,10 @@ def warm_up() -> None:
             "num_tree_per_iteration": 1,
             "tree_info": [{"num_leaves": 3, "tree_structure": tree}],
         }
-        for depth in (MAX_TABLE_DEPTH, 0):  # both the table and the per-row DP paths
-            engine = TreeShapEngine(parse_json(model, "warm-up model"), max_table_depth=depth)
+        # the full-table, split-quadrature-table and per-row DP paths
+        for depth, quad in ((MAX_TABLE_DEPTH, MAX_QUAD_DEPTH), (0, MAX_QUAD_DEPTH), (0, 0)):
+            forest = parse_json(model, "warm-up model")
+            engine = TreeShapEngine(forest, max_table_depth=depth, max_quad_depth=quad)
             X = np.array([[0.0, 2.0], [np.nan, 1.0]] * 40)
             engine.contributions(X)
             engine.contributions_one(X[0])
