@@ -23,7 +23,7 @@ from app.core.align import AlignedData
 from app.core.bookmarks import Bookmarks
 from app.core.errors import ShapLensError
 from app.core.glossary import Glossary
-from app.core.models.base import ModelAdapter
+from app.core.models.base import ModelAdapter, display_output_name
 from app.core.report_sections import groups_section
 from app.core.sentences import format_percent, row_display_values, summarize_explained_row
 from app.core.session import file_sha256
@@ -83,7 +83,7 @@ def _prediction_text(model: ModelAdapter, prediction: np.ndarray, output: int, g
         unit = f" {g.target.unit}" if g.target.unit else ""
         return f"prediction = {h.fmt(float(prediction[output]))}{unit}"
     name = g.target.outcome if model.task is Task.BINARY and g.target.outcome else None
-    name = name or model.output_names[output]
+    name = name or display_output_name(model.output_names[output])
     return f"P({name}) = {float(prediction[output]):.3f}"
 
 
@@ -135,7 +135,7 @@ def build_report(
     names = model.feature_names
     shown = g.display_names(names)
     unit = model.unit
-    out_name = model.output_names[output] if model.n_outputs > 1 else ""
+    out_name = display_output_name(model.output_names[output]) if model.n_outputs > 1 else ""
     covered = (
         f"all {n:,} rows"
         if gv.rows.size == n

@@ -56,7 +56,7 @@ class CatBoostModel(ModelAdapter):
         classes = [] if found is None else list(found)
         task, unit = loss_task(loss, len(classes))
         if task is Task.MULTICLASS:
-            self.output_names = [str(c) for c in classes] or ["class 0"]
+            self.output_names = [str(c) for c in classes] or ["0"]
         elif task is Task.BINARY:
             self.output_names = [str(classes[1])] if len(classes) == 2 else ["positive class"]
         else:

@@ -120,7 +120,7 @@ class XGBoostModel(ModelAdapter):
         self._types = list(types)
         self._categorical = "c" in types
         self.output_names = (
-            [f"class {k}" for k in range(num_class)]
+            [str(k) for k in range(num_class)]
             if task is Task.MULTICLASS
             else ["positive class"]
             if task is Task.BINARY
