@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__
+from app.core.models.base import explainer_text
 from app.ui import dialogs
 from app.ui.actions import build_menus
 from app.ui.controller import Controller
@@ -323,6 +324,7 @@ class MainWindow(QMainWindow):
         self.unit_label.setToolTip(
             "The unit SHAP values are measured in"
             + (f"; a pipeline's values explain {explained_in}" if explained_in else "")
+            + (f"\nComputed by: {explainer_text(model.info)}" if model is not None else "")
         )
 
     # ---------------------------------------------------------------- layout and lifetime

@@ -19,6 +19,7 @@ from sklearn.ensemble import (
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from app.core.engine import ENGINE_NAME
+from app.core.models.base import explainer_text
 from app.core.models.sklearn_model import SHAP_PATH, SklearnTreeModel
 from app.core.models.sklearn_trees import ForestShap, UnsupportedTrees, forest_of
 from tests.core._brute_shap import tree_shap
@@ -108,6 +109,7 @@ def test_engine_equals_shap_and_adds_up(case: str) -> None:
     model = adapter(make().fit(X, y))
     assert model.info.explainer == ENGINE_NAME
     assert model.info.extra["explain_path"] == "engine"
+    assert explainer_text(model.info) == ENGINE_NAME
     values, base = model.contributions(X)
     expected, expected_base = ForestShap(model.forest).contributions(X)
     np.testing.assert_allclose(values, expected, atol=1e-4, rtol=1e-5)
@@ -229,4 +231,7 @@ def test_a_model_the_engine_refuses_keeps_shap_and_says_why(monkeypatch) -> None
     assert model.info.explainer == SHAP_PATH
     assert model.info.extra["explain_path"] == "library"
     assert "refuses" in model.info.extra["engine_fallback"]
+    assert (
+        explainer_text(model.info) == f"{SHAP_PATH} (not the ShapLens engine: the test refuses it)"
+    )
     assert_additive(model, X)

@@ -50,6 +50,12 @@ def display_output_name(name: str) -> str:
     return f"class {name}" if name.lstrip("-").isdigit() else name
 
 
+def explainer_text(info: ModelInfo) -> str:
+    """The explainer's name, with the reason when a tree model could not use the engine."""
+    why = info.extra.get("engine_fallback")
+    return f"{info.explainer} (not the ShapLens engine: {why})" if why else info.explainer
+
+
 class ModelAdapter(ABC):
     """A loaded model. Matrices are float64, columns in `features` order, categories as codes."""
 
