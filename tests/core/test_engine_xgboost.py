@@ -89,6 +89,12 @@ CASES = {
         25,
         True,
     ),
+    "one-hot-categorical": (
+        "diabetes",
+        {"objective": "reg:squarederror", "max_depth": 4, "max_cat_to_onehot": 16},
+        15,
+        True,
+    ),
     "poisson": ("diabetes", {"objective": "count:poisson", "max_depth": 3}, 10, False),
     "dart": ("diabetes", {"booster": "dart", "rate_drop": 0.3, "max_depth": 3}, 10, False),
     "single-tree": ("diabetes", {"objective": "reg:squarederror", "max_depth": 6}, 1, False),
