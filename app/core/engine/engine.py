@@ -189,17 +189,28 @@ class TreeShapEngine:
         self._weights = shapley_weights(max(self.max_depth, 1))
 
     def _build_tables(self, max_depth: int, max_quad: int, budget: int) -> None:
+        """Every leaf a quadrature table first (cheapest first while the budget lasts), then
+        shallow leaves upgraded to full tables with what is left, smallest first: many small
+        tables beat a few big ones with the rest of the leaves on the per-row DP."""
         d = self.leaf_depth
-        full = d <= max_depth
-        quad = ~full & (d <= min(max_quad, 62))
-        cost = np.full(d.size, np.iinfo(np.int64).max // 4, np.int64)
-        cost[full] = (np.int64(1) << d[full]) * d[full]
-        cost[quad] = Q.quad_size(d[quad])
-        order = np.argsort(cost, kind="stable")
-        running = np.cumsum(np.minimum(cost[order], budget // 8 + 1))
-        fits = (running <= budget // 8) & (d[order] > 0)
-        chosen = order[fits & full[order]]
-        chosen_q = order[fits & quad[order]]
+        words = budget // 8
+        can_quad = (d > 0) & (d <= min(max_quad, 62))
+        q_cost = np.where(can_quad, Q.quad_size(np.minimum(d, 62)), 0)
+        order = np.argsort(np.where(can_quad, q_cost, np.iinfo(np.int64).max), kind="stable")
+        order = order[can_quad[order]]
+        chosen_q = order[np.cumsum(q_cost[order]) <= words]
+        spare = words - int(q_cost[chosen_q].sum())
+        shallow = (d > 0) & (d <= max_depth)
+        f_cost = np.where(shallow, (np.int64(1) << np.minimum(d, 62)) * d, 0)
+        has_q = np.zeros(d.size, bool)
+        has_q[chosen_q] = True
+        delta = f_cost - np.where(has_q, q_cost, 0)
+        up = np.flatnonzero(shallow)
+        up = up[np.argsort(f_cost[up], kind="stable")]
+        chosen = up[np.cumsum(delta[up]) <= spare]
+        has_q[chosen] = False
+        chosen_q = np.flatnonzero(has_q)
+        cost = np.where(has_q, q_cost, f_cost)
         tab_offset = np.full(d.size, -1, np.int64)
         sizes = cost[chosen]
         tab_offset[chosen] = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
