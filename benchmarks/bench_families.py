@@ -135,7 +135,12 @@ def _catboost(X: np.ndarray, y: np.ndarray, Xe: np.ndarray) -> list[Row]:
     CACHE.mkdir(exist_ok=True)
     if not path.exists():
         est = catboost.CatBoostClassifier(
-            iterations=500, depth=8, verbose=0, random_seed=1, thread_count=2
+            iterations=500,
+            depth=8,
+            verbose=0,
+            random_seed=1,
+            thread_count=2,
+            allow_writing_files=False,
         )
         est.fit(X, y)
         est.save_model(str(path))

@@ -27,7 +27,13 @@ def trained(
     X[rng.random(X.shape) < 0.1] = np.nan
     kind = catboost.CatBoostRegressor if name == "diabetes" else catboost.CatBoostClassifier
     est = kind(
-        iterations=iterations, depth=depth, verbose=0, random_seed=SEED, thread_count=1, **params
+        iterations=iterations,
+        depth=depth,
+        verbose=0,
+        random_seed=SEED,
+        thread_count=1,
+        allow_writing_files=False,
+        **params,
     )
     est.fit(X, y)
     return CatBoostModel(Path("model.cbm"), est), X
@@ -75,7 +81,9 @@ def test_categorical_features_keep_catboost_and_say_why() -> None:
     X, y = load_diabetes(return_X_y=True)
     frame = pd.DataFrame(X[:, :4], columns=["a", "b", "c", "d"])
     frame["kind"] = rng.choice(["x", "y", "z"], len(frame))
-    est = catboost.CatBoostRegressor(iterations=5, depth=3, verbose=0, random_seed=SEED)
+    est = catboost.CatBoostRegressor(
+        iterations=5, depth=3, verbose=0, random_seed=SEED, allow_writing_files=False
+    )
     est.fit(frame, y, cat_features=["kind"])
     model = CatBoostModel(Path("model.cbm"), est)
     assert model.engine is None
