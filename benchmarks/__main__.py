@@ -17,7 +17,13 @@ import time
 
 from benchmarks.common import Row
 
-ENGINE_MODULES = ("bench_throughput", "bench_latency", "bench_cache", "bench_million")
+ENGINE_MODULES = (
+    "bench_throughput",
+    "bench_families",
+    "bench_latency",
+    "bench_cache",
+    "bench_million",
+)
 OTHER_MODULES = (
     "bench_beeswarm",
     "bench_dask",

@@ -48,8 +48,41 @@ def categorical_target(X: np.ndarray, seed: int = SEED) -> np.ndarray:
     return (score + rng.normal(size=X.shape[0]) > 0.5).astype(np.float64)
 
 
+CENSUS_LEVELS = [5, 7, 9, 12, 16, 20, 25, 30, 41, 50, 6, 8, 10, 14, 18, 22, 28, 35, 45, 5, 6, 9]
+CENSUS_LEVELS += [11, 13, 17, 24, 33, 48]
+
+
+def census_matrix(n_rows: int, seed: int = SEED) -> tuple[np.ndarray, list[int]]:
+    """Census-like: 12 numeric and 28 categorical columns (5-50 levels), ~3% NaN in eight."""
+    rng = np.random.default_rng(seed + 4)
+    numeric = rng.normal(size=(n_rows, 12)) * rng.uniform(1, 100, 12) + rng.uniform(0, 50, 12)
+    cats = np.column_stack([rng.integers(0, k, n_rows) for k in CENSUS_LEVELS])
+    X = np.column_stack([numeric, cats.astype(np.float64)])
+    for col in (0, 2, 5, 13, 17, 22, 30, 38):
+        X[rng.random(n_rows) < 0.03, col] = np.nan
+    return np.ascontiguousarray(X), list(range(12, 40))
+
+
+def census_target(X: np.ndarray, seed: int = SEED) -> np.ndarray:
+    """Small categorical effects plus three effects that live inside conjunctions of up to 18
+    categorical conditions: leaf-wise trees then grow long paths through many distinct features
+    (~15% of leaves with 11-16, as in a real census model) instead of balanced shallow ones."""
+    rng = np.random.default_rng(seed + 5)
+    codes = np.nan_to_num(X[:, 12:], nan=0).astype(int)
+    score = np.zeros(X.shape[0])
+    for j, k in enumerate(CENSUS_LEVELS):
+        score += rng.normal(size=k)[codes[:, j]] * 0.1
+    for _ in range(3):
+        inside = np.ones(X.shape[0], bool)
+        for f in rng.permutation(28)[:18]:
+            inside &= (rng.random(CENSUS_LEVELS[f]) < 0.85)[codes[:, f]]
+            score += inside * rng.normal() * 1.5
+    noisy = score + rng.normal(size=X.shape[0]) * 0.5
+    return (noisy > np.median(score)).astype(np.float64)
+
+
 def model(kind: str) -> Path:
-    """Train (once) and return the path of benchmark model a/b/c as LightGBM text."""
+    """Train (once) and return the path of benchmark model a/b/c/d as LightGBM text."""
     import lightgbm as lgb
 
     CACHE.mkdir(exist_ok=True)
@@ -79,6 +112,13 @@ def model(kind: str) -> Path:
         X, cat = categorical_matrix(30_000)
         y = categorical_target(X)
         params.update(num_leaves=63, max_cat_to_onehot=4, cat_smooth=5, min_data_per_group=20)
+        rounds = 300
+    elif kind == "d":
+        X, cat = census_matrix(30_000)
+        y = census_target(X)
+        params.update(
+            num_leaves=63, max_cat_to_onehot=4, cat_smooth=5, min_data_per_group=10, cat_l2=1.0
+        )
         rounds = 300
     else:
         raise ValueError(kind)

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from app.core.align import align
-from app.core.models.base import ModelAdapter
+from app.core.models.base import ModelAdapter, display_output_name
 from app.core.types import Task
 from app.core.views import (
     WaterfallData,
@@ -58,7 +58,9 @@ def aligned_waterfalls(
         for label, value, feature, count in reversed(desc):  # folded first, largest on top
             steps.append(WaterfallStep(label, value, running, feature, count))
             running += value
-        name = model.output_names[output] if model.task is Task.MULTICLASS else ""
+        name = (
+            display_output_name(model.output_names[output]) if model.task is Task.MULTICLASS else ""
+        )
         text = prediction_text(model, raw[0], output)
         return WaterfallData(int(row), base, running, steps, model.unit, text, name)
 

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.models.base import explainer_text
 from app.ui import dialogs
 from app.ui.about import about_box
 from app.ui.actions import build_menus
@@ -324,6 +325,7 @@ class MainWindow(QMainWindow):
         self.unit_label.setToolTip(
             "The unit SHAP values are measured in"
             + (f"; a pipeline's values explain {explained_in}" if explained_in else "")
+            + (f"\nComputed by: {explainer_text(model.info)}" if model is not None else "")
         )
 
     # ---------------------------------------------------------------- layout and lifetime

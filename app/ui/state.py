@@ -22,7 +22,7 @@ from PySide6.QtCore import QObject, Signal
 
 from app.core.align import AlignedData
 from app.core.explain import ExplainProgress, ExplanationBuilder
-from app.core.models.base import ModelAdapter
+from app.core.models.base import ModelAdapter, display_output_name
 from app.core.types import Explanation
 
 # Redraws triggered by streaming chunks are coalesced to at most one per this many ms. Measured at
@@ -173,7 +173,10 @@ class AppState(QObject):
 
     @property
     def output_names(self) -> list[str]:
-        return list(self.model.output_names) if self.model is not None else []
+        """Display names of the outputs ("class 2" for a bare class code)."""
+        if self.model is None:
+            return []
+        return [display_output_name(n) for n in self.model.output_names]
 
     def raw_output(self) -> np.ndarray | None:
         """The model's raw output (n_rows, n_outputs) in its unit (log-odds, margin, value)."""

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from PySide6.QtGui import QColor
 
+from app.core.models.base import display_output_name
 from app.core.types import Task
 from app.core.views import format_value
 from app.ui.state import AppState
@@ -114,7 +115,11 @@ def build_columns(state: AppState) -> list[Column]:
     classifier = model.task in (Task.BINARY, Task.MULTICLASS)
     predicted = None
     if predictions is not None and classifier:
-        name = model.output_names[k] if model.task is Task.MULTICLASS else "positive"
+        name = (
+            display_output_name(model.output_names[k])
+            if model.task is Task.MULTICLASS
+            else "positive"
+        )
         columns.append(
             Column(
                 f"P({name})",

@@ -9,10 +9,10 @@ from app.core.engine.engine import (
     TreeShapEngine,
     engine_from_path,
     set_bulk_niceness,
-    warm_up,
 )
 from app.core.engine.lgbm_parse import parse_json, parse_text
 from app.core.engine.tree_arrays import ForestArrays, validate
+from app.core.engine.warm import warm_up
 
 __all__ = [
     "ENGINE_NAME",

@@ -19,15 +19,19 @@ from pathlib import Path
 
 import numpy as np
 
+from app.core.engine import quad_kernels as Q
 from app.core.engine import treeshap_kernels as K
 from app.core.engine.tree_arrays import ForestArrays
 from app.core.errors import Cancelled, ExplainError
 from app.core.priority import lower_this_thread
 
 ENGINE_NAME = "ShapLens exact TreeSHAP (numba)"
-# Pattern tables cost 2^d * d float64 per leaf: leaves up to this many distinct features get one
-# while the model's total stays inside the budget (cheapest leaves first).
+# Full pattern tables cost 2^d * d float64 per leaf and serve leaves up to MAX_TABLE_DEPTH
+# distinct features; deeper leaves up to MAX_QUAD_DEPTH get a split quadrature table
+# (quad_kernels, ~2^(d/2+1) * d/2 words). Both share one budget, cheapest leaves first; a leaf
+# left without a table runs the slower exact O(d^2) per-row DP, so no model can exhaust memory.
 MAX_TABLE_DEPTH = 10
+MAX_QUAD_DEPTH = 40
 TABLE_BUDGET_BYTES = 256 * 1024**2
 # Rows per block inside the kernel: its column-major scratch (features, accumulator, one
 # pattern per node and leaf) is a few hundred KB, inside a core's L2.
@@ -92,6 +96,7 @@ class TreeShapEngine:
         forest: ForestArrays,
         max_table_depth: int = MAX_TABLE_DEPTH,
         table_budget_bytes: int = TABLE_BUDGET_BYTES,
+        max_quad_depth: int = MAX_QUAD_DEPTH,
     ) -> None:
         if forest.extra.get("linear_trees"):
             raise ExplainError("Linear-tree LightGBM models are not supported by the fast engine.")
@@ -101,8 +106,10 @@ class TreeShapEngine:
         self._tree_class = f.tree_class
         self._leaf_value = np.ascontiguousarray(f.scaled_leaf_values(), dtype=np.float64)
         self._build_paths()
-        self._build_tables(max_table_depth, table_budget_bytes)
-        self.base_values = self._expected_values()
+        self._build_tables(max_table_depth, max_quad_depth, table_budget_bytes)
+        self._offset = f.offset()
+        self._float32_input = f.float32_input
+        self.base_values = self._expected_values() + self._offset
 
     # ---- preparation -------------------------------------------------------------------------
     def _build_paths(self) -> None:
@@ -181,21 +188,47 @@ class TreeShapEngine:
         self.max_depth = int(self.leaf_depth.max(initial=0))
         self._weights = shapley_weights(max(self.max_depth, 1))
 
-    def _build_tables(self, max_depth: int, budget: int) -> None:
+    def _build_tables(self, max_depth: int, max_quad: int, budget: int) -> None:
+        """Every leaf a quadrature table first (cheapest first while the budget lasts), then
+        shallow leaves upgraded to full tables with what is left, smallest first: many small
+        tables beat a few big ones with the rest of the leaves on the per-row DP."""
         d = self.leaf_depth
-        cost = np.where(d <= max_depth, (1 << np.minimum(d, 62)) * d, np.iinfo(np.int64).max)
-        order = np.argsort(cost, kind="stable")
-        running = np.cumsum(np.minimum(cost[order], budget // 8 + 1))
-        chosen = order[(running <= budget // 8) & (d[order] <= max_depth) & (d[order] > 0)]
+        words = budget // 8
+        can_quad = (d > 0) & (d <= min(max_quad, 62))
+        q_cost = np.where(can_quad, Q.quad_size(np.minimum(d, 62)), 0)
+        order = np.argsort(np.where(can_quad, q_cost, np.iinfo(np.int64).max), kind="stable")
+        order = order[can_quad[order]]
+        chosen_q = order[np.cumsum(q_cost[order]) <= words]
+        spare = words - int(q_cost[chosen_q].sum())
+        shallow = (d > 0) & (d <= max_depth)
+        f_cost = np.where(shallow, (np.int64(1) << np.minimum(d, 62)) * d, 0)
+        has_q = np.zeros(d.size, bool)
+        has_q[chosen_q] = True
+        delta = f_cost - np.where(has_q, q_cost, 0)
+        up = np.flatnonzero(shallow)
+        up = up[np.argsort(f_cost[up], kind="stable")]
+        chosen = up[np.cumsum(delta[up]) <= spare]
+        has_q[chosen] = False
+        chosen_q = np.flatnonzero(has_q)
+        cost = np.where(has_q, q_cost, f_cost)
         tab_offset = np.full(d.size, -1, np.int64)
         sizes = cost[chosen]
-        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
-        tab_offset[chosen] = starts
-        self._tab_offset = tab_offset
+        tab_offset[chosen] = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+        q_offset = np.full(d.size, -1, np.int64)
+        q_sizes = cost[chosen_q]
+        q_offset[chosen_q] = np.concatenate([[0], np.cumsum(q_sizes)[:-1]]).astype(np.int64)
+        self._tab_offset, self._q_offset = tab_offset, q_offset
         self._tables = np.zeros(int(sizes.sum()), np.float64)
+        self._q_tables = np.zeros(int(q_sizes.sum()), np.float64)
         self.table_leaves = int(chosen.size)
+        self.quad_leaves = int(chosen_q.size)
+        self.table_bytes = 8 * (self._tables.size + self._q_tables.size)
         K.build_tables(
             self._leaf_value, self._uf_offset, self._uf_z, tab_offset, self._tables, self._weights
+        )
+        nodes, weights = Q.gauss_legendre((max(self.max_depth, 1) + 1) // 2)
+        Q.build_quad_tables(
+            self._leaf_value, self._uf_offset, self._uf_z, q_offset, self._q_tables, nodes, weights
         )
 
     def _expected_values(self) -> np.ndarray:
@@ -210,6 +243,9 @@ class TreeShapEngine:
 
     # ---- public API --------------------------------------------------------------------------
     def _check(self, X: np.ndarray) -> np.ndarray:
+        X = np.asarray(X)
+        if self._float32_input:  # round as the library does before it compares
+            X = X.astype(np.float32)
         X = np.ascontiguousarray(X, dtype=np.float64)
         if X.ndim != 2 or X.shape[1] != self.n_features:
             raise ExplainError(
@@ -250,6 +286,8 @@ class TreeShapEngine:
             self._uf_z,
             self._tab_offset,
             self._tables,
+            self._q_offset,
+            self._q_tables,
             self._weights,
         )
 
@@ -322,7 +360,7 @@ class TreeShapEngine:
         X = self._check(X)
         out = np.zeros((X.shape[0], self.n_outputs))
         self._run(self._predict_kernel, X, out, n_threads)
-        return out
+        return out + self._offset
 
     def iter_contributions(
         self,
@@ -348,51 +386,3 @@ def engine_from_path(path: str | Path) -> TreeShapEngine:
     text = path.read_text(encoding="utf-8")
     parse = parse_json if text.lstrip().startswith("{") else parse_text
     return TreeShapEngine(parse(text, path.name))
-
-
-_warm_lock = threading.Lock()
-_warm = False
-
-
-def warm_up() -> None:
-    """Compile (or load from numba's cache) every kernel on a tiny model. Safe to call twice."""
-    global _warm
-    with _warm_lock:
-        if _warm:
-            return
-        from app.core.engine.lgbm_parse import parse_json
-
-        tree = {
-            "split_index": 0,
-            "split_feature": 0,
-            "threshold": 0.5,
-            "decision_type": "<=",
-            "default_left": True,
-            "missing_type": "NaN",
-            "internal_count": 4,
-            "left_child": {"leaf_index": 0, "leaf_value": -1.0, "leaf_count": 2},
-            "right_child": {
-                "split_index": 1,
-                "split_feature": 1,
-                "threshold": "0||2",
-                "decision_type": "==",
-                "default_left": False,
-                "missing_type": "None",
-                "internal_count": 2,
-                "left_child": {"leaf_index": 1, "leaf_value": 1.0, "leaf_count": 1},
-                "right_child": {"leaf_index": 2, "leaf_value": 2.0, "leaf_count": 1},
-            },
-        }
-        model = {
-            "max_feature_idx": 1,
-            "feature_names": ["a", "b"],
-            "num_tree_per_iteration": 1,
-            "tree_info": [{"num_leaves": 3, "tree_structure": tree}],
-        }
-        for depth in (MAX_TABLE_DEPTH, 0):  # both the table and the per-row DP paths
-            engine = TreeShapEngine(parse_json(model, "warm-up model"), max_table_depth=depth)
-            X = np.array([[0.0, 2.0], [np.nan, 1.0]] * 40)
-            engine.contributions(X)
-            engine.contributions_one(X[0])
-            engine.predict_raw(X)
-        _warm = True

@@ -1,6 +1,7 @@
 """A tree ensemble as flat numpy arrays, and the checks that make it safe to walk.
 
-Every framework parser (today: LightGBM text and JSON dumps) produces one `ForestArrays`.
+Every framework converter (LightGBM text and JSON dumps, scikit-learn trees, XGBoost JSON, CatBoost
+oblivious trees) produces one `ForestArrays`: the family-neutral representation the kernels read.
 `validate()` proves the arrays describe proper binary trees (lengths agree, child indices are in
 range, every node has exactly one parent, so there are no cycles or shared subtrees, categorical
 bitsets exist) before any kernel indexes into them: the numba kernels do not bounds-check, so a
@@ -13,12 +14,24 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from app.core.engine.decision import (
+    CATEGORICAL_BIT,
+    DEFAULT_LEFT_BIT,
+    GENERIC_BIT,
+    OUT_OF_RANGE_DEFAULT_BIT,
+)
 from app.core.errors import ModelLoadError
 
-# decision_type bits, as LightGBM defines them (include/LightGBM/tree.h).
-CATEGORICAL_BIT = 1
-DEFAULT_LEFT_BIT = 2
+# LightGBM's missing types (include/LightGBM/tree.h), in decision_type bits 4-8.
 MISSING_NONE, MISSING_ZERO, MISSING_NAN = 0, 1, 2
+__all__ = [
+    "CATEGORICAL_BIT",
+    "DEFAULT_LEFT_BIT",
+    "GENERIC_BIT",
+    "OUT_OF_RANGE_DEFAULT_BIT",
+    "ForestArrays",
+    "validate",
+]
 
 
 @dataclass
@@ -49,6 +62,12 @@ class ForestArrays:
     leaf_value: np.ndarray  # float64 per leaf
     leaf_count: np.ndarray  # float64 per leaf
     extra: dict[str, object] = field(default_factory=dict)
+    # Output each tree feeds; None means LightGBM's round robin (tree t feeds t % n_outputs).
+    tree_output: np.ndarray | None = None
+    # Added to every row's raw output and to the base value (init score, base_score margin).
+    base_offset: np.ndarray | None = None
+    # The library rounds its input to float32 before comparing (scikit-learn trees, XGBoost).
+    float32_input: bool = False
 
     @property
     def n_trees(self) -> int:
@@ -56,7 +75,14 @@ class ForestArrays:
 
     @property
     def tree_class(self) -> np.ndarray:
+        if self.tree_output is not None:
+            return np.asarray(self.tree_output, dtype=np.int64)
         return (np.arange(self.n_trees, dtype=np.int64) % self.n_outputs).astype(np.int64)
+
+    def offset(self) -> np.ndarray:
+        if self.base_offset is None:
+            return np.zeros(self.n_outputs)
+        return np.asarray(self.base_offset, dtype=np.float64).reshape(self.n_outputs)
 
     def scaled_leaf_values(self) -> np.ndarray:
         """Leaf values as they enter the raw score: random-forest models average their trees."""
@@ -83,8 +109,16 @@ def validate(forest: ForestArrays, source: str = "The model") -> None:
         raise _fail(source, "it declares no outputs")
     if f.n_trees <= 0:
         raise _fail(source, "it contains no trees")
-    if f.n_trees % f.n_outputs:
+    if f.tree_output is None and f.n_trees % f.n_outputs:
         raise _fail(source, f"{f.n_trees} trees do not split evenly into {f.n_outputs} classes")
+    if f.tree_output is not None:
+        out = np.asarray(f.tree_output)
+        if out.shape != (f.n_trees,) or np.any((out < 0) | (out >= f.n_outputs)):
+            raise _fail(source, "a tree feeds an output the model does not have")
+    if f.base_offset is not None and (
+        np.asarray(f.base_offset).size != f.n_outputs or not np.all(np.isfinite(f.base_offset))
+    ):
+        raise _fail(source, "the base score is not one finite number per output")
     for name in ("node_offset", "leaf_offset"):
         off = getattr(f, name)
         if off[0] != 0 or np.any(np.diff(off) < 0):
@@ -132,11 +166,12 @@ def _validate_nodes(f: ForestArrays, source: str) -> None:
             f, int(np.flatnonzero((f.split_feature < 0) | (f.split_feature >= f.n_features))[0])
         )
         raise _fail(source, f"tree {t} splits on a feature outside 0..{f.n_features - 1}")
-    if np.any(f.decision_type > 15):
-        raise _fail(source, "a decision_type has bits LightGBM does not define")
+    generic = (f.decision_type & GENERIC_BIT) != 0
+    if np.any(f.decision_type[~generic] > 15) or np.any(f.decision_type[generic] > 63):
+        raise _fail(source, "a decision_type has bits the engine does not define")
     is_cat = (f.decision_type & CATEGORICAL_BIT) != 0
     missing = (f.decision_type >> 2) & 3
-    if np.any(missing[~is_cat] == 3):
+    if np.any(missing[~is_cat & ~generic] == 3):
         raise _fail(source, "a split has an unknown missing-value type")
     if np.any(np.isnan(f.threshold[~is_cat])):
         raise _fail(source, "a numerical split has no threshold")

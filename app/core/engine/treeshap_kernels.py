@@ -1,4 +1,4 @@
-"""numba kernels: LightGBM's decision rule, path tables, exact path-dependent TreeSHAP.
+"""numba kernels: path tables, exact path-dependent TreeSHAP.
 
 For one leaf, let its path's distinct features be slots 0..d-1, with cover fraction z_s (the
 product of child_count/parent_count over the splits on that feature) and, for a row, the "one"
@@ -20,33 +20,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-# LightGBM: `const double kZeroThreshold = 1e-35f;` - a float literal widened to double.
-ZERO_THRESHOLD = float(np.float32(1e-35))
-
-
-@njit(nogil=True, cache=True, inline="always")
-def _go_left(x, dtype, thr, cat_begin, cat_end, cat_words):
-    """LightGBM's Tree::Decision for one node (tree.h NumericalDecision / CategoricalDecision)."""
-    # LightGBM's dense-row reader drops |x| <= kZeroThreshold, so such values arrive as 0.0.
-    if -ZERO_THRESHOLD <= x <= ZERO_THRESHOLD:
-        x = 0.0
-    if dtype & 1:
-        # NaN and negative categories go right; int(x) truncates toward zero like static_cast.
-        if x != x or x <= -1.0 or x >= 2147483648.0:
-            return False
-        code = np.int64(x)
-        word = code >> 5
-        if word >= cat_end - cat_begin:
-            return False
-        return ((np.int64(cat_words[cat_begin + word]) >> (code & 31)) & 1) == 1
-    missing = (dtype >> 2) & 3
-    if x != x:
-        if missing == 2:
-            return (dtype & 2) != 0
-        x = 0.0
-    if missing == 1 and x == 0.0:
-        return (dtype & 2) != 0
-    return x <= thr
+from app.core.engine.decision import go_left as _go_left
+from app.core.engine.quad_kernels import quad_leaf
 
 
 @njit(nogil=True, cache=True)
@@ -300,6 +275,8 @@ def shap_rows(
     uf_z,
     tab_offset,
     tables,
+    q_offset,
+    q_tables,
     weights,
 ):
     """SHAP values of rows r0..r1 into out (float32, rows x features x outputs).
@@ -311,7 +288,8 @@ def shap_rows(
       1. nodes in breadth-first order: every node's ones-pattern follows from its parent's by
          clearing the node's slot bit on the side the row did not take (leaves sit at
          n_nodes + leaf in the pattern buffer);
-      2. leaves: add table[pattern] (d values) to the leaf's features, or run the O(d^2) DP.
+      2. leaves: add table[pattern] (d values) to the leaf's features, or use the leaf's split
+         quadrature table (quad_kernels), or run the O(d^2) DP.
     Sums are float64; a row's additions happen in the same order whatever the block, so any
     chunking of the rows gives bit-identical results.
     """
@@ -329,6 +307,9 @@ def shap_rows(
     poly = np.empty(max_d + 1)
     phi = np.empty(max_d)
     index = np.empty(block_rows, np.int64)
+    quad_g = np.empty(((max_d + 1) // 2 + 1, block_rows))
+    zero = np.empty(block_rows)
+    tmp = np.empty(block_rows)
     for b0 in range(r0, r1, block_rows):
         nb_rows = min(block_rows, r1 - b0)
         for r in range(nb_rows):
@@ -371,6 +352,13 @@ def shap_rows(
                         dst = acc[uf_feature[u0 + s] * n_out + k]
                         for r in range(nb_rows):
                             dst[r] += tables[index[r] + s]
+                    continue
+                if q_offset[leaf] >= 0:
+                    features = uf_feature[u0 : u0 + d]
+                    qo = q_offset[leaf]
+                    quad_leaf(
+                        pat, nb_rows, d, qo, q_tables, features, acc, n_out, k, quad_g, zero, tmp
+                    )
                     continue
                 for r in range(nb_rows):
                     if d < 63:

@@ -45,13 +45,26 @@ class ModelInfo:
     extra: dict[str, object] = field(default_factory=dict)
 
 
+def display_output_name(name: str) -> str:
+    """How the window names an output: a bare class code reads as "class 2"; labels stay."""
+    return f"class {name}" if name.lstrip("-").isdigit() else name
+
+
+def explainer_text(info: ModelInfo) -> str:
+    """The explainer's name, with the reason when a tree model could not use the engine."""
+    why = info.extra.get("engine_fallback")
+    return f"{info.explainer} (not the ShapLens engine: {why})" if why else info.explainer
+
+
 class ModelAdapter(ABC):
     """A loaded model. Matrices are float64, columns in `features` order, categories as codes."""
 
     path: Path
     features: list[FeatureSpec]
     info: ModelInfo
-    output_names: list[str]  # one per output column of raw output / SHAP values
+    # One per output column of raw output / SHAP values: the class as the model knows it ("0",
+    # "<=50K"; never a display string), so exported columns read shap:<class>:<feature>.
+    output_names: list[str]
     # False when the model refuses ±inf (XGBoost, scikit-learn): alignment then clips ±inf to
     # the largest finite float32, which every tree routes the same way as inf.
     accepts_inf: bool = True

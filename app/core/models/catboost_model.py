@@ -1,4 +1,6 @@
-"""CatBoost models (.cbm). SHAP via get_feature_importance(type="ShapValues"), exact mode.
+"""CatBoost models (.cbm). SHAP from ShapLens's engine over the oblivious trees when every split
+is on a float feature; otherwise CatBoost's own get_feature_importance(type="ShapValues"),
+Regular (exact) mode, and ModelInfo says why.
 
 CatBoost keeps categorical features as text and stores only hashes of the labels, so the
 features are "open": alignment collects the labels found in the data and we hand CatBoost the
@@ -7,6 +9,8 @@ labels themselves; a label CatBoost never saw is handled by CatBoost as it would
 
 from __future__ import annotations
 
+import json
+import tempfile
 import threading
 from pathlib import Path
 from typing import Any
@@ -16,6 +20,7 @@ import pandas as pd
 
 from app.core.errors import ModelLoadError
 from app.core.models.base import FeatureSpec, ModelAdapter, ModelInfo
+from app.core.models.tree_engine import record_path, try_engine
 from app.core.types import Task, Unit
 
 MISSING_LABEL = "nan"  # what CatBoost itself turns a missing categorical value into
@@ -51,7 +56,7 @@ class CatBoostModel(ModelAdapter):
         classes = [] if found is None else list(found)
         task, unit = loss_task(loss, len(classes))
         if task is Task.MULTICLASS:
-            self.output_names = [str(c) for c in classes] or ["class 0"]
+            self.output_names = [str(c) for c in classes] or ["0"]
         elif task is Task.BINARY:
             self.output_names = [str(classes[1])] if len(classes) == 2 else ["positive class"]
         else:
@@ -68,9 +73,25 @@ class CatBoostModel(ModelAdapter):
             unit=unit,
             objective=loss,
             n_trees=n_trees,
-            explainer="exact TreeSHAP (CatBoost ShapValues, Regular mode)",
             extra={"categorical_features": [names[i] for i in self._cat_index]},
         )
+        self.engine, why = try_engine(self._forest)
+        record_path(
+            self.info, self.engine, "exact TreeSHAP (CatBoost ShapValues, Regular mode)", why
+        )
+
+    def _forest(self) -> Any:
+        from app.core.engine.from_catboost import forest_from_catboost
+        from app.core.engine.from_nodes import NotExpressible
+
+        if self._cat_index:  # one-hot values and CTRs are hashes of the labels
+            raise NotExpressible("categorical features (CatBoost splits on hashes of the labels)")
+        with tempfile.TemporaryDirectory(prefix="shaplens-cb-") as folder:
+            target = Path(folder) / "model.json"
+            self.model.save_model(str(target), format="json")
+            exported = json.loads(target.read_text(encoding="utf-8"))
+        names = self.feature_names
+        return forest_from_catboost(exported, names, len(self.output_names), self.path.name)
 
     def _pool(self, X: np.ndarray) -> Any:
         import catboost
@@ -95,6 +116,8 @@ class CatBoostModel(ModelAdapter):
         return np.asarray(raw, dtype=np.float64).reshape(X.shape[0], -1)
 
     def contributions(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if self.engine is not None:
+            return self.engine.contributions(X)
         pool = self._pool(np.asarray(X, dtype=np.float64))
         with self._lock:
             shap = self.model.get_feature_importance(
@@ -106,6 +129,11 @@ class CatBoostModel(ModelAdapter):
         values = np.ascontiguousarray(blocks[:, :, :n_features].transpose(0, 2, 1), np.float32)
         base = blocks[0, :, n_features].copy() if n_rows else np.zeros(k)
         return values, base
+
+    def contributions_one(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if self.engine is not None:
+            return self.engine.contributions_one(x)
+        return self.contributions(np.asarray(x, dtype=np.float64).reshape(1, -1))
 
 
 def load_catboost_file(path: Path) -> CatBoostModel:

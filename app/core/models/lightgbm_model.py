@@ -167,7 +167,7 @@ class LightGBMModel(ModelAdapter):
         num_class = forest.n_outputs
         task, unit = objective_task(objective, num_class)
         self.output_names = (
-            [f"class {k}" for k in range(num_class)] if task is Task.MULTICLASS else ["output"]
+            [str(k) for k in range(num_class)] if task is Task.MULTICLASS else ["output"]
         )
         if task is Task.BINARY:
             self.output_names = ["positive class"]

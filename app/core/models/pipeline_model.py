@@ -16,8 +16,16 @@ import pandas as pd
 
 from app.core.errors import AlignmentError
 from app.core.models.base import FeatureSpec, ModelAdapter, ModelInfo
-from app.core.models.sklearn_model import probe_rows, refusal_message
-from app.core.models.sklearn_trees import ForestShap, forest_of, raw_predict
+from app.core.models.sklearn_model import SHAP_PATH, probe_rows, refusal_message
+from app.core.models.sklearn_trees import (
+    ForestShap,
+    UnsupportedTrees,
+    forest_engine,
+    forest_of,
+    raw_predict,
+    round_like_sklearn,
+)
+from app.core.models.tree_engine import record_path
 
 ENCODERS = ("OneHotEncoder", "OrdinalEncoder", "TargetEncoder")
 
@@ -139,14 +147,17 @@ class PipelineTreeModel(ModelAdapter):
             raise UnsupportedPipeline("transformed width differs from the model's input")
         self.features = self.schema.features
         self.output_names = list(self.forest.output_names)
-        self._shap = ForestShap(self.forest)
+        columns = [f"t{i}" for i in range(self.mapping.shape[0])]
+        self.engine, why = forest_engine(self.forest, columns, path.name)
+        if self.engine is None and self.forest.has_categorical:
+            raise UnsupportedTrees(f"native categorical splits ({why})")
+        self._shap = ForestShap(self.forest) if self.engine is None else None
         self.info = ModelInfo(
             framework="scikit-learn",
             task=self.forest.task,
             unit=self.forest.unit,
             objective=f"Pipeline → {type(self.estimator).__name__}",
             n_trees=len(self.forest.trees),
-            explainer="exact TreeSHAP (shap TreeExplainer, path-dependent)",
             extra={
                 "explained_in": "original input columns: contributions of the columns a "
                 "ColumnTransformer made (one-hot indicators, scaled values) are summed back "
@@ -154,6 +165,7 @@ class PipelineTreeModel(ModelAdapter):
                 "transformed_columns": int(self.mapping.shape[0]),
             },
         )
+        record_path(self.info, self.engine, SHAP_PATH, why)
 
     def transform(self, X: np.ndarray) -> np.ndarray:
         with warnings.catch_warnings():
@@ -161,13 +173,15 @@ class PipelineTreeModel(ModelAdapter):
             return _dense(self.preprocess.transform(self.schema.frame(X)))
 
     def predict_raw(self, X: np.ndarray) -> np.ndarray:
-        Xt = self._shap.prepare(self.transform(X))
+        Xt = round_like_sklearn(self.forest, self.transform(X))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             return raw_predict(self.estimator, Xt)
 
     def contributions(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        values, base = self._shap.contributions(self.transform(X))
+        Xt = self.transform(X)
+        explain = self.engine.contributions if self.engine is not None else self._shap.contributions
+        values, base = explain(Xt)
         summed = np.einsum("rtk,ti->rik", values.astype(np.float64), self.mapping)
         return summed.astype(np.float32), base
 

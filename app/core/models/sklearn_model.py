@@ -10,9 +10,18 @@ import pandas as pd
 
 from app.core.errors import AlignmentError
 from app.core.models.base import FeatureSpec, ModelAdapter, ModelInfo
-from app.core.models.sklearn_trees import Forest, ForestShap, raw_predict
+from app.core.models.sklearn_trees import (
+    Forest,
+    ForestShap,
+    UnsupportedTrees,
+    forest_engine,
+    raw_predict,
+    round_like_sklearn,
+)
+from app.core.models.tree_engine import record_path
 
 PROBE_ROWS = 256
+SHAP_PATH = "exact TreeSHAP (shap TreeExplainer, path-dependent)"
 
 
 def estimator_feature_names(estimator: object) -> list[str]:
@@ -48,7 +57,11 @@ def refusal_message(model_name: str, error: Exception) -> str:
 
 
 class SklearnTreeModel(ModelAdapter):
-    """RandomForest / ExtraTrees / (Hist)GradientBoosting / DecisionTree, classifier or regressor."""
+    """RandomForest / ExtraTrees / (Hist)GradientBoosting / DecisionTree, classifier or regressor.
+
+    Explained by ShapLens's engine; shap's TreeExplainer (single-threaded, holds the GIL) is kept
+    for trees the engine refuses, and models with categorical splits have no such fallback.
+    """
 
     accepts_inf = False  # sklearn's input validation rejects inf
 
@@ -58,24 +71,34 @@ class SklearnTreeModel(ModelAdapter):
         self.forest = forest
         self.features = [FeatureSpec(n) for n in estimator_feature_names(estimator)]
         self.output_names = list(forest.output_names)
-        self._shap = ForestShap(forest)
+        self.engine, why = forest_engine(forest, self.feature_names, path.name)
+        if self.engine is None and forest.has_categorical:
+            raise UnsupportedTrees(f"native categorical splits ({why})")
+        self._shap = ForestShap(forest) if self.engine is None else None
         self.info = ModelInfo(
             framework="scikit-learn",
             task=forest.task,
             unit=forest.unit,
             objective=type(estimator).__name__,
             n_trees=len(forest.trees),
-            explainer="exact TreeSHAP (shap TreeExplainer, path-dependent)",
         )
+        record_path(self.info, self.engine, SHAP_PATH, why)
 
     def predict_raw(self, X: np.ndarray) -> np.ndarray:
-        X = self._shap.prepare(X)
+        X = round_like_sklearn(self.forest, X)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # feature-name chatter only
             return raw_predict(self.estimator, as_input(self.estimator, X))
 
     def contributions(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if self.engine is not None:
+            return self.engine.contributions(X)
         return self._shap.contributions(X)
+
+    def contributions_one(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if self.engine is not None:
+            return self.engine.contributions_one(x)
+        return self.contributions(np.asarray(x, dtype=np.float64).reshape(1, -1))
 
     def check_input(self, X: np.ndarray) -> None:
         if X.shape[0] == 0:

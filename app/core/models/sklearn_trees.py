@@ -58,6 +58,11 @@ class Forest:
     output_names: list[str]
     float32_input: bool  # sklearn's classic trees compare float32(x) with the threshold
 
+    @property
+    def has_categorical(self) -> bool:
+        """shap's tree format has no categorical splits: only the engine can explain these."""
+        return any(tree.get("cat_left") for tree in self.trees)
+
 
 def _sklearn_tree(tree: object, values: np.ndarray) -> dict[str, np.ndarray]:
     left = np.asarray(tree.children_left, dtype=np.int32)
@@ -135,30 +140,11 @@ def _boosted(model: object, name: str) -> Forest:
 
 
 def _hist(model: object, name: str) -> Forest:
+    from app.core.models.sklearn_hist import hist_trees
+
     predictors = model._predictors
     k = len(predictors[0]) if predictors else 1
-    trees = []
-    for iteration in predictors:
-        for j, predictor in enumerate(iteration):
-            nodes = predictor.nodes
-            if nodes["is_categorical"].any():
-                raise UnsupportedTrees("native categorical splits")
-            leaf = nodes["is_leaf"].astype(bool)
-            left = np.where(leaf, -1, nodes["left"]).astype(np.int32)
-            right = np.where(leaf, -1, nodes["right"]).astype(np.int32)
-            value = np.zeros((len(nodes), k))
-            value[:, j] = nodes["value"]
-            trees.append(
-                {
-                    "children_left": left,
-                    "children_right": right,
-                    "children_default": np.where(nodes["missing_go_to_left"] > 0, left, right),
-                    "features": np.where(leaf, -2, nodes["feature_idx"]).astype(np.int32),
-                    "thresholds": nodes["num_threshold"].astype(np.float64),
-                    "values": value,
-                    "node_sample_weight": np.maximum(nodes["count"].astype(np.float64), 1e-9),
-                }
-            )
+    trees = hist_trees(model, k)
     base = np.asarray(model._baseline_prediction, dtype=np.float64).reshape(-1)
     if name == "HistGradientBoostingClassifier":
         classes = _class_names(model)
@@ -202,6 +188,24 @@ def raw_predict(model: object, X: np.ndarray) -> np.ndarray:
     return np.asarray(model.predict(X), dtype=np.float64).reshape(X.shape[0], -1)
 
 
+def round_like_sklearn(forest: Forest, X: np.ndarray) -> np.ndarray:
+    """sklearn's classic trees compare float32(x): give every path the same rounded input."""
+    X = np.asarray(X, dtype=np.float64)
+    return X.astype(np.float32).astype(np.float64) if forest.float32_input else X
+
+
+def forest_engine(forest: Forest, names: list[str], source: str) -> tuple[Any, str]:
+    """ShapLens's engine over these trees, or (None, why) when it cannot take them."""
+    from app.core.engine.from_nodes import forest_from_nodes
+    from app.core.models.tree_engine import try_engine
+
+    return try_engine(
+        lambda: forest_from_nodes(
+            forest.trees, names, forest.base_offset, forest.float32_input, "", source
+        )
+    )
+
+
 class ForestShap:
     """shap's exact path-dependent TreeSHAP over a Forest; one call at a time per forest."""
 
@@ -209,7 +213,7 @@ class ForestShap:
         shap = import_shap()
         self.forest = forest
         model = {
-            "trees": forest.trees,
+            "trees": [{k: v for k, v in t.items() if k != "cat_left"} for t in forest.trees],
             "base_offset": forest.base_offset
             if forest.base_offset.size > 1
             else float(forest.base_offset[0]),
@@ -221,10 +225,7 @@ class ForestShap:
         self._lock = threading.Lock()
 
     def prepare(self, X: np.ndarray) -> np.ndarray:
-        X = np.asarray(X, dtype=np.float64)
-        if self.forest.float32_input:
-            X = X.astype(np.float32).astype(np.float64)
-        return X
+        return round_like_sklearn(self.forest, X)
 
     def contributions(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         k = self.forest.base_offset.size

@@ -1,7 +1,9 @@
 """XGBoost Boosters (.json / .ubj, Booster or sklearn wrapper saved with save_model).
 
-SHAP values come from XGBoost's own exact TreeSHAP (`pred_contribs=True`), which releases the GIL;
-calls are serialised per booster with a lock because one Booster is not safe to share.
+SHAP values come from ShapLens's engine over the booster's JSON trees (app.core.engine.
+from_xgboost). A model the engine cannot express (linear or vector-leaf boosters, a base score
+it cannot place) keeps XGBoost's own exact TreeSHAP (`pred_contribs=True`), and ModelInfo says
+so. Booster calls are serialised with a lock because one Booster is not safe to share.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import numpy as np
 from app.core.data_io import MAX_COLUMNS
 from app.core.errors import ModelLoadError
 from app.core.models.base import FeatureSpec, ModelAdapter, ModelInfo
+from app.core.models.tree_engine import record_path, try_engine
 from app.core.models.xgboost_checks import MultiTarget, check_feature_names, validate_json
 from app.core.types import Task, Unit
 
@@ -86,7 +89,7 @@ class XGBoostModel(ModelAdapter):
         self._types = list(types)
         self._categorical = "c" in types
         self.output_names = (
-            [f"class {k}" for k in range(num_class)]
+            [str(k) for k in range(num_class)]
             if task is Task.MULTICLASS
             else ["positive class"]
             if task is Task.BINARY
@@ -104,9 +107,29 @@ class XGBoostModel(ModelAdapter):
             unit=unit,
             objective=objective,
             n_trees=rounds * max(num_class, 1),
-            explainer="exact TreeSHAP (XGBoost pred_contribs)",
             extra={"categorical": self._categorical},
         )
+        self.engine, why = try_engine(self._forest)
+        if self.engine is not None:
+            why = self._check_engine()
+            self.engine = None if why else self.engine
+        record_path(self.info, self.engine, "exact TreeSHAP (XGBoost pred_contribs)", why)
+
+    def _forest(self) -> Any:
+        from app.core.engine.from_xgboost import forest_from_xgboost
+
+        model = json.loads(self.booster.save_raw(raw_format="json"))
+        return forest_from_xgboost(model, self._names, self.path.name)
+
+    def _check_engine(self) -> str:
+        """The engine must reproduce XGBoost's margin (it places base_score itself)."""
+        X = np.full((2, len(self._names)), np.nan)
+        X[1] = 0.0
+        ours = self.engine.predict_raw(X)
+        theirs = self.predict_raw(X)
+        if not np.allclose(ours, theirs, rtol=1e-5, atol=1e-4):
+            return "the engine's margin differs from XGBoost's (base score not understood)"
+        return ""
 
     def _matrix(self, X: np.ndarray) -> Any:
         import xgboost as xgb
@@ -125,6 +148,8 @@ class XGBoostModel(ModelAdapter):
         return np.asarray(raw, dtype=np.float64).reshape(X.shape[0], -1)
 
     def contributions(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if self.engine is not None:
+            return self.engine.contributions(X)
         with self._lock:
             contrib = self.booster.predict(self._matrix(X), pred_contribs=True)
         contrib = np.asarray(contrib, dtype=np.float64)
@@ -133,6 +158,11 @@ class XGBoostModel(ModelAdapter):
         values = np.ascontiguousarray(blocks[:, :, :n_features].transpose(0, 2, 1), np.float32)
         base = blocks[0, :, n_features].copy() if n_rows else np.zeros(k)
         return values, base
+
+    def contributions_one(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if self.engine is not None:
+            return self.engine.contributions_one(x)
+        return self.contributions(np.asarray(x, dtype=np.float64).reshape(1, -1))
 
 
 def _multi_target(path: Path) -> ModelLoadError:

@@ -19,7 +19,7 @@ from app.core.align import AlignedData
 from app.core.errors import ShapLensError
 from app.core.glossary import Glossary
 from app.core.metrics import Evaluation, encode_labels, evaluate
-from app.core.models.base import ModelAdapter
+from app.core.models.base import ModelAdapter, display_output_name
 from app.core.review import report_global, report_production, report_review
 from app.core.review.report_format import fmt, pct, prediction_text
 from app.core.review.report_model import SECTION_TITLES, Facts, Note, Report, Section
@@ -124,7 +124,9 @@ def _context(request: ReportRequest) -> Context:
         covered = f"the {gv.rows.size:,} of {n:,} rows explained so far"
     evaluation, problem = _evaluation(request, predictions)
     visible = report_review.filter_rows(request, evaluation)
-    out_name = model.output_names[request.output] if model.n_outputs > 1 else ""
+    out_name = (
+        display_output_name(model.output_names[request.output]) if model.n_outputs > 1 else ""
+    )
     return Context(
         request, g, predictions, predictions.mean(axis=0), gv, g.display_names(model.feature_names),
         out_name, covered, evaluation, problem, visible,

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from app.core.glossary import Glossary
-from app.core.models.base import ModelAdapter
+from app.core.models.base import ModelAdapter, display_output_name
 from app.core.types import Task
 
 
@@ -38,5 +38,5 @@ def prediction_text(model: ModelAdapter, prediction: np.ndarray, output: int, g:
         unit = f" {g.target.unit}" if g.target.unit else ""
         return f"prediction = {fmt(float(prediction[output]))}{unit}"
     name = g.target.outcome if model.task is Task.BINARY and g.target.outcome else None
-    name = name or model.output_names[output]
+    name = name or display_output_name(model.output_names[output])
     return f"P({name}) = {float(prediction[output]):.3f}"

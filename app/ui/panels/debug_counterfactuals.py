@@ -39,6 +39,7 @@ from app.core.debugging.counterfactuals import (
 )
 from app.core.debugging.counterfactuals.domains import feature_stats
 from app.core.errors import ShapLensError
+from app.core.models.base import display_output_name
 from app.core.types import Task
 from app.core.views import format_value
 from app.ui.panels.debug_context import context_for
@@ -332,7 +333,7 @@ class CounterfactualsPanel(QWidget):
         if model.task is Task.BINARY:
             return f"{float(answer.prediction[0]):.3f} → class {answer.predicted_class}"
         k = int(answer.predicted_class or 0)
-        return f"{model.output_names[k]} ({float(answer.prediction[k]):.3f})"
+        return f"{display_output_name(model.output_names[k])} ({float(answer.prediction[k]):.3f})"
 
     def _add_answer(self, index: int, answer: Counterfactual) -> None:
         proof = "minimal" if answer.minimal else "best found"

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.errors import ShapLensError
+from app.core.models.base import display_output_name
 from app.core.types import Task
 from app.core.views import format_value
 from app.core.whatif import InvalidEditError, Ranges, WhatIf, WhatIfResult, feature_ranges
@@ -350,7 +351,7 @@ class WhatIfPanel(QWidget):
             what = "prediction"
             fmt = "{:.4g}"
         else:
-            what = f"P({model.output_names[k]})"
+            what = f"P({display_output_name(model.output_names[k])})"
             fmt = "{:.3f}"
         arrow = "▲" if new > old else ("▼" if new < old else "=")
         edits = ", ".join(r.changed) if r.changed else "no edits"

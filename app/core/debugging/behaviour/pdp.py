@@ -27,7 +27,7 @@ from app.core.debugging.behaviour.grid import (
     make_grid,
 )
 from app.core.errors import Cancelled
-from app.core.models.base import ModelAdapter
+from app.core.models.base import ModelAdapter, display_output_name
 from app.core.types import Task, Unit
 
 CHUNK_PREDICTIONS = 200_000  # model rows per predict call: ~20 MB of float64 at 13 features
@@ -150,7 +150,7 @@ def partial_dependence_steps(
         task=model.task,
         unit=model.unit,
         output=output,
-        output_name=model.output_names[output] if model.n_outputs > 1 else "",
+        output_name=display_output_name(model.output_names[output]) if model.n_outputs > 1 else "",
     )
     done = 0
     for start, stop in ramped(chunks(order.size, g, chunk_predictions, X.shape[1])):

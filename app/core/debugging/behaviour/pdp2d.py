@@ -13,7 +13,7 @@ import numpy as np
 
 from app.core.debugging.behaviour.grid import BehaviourError, Grid, feature_index, make_grid
 from app.core.debugging.behaviour.pdp import CHUNK_PREDICTIONS, Progress, chunks, ramped
-from app.core.models.base import ModelAdapter
+from app.core.models.base import ModelAdapter, display_output_name
 from app.core.types import Task, Unit
 
 
@@ -65,7 +65,7 @@ def partial_dependence_2d_steps(
     sum_raw, sum_pred = np.zeros(g), np.zeros(g)
     result = PartialDependence2D(
         x, y, np.zeros((gx, gy)), np.zeros((gx, gy)), 0, int(rows.size), model.task, model.unit,
-        output, model.output_names[output] if model.n_outputs > 1 else "",
+        output, display_output_name(model.output_names[output]) if model.n_outputs > 1 else "",
     )  # fmt: skip
     for start, stop in ramped(chunks(order.size, g, chunk_predictions, X.shape[1])):
         chunk = X[order[start:stop]]
