@@ -22,7 +22,7 @@ from app.core.debugging.behaviour.pd_views import pd2_plot, pd_plot
 from app.core.debugging.behaviour.pdp import drive, ice_sample, partial_dependence_steps
 from app.core.debugging.behaviour.pdp2d import partial_dependence_2d_steps
 from app.core.errors import Cancelled
-from app.core.models.base import FeatureSpec
+from app.core.models.base import FeatureSpec, display_output_name
 from app.core.models.serialized import adapter_for_object
 from tests.core._adult import model_and_data
 
@@ -205,7 +205,8 @@ def test_multiclass_pd_follows_the_chosen_class() -> None:
         grid = Grid("proline", j, _sk_grid(sk), [], False)
         result = drive(partial_dependence_steps(model, X.to_numpy(float), grid, rows, output=k))
         np.testing.assert_allclose(result.average_prediction, sk["average"][k], atol=1e-12)
-        assert pd_plot(result).y_label == f"P({model.output_names[k]})"
+        # the plot speaks the window's language: "class 2" for a bare class code
+        assert pd_plot(result).y_label == f"P({display_output_name(model.output_names[k])})"
 
 
 def test_blocks_stay_small_for_wide_data() -> None:
