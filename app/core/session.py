@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from app import __version__
@@ -110,7 +110,7 @@ def save_session(path: str | Path, session: Session) -> Path:
     pending references (FileRef.pending) on `session` itself.
     """
     path = Path(path)
-    session.saved_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    session.saved_at = datetime.now(UTC).replace(microsecond=0).isoformat()
     folder = path.resolve().parent
     for key in _REFS:
         ref = getattr(session, key)

@@ -4,9 +4,8 @@ entry. The wheel itself is built and run in tests/cli/test_installed_wheel.py.""
 from __future__ import annotations
 
 import struct
-from pathlib import Path
-
 import tomllib
+from pathlib import Path
 
 from app import bundled
 

@@ -4,7 +4,7 @@ fairness table the user looked at, and the sections dialog remembers its choice.
 from __future__ import annotations
 
 import argparse
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from PySide6.QtWidgets import QPushButton
@@ -22,7 +22,7 @@ from app.ui.settings import Settings
 from app.workers import Workers
 from tests.ui._hardening import TIMEOUT, open_and_wait
 
-NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 FAIRNESS = "app.ui.panels.debug_fairness"
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -221,7 +221,7 @@ def build_report_model(request: ReportRequest, now: datetime | None = None) -> R
         if column not in r.data.frame.columns:
             raise ReportError(f"Redacted column '{column}' is not in the dataset.")
     ctx = _context(r)
-    now = now or datetime.now(timezone.utc).astimezone()
+    now = now or datetime.now(UTC).astimezone()
     model_hash, data_hash = file_sha256(r.model_path), file_sha256(r.data_path)
     title = r.title or f"Model report: {r.model_path.name} on {r.data_path.name}"
     subtitle = (
