@@ -2,8 +2,8 @@
 
 Tests read only what ships with the repository or its dependencies (tests/datasets.py). Two guards
 keep it so: an audit hook fails any test that opens a file in a sibling folder of the checkout
-(where a developer's machine keeps ../shared, a user's clone has nothing), and under CI=true any
-skip outside a short allow-list fails the run, so missing data or tools never pass as green.
+(a developer's machine may keep data there; a user's clone has nothing beside it), and under
+CI=true any skip outside a short allow-list fails the run, so missing data or tools never pass.
 """
 
 from __future__ import annotations

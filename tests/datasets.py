@@ -1,7 +1,7 @@
 """Real datasets for the tests, all from inside the repository or scikit-learn's wheel.
 
-A user's clone has nothing beside it, so no test may read ``../shared``. Three real datasets cover
-the three tasks:
+A user's clone has nothing beside it, so no test reads a file outside the repository. Three real
+datasets cover the three tasks:
 
 - binary: UCI Adult as bundled in ``sample_models/adult.parquet`` (categorical columns, missing
   values);
