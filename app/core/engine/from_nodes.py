@@ -23,6 +23,8 @@ from app.core.engine.tree_arrays import (
     GENERIC_BIT,
     OUT_OF_RANGE_DEFAULT_BIT,
     ForestArrays,
+    stack_trees,
+    stacked,
     validate,
 )
 
@@ -113,11 +115,8 @@ def forest_from_nodes(
             node_sizes.append(n_leaves - 1)
             leaf_sizes.append(n_leaves)
 
-    def cat(name: str, dtype: type) -> np.ndarray:
-        arrays = parts[name]
-        return np.concatenate(arrays).astype(dtype) if arrays else np.zeros(0, dtype)
-
-    forest = ForestArrays(
+    forest = stack_trees(
+        parts,
         n_features=len(feature_names),
         n_outputs=n_outputs,
         feature_names=list(feature_names),
@@ -125,18 +124,7 @@ def forest_from_nodes(
         average_output=False,
         node_offset=np.cumsum(node_sizes).astype(np.int64),
         leaf_offset=np.cumsum(leaf_sizes).astype(np.int64),
-        split_feature=cat("split_feature", np.int64),
-        threshold=cat("threshold", np.float64),
-        decision_type=cat("decision_type", np.uint8),
-        left=cat("left", np.int64),
-        right=cat("right", np.int64),
-        internal_count=cat("internal_count", np.float64),
-        cat_begin=cat("cat_begin", np.int64),
-        cat_end=cat("cat_end", np.int64),
-        cat_words=cat("cat_words", np.uint32),
-        leaf_value=cat("leaf_value", np.float64),
-        leaf_count=cat("leaf_count", np.float64),
-        tree_output=cat("tree_output", np.int64),
+        tree_output=stacked(parts, "tree_output", np.int64),
         base_offset=np.asarray(base_offset, dtype=np.float64).reshape(-1),
         float32_input=float32_input,
     )

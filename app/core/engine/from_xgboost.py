@@ -21,6 +21,7 @@ from app.core.engine.tree_arrays import (
     DEFAULT_LEFT_BIT,
     GENERIC_BIT,
     ForestArrays,
+    stack_trees,
     validate,
 )
 
@@ -134,10 +135,8 @@ def forest_from_xgboost(
         words_at += _tree(tree, scale, parts, words_at)
     n_leaves = np.array([a.size for a in parts["leaf_value"]], np.int64)
 
-    def cat(key: str, dtype: type) -> np.ndarray:
-        return np.concatenate(parts[key]).astype(dtype) if parts[key] else np.zeros(0, dtype)
-
-    forest = ForestArrays(
+    forest = stack_trees(
+        parts,
         n_features=len(feature_names),
         n_outputs=n_outputs,
         feature_names=list(feature_names),
@@ -145,17 +144,6 @@ def forest_from_xgboost(
         average_output=False,
         node_offset=np.concatenate([[0], np.cumsum(n_leaves - 1)]).astype(np.int64),
         leaf_offset=np.concatenate([[0], np.cumsum(n_leaves)]).astype(np.int64),
-        split_feature=cat("split_feature", np.int64),
-        threshold=cat("threshold", np.float64),
-        decision_type=cat("decision_type", np.uint8),
-        left=cat("left", np.int64),
-        right=cat("right", np.int64),
-        internal_count=cat("internal_count", np.float64),
-        cat_begin=cat("cat_begin", np.int64),
-        cat_end=cat("cat_end", np.int64),
-        cat_words=cat("cat_words", np.uint32),
-        leaf_value=cat("leaf_value", np.float64),
-        leaf_count=cat("leaf_count", np.float64),
         tree_output=groups,
         base_offset=base_margin(learner, n_outputs),
         float32_input=True,

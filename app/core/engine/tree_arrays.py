@@ -92,6 +92,35 @@ class ForestArrays:
         return self.leaf_value / iterations
 
 
+# The per-node and per-leaf arrays every converter collects tree by tree, and their types.
+STACKED_FIELDS: dict[str, type] = {
+    "split_feature": np.int64,
+    "threshold": np.float64,
+    "decision_type": np.uint8,
+    "left": np.int64,
+    "right": np.int64,
+    "internal_count": np.float64,
+    "cat_begin": np.int64,
+    "cat_end": np.int64,
+    "cat_words": np.uint32,
+    "leaf_value": np.float64,
+    "leaf_count": np.float64,
+}
+
+
+def stacked(parts: dict[str, list[np.ndarray]], name: str, dtype: type) -> np.ndarray:
+    """One tree-by-tree list of arrays as one array (empty when the list is)."""
+    arrays = parts.get(name) or []
+    return np.concatenate(arrays).astype(dtype) if arrays else np.zeros(0, dtype)
+
+
+def stack_trees(parts: dict[str, list[np.ndarray]], **fields: object) -> ForestArrays:
+    """A forest from the per-tree arrays a converter collected (STACKED_FIELDS) and the
+    forest-wide `fields` (names, offsets, outputs, base offset)."""
+    arrays = {name: stacked(parts, name, dtype) for name, dtype in STACKED_FIELDS.items()}
+    return ForestArrays(**arrays, **fields)  # type: ignore[arg-type]
+
+
 def _fail(source: str, message: str) -> ModelLoadError:
     return ModelLoadError(
         f"{source} is damaged: {message}. Save the model again (booster.save_model() or "
