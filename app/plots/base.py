@@ -223,6 +223,19 @@ class PlotBase(QWidget):
     def _row_at(self, scene_pos: QPointF) -> int | None:
         return None
 
+    def _nearest_dot(
+        self, scene_pos: QPointF, x: np.ndarray, y: np.ndarray, pick_px: float = 8.0
+    ) -> int | None:
+        """Index of the dot (x, y in data units) nearest to a scene position, if within
+        `pick_px` screen pixels; the scatter plots' clicks and tooltips share it."""
+        if x.size == 0:
+            return None
+        point = self.plot.getViewBox().mapSceneToView(scene_pos)
+        px, py = self._pixel_size()
+        dist = np.hypot((x - point.x()) / px, (y - point.y()) / py)
+        i = int(np.argmin(dist))
+        return i if dist[i] <= pick_px else None
+
     def _pixel_size(self) -> tuple[float, float]:
         """Data units per screen pixel along x and y."""
         vb = self.plot.getViewBox()

@@ -280,15 +280,10 @@ class BeeswarmPlot(PlotBase):
         """Index of the point of a lane nearest to (x, y) in data units, within 8 px."""
         data = self.shown()
         lane = data.lanes[lane_index_]
-        if lane.shap.size == 0:
-            return None
-        sx, sy = self._pixel_size()
         centre = len(data.lanes) - 1 - lane_index_
-        dx = (lane.shap.astype(np.float64) - x) / sx
-        dy = (centre + lane.offset.astype(np.float64) - y) / sy
-        dist = dx * dx + dy * dy
-        j = int(np.argmin(dist))
-        return j if dist[j] <= 64 else None
+        scene = self.plot.getViewBox().mapViewToScene(QPointF(x, y))
+        ys = centre + lane.offset.astype(np.float64)
+        return self._nearest_dot(scene, lane.shap.astype(np.float64), ys)
 
     def _category_under(self, lane, lane_index_: int, x: float, y: float) -> list[str]:
         """The category of the dot under the pointer, named with its colour swatch."""

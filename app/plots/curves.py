@@ -268,13 +268,9 @@ class FitPlot(PlotBase):
 
     def _nearest(self, scene_pos: QPointF) -> int | None:
         d: FitPlotData = self._data
-        if d is None or d.rows.size == 0:
+        if d is None:
             return None
-        point = self.plot.getViewBox().mapSceneToView(scene_pos)
-        px, py = self._pixel_size()
-        dist = np.hypot((d.x - point.x()) / px, (d.y - point.y()) / py)
-        i = int(np.argmin(dist))
-        return i if dist[i] <= PICK_PIXELS else None
+        return self._nearest_dot(scene_pos, d.x, d.y, PICK_PIXELS)
 
     def _row_at(self, scene_pos: QPointF) -> int | None:
         i = self._nearest(scene_pos)

@@ -175,15 +175,10 @@ class DependencePlot(PlotBase):
         self.plot.getViewBox().setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
 
     def _nearest(self, scene_pos: QPointF) -> int | None:
-        d: DependenceData = self._data
-        if d is None or d.rows.size == 0:
+        if self._data is None:
             return None
-        point = self.plot.getViewBox().mapSceneToView(scene_pos)
-        px, py = self._pixel_size()
         x, y = self._xy()
-        dist = np.hypot((x - point.x()) / px, (y - point.y()) / py)
-        i = int(np.argmin(dist))
-        return i if dist[i] <= PICK_PIXELS else None
+        return self._nearest_dot(scene_pos, x, y, PICK_PIXELS)
 
     def _row_at(self, scene_pos: QPointF) -> int | None:
         i = self._nearest(scene_pos)
