@@ -15,7 +15,7 @@ import pyqtgraph as pg
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from app.core.cohorts import ALL_ROWS, Cohort, CohortComparison, compare_cohorts
+from app.core.debugging.cohorts import ALL_ROWS, Cohort, CohortComparison, compare_cohorts
 from app.ui.panels.debug_context import context_for
 from app.ui.panels.debug_jobs import PanelJob, Work
 from app.ui.state import AppState
