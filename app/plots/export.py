@@ -9,7 +9,6 @@ requested pixels, so a 1920x1080 slide has the same proportions of text to plot 
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import os
 import sys
 from collections.abc import Iterable
@@ -38,6 +37,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from app.core.base.atomic import check_output, write_bytes_atomic
 from app.core.base.errors import ShapLensError
+from app.core.base.hashing import short_hash as short_hash  # captions name files by it
 from app.plots import style
 from app.plots.export_formats import encode, image_png
 
@@ -86,15 +86,6 @@ class Caption:
         if self.extra:
             parts.append(self.extra)
         return "  ·  ".join(parts)
-
-
-def short_hash(path: str | Path, length: int = 8) -> str:
-    """The first characters of the file's SHA-256, so a figure names exactly what it shows."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()[:length]
 
 
 def ensure_app() -> QApplication:
