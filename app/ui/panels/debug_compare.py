@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.base import formatting
+from app.core.base.formatting import feature_value
 from app.core.debugging.metrics import Evaluation
 from app.core.debugging.neighbours import (
     FeatureDiff,
@@ -31,7 +33,6 @@ from app.core.debugging.neighbours import (
     compare_rows,
     nearest_correct,
 )
-from app.core.explain.views import format_value
 from app.plots import style
 from app.ui.panels.debug_context import context_for
 from app.ui.panels.debug_jobs import cancel_on_destroy, on_screen
@@ -171,10 +172,10 @@ class ComparePanel(QWidget):
         pal = style.palette()
         self.table.setRowCount(len(diffs))
         for r, d in enumerate(diffs):
-            same = format_value(d.value_a) == format_value(d.value_b)
-            cells = [d.feature, format_value(d.value_a), format_value(d.value_b),
-                     style.format_number(d.shap_a), style.format_number(d.shap_b),
-                     style.format_number(d.delta)]  # fmt: skip
+            same = feature_value(d.value_a) == feature_value(d.value_b)
+            cells = [d.feature, feature_value(d.value_a), feature_value(d.value_b),
+                     formatting.signed(d.shap_a), formatting.signed(d.shap_b),
+                     formatting.signed(d.delta)]  # fmt: skip
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if c >= 3:

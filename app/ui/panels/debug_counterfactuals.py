@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.base.errors import ShapLensError
+from app.core.base.formatting import feature_value
 from app.core.base.types import Task
 from app.core.debugging.counterfactuals import (
     Counterfactual,
@@ -41,7 +42,6 @@ from app.core.debugging.counterfactuals import (
 )
 from app.core.debugging.counterfactuals.domains import feature_stats
 from app.core.explain.models.base import display_output_name
-from app.core.explain.views import format_value
 from app.ui.panels.debug_context import context_for
 from app.ui.panels.debug_jobs import cancel_on_destroy
 from app.ui.state import AppState
@@ -347,8 +347,8 @@ class CounterfactualsPanel(QWidget):
             cells = (
                 str(index + 1) if i == 0 else "",
                 change.feature,
-                format_value(change.before),
-                format_value(change.after),
+                feature_value(change.before),
+                feature_value(change.after),
                 self._prediction_text(answer) if i == 0 else "",
                 proof if i == 0 else "",
             )

@@ -10,6 +10,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from app.core.base import formatting
 from app.plots import style
 
 # Reference as translucent bars in the palette's "down" colour, current as an outline in its
@@ -83,7 +84,7 @@ class HistogramPlot(_Titled):
         axis = self.plot.getAxis("bottom")
         if log_x:
             ticks = [10.0**k for k in range(int(np.floor(x[0])), int(np.ceil(x[-1])) + 1)]
-            axis.setTicks([[(np.log10(t), style.format_plain(t)) for t in ticks]])
+            axis.setTicks([[(np.log10(t), formatting.plain(t)) for t in ticks]])
         else:
             axis.setTicks(None)
         self.plot.setLabel("bottom", x_label)
