@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from superqt.utils import signals_blocked
 
 from app.core.base import formatting
 from app.core.base.formatting import feature_value
@@ -109,9 +110,8 @@ class ComparePanel(QWidget):
     def _on_data_changed(self) -> None:
         n = self.state.data.n_rows if self.state.data is not None else 0
         for box in (self.row_a, self.row_b):
-            box.blockSignals(True)
-            box.setRange(0, max(n - 1, 0))
-            box.blockSignals(False)
+            with signals_blocked(box):
+                box.setRange(0, max(n - 1, 0))
         self.neighbours.clear()
         self.refresh()
 
@@ -120,9 +120,8 @@ class ComparePanel(QWidget):
             self.row_a.setValue(row)
 
     def set_rows(self, a: int, b: int) -> None:
-        self.row_a.blockSignals(True)
-        self.row_a.setValue(a)
-        self.row_a.blockSignals(False)
+        with signals_blocked(self.row_a):
+            self.row_a.setValue(a)
         self.row_b.setValue(b)
         self.refresh()
 

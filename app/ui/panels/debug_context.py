@@ -8,7 +8,8 @@ filter bar, the confusion matrix and the slices table all drive the same filter.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
+from superqt.utils import qdebounced
 
 from app.core.base.errors import FilterSyntaxError, ShapLensError
 from app.core.base.types import Task
@@ -64,10 +65,7 @@ class DebugContext(QObject):
         self._threshold_only = False  # only the threshold moved: re-judge, do not re-encode
         self._generation = 0  # bumped when model, data or label change; stale jobs are ignored
         self._background = False  # an evaluation of the current generation is being computed
-        self._reapply_timer = QTimer(self)
-        self._reapply_timer.setSingleShot(True)
-        self._reapply_timer.setInterval(REFILTER_DEBOUNCE_MS)
-        self._reapply_timer.timeout.connect(self.reapply)
+        self._reapply_soon = qdebounced(self.reapply, timeout=REFILTER_DEBOUNCE_MS, parent=self)
         state.data_changed.connect(self._on_inputs_changed)
         state.model_changed.connect(self._on_inputs_changed)
         state.label_changed.connect(self._on_label_changed)
@@ -189,7 +187,7 @@ class DebugContext(QObject):
         new_expression = self.expression if expression is None else expression
         new_cohort = self.cohort if cohort is None else cohort
         rows, hints = self._rows_for(new_preset, new_expression, new_cohort)
-        self._reapply_timer.stop()  # this filter already judges rows at the current threshold
+        self._reapply_soon.cancel()  # this filter already judges rows at the current threshold
         self.preset, self.expression, self.cohort, self.hints = (
             new_preset, new_expression, new_cohort, hints,
         )  # fmt: skip
@@ -265,7 +263,7 @@ class DebugContext(QObject):
         # Presets and expressions on `predicted`/`correct` depend on the threshold; a dragged
         # slider re-filters once it rests (each re-filter moves every row-following view).
         if self.preset != "all" or self.expression:
-            self._reapply_timer.start()
+            self._reapply_soon()
 
 
 def context_for(state: AppState) -> DebugContext:

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from superqt.utils import signals_blocked
 
 from app.core.base.errors import ShapLensError
 from app.core.base.formatting import feature_value
@@ -191,9 +192,8 @@ class CounterfactualsPanel(QWidget):
     def _show_locks(self) -> None:
         locked = self.locked()
         for name, action in self._lock_actions.items():
-            action.blockSignals(True)
-            action.setChecked(name in locked)
-            action.blockSignals(False)
+            with signals_blocked(action):
+                action.setChecked(name in locked)
         if self.state.model is None:
             self.locks.setText("Locked: –")
             return
