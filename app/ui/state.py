@@ -2,7 +2,7 @@
 
 Panels, plots and the window read its attributes and listen to its signals; only the shell
 (main window and its controller) calls the `set_*`/`*_explanation` methods that change what is
-loaded. The contract is in docs/CONTRACTS.md; everything beyond it here is additive.
+loaded. The contract is in docs/ARCHITECTURE.md; everything beyond it here is additive.
 
 Keeping the GUI thread free during a big run: the bulk run's worker files each chunk into the
 builder (`app.core.explain.chunked.filed_into`), so a chunk costs O(1) here; `explanation_changed` is
