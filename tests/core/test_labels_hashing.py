@@ -31,7 +31,7 @@ def test_numbers_outside_the_classes_are_refused_by_every_caller(labels: list[fl
 
 
 def test_multiclass_numbers_are_class_indices_not_text_order() -> None:
-    labels = pd.Series([10, 2, 0, None] + list(range(11)))
+    labels = pd.Series([10, 2, 0, None, *range(11)])
     y = encode_labels(labels, Task.MULTICLASS, 11)
     assert y[:3].tolist() == [10.0, 2.0, 0.0] and np.isnan(y[3])
     assert np.array_equal(encode_label(labels, Task.MULTICLASS, 11), y, equal_nan=True)
