@@ -24,7 +24,6 @@ from app.core.debugging.dependence import DependenceData, dependence
 from app.plots import style
 from app.plots.base import PlotBase, finite_range, padded_range
 from app.plots.colourbar import ColourBar
-from app.ui.panels.debug_context import context_for
 from app.ui.panels.debug_jobs import PanelJob, Work
 from app.ui.state import AppState
 
@@ -215,7 +214,7 @@ class DependencePanel(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.context = context_for(state)
+        self.context = state.debug
         self.feature_combo = searchable_combo(self)
         self.colour_combo = searchable_combo(self)
         self.note = QLabel(self)
