@@ -1,14 +1,14 @@
-"""AppState: the window's Qt face of the Workspace (app.core.workspace), the one place where
-workspace events become Qt signals.
+"""AppState: the window's Qt face of the Workspace (app.core.workspace). With its two
+sub-adapters in app.ui.state_contexts it is the one place where workspace events become Qt
+signals.
 
 Panels, plots and the window read its attributes and listen to its signals; only the shell
 (main window and its controller) calls the `set_*`/`*_explanation` methods that change what is
-loaded. Everything is kept in the Qt-free workspace: this class forwards reads and calls to it
-and re-emits its events as signals. Sub-states are attributes: `state.debug` (DebugContext) and
-`state.review` (ReviewContext, both in app.ui.state_contexts), the Qt faces of
-`workspace.debug` and `workspace.review`.
-Signals re-emitted from a worker thread still reach GUI-thread receivers queued, on the GUI
-thread, like any Qt signal. The contract is in docs/CONTRACTS.md.
+loaded. The state itself lives in the Qt-free workspace: this class forwards reads and calls to
+it and re-emits its events as signals. Sub-states are attributes, handed to panels with the
+state: `state.debug` (DebugContext) and `state.review` (ReviewContext), the Qt faces of
+`workspace.debug` and `workspace.review`. An event re-emitted off the GUI thread still reaches
+GUI-thread receivers there (queued), like any Qt signal. The contract is in docs/CONTRACTS.md.
 """
 
 from __future__ import annotations
