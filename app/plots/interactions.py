@@ -96,8 +96,8 @@ class InteractionHeatmap(PlotBase):
         axis = self.plot.getAxis("bottom")
         axis.setTicks([ticks, []])
         axis.setStyle(tickLength=0)
-        partner = "partner feature (numbers as on the left)"
-        self._set_axis_label(f"{partner}; main effects on their own scale at right", partner)
+        # Short: a longer title ran under the colour bar's "0" (the strip's tooltip explains it).
+        self._set_axis_label("partner feature (numbers as on the left)", "partner feature")
         self.colour_bar.stops = ramp(pal)
         self.colour_bar.title = f"mean |interaction| ({d.unit.value})"
         self.colour_bar.set_ends(style.format_plain(top), "0")
