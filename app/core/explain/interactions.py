@@ -103,9 +103,21 @@ def iter_interactions(
     calls of at most STEP_ROWS rows, once `cancel` is set; InteractionsUnavailable at once for
     a model the engine does not explain.
     """
-    values_of = interaction_function(model)
+    values_of = interaction_function(model)  # refuses a model at once, not at the first next()
     positions = _positions(X, rows)
     size = max(1, chunk_rows or default_chunk_rows(model))
+    return _chunks(model, X, values_of, positions, cancel, size, first_chunk)
+
+
+def _chunks(
+    model: ModelAdapter,
+    X: np.ndarray,
+    values_of: Callable[[np.ndarray, int | None], np.ndarray],
+    positions: np.ndarray,
+    cancel: threading.Event | None,
+    size: int,
+    first_chunk: int,
+) -> Generator[InteractionProgress, None, None]:
     if first_chunk > 0:
         order = [positions[c] for c in chunk_order(positions.size, first_chunk, size)]
     else:

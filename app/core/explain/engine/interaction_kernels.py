@@ -18,9 +18,10 @@ polynomials, as in treeshap_kernels._leaf_phi), so each row of the matrix sums t
 SHAP value and the whole matrix to the model output minus the base value. Features off a leaf's
 path get nothing from it.
 
-Shallow leaves (d <= the table depth) look their pair values up in a table over the 2^d ones
-patterns, built once: [c00, c1 per slot, c11 per slot pair, phi per slot]. Deeper leaves run the
-O(a^3) polynomial work per row.
+A leaf's d(d+1)/2 slot pairs (s <= t) have fixed places in a row's accumulator (pair_index,
+the upper triangle of the features), so adding a leaf to a row is a gather-add of d(d+1)/2
+values. Shallow leaves take them from a table over the 2^d ones patterns built once; deeper
+leaves compute them per row (O(a^3) in the number a of ones, no memory traffic).
 """
 
 from __future__ import annotations
@@ -43,9 +44,9 @@ def pair_weights(max_d: int) -> np.ndarray:
 
 
 def table_words(d: np.ndarray) -> np.ndarray:
-    """Words of one leaf's pattern table: 2^d patterns x (1 + d + d*d + d)."""
+    """Words of one leaf's pattern table: 2^d patterns x d(d+1)/2 slot pairs."""
     d = np.asarray(d, np.int64)
-    return (np.int64(1) << np.minimum(d, 62)) * (1 + 2 * d + d * d)
+    return (np.int64(1) << np.minimum(d, 62)) * (d * (d + 1) // 2)
 
 
 @njit(nogil=True, cache=True)
@@ -108,9 +109,63 @@ def leaf_pairs(v, z, ones, d, w1, w2, poly, red, c1, c11, phi):
 
 
 @njit(nogil=True, cache=True)
+def leaf_pair_values(v, z, ones, d, w1, w2, poly, red, c1, c11, phi, dst):
+    """dst[q] for the leaf's slot pairs in pair order (s, t), s <= t, row by row: the value of
+    Phi_st, with the main effect Phi_ss = phi_s - sum_{t != s} Phi_st on the diagonal."""
+    c00 = leaf_pairs(v, z, ones, d, w1, w2, poly, red, c1, c11, phi)
+    q = 0
+    for s in range(d):
+        diag_q = q
+        dst[diag_q] = phi[s]
+        q += 1
+        for t in range(s + 1, d):
+            if ones[s] and ones[t]:
+                val = c11[s * d + t]
+            elif ones[s]:
+                val = c1[s]
+            elif ones[t]:
+                val = c1[t]
+            else:
+                val = c00
+            dst[q] = val
+            q += 1
+    # the diagonal needs every pair of its slot, so subtract in a second pass
+    q = 0
+    for s in range(d):
+        diag_q = q
+        q += 1
+        for t in range(s + 1, d):
+            dst[diag_q] -= dst[q]
+            dst[_pair_q(t, t, d)] -= dst[q]
+            q += 1
+
+
+@njit(nogil=True, cache=True)
+def _pair_q(s, t, d):
+    """Position of slot pair (s, t), s <= t, in pair order."""
+    return s * d - (s * (s - 1)) // 2 + (t - s)
+
+
+@njit(nogil=True, cache=True)
+def build_pair_index(uf_offset, uf_feature, leaf_class, pair_offset, n_feat, n_out, pair_index):
+    """pair_index[pair_offset[l] + q] = flat (lo, hi, output) position in a row's accumulator
+    of leaf l's slot pair q (features ordered so only the upper triangle is written)."""
+    for leaf in range(uf_offset.size - 1):
+        u0 = uf_offset[leaf]
+        d = uf_offset[leaf + 1] - u0
+        q = pair_offset[leaf]
+        k = leaf_class[leaf]
+        for s in range(d):
+            for t in range(s, d):
+                a, b = uf_feature[u0 + s], uf_feature[u0 + t]
+                lo, hi = (a, b) if a < b else (b, a)
+                pair_index[q] = (lo * n_feat + hi) * n_out + k
+                q += 1
+
+
+@njit(nogil=True, cache=True)
 def build_pair_tables(leaf_value, uf_offset, uf_z, tab_offset, tables, w1, w2):
-    """tables[tab_offset[l] + p*(1+2d+d*d) + ...] = leaf_pairs for leaf l and pattern p:
-    [c00, c1[0..d), c11[0..d*d), phi[0..d)]."""
+    """tables[tab_offset[l] + p * n_pairs + q] = leaf_pair_values of leaf l for pattern p."""
     max_d = w1.shape[0]
     ones = np.zeros(max_d, np.int64)
     poly = np.empty(max_d + 1)
@@ -125,46 +180,25 @@ def build_pair_tables(leaf_value, uf_offset, uf_z, tab_offset, tables, w1, w2):
         u0 = uf_offset[leaf]
         d = uf_offset[leaf + 1] - u0
         z = uf_z[u0 : u0 + d]
-        width = 1 + 2 * d + d * d
+        n_pairs = d * (d + 1) // 2
         for p in range(1 << d):
             for s in range(d):
                 ones[s] = (p >> s) & 1
-            c1[:] = 0.0
-            c11[:] = 0.0
-            c00 = leaf_pairs(leaf_value[leaf], z, ones, d, w1, w2, poly, red, c1, c11, phi)
-            row = base + p * width
-            tables[row] = c00
-            for s in range(d):
-                tables[row + 1 + s] = c1[s]
-                tables[row + 1 + d + d * d + s] = phi[s]
-            for q in range(d * d):
-                tables[row + 1 + d + q] = c11[q]
-
-
-@njit(nogil=True, cache=True)
-def _scatter(acc, ab, n_feat, n_out, k, features, ones, d, c00, c1, c11, phi, diag):
-    """Add one leaf's pairs for one row into acc (upper triangle and diagonal only)."""
-    for s in range(d):
-        diag[s] = phi[s]
-    for s in range(d):
-        fs = features[s]
-        for t in range(s + 1, d):
-            if ones[s] and ones[t]:
-                val = c11[s * d + t]
-            elif ones[s]:
-                val = c1[s]
-            elif ones[t]:
-                val = c1[t]
-            else:
-                val = c00
-            ft = features[t]
-            lo, hi = (fs, ft) if fs < ft else (ft, fs)
-            acc[ab + (lo * n_feat + hi) * n_out + k] += val
-            diag[s] -= val
-            diag[t] -= val
-    for s in range(d):
-        fs = features[s]
-        acc[ab + (fs * n_feat + fs) * n_out + k] += diag[s]
+            row = base + p * n_pairs
+            leaf_pair_values(
+                leaf_value[leaf],
+                z,
+                ones,
+                d,
+                w1,
+                w2,
+                poly,
+                red,
+                c1,
+                c11,
+                phi,
+                tables[row : row + n_pairs],
+            )
 
 
 @njit(nogil=True, cache=True)
@@ -192,8 +226,9 @@ def interaction_rows(
     cond_left,
     cond_slot,
     uf_offset,
-    uf_feature,
     uf_z,
+    pair_offset,
+    pair_index,
     tab_offset,
     tables,
     w1,
@@ -202,8 +237,8 @@ def interaction_rows(
     """Interaction values of rows r0..r1 into out (float32, rows x features x features x outputs).
 
     Patterns per node come block-wise and column-major as in treeshap_kernels.shap_rows; the
-    accumulator is row-major (one M x M x outputs float64 square per row of the block), only its
-    upper triangle and diagonal written, and mirrored when the block is stored.
+    accumulator is row-major (one M x M x outputs float64 square per row of the block, upper
+    triangle and diagonal), mirrored when the block is stored.
     """
     n_trees = node_offset.size - 1
     n_feat = out.shape[1]
@@ -222,7 +257,7 @@ def interaction_rows(
     c1 = np.zeros(max_d)
     c11 = np.zeros(max_d * max_d)
     phi = np.zeros(max_d)
-    diag = np.zeros(max_d)
+    buf = np.zeros(max_d * (max_d + 1) // 2)
     for b0 in range(r0, r1, block_rows):
         nb_rows = min(block_rows, r1 - b0)
         for r in range(nb_rows):
@@ -234,7 +269,6 @@ def interaction_rows(
             n_nodes = node_offset[t + 1] - nb
             if n_nodes == 0:
                 continue
-            k = tree_class[t]
             lb = leaf_offset[t]
             for r in range(nb_rows):
                 pattern[0, r] = -1
@@ -257,10 +291,18 @@ def interaction_rows(
                 d = uf_offset[leaf + 1] - u0
                 if d == 0:
                     continue
-                features = uf_feature[u0 : u0 + d]
                 pat = pattern[n_nodes + i]
+                n_pairs = d * (d + 1) // 2
+                po = pair_offset[leaf]
                 tb = tab_offset[leaf]
-                width = 1 + 2 * d + d * d
+                if tb >= 0:
+                    mask = (np.int64(1) << d) - 1
+                    for r in range(nb_rows):
+                        row = tb + (pat[r] & mask) * n_pairs
+                        ab = r * square
+                        for q in range(n_pairs):
+                            acc[ab + pair_index[po + q]] += tables[row + q]
+                    continue
                 for r in range(nb_rows):
                     if d < 63:
                         for s in range(d):
@@ -280,52 +322,13 @@ def interaction_rows(
                             )
                             if np.int64(go) != cond_left[c]:
                                 ones[cond_slot[c]] = 0
-                    if tb >= 0:
-                        row = tb + (pat[r] & ((np.int64(1) << d) - 1)) * width
-                        _scatter(
-                            acc,
-                            r * square,
-                            n_feat,
-                            n_out,
-                            k,
-                            features,
-                            ones,
-                            d,
-                            tables[row],
-                            tables[row + 1 : row + 1 + d],
-                            tables[row + 1 + d : row + 1 + d + d * d],
-                            tables[row + 1 + d + d * d : row + width],
-                            diag,
-                        )
-                        continue
-                    c00 = leaf_pairs(
-                        leaf_value[leaf],
-                        uf_z[u0 : u0 + d],
-                        ones,
-                        d,
-                        w1,
-                        w2,
-                        poly,
-                        red,
-                        c1,
-                        c11,
-                        phi,
+                    z = uf_z[u0 : u0 + d]
+                    leaf_pair_values(
+                        leaf_value[leaf], z, ones, d, w1, w2, poly, red, c1, c11, phi, buf
                     )
-                    _scatter(
-                        acc,
-                        r * square,
-                        n_feat,
-                        n_out,
-                        k,
-                        features,
-                        ones,
-                        d,
-                        c00,
-                        c1,
-                        c11,
-                        phi,
-                        diag,
-                    )
+                    ab = r * square
+                    for q in range(n_pairs):
+                        acc[ab + pair_index[po + q]] += buf[q]
         for r in range(nb_rows):
             ab = r * square
             for a in range(n_feat):
