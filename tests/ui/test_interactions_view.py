@@ -159,3 +159,44 @@ def test_a_new_model_drops_the_summary(qtbot, state) -> None:
     with qtbot.waitSignal(context.summary_changed, timeout=5000):
         state.set_inputs(None, None, None, None)
     assert context.summary is None
+
+
+def test_the_window_docks_both_panels_and_closes_cleanly(
+    qtbot, window, small_model_path, small_data_path
+) -> None:
+    from app.workers import Workers
+    from tests.ui._hardening import open_and_wait
+
+    window.show()
+    open_and_wait(qtbot, window, small_model_path, small_data_path)
+    context = interactions_for(window.state)
+    assert context.summary is None and not context.running  # hidden panels cost nothing
+    docks = window.dock_set.by_module
+    docks["app.ui.panels.interactions"].show()
+    docks["app.ui.panels.row_interactions"].show()
+    qtbot.waitUntil(lambda: context.summary is not None, timeout=TIMEOUT)
+    heat = docks["app.ui.panels.interactions"].widget().heatmap
+    qtbot.waitUntil(lambda: heat.data is not None, timeout=TIMEOUT)
+    assert heat.data.n_rows == window.state.data.n_rows
+    window.state.select_row(11)
+    rows = docks["app.ui.panels.row_interactions"].widget()
+    qtbot.waitUntil(lambda: rows.row == 11 and rows.list.count() > 0, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: Workers.live_count() == 0, timeout=TIMEOUT)
+
+
+def test_a_model_without_interactions_says_why(qtbot, state) -> None:
+    from app.core.explain.interactions import InteractionsUnavailable
+
+    context = interactions_for(state)
+
+    def unavailable(*_args):
+        raise InteractionsUnavailable("Interaction values need ShapLens's exact tree engine.")
+        yield 0.0  # a generator, as the real job
+
+    context._job = unavailable
+    panel = interactions.create(state)
+    shown(qtbot, panel)
+    qtbot.waitUntil(lambda: "exact tree engine" in panel.status.text(), timeout=TIMEOUT)
+    assert not context.running and not panel.cancel_button.isVisible()
+    assert "exact tree engine" in panel.note.text() and panel.heatmap.data is None
+    qtbot.waitUntil(lambda: not context.workers.busy(), timeout=TIMEOUT)
