@@ -121,6 +121,15 @@ def test_top_pairs_follow_the_selection_with_the_engines_numbers(qtbot, state) -
         assert first.value == pytest.approx(float(m[i, j, 0] + m[j, i, 0]))
         assert panel.list.count() == 5 and panel.list.item(0).text() == first.text()
         assert f"Row {row}" in panel.heading.text() and "log-odds" in panel.heading.text()
+    # Glossary names replace the raw ones; the numbers stay.
+    from app.core.review.glossary import FeatureInfo, Glossary
+    from app.ui.panels.review_context import review_for
+
+    raw = panel.pairs[0]
+    shown_names = Glossary({raw.first: FeatureInfo(raw.first, display="Shown name")})
+    review_for(state).set_glossary(shown_names)
+    assert panel.pairs[0].first == "Shown name" and panel.pairs[0].value == raw.value
+    assert panel.list.item(0).text().startswith("Shown name × ")
     qtbot.waitUntil(lambda: not panel.context.workers.busy(), timeout=TIMEOUT)
 
 

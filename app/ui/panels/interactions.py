@@ -30,6 +30,7 @@ from app.plots.interactions import InteractionHeatmap
 from app.ui.panels.debug_dependence import DependencePlot
 from app.ui.panels.debug_jobs import cancel_on_destroy
 from app.ui.panels.interactions_context import interactions_for
+from app.ui.panels.review_context import review_for
 from app.ui.state import AppState
 
 TITLE = "Interactions"
@@ -100,6 +101,8 @@ class InteractionsPanel(QWidget):
         self.context.progress_changed.connect(self._on_progress)
         self.context.running_changed.connect(lambda _on: self._show_controls())
         state.output_changed.connect(lambda _k: self._on_summary_changed())
+        self.review = review_for(state)
+        self.review.glossary_changed.connect(self._on_summary_changed)
         state.visible_rows_changed.connect(self._on_filter_changed)
         state.row_selected.connect(self.pair_plot.set_selected)
         cancel_on_destroy(self, self.workers, PAIR_JOB)
@@ -142,7 +145,7 @@ class InteractionsPanel(QWidget):
         k = s.output_index
         self.heatmap_data = heatmap(
             summary.mean_abs,
-            list(s.model.feature_names),
+            self.review.glossary.display_names(list(s.model.feature_names)),
             s.model.unit,
             summary.n_rows,
             output=k,

@@ -14,6 +14,7 @@ from app.core.explain.interaction_jobs import row_matrix
 from app.core.explain.interaction_views import PairValue, top_pairs
 from app.ui.panels.debug_jobs import PanelJob, Work
 from app.ui.panels.interactions_context import interactions_for
+from app.ui.panels.review_context import review_for
 from app.ui.state import AppState
 
 TITLE = "Row interactions"
@@ -50,6 +51,8 @@ class RowInteractionsPanel(QWidget):
         state.output_changed.connect(lambda _k: self._show())
         state.data_changed.connect(self._on_data_changed)
         state.model_changed.connect(self._on_data_changed)
+        self.review = review_for(state)
+        self.review.glossary_changed.connect(self._show)
         self.job.request()
 
     def _on_data_changed(self) -> None:
@@ -81,7 +84,8 @@ class RowInteractionsPanel(QWidget):
             self.heading.setText(EMPTY)
             return
         k = min(s.output_index, self.matrix.shape[2] - 1)
-        self.pairs = top_pairs(self.matrix, list(s.model.feature_names), k)
+        names = self.review.glossary.display_names(list(s.model.feature_names))
+        self.pairs = top_pairs(self.matrix, names, k)
         out = f", {s.output_names[k]}" if len(s.output_names) > 1 else ""
         self.heading.setText(
             f"Row {self.row}: strongest interactions ({s.model.unit.value}{out})"
