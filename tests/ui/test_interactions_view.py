@@ -209,3 +209,23 @@ def test_a_model_without_interactions_says_why(qtbot, state) -> None:
     assert not context.running and not panel.cancel_button.isVisible()
     assert "exact tree engine" in panel.note.text() and panel.heatmap.data is None
     qtbot.waitUntil(lambda: not context.workers.busy(), timeout=TIMEOUT)
+
+
+def test_the_heatmap_can_cover_only_the_filtered_rows(qtbot, state) -> None:
+    panel, _ = summarised(qtbot, state)
+    rows = np.arange(0, ROWS, 4, dtype=np.int64)
+    state.set_visible_rows(rows)
+    panel.filtered.setChecked(True)
+    heat = panel.heatmap
+    qtbot.waitUntil(lambda: heat.data is not None and bool(heat.data.scope), timeout=TIMEOUT)
+    d = heat.data
+    assert d.n_rows == rows.size and f"{rows.size:,} rows in the filter" in heat.title.text()
+    exact = np.abs(all_interactions(state.model, state.data.X, rows)).mean(axis=0)[:, :, 0]
+    i, j = int(d.index[0]), int(d.index[1])
+    assert d.pairs[0, 1] == pytest.approx(exact[i, j] + exact[j, i], rel=1e-5)
+    # A new filter recomputes; turning the option off shows every row again.
+    state.set_visible_rows(rows[:10])
+    qtbot.waitUntil(lambda: heat.data is not None and heat.data.n_rows == 10, timeout=TIMEOUT)
+    panel.filtered.setChecked(False)
+    assert heat.data.n_rows == ROWS and not heat.data.scope
+    qtbot.waitUntil(lambda: not panel.workers.busy(), timeout=TIMEOUT)

@@ -142,3 +142,21 @@ def summary_job(
         except (OSError, ShapLensError) as error:  # the cache is best effort
             log.warning("could not cache the interaction summary: %s", error)
     return summary
+
+
+def filtered_mean_abs(
+    model: ModelAdapter,
+    X: np.ndarray,
+    rows: np.ndarray,
+    cancel: threading.Event | None = None,
+) -> Generator[float, None, np.ndarray]:
+    """Worker: mean |interaction| (M, M, n_outputs) over `rows` only (a filter or cohort), for
+    the heatmap; no histograms, nothing cached (filters change as the user types)."""
+    m, k = len(model.features), model.n_outputs
+    total = np.zeros((m, m, k))
+    yield 0.0
+    chunk_rows = min(WINDOW_CHUNK_ROWS, default_chunk_rows(model))
+    for chunk in iter_interactions(model, X, rows, cancel=cancel, chunk_rows=chunk_rows):
+        total += np.abs(chunk.values).sum(axis=0, dtype=np.float64)
+        yield chunk.fraction
+    return total / max(int(np.asarray(rows).size), 1)

@@ -39,11 +39,13 @@ class HeatmapData:
     unit: Unit
     n_rows: int
     output_name: str = ""
+    scope: str = ""  # "in the filter" when the rows are the current filter's
 
     @property
     def title(self) -> str:
         out = f" — {self.output_name}" if self.output_name else ""
-        return f"Mean |SHAP interaction| ({self.unit.value}) over {self.n_rows:,} rows{out}"
+        rows = f"{self.n_rows:,} rows" + (f" {self.scope}" if self.scope else "")
+        return f"Mean |SHAP interaction| ({self.unit.value}) over {rows}{out}"
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ def heatmap(
     output: int = 0,
     output_name: str = "",
     importance: np.ndarray | None = None,
+    scope: str = "",
 ) -> HeatmapData:
     """The heatmap's data; features ordered by `importance` (mean |SHAP| (M,) or (M, n_outputs)),
     or without it by their total interaction (main effect plus every pair)."""
@@ -99,6 +102,7 @@ def heatmap(
         unit,
         int(n_rows),
         output_name,
+        scope,
     )
 
 

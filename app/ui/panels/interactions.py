@@ -14,6 +14,7 @@ import threading
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -30,6 +31,7 @@ from app.plots.interactions import InteractionHeatmap
 from app.ui.panels.debug_dependence import DependencePlot
 from app.ui.panels.debug_jobs import cancel_on_destroy
 from app.ui.panels.interactions_context import interactions_for
+from app.ui.panels.interactions_filter import FilteredMeans
 from app.ui.panels.review_context import review_for
 from app.ui.state import AppState
 
@@ -57,8 +59,14 @@ class InteractionsPanel(QWidget):
         self.cancel_button.setToolTip("Stop computing interaction values")
         self.compute_button = QPushButton("Compute", self)
         self.compute_button.setToolTip("Compute the interaction values of every row")
+        self.filtered = QCheckBox("Only rows in the current filter", self)
+        self.filtered.setToolTip(
+            "The heatmap over the rows of the current filter or cohort (computed for them)"
+        )
+        self.filter_means = FilteredMeans(state, self.workers, self)
         top = QHBoxLayout()
         top.addWidget(self.status, 1)
+        top.addWidget(self.filtered)
         top.addWidget(self.progress)
         top.addWidget(self.cancel_button)
         top.addWidget(self.compute_button)
@@ -92,7 +100,7 @@ class InteractionsPanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.pages, 1)
 
-        self.cancel_button.clicked.connect(self.context.cancel)
+        self.cancel_button.clicked.connect(self._on_cancel_clicked)
         self.compute_button.clicked.connect(self.context.start)
         self.back_button.clicked.connect(self.show_heatmap)
         self.heatmap.pair_clicked.connect(self.show_pair)
@@ -104,8 +112,14 @@ class InteractionsPanel(QWidget):
         self.review = review_for(state)
         self.review.glossary_changed.connect(self._on_summary_changed)
         state.visible_rows_changed.connect(self._on_filter_changed)
+        state.model_changed.connect(self._on_inputs_changed)
+        state.data_changed.connect(self._on_inputs_changed)
+        self.filtered.toggled.connect(lambda _on: self._on_summary_changed())
+        self.filter_means.ready.connect(self._on_summary_changed)
+        self.filter_means.progressed.connect(self._on_progress)
+        self.filter_means.failed.connect(self._on_filter_failed)
         state.row_selected.connect(self.pair_plot.set_selected)
-        cancel_on_destroy(self, self.workers, PAIR_JOB)
+        cancel_on_destroy(self, self.workers, PAIR_JOB, "interaction-filter")
         self._on_summary_changed()
 
     def showEvent(self, event) -> None:
@@ -114,12 +128,16 @@ class InteractionsPanel(QWidget):
 
     # ----------------------------------------------------------------- heatmap
     def _show_controls(self) -> None:
-        running = self.context.running
+        fm = self.filter_means
+        running = self.context.running or fm.running
         self.progress.setVisible(running)
         self.cancel_button.setVisible(running)
         can_compute = self.state.explanation is not None and self.state.explanation.complete
         self.compute_button.setVisible(not running and self.context.summary is None and can_compute)
-        if running:
+        if fm.running:
+            n = self.state.visible_rows.size
+            self.status.setText(f"Computing the interactions of {n:,} filtered rows…")
+        elif running:
             self.status.setText(f"Computing interaction values… {self.context.fraction:.0%}")
         elif self.context.summary is not None:
             self.status.setText(
@@ -132,25 +150,59 @@ class InteractionsPanel(QWidget):
         self.progress.setValue(round(fraction * 1000))
         self._show_controls()
 
+    def _on_cancel_clicked(self) -> None:
+        self.context.cancel()
+        if self.filter_means.running:
+            self.filter_means.stop()
+            self.filtered.setChecked(False)  # back to every row's heatmap
+
+    def _on_filter_failed(self, message: str) -> None:
+        self.filtered.setChecked(False)
+        self.status.setText(message)
+
+    def _on_inputs_changed(self) -> None:
+        self.filter_means.forget()
+        self.show_heatmap()  # a pair of the old model's columns means nothing now
+
+    def _filtering(self) -> bool:
+        s = self.state
+        return (
+            self.filtered.isChecked() and s.data is not None and s.visible_rows.size < s.data.n_rows
+        )
+
+    def _source(self) -> tuple[np.ndarray, int, str] | None:
+        """(mean |interaction|, rows, scope) to draw: the filter's, or every row's summary."""
+        if self._filtering():
+            fm, rows = self.filter_means, self.state.visible_rows
+            if fm.current() and fm.mean_abs is not None:
+                return fm.mean_abs, int(rows.size), "in the filter"
+            if rows.size and not fm.running:
+                fm.request()
+            return None
+        summary = self.context.summary
+        return None if summary is None else (summary.mean_abs, summary.n_rows, "")
+
     def _on_summary_changed(self) -> None:
+        s = self.state
+        source = self._source() if s.model is not None else None
         self._show_controls()
-        s, summary = self.state, self.context.summary
-        if summary is None or s.model is None:
+        if source is None or s.model is None:
             self.heatmap_data = None
             self.heatmap.clear()
             self.note.setText(self._waiting_text())
             self.heat_page.setCurrentWidget(self.note)
-            self.show_heatmap()
             return
+        mean_abs, n_rows, scope = source
         k = s.output_index
         self.heatmap_data = heatmap(
-            summary.mean_abs,
+            mean_abs,
             self.review.glossary.display_names(list(s.model.feature_names)),
             s.model.unit,
-            summary.n_rows,
+            n_rows,
             output=k,
             output_name=s.output_names[k] if len(s.output_names) > 1 else "",
             importance=s.mean_abs(),
+            scope=scope,
         )
         self.heatmap.set_data(self.heatmap_data)
         self.heat_page.setCurrentWidget(self.heatmap)
@@ -161,6 +213,13 @@ class InteractionsPanel(QWidget):
         s = self.state
         if not s.ready:
             return "Open a model and a dataset to see which features act together."
+        if self._filtering():
+            n = s.visible_rows.size
+            return (
+                f"Computing the interactions of the {n:,} rows in the filter…"
+                if n
+                else ("No rows pass the filter.")
+            )
         if self.context.running:
             return "Computing the interaction values of every row…"
         return self.context.status or "Computed once every row has its SHAP values."
@@ -169,6 +228,7 @@ class InteractionsPanel(QWidget):
         self._stop_pair()
         self.pair = None
         self.pages.setCurrentIndex(HEATMAP)
+        self.filtered.setVisible(True)
 
     def _stop_pair(self) -> None:
         self._pair_stop.set()
@@ -179,9 +239,13 @@ class InteractionsPanel(QWidget):
         """The dependence plot of features i and j (model columns; i == j: a main effect)."""
         self.pair = (int(i), int(j))
         self.pages.setCurrentIndex(PAIR)
+        self.filtered.setVisible(False)  # a pair's plot always follows the filter
         self._refresh_pair()
 
     def _on_filter_changed(self) -> None:
+        if self.filtered.isChecked():
+            self.filter_means.stop()
+            self._on_summary_changed()  # the note, and a run for the new rows
         if self.pair is not None:
             self._refresh_pair()
 
