@@ -22,6 +22,9 @@ from app.plots.colourbar import ColourBar
 MIN_COL_PX = 24.0  # a column holds a two-digit number with air on both sides
 GAP = 0.6  # between the matrix and the main-effect strip, in cells
 LIGHT, DARK = "#f4f7fb", "#0b1f44"
+# A heatmap needs room for two title lines, a few labelled rows and the colour bar: below this
+# (300 x 160 drew two cells under a three-line title) it says to enlarge the view instead.
+MIN_SIZE = (380, 200)
 
 
 def ramp(pal: style.Palette) -> tuple[str, str, str]:
@@ -54,6 +57,9 @@ class InteractionHeatmap(PlotBase):
         self.shown = 0  # features drawn (the rest are left out and the title says so)
 
     # ------------------------------------------------------------- how much fits
+    def too_small(self) -> bool:
+        return self.width() < MIN_SIZE[0] or self.height() < MIN_SIZE[1]
+
     def feature_limit(self) -> int:
         """Features that fit: one lane of text per row, MIN_COL_PX per column (at least 2)."""
         if self._data is None:

@@ -63,6 +63,17 @@ def test_heatmap_reads_cleanly(qtbot, heat, size) -> None:
         assert f"top {plot.shown} of {M} features" in plot.title.text()
 
 
+@pytest.mark.parametrize("size", [(700, 260), (500, 200)], ids=["docked", "small-dock"])
+def test_short_docks_fold_to_what_fits(qtbot, heat, size) -> None:
+    plot = _shown(qtbot, InteractionHeatmap(), heat, size)
+    assert problems(plot) == [] and 2 <= plot.shown < M
+
+
+def test_too_small_a_heatmap_says_to_enlarge_it(qtbot, heat) -> None:
+    plot = _shown(qtbot, InteractionHeatmap(), heat, (300, 160))
+    assert plot.notice.isVisible() and not plot.view.isVisible()
+
+
 def test_heatmap_shows_more_features_when_larger(qtbot, heat) -> None:
     small = _shown(qtbot, InteractionHeatmap(), heat, SIZES[0])
     large = _shown(qtbot, InteractionHeatmap(), heat, SIZES[-1])

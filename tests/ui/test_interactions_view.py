@@ -11,6 +11,7 @@ from PySide6.QtCore import QPointF, Qt
 
 from app.core.explain.interaction_views import top_pairs
 from app.core.explain.interactions import all_interactions, row_interactions
+from app.plots import style
 from app.ui.panels import interactions
 from app.ui.panels import row_interactions as row_panel
 from app.ui.panels.interactions_context import interactions_for
@@ -61,6 +62,10 @@ def test_heatmap_holds_the_exact_mean_interactions(qtbot, state) -> None:
     # Importance order: the most important feature by mean |SHAP| first.
     assert d.features[0] == state.model.feature_names[int(np.argmax(state.mean_abs()[:, 0]))]
     assert f"{ROWS:,} rows" in panel.heatmap.title.text()
+    # Hovering a cell names the pair and gives its number.
+    tip = panel.heatmap._tooltip(1.0, float(panel.heatmap.shown - 1))  # row 1, column 2
+    assert tip.startswith(f"{d.features[0]} × {d.features[1]}")
+    assert f"= {style.format_plain(d.pairs[0, 1])} (log-odds)" in tip
 
 
 def test_click_on_a_cell_opens_the_pairs_plot_and_a_dot_selects_its_row(qtbot, state) -> None:
