@@ -237,6 +237,8 @@ class InteractionsPanel(QWidget):
     # ----------------------------------------------------------------- one pair
     def show_pair(self, i: int, j: int) -> None:
         """The dependence plot of features i and j (model columns; i == j: a main effect)."""
+        if self.pair != (int(i), int(j)):
+            self.pair_plot.clear()  # another pair's dots would pass for this one's
         self.pair = (int(i), int(j))
         self.pages.setCurrentIndex(PAIR)
         self.filtered.setVisible(False)  # a pair's plot always follows the filter
@@ -293,11 +295,6 @@ class InteractionsPanel(QWidget):
             self.pair_note.setText(f"{data.total:,} rows")
         self.pair_plot.selected = self.state.selected_row
         self.pair_plot.set_data(data)
-
-    def pair_rows(self) -> np.ndarray:
-        """Dataset rows of the dots on show (tests)."""
-        d = self.pair_plot.data
-        return np.empty(0, np.int64) if d is None else d.rows
 
 
 def create(state: AppState) -> QWidget:
