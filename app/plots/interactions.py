@@ -129,7 +129,11 @@ class InteractionHeatmap(PlotBase):
         col_px = self.plot.getViewBox().width() / (k + GAP + strip_width(k))
         room = col_px * strip_width(k) - 6
         font = style.base_font(TICK_FONT_PT)
-        return "main effect" if style.text_width(["main effect"], font) <= room else "main"
+        # The longest bar's number, when it fits: the bars have no axis of their own.
+        main = self._data.main[:k] if self._data is not None else []
+        peak = style.format_plain(float(max(main))) if len(main) else ""
+        names = [f"main effect, max {peak}", f"main ≤ {peak}", "main"] if peak else ["main"]
+        return next((t for t in names if style.text_width([t], font) <= room), "main")
 
     def _strip(self, main: np.ndarray, k: int, pal: style.Palette) -> None:
         width = strip_width(k)
