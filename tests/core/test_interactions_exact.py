@@ -156,3 +156,15 @@ def test_a_model_outside_the_engine_is_refused_with_the_reason() -> None:
         iter_interactions(model, X)  # at the call, before any chunk is asked for
     with pytest.raises(InteractionsUnavailable, match="engine"):
         row_interactions(model, X, 0)
+
+
+def test_pattern_tables_and_per_row_polynomials_agree() -> None:
+    """Deep leaves skip the tables; both paths must give the same values on every leaf."""
+    from app.core.explain.engine.interaction_engine import InteractionKernel
+
+    model, data = model_and_data()
+    X = data.X[:120]
+    tables = InteractionKernel(model.engine)  # default: tables up to depth 10, all of Adult's
+    per_row = InteractionKernel(model.engine, max_table_depth=0)
+    assert tables.table_leaves > 0 and per_row.table_leaves == 0
+    np.testing.assert_allclose(per_row.values(X), tables.values(X), atol=1e-6)

@@ -15,6 +15,7 @@ import numpy as np
 from app.core.base.errors import ExplainError
 from app.core.explain.engine import interaction_kernels as IK
 from app.core.explain.engine.engine import TreeShapEngine, shapley_weights
+from app.core.explain.engine.interaction_rows import interaction_rows
 
 # Leaves up to this many distinct features get a pattern table; deeper ones run the per-row
 # polynomial work, measured 5x slower on the Adult model. A table costs 2^d d(d+1)/2 float64:
@@ -73,7 +74,7 @@ class InteractionKernel:
         e, f = self.engine, self.engine.forest
         square = out.shape[1] * out.shape[2] * out.shape[3] * 8
         block = max(1, min(MAX_BLOCK_ROWS, ACC_BLOCK_BYTES // max(square, 1), r1 - r0))
-        IK.interaction_rows(
+        interaction_rows(
             X,
             r0,
             r1,

@@ -29,8 +29,6 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from app.core.explain.engine.decision import go_left as _go_left
-
 
 def pair_weights(max_d: int) -> np.ndarray:
     """w2[d, k] = k! (d-k-2)! / (d-1)! for 0 <= k <= d-2, 2 <= d <= max_d (log-gamma)."""
@@ -202,138 +200,84 @@ def build_pair_tables(leaf_value, uf_offset, uf_z, tab_offset, tables, w1, w2):
 
 
 @njit(nogil=True, cache=True)
-def interaction_rows(
-    X,
-    r0,
-    r1,
-    out,
-    block_rows,
-    node_offset,
-    leaf_offset,
-    tree_class,
-    split_feature,
-    threshold,
-    decision_type,
-    cat_begin,
-    cat_end,
-    cat_words,
-    target_left,
-    target_right,
-    node_slot,
-    leaf_value,
-    cond_offset,
-    cond_node,
-    cond_left,
-    cond_slot,
-    uf_offset,
-    uf_z,
-    pair_offset,
-    pair_index,
-    tab_offset,
-    tables,
-    w1,
-    w2,
+def leaf_add(
+    v, z, ones, d, w1, w2, poly, red, one_idx, zero_idx, one_diag, acc, ab, pair_index, row_q
 ):
-    """Interaction values of rows r0..r1 into out (float32, rows x features x features x outputs).
+    """Add one leaf's pairs for one row straight into the row's accumulator at `ab`; slot
+    pair (s, t), s <= t, is at pair_index[row_q[s] + t].
 
-    Patterns per node come block-wise and column-major as in treeshap_kernels.shap_rows; the
-    accumulator is row-major (one M x M x outputs float64 square per row of the block, upper
-    triangle and diagonal), mirrored when the block is stored.
+    Same values as leaf_pair_values, but only the arithmetic the pattern needs: a one-zero pair
+    and a zero-zero pair have one value per one and one for all, so the main effects follow
+    from counts (a one's: phi - its one-one pairs - nz * c1; a zero's: phi - sum of c1 over the
+    ones - (nz - 1) * c00).
     """
-    n_trees = node_offset.size - 1
-    n_feat = out.shape[1]
-    n_out = out.shape[3]
-    square = n_feat * n_feat * n_out
-    max_buf = 1
-    for t in range(n_trees):
-        max_buf = max(max_buf, 2 * (node_offset[t + 1] - node_offset[t]) + 1)
-    max_d = w1.shape[0]
-    xt = np.empty((n_feat, block_rows))
-    acc = np.zeros(square * block_rows)
-    pattern = np.empty((max_buf, block_rows), np.int64)
-    ones = np.zeros(max_d, np.int64)
-    poly = np.empty(max_d + 1)
-    red = np.empty(2 * max_d + 2)
-    c1 = np.zeros(max_d)
-    c11 = np.zeros(max_d * max_d)
-    phi = np.zeros(max_d)
-    buf = np.zeros(max_d * (max_d + 1) // 2)
-    for b0 in range(r0, r1, block_rows):
-        nb_rows = min(block_rows, r1 - b0)
-        for r in range(nb_rows):
-            for f in range(n_feat):
-                xt[f, r] = X[b0 + r, f]
-        acc[:] = 0.0
-        for t in range(n_trees):
-            nb = node_offset[t]
-            n_nodes = node_offset[t + 1] - nb
-            if n_nodes == 0:
-                continue
-            lb = leaf_offset[t]
-            for r in range(nb_rows):
-                pattern[0, r] = -1
-            for j in range(n_nodes):
-                g = nb + j
-                xf = xt[split_feature[g]]
-                dt, thr, cb, ce = decision_type[g], threshold[g], cat_begin[g], cat_end[g]
-                slot = node_slot[g]
-                src = pattern[j]
-                dst_l = pattern[target_left[g]]
-                dst_r = pattern[target_right[g]]
-                for r in range(nb_rows):
-                    go = np.int64(_go_left(xf[r], dt, thr, cb, ce, cat_words))
-                    p = src[r]
-                    dst_l[r] = p & ~((1 - go) << slot)
-                    dst_r[r] = p & ~(go << slot)
-            for i in range(leaf_offset[t + 1] - lb):
-                leaf = lb + i
-                u0 = uf_offset[leaf]
-                d = uf_offset[leaf + 1] - u0
-                if d == 0:
-                    continue
-                pat = pattern[n_nodes + i]
-                n_pairs = d * (d + 1) // 2
-                po = pair_offset[leaf]
-                tb = tab_offset[leaf]
-                if tb >= 0:
-                    mask = (np.int64(1) << d) - 1
-                    for r in range(nb_rows):
-                        row = tb + (pat[r] & mask) * n_pairs
-                        ab = r * square
-                        for q in range(n_pairs):
-                            acc[ab + pair_index[po + q]] += tables[row + q]
-                    continue
-                for r in range(nb_rows):
-                    if d < 63:
-                        for s in range(d):
-                            ones[s] = (pat[r] >> s) & 1
-                    else:  # too many slots for a 64-bit pattern: check the path directly
-                        for s in range(d):
-                            ones[s] = 1
-                        for c in range(cond_offset[leaf], cond_offset[leaf + 1]):
-                            g = nb + cond_node[c]
-                            go = _go_left(
-                                xt[split_feature[g], r],
-                                decision_type[g],
-                                threshold[g],
-                                cat_begin[g],
-                                cat_end[g],
-                                cat_words,
-                            )
-                            if np.int64(go) != cond_left[c]:
-                                ones[cond_slot[c]] = 0
-                    z = uf_z[u0 : u0 + d]
-                    leaf_pair_values(
-                        leaf_value[leaf], z, ones, d, w1, w2, poly, red, c1, c11, phi, buf
-                    )
-                    ab = r * square
-                    for q in range(n_pairs):
-                        acc[ab + pair_index[po + q]] += buf[q]
-        for r in range(nb_rows):
-            ab = r * square
-            for a in range(n_feat):
-                for b in range(a, n_feat):
-                    for k in range(n_out):
-                        value = acc[ab + (a * n_feat + b) * n_out + k]
-                        out[b0 + r, a, b, k] = value
-                        out[b0 + r, b, a, k] = value
+    a = 0
+    nz = 0
+    prod_zeros = 1.0
+    poly[0] = 1.0
+    for s in range(d):
+        if ones[s]:
+            one_idx[a] = s
+            one_diag[a] = 0.0
+            a += 1
+            poly[a] = 0.0
+            zs = z[s]
+            for k in range(a, 0, -1):
+                poly[k] += zs * poly[k - 1]
+        else:
+            zero_idx[nz] = s
+            nz += 1
+            prod_zeros *= z[s]
+    vp = v * prod_zeros
+    c00 = 0.0
+    if nz >= 2:
+        g = 0.0
+        for k in range(a + 1):
+            g += w2[d, k] * poly[a - k]
+        c00 = 0.5 * vp * g
+    sum_c1 = 0.0
+    for x in range(a):
+        s = one_idx[x]
+        zs = z[s]
+        red[0] = 1.0
+        for m in range(1, a):
+            red[m] = poly[m] - zs * red[m - 1]
+        h = 0.0
+        g = 0.0
+        for k in range(a):
+            h += w1[d, k] * red[a - 1 - k]
+            g += w2[d, k] * red[a - 1 - k]
+        diag = vp * (1.0 - zs) * h + one_diag[x]  # one_diag: its pairs with earlier ones
+        if nz > 0:
+            c1 = -0.5 * vp * (1.0 - zs) * g
+            sum_c1 += c1
+            diag -= nz * c1
+            for y in range(nz):
+                t = zero_idx[y]
+                lo, hi = (s, t) if s < t else (t, s)
+                acc[ab + pair_index[row_q[lo] + hi]] += c1
+        for y in range(x + 1, a):
+            t = one_idx[y]
+            zt = z[t]
+            red[d] = 1.0
+            for m in range(1, a - 1):
+                red[d + m] = red[m] - zt * red[d + m - 1]
+            g2 = 0.0
+            for k in range(a - 1):
+                g2 += w2[d, k] * red[d + a - 2 - k]
+            c11 = 0.5 * vp * (1.0 - zs) * (1.0 - zt) * g2
+            acc[ab + pair_index[row_q[s] + t]] += c11
+            diag -= c11
+            one_diag[y] -= c11
+        acc[ab + pair_index[row_q[s] + s]] += diag
+    if nz > 0:
+        h = 0.0
+        for k in range(a + 1):
+            h += w1[d, k] * poly[a - k]
+        zero_diag = -vp * h - sum_c1 - (nz - 1) * c00
+        for x in range(nz):
+            s = zero_idx[x]
+            acc[ab + pair_index[row_q[s] + s]] += zero_diag
+            for y in range(x + 1, nz):
+                t = zero_idx[y]
+                acc[ab + pair_index[row_q[s] + t]] += c00
