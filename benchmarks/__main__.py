@@ -30,6 +30,7 @@ OTHER_MODULES = (
     "bench_gui",
     "bench_behaviour",
     "bench_counterfactuals",
+    "bench_interactions",
     "soak",
 )
 # Measured in a fresh interpreter, as the app runs: what earlier modules leave in this one (a
