@@ -7,7 +7,8 @@ Panels, plots and the window read its attributes and listen to its signals; only
 loaded. The state itself lives in the Qt-free workspace: this class forwards reads and calls to
 it and re-emits its events as signals. Sub-states are attributes, handed to panels with the
 state: `state.debug` (DebugContext) and `state.review` (ReviewContext), the Qt faces of
-`workspace.debug` and `workspace.review`. An event re-emitted off the GUI thread still reaches
+`workspace.debug` and `workspace.review`, and `state.interactions` (the interaction summary's
+background run). An event re-emitted off the GUI thread still reaches
 GUI-thread receivers there (queued), like any Qt signal. The contract is in docs/CONTRACTS.md.
 """
 
@@ -23,6 +24,7 @@ from app.core.data.align import AlignedData
 from app.core.explain.chunked import ExplainProgress, ExplanationBuilder
 from app.core.explain.models.base import ModelAdapter
 from app.core.workspace import Workspace
+from app.ui.interactions_context import InteractionsContext
 from app.ui.state_contexts import DebugContext, ReviewContext, relay
 
 
@@ -67,6 +69,7 @@ class AppState(QObject):
         )
         self.debug = DebugContext(ws.debug, self)
         self.review = ReviewContext(ws.review, self)
+        self.interactions = InteractionsContext(self)
 
     # ----------------------------------------------------------------- loaded inputs
     @property

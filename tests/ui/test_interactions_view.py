@@ -14,7 +14,6 @@ from app.core.explain.interactions import all_interactions, row_interactions
 from app.plots import style
 from app.ui.panels import interactions
 from app.ui.panels import row_interactions as row_panel
-from app.ui.panels.interactions_context import interactions_for
 from tests.ui._debug_state import filled_state
 
 TIMEOUT = 60_000
@@ -35,7 +34,7 @@ def shown(qtbot, panel, width: int = 900, height: int = 600):
 
 
 def summarised(qtbot, state):
-    context = interactions_for(state)
+    context = state.interactions
     panel = interactions.create(state)
     progress: list[float] = []
     context.progress_changed.connect(progress.append)
@@ -127,19 +126,19 @@ def test_top_pairs_follow_the_selection_with_the_engines_numbers(qtbot, state) -
         assert panel.list.count() == 5 and panel.list.item(0).text() == first.text()
         assert f"Row {row}" in panel.heading.text() and "log-odds" in panel.heading.text()
     # Glossary names replace the raw ones; the numbers stay.
+
     from app.core.review.glossary import FeatureInfo, Glossary
-    from app.ui.panels.review_context import review_for
 
     raw = panel.pairs[0]
     shown_names = Glossary({raw.first: FeatureInfo(raw.first, display="Shown name")})
-    review_for(state).set_glossary(shown_names)
+    state.review.set_glossary(shown_names)
     assert panel.pairs[0].first == "Shown name" and panel.pairs[0].value == raw.value
     assert panel.list.item(0).text().startswith("Shown name × ")
     qtbot.waitUntil(lambda: not panel.context.workers.busy(), timeout=TIMEOUT)
 
 
 def test_cancel_stops_the_background_job(qtbot, state) -> None:
-    context = interactions_for(state)
+    context = state.interactions
     closed: list[bool] = []
     flags = []
 
@@ -183,7 +182,7 @@ def test_the_window_docks_both_panels_and_closes_cleanly(
 
     window.show()
     open_and_wait(qtbot, window, small_model_path, small_data_path)
-    context = interactions_for(window.state)
+    context = window.state.interactions
     assert context.summary is None and not context.running  # hidden panels cost nothing
     docks = window.dock_set.by_module
     docks["app.ui.panels.interactions"].show()
@@ -201,7 +200,7 @@ def test_the_window_docks_both_panels_and_closes_cleanly(
 def test_a_model_without_interactions_says_why(qtbot, state) -> None:
     from app.core.explain.interactions import InteractionsUnavailable
 
-    context = interactions_for(state)
+    context = state.interactions
 
     def unavailable(*_args):
         raise InteractionsUnavailable("Interaction values need ShapLens's exact tree engine.")

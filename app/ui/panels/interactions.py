@@ -30,9 +30,7 @@ from app.core.explain.interaction_views import HeatmapData, heatmap, pair_depend
 from app.plots.interactions import InteractionHeatmap
 from app.ui.panels.debug_dependence import DependencePlot
 from app.ui.panels.debug_jobs import cancel_on_destroy
-from app.ui.panels.interactions_context import interactions_for
 from app.ui.panels.interactions_filter import FilteredMeans
-from app.ui.panels.review_context import review_for
 from app.ui.state import AppState
 
 TITLE = "Interactions"
@@ -44,7 +42,7 @@ class InteractionsPanel(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.context = interactions_for(state)
+        self.context = state.interactions
         self.workers = self.context.workers
         self.pair: tuple[int, int] | None = None  # model columns of the pair on show
         self.heatmap_data: HeatmapData | None = None
@@ -109,7 +107,7 @@ class InteractionsPanel(QWidget):
         self.context.progress_changed.connect(self._on_progress)
         self.context.running_changed.connect(lambda _on: self._show_controls())
         state.output_changed.connect(lambda _k: self._on_summary_changed())
-        self.review = review_for(state)
+        self.review = state.review
         self.review.glossary_changed.connect(self._on_summary_changed)
         state.visible_rows_changed.connect(self._on_filter_changed)
         state.model_changed.connect(self._on_inputs_changed)

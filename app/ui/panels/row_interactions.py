@@ -13,8 +13,6 @@ from PySide6.QtWidgets import QLabel, QListWidget, QVBoxLayout, QWidget
 from app.core.explain.interaction_jobs import row_matrix
 from app.core.explain.interaction_views import PairValue, top_pairs
 from app.ui.panels.debug_jobs import PanelJob, Work
-from app.ui.panels.interactions_context import interactions_for
-from app.ui.panels.review_context import review_for
 from app.ui.state import AppState
 
 TITLE = "Row interactions"
@@ -26,7 +24,7 @@ class RowInteractionsPanel(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.context = interactions_for(state)
+        self.context = state.interactions
         self.pairs: list[PairValue] = []
         self.matrix: np.ndarray | None = None  # the row's (M, M, n_outputs), for the class switch
         self.row: int | None = None  # the row `matrix` belongs to
@@ -51,7 +49,7 @@ class RowInteractionsPanel(QWidget):
         state.output_changed.connect(lambda _k: self._show())
         state.data_changed.connect(self._on_data_changed)
         state.model_changed.connect(self._on_data_changed)
-        self.review = review_for(state)
+        self.review = state.review
         self.review.glossary_changed.connect(self._show)
         self.job.request()
 

@@ -1,7 +1,6 @@
 """The interaction summary of what is loaded, computed in the background once SHAP values exist.
 
-One InteractionsContext lives per AppState (a child QObject found with `interactions_for(state)`),
-so the Interactions view and the row list share one summary and one run. The run starts when
+One InteractionsContext lives per AppState, as `state.interactions`, so the Interactions view and the row list share one summary and one run. The run starts when
 every row has its SHAP values and a view that needs the summary is on screen (a hidden panel
 costs no CPU); it reports progress, can be cancelled and started again, and reads and writes
 the disk cache of explanations (same switch as SHAP values). Not a panel.
@@ -11,18 +10,20 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSettings, Signal
 
 from app.core.data.interaction_cache import InteractionCache
 from app.core.explain.interaction_jobs import Summary, summary_job
 from app.ui import cache_jobs
-from app.ui.state import AppState
 from app.workers import Workers
+
+if TYPE_CHECKING:  # the state builds this context, so importing it here would be a cycle
+    from app.ui.state import AppState
 
 log = logging.getLogger(__name__)
 
-OBJECT_NAME = "shaplens-interactions"
 JOB = "interactions"
 
 
@@ -33,7 +34,6 @@ class InteractionsContext(QObject):
 
     def __init__(self, state: AppState) -> None:
         super().__init__(state)
-        self.setObjectName(OBJECT_NAME)
         self.state = state
         self.workers = Workers(self)
         self.summary: Summary | None = None
@@ -140,9 +140,3 @@ class InteractionsContext(QObject):
         self.status = f"Computing interaction values failed: {error}"
         self._set_running(False)
         self.summary_changed.emit()
-
-
-def interactions_for(state: AppState) -> InteractionsContext:
-    """The state's InteractionsContext, created on first use."""
-    found = state.findChild(InteractionsContext, OBJECT_NAME)
-    return found if found is not None else InteractionsContext(state)
