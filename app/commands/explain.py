@@ -33,9 +33,6 @@ from app.core.explain.chunked import explain_all
 from app.core.explain.distributed.table import table_metadata, values_columns, with_metadata
 from app.core.review.redaction import parse_redact
 
-NAME = "explain"
-HELP = "compute SHAP values for every row and write them to Parquet"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_model_data_arguments(parser)

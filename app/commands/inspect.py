@@ -15,9 +15,6 @@ from app.core.data.data_io import load_dataset
 from app.core.data.model_io import load_model
 from app.core.production.inspect import format_overview, inspect_model
 
-NAME = "inspect"
-HELP = "describe a model: framework, task, trees, features used, memory, training parameters"
-
 
 def json_ready(value: Any) -> Any:
     """Plain JSON types: numpy scalars/arrays unwrapped, NaN and infinities as null."""
