@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 
 from app.core.base.errors import ShapLensError, UntrustedPickleError
 from app.core.base.memory import MemoryEstimate
@@ -131,7 +131,9 @@ class Controller(QObject):
         self.runner.computation_running.connect(self.computation_running)
         self.runner.on_complete = self._store_in_cache
         if self.WARM_UP_ENGINE:
-            self.runner.warm_up()
+            # From the event loop, so once the window is up: importing numba takes seconds of
+            # CPU (and the GIL), which the window's start-up should not share.
+            QTimer.singleShot(0, self.runner, self.runner.warm_up)
 
     # ----------------------------------------------------------------- the runner's knobs
     # Kept on the Controller: the window sets `ask_sample`, tests set the others.
