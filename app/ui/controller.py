@@ -133,7 +133,10 @@ class Controller(QObject):
         if self.WARM_UP_ENGINE:
             # From the event loop, so once the window is up: importing numba takes seconds of
             # CPU (and the GIL), which the window's start-up should not share.
-            QTimer.singleShot(0, self.runner, self.runner.warm_up)
+            # A child timer: the window's closeEvent stops it if closed before that.
+            self._warm_up_timer = QTimer(self, singleShot=True, interval=0)
+            self._warm_up_timer.timeout.connect(self.runner.warm_up)
+            self._warm_up_timer.start()
 
     # ----------------------------------------------------------------- the runner's knobs
     # Kept on the Controller: the window sets `ask_sample`, tests set the others.
