@@ -28,7 +28,6 @@ from app.core.explain.views import (
     waterfall,
 )
 from app.plots.registry import tab_views
-from app.ui.panels.review_context import review_for
 from app.ui.state import AppState
 from app.ui.view_options import ViewOptions, with_display_names
 from app.ui.view_slot import ViewSlot
@@ -92,7 +91,7 @@ class PlotTabs(QTabWidget):
         self.setCornerWidget(self.options, Qt.Corner.TopRightCorner)
         self.options.filtered.toggled.connect(self._on_filter_scope_changed)
         self.options.rather.currentIndexChanged.connect(self._refresh_waterfall)
-        self.review = review_for(state)
+        self.review = state.review
         self.review.glossary_changed.connect(self._on_glossary_changed)
         state.model_changed.connect(self._fill_contrast)
         state.visible_rows_changed.connect(self._on_visible_rows_changed)

@@ -99,9 +99,7 @@ class RowsModel(QAbstractTableModel):
         self._rebuild_soon = qdebounced(self.rebuild, timeout=THRESHOLD_DEBOUNCE_MS, parent=self)
         state.threshold_changed.connect(self._rebuild_soon)
         state.visible_rows_changed.connect(self._apply_order)
-        from app.ui.panels.review_context import review_for
-
-        review_for(state).bookmarks_changed.connect(self._on_bookmarks_changed)
+        state.review.bookmarks_changed.connect(self._on_bookmarks_changed)
 
     def rebuild(self, *_: object) -> None:
         self._rebuild_soon.cancel()

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 from superqt.utils import signals_blocked
 
 from app.core.debugging.cohorts import ALL_ROWS, Cohort, CohortComparison, compare_cohorts
-from app.ui.panels.debug_context import context_for
 from app.ui.panels.debug_jobs import PanelJob, Work
 from app.ui.state import AppState
 
@@ -54,7 +53,7 @@ class CohortImportancePanel(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.context = context_for(state)
+        self.context = state.debug
         self.result: CohortComparison | None = None
         self.combo_a = QComboBox(self)
         self.combo_b = QComboBox(self)

@@ -25,7 +25,6 @@ from app.core.debugging.dependence import DependenceData, dependence
 from app.plots import style
 from app.plots.base import PlotBase, finite_range, padded_range
 from app.plots.colourbar import ColourBar
-from app.ui.panels.debug_context import context_for
 from app.ui.panels.debug_jobs import PanelJob, Work
 from app.ui.state import AppState
 
@@ -37,6 +36,7 @@ COLOUR_LEVELS = 16
 LAYERS = 2
 DOT_SIZE = 5
 PICK_PIXELS = 8
+LEGEND_ENTRY_PX = 210  # a swatch and a 160-px name with air: four took 740 px of a 640-px plot
 
 
 class DependencePlot(PlotBase):
@@ -103,7 +103,7 @@ class DependencePlot(PlotBase):
         self._ring = None
         self._draw_ring()
         # Short: the title names the feature, and a long rotated label was cut off.
-        shap_label = f"SHAP value ({d.unit.value})"
+        shap_label = f"{d.value_name} value ({d.unit.value})"
         if strips:
             labels = [self.label(c) for c in d.categories]
             self._set_category_axis(labels, [float(i) for i in range(len(labels))])
@@ -134,6 +134,7 @@ class DependencePlot(PlotBase):
         level = np.where(known, slot_of[np.clip(code, 0, n - 1)], slots + 1)
         colours = [*pal.categories, pal.other, pal.missing]
         brushes = [pg.mkBrush(c) for c in colours]
+        self.legend.setColumnCount(self._legend_columns())
         font_px = style.base_font(8.5)
         for slot, c in enumerate(by_count[:slots]):
             name = style.elide_px(str(cats[c]), 160, font_px)
@@ -143,6 +144,12 @@ class DependencePlot(PlotBase):
         if (~known).any():
             self.legend.addItem(_swatch(pal.missing), "missing")
         return level, brushes
+
+    def _legend_columns(self) -> int:
+        return max(1, min(4, self.width() // LEGEND_ENTRY_PX))
+
+    def _size_key(self) -> object:
+        return self._legend_columns()
 
     def set_selected(self, row: int | None) -> None:
         """Ring the selected row's dot (only the ring is redrawn)."""
@@ -192,7 +199,7 @@ class DependencePlot(PlotBase):
         if i is None:
             return ""
         value = d.categories[round(d.x[i])] if d.categories is not None else f"{d.x[i]:.4g}"
-        return f"row {int(d.rows[i])}: {d.feature} = {value}, SHAP {formatting.signed(d.shap[i])}"
+        return f"row {int(d.rows[i])}: {d.feature} = {value}, {d.value_name} {formatting.signed(d.shap[i])}"
 
 
 def searchable_combo(parent: QWidget) -> QComboBox:
@@ -216,7 +223,7 @@ class DependencePanel(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.context = context_for(state)
+        self.context = state.debug
         self.feature_combo = searchable_combo(self)
         self.colour_combo = searchable_combo(self)
         self.note = QLabel(self)

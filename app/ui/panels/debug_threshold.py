@@ -21,7 +21,6 @@ from superqt.utils import signals_blocked
 from app.core.base.errors import FilterSyntaxError
 from app.core.base.types import Task
 from app.core.debugging.metrics import Evaluation, confusion_matrix, summary
-from app.ui.panels.debug_context import context_for
 from app.ui.panels.debug_jobs import PanelJob, Work
 from app.ui.state import AppState
 
@@ -37,7 +36,7 @@ class ThresholdPanel(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.context = context_for(state)
+        self.context = state.debug
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
         self.slider.setRange(0, STEPS)
         self.slider.setValue(round(state.threshold * STEPS))
