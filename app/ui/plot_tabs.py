@@ -37,6 +37,8 @@ VIEWS = {  # tab name → (module, class)
     "beeswarm": ("app.plots.beeswarm", "BeeswarmPlot"),
     "waterfall": ("app.plots.waterfall", "WaterfallPlot"),
 }
+# A plot needs MIN_READABLE (app.plots.base) below a two-line title; the docks give way first.
+MIN_VIEW_HEIGHT = 200
 TITLES = {"importance": "Importance", "beeswarm": "Beeswarm", "waterfall": "Waterfall"}
 TIPS = {
     "importance": "Global importance: mean |SHAP value| per feature over the explained rows",
@@ -95,6 +97,7 @@ class ViewSlot(QStackedWidget):
     def __init__(self, view: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.view = view
+        self.setMinimumHeight(MIN_VIEW_HEIGHT)
         self.note = QLabel(self)
         self.note.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.note.setWordWrap(True)
