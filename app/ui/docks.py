@@ -11,7 +11,7 @@ import importlib
 import logging
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QMenu, QScrollArea, QTabBar, QWidget
 
 from app.ui.state import AppState
@@ -20,6 +20,36 @@ log = logging.getLogger(__name__)
 
 # A panel dock may shrink to this height (its panel scrolls) so the views keep theirs.
 MIN_PANEL_PX = 60
+
+
+class PanelScroll(QScrollArea):
+    """Fills the viewport with the panel, never making it smaller than its minimum size.
+
+    Qt's own resizing scroll area gives a panel holding wrapped text its preferred height, so
+    panels scrolled even in docks with room for them; this one scrolls only below the minimum."""
+
+    def __init__(self, panel: QWidget, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(False)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setMinimumHeight(MIN_PANEL_PX)
+        self.setWidget(panel)
+        panel.installEventFilter(self)
+
+    def _fit(self) -> None:
+        panel = self.widget()
+        least = panel.minimumSizeHint().expandedTo(panel.minimumSize())
+        view = self.viewport().size()
+        panel.resize(max(view.width(), least.width()), max(view.height(), least.height()))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self._fit()  # the panel's minimum may have changed (rows, messages shown)
+        return super().eventFilter(watched, event)
 
 
 class PanelDock(QDockWidget):
@@ -35,12 +65,7 @@ class PanelDock(QDockWidget):
         if not scroll:
             self.setWidget(panel)
             return
-        area = QScrollArea(self)
-        area.setWidgetResizable(True)
-        area.setFrameShape(QFrame.Shape.NoFrame)
-        area.setWidget(panel)
-        area.setMinimumHeight(MIN_PANEL_PX)
-        self.setWidget(area)
+        self.setWidget(PanelScroll(panel, self))
 
     def widget(self) -> QWidget:  # type: ignore[override]
         """The panel itself (not its scroll area): what callers of a dock want."""
