@@ -31,6 +31,8 @@ class Drawable(Protocol):
 
     def image(self) -> QImage: ...
 
+    def vector_mode(self) -> None: ...
+
 
 def _buffer() -> tuple[QByteArray, QBuffer]:
     array = QByteArray()
@@ -79,6 +81,7 @@ def svg_bytes(figure: Drawable) -> bytes:
     generator.setTitle("ShapLens figure")
     if figure.caption is not None:
         generator.setDescription(figure.caption.text())  # type: ignore[attr-defined]
+    figure.vector_mode()  # no raster <image> in the file: other SVG readers choked on it
     _paint_checked(QPainter(generator), figure, figure.scale, "SVG")
     return _finish(array, buffer, "SVG")
 
@@ -93,6 +96,7 @@ def pdf_bytes(figure: Drawable) -> bytes:
     )
     writer.setPageMargins(QMarginsF(0, 0, 0, 0))
     writer.setTitle("ShapLens figure")
+    figure.vector_mode()
     painter = QPainter(writer)
     _paint_checked(painter, figure, writer.width() / figure.lw, "PDF")
     del painter, writer  # the writer finishes the document when the painter ends
