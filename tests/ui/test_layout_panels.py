@@ -38,17 +38,23 @@ NUMERIC = NAMES[2]
 SHOTS = os.environ.get("SHAPLENS_LAYOUT_SHOTS", "")  # a folder for the panels' screenshots
 
 
-@pytest.fixture(scope="module")
-def state(qapp, tmp_path_factory):
-    import lightgbm as lgb
-
+def _frame() -> pd.DataFrame:
     rng = np.random.default_rng(5)
     frame = pd.DataFrame({name: rng.normal(size=ROWS) for name in NAMES})
     for j in range(1, M, 5):
         frame[NAMES[j]] = pd.Categorical(rng.choice(LABELS, ROWS), categories=LABELS)
     signal = frame[NAMES[0]] + frame[NAMES[2]] + (frame[CATEGORICAL].cat.codes % 2)
-    frame["target"] = (signal + rng.normal(scale=0.8, size=ROWS) > 0.5).astype(int)
-    params = {"objective": "binary", "num_leaves": 7, "verbose": -1, "num_threads": 1, "seed": 1}
+    frame["target"] = signal + rng.normal(scale=0.8, size=ROWS)
+    return frame
+
+
+def _filled(tmp_path_factory, objective: str):
+    import lightgbm as lgb
+
+    frame = _frame()
+    if objective == "binary":
+        frame["target"] = (frame["target"] > 0.5).astype(int)
+    params = {"objective": objective, "num_leaves": 7, "verbose": -1, "num_threads": 1, "seed": 1}
     booster = lgb.train(params, lgb.Dataset(frame[NAMES], frame["target"]), 15)
     folder = tmp_path_factory.mktemp("layout_panels")
     booster.save_model(str(folder / "model.txt"))
@@ -56,6 +62,16 @@ def state(qapp, tmp_path_factory):
         frame[NAMES[j]] = frame[NAMES[j]].astype(str)
     frame.to_parquet(folder / "data.parquet")
     return filled_state(folder / "model.txt", folder / "data.parquet")
+
+
+@pytest.fixture(scope="module")
+def state(qapp, tmp_path_factory):
+    return _filled(tmp_path_factory, "binary")
+
+
+@pytest.fixture(scope="module")
+def regression_state(qapp, tmp_path_factory):
+    return _filled(tmp_path_factory, "regression")
 
 
 def idle(qtbot, state) -> None:
@@ -129,6 +145,14 @@ def test_dependence_plot(qtbot, state, feature, colour) -> None:
         timeout=TIMEOUT,
     )
     check_at_every_size(qtbot, state, panel, lambda: panel.plot)
+
+
+@pytest.mark.parametrize("kind", ["fit", "residuals"])
+def test_regression_fit(qtbot, regression_state, kind) -> None:
+    panel = shown(qtbot, behaviour_curves.create(regression_state))
+    panel.set_view(kind)
+    qtbot.waitUntil(lambda: panel.fit_plot.data is not None, timeout=TIMEOUT)
+    check_at_every_size(qtbot, regression_state, panel, lambda: panel.fit_plot)
 
 
 def test_cohort_importance(qtbot, state) -> None:
