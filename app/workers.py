@@ -34,7 +34,7 @@ from typing import Any, ClassVar
 import shiboken6
 from PySide6.QtCore import QObject, Qt, QThreadPool, Signal, Slot
 
-from app.core.priority import background_niceness, lower_this_thread
+from app.core.base.priority import background_niceness, lower_this_thread
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +47,9 @@ MIN_POOL_THREADS = 8
 Callback = Callable[[Any], None]
 
 # Background jobs (`run(..., background=True)`) run on one thread of their own at this nice
-# level, next to the engine's bulk threads (app/core/engine): work nobody is waiting for, such
+# level, next to the engine's bulk threads (app/core/explain/engine): work nobody is waiting for, such
 # as copying a partial explanation, must not take a core from the GUI thread or a clicked row.
-# SHAPLENS_BACKGROUND_NICENESS sets it (0-19; see app.core.priority.background_niceness).
+# SHAPLENS_BACKGROUND_NICENESS sets it (0-19; see app.core.base.priority.background_niceness).
 BACKGROUND_NICENESS = background_niceness()
 _background_lock = threading.Lock()
 _background: ThreadPoolExecutor | None = None

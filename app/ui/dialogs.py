@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.errors import ShapLensError
+from app.core.base.errors import ShapLensError
 from app.plots.export import PRESETS
 
 MODEL_FILTER = (
@@ -41,7 +41,7 @@ DATA_FILTER = (
 def ask_trust_pickle(parent: QWidget | None, path: Path, message: str) -> bool:
     """Ask before loading a pickle: unpickling runs whatever code the file contains.
 
-    "Always trust this file" records the file's hash (app.core.models.trust), so these exact
+    "Always trust this file" records the file's hash (app.core.explain.models.trust), so these exact
     bytes open without asking next time; a changed file asks again."""
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Warning)
@@ -58,7 +58,7 @@ def ask_trust_pickle(parent: QWidget | None, path: Path, message: str) -> bool:
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     box.exec()
     if box.clickedButton() is always:
-        from app.core.models.trust import remember_trust
+        from app.core.explain.models.trust import remember_trust
 
         try:
             remember_trust(path)
@@ -144,7 +144,7 @@ class DataOptionsDialog(QDialog):
         path = Path(self.path.text()).expanduser()
         is_excel = path.suffix.lower() in (".xlsx", ".xlsm") and path.is_file()
         if is_excel:
-            from app.core.data_io import sheet_names
+            from app.core.data.data_io import sheet_names
 
             # A damaged workbook: load_dataset says what is wrong with it when opened.
             with contextlib.suppress(ShapLensError):
@@ -157,7 +157,7 @@ class DataOptionsDialog(QDialog):
         return Path(self.path.text()).expanduser()
 
     def options(self) -> dict[str, object]:
-        """Keyword arguments for app.core.data_io.load_dataset (only what was set)."""
+        """Keyword arguments for app.core.data.data_io.load_dataset (only what was set)."""
         options: dict[str, object] = {}
         if self.sheet.isEnabled() and self.sheet.currentText():
             options["sheet"] = self.sheet.currentText()

@@ -14,9 +14,9 @@ import pandas as pd
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSplitter, QWidget
 
-from app.core.data_io import load_dataset
-from app.core.drift import DriftReport, drift_report
-from app.core.models.base import ModelAdapter
+from app.core.data.data_io import load_dataset
+from app.core.explain.models.base import ModelAdapter
+from app.core.production.drift import DriftReport, drift_report
 from app.ui.dialogs import DATA_FILTER
 from app.ui.dialogs_compare_base import CompareDialog, fill_table, make_table
 from app.ui.panels.production_plots import HistogramPlot

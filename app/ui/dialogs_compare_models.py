@@ -17,11 +17,11 @@ import pandas as pd
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
-from app.core.compare_models import ModelComparison, compare_models
-from app.core.compare_rows import aligned_waterfalls
-from app.core.errors import ShapLensError
-from app.core.model_io import load_model
-from app.core.models.base import ModelAdapter
+from app.core.base.errors import ShapLensError
+from app.core.data.model_io import load_model
+from app.core.debugging.compare_rows import aligned_waterfalls
+from app.core.explain.models.base import ModelAdapter
+from app.core.production.compare_models import ModelComparison, compare_models
 from app.plots.waterfall import WaterfallPlot
 from app.ui.dialogs_compare_base import CompareDialog, fill_table, make_table
 from app.ui.panels.review_context import review_for

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFileDialog, QMainWindow
 
-from app.core.errors import ShapLensError
+from app.core.base.errors import ShapLensError
 from app.ui import dialogs
 from app.ui.plot_tabs import PlotTabs
 from app.ui.recent_files import RecentFiles
@@ -85,7 +85,7 @@ class Exporter:
     def row_sentence(self) -> str:
         """The selected row's plain-language summary (as the Summary panel words it, with the
         glossary in use), or "" when no row is selected or its SHAP values are not known yet."""
-        from app.core.sentences import summarize_explained_row
+        from app.core.review.sentences import summarize_explained_row
         from app.ui.panels.review_context import review_for
 
         s = self.state

@@ -14,7 +14,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QWidget
 
 from app import bundled
-from app.core.session import SESSION_SUFFIX
+from app.core.review.session import SESSION_SUFFIX
 from app.ui import dialogs
 from app.ui.controller import Controller
 from app.ui.file_kinds import classify, split_paths
@@ -84,7 +84,7 @@ class FileActions:
         if data is None or data.suffix.lower() not in EXCEL_SUFFIXES:
             then({})
             return
-        from app.core.data_io import sheet_names
+        from app.core.data.data_io import sheet_names
 
         def listed(sheets: list[str]) -> None:
             if len(sheets) <= 1:

@@ -1,6 +1,6 @@
 """The tabbed views on the right of the window: Importance, Beeswarm, Waterfall.
 
-This module turns AppState into plot-ready data (app.core.views) and hands it to the plots; the
+This module turns AppState into plot-ready data (app.core.explain.views) and hands it to the plots; the
 plots only draw. Importance is cheap (running mean |SHAP|) and follows every chunk; the beeswarm
 layout is computed in a worker; the waterfall follows the selected row. Plot classes are imported
 lazily so the window still opens (with a note in place of a view) if one is missing.
@@ -14,8 +14,8 @@ import logging
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QStackedWidget, QTabWidget, QWidget
 
-from app.core.types import Task, Unit
-from app.core.views import (
+from app.core.base.types import Task, Unit
+from app.core.explain.views import (
     BeeswarmData,
     ImportanceData,
     beeswarm,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QWidget
 
-from app.core.bookmarks import Bookmarks
+from app.core.review.bookmarks import Bookmarks
 from app.core.review.report_model import SECTIONS
 from app.core.review.report_request import FilterState, ReportRequest, SliceOptions
 from app.ui.panels.debug_context import context_for

@@ -1,6 +1,6 @@
 """File > Save Session… / Open Session…: what the window shows, in one JSON file.
 
-A session (app.core.session) names the model, data and glossary (with hashes), the label,
+A session (app.core.review.session) names the model, data and glossary (with hashes), the label,
 class, threshold, filter expression, cohorts, bookmarks and the dock layout. Opening one shows
 its warnings (a file moved, changed or is missing), reopens the model and data through the
 controller and, once they are loaded, restores everything else.
@@ -21,10 +21,10 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray
 from PySide6.QtWidgets import QFileDialog, QMainWindow
 
+from app.core.base.errors import ShapLensError
 from app.core.base.output_gate import preflight
-from app.core.cohorts import CohortSet
-from app.core.errors import ShapLensError
-from app.core.session import SESSION_SUFFIX, Session, load_session, save_session
+from app.core.debugging.cohorts import CohortSet
+from app.core.review.session import SESSION_SUFFIX, Session, load_session, save_session
 from app.ui.controller import Controller
 from app.ui.dialogs import MessageBar
 from app.ui.recent_files import RecentFiles

@@ -5,7 +5,7 @@ Panels, plots and the window read its attributes and listen to its signals; only
 loaded. The contract is in docs/CONTRACTS.md; everything beyond it here is additive.
 
 Keeping the GUI thread free during a big run: the bulk run's worker files each chunk into the
-builder (`app.core.explain.filed_into`), so a chunk costs O(1) here; `explanation_changed` is
+builder (`app.core.explain.chunked.filed_into`), so a chunk costs O(1) here; `explanation_changed` is
 emitted at most every EMIT_INTERVAL_MS while chunks stream in, because every panel redraws on
 it; and the partial `explanation` is only rebuilt here while it is small (SYNC_PARTIAL_VALUES).
 Beyond that the controller builds snapshots in a worker (`partial_snapshot`) and hands them in
@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from app.core.align import AlignedData
-from app.core.explain import ExplainProgress, ExplanationBuilder
-from app.core.models.base import ModelAdapter, display_output_name
-from app.core.types import Explanation
+from app.core.base.types import Explanation
+from app.core.data.align import AlignedData
+from app.core.explain.chunked import ExplainProgress, ExplanationBuilder
+from app.core.explain.models.base import ModelAdapter, display_output_name
 
 # Redraws triggered by streaming chunks are coalesced to at most one per this many ms. Measured at
 # 1M rows with clicks every 120 ms: 250 ms gave the longest GUI stalls 102-178 ms, 500 ms 59-67.

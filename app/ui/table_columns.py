@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 from PySide6.QtGui import QColor
 
-from app.core.models.base import display_output_name
-from app.core.types import Task
-from app.core.views import format_value
+from app.core.base.types import Task
+from app.core.explain.models.base import display_output_name
+from app.core.explain.views import format_value
 from app.ui.state import AppState
 
 GOOD, BAD = QColor("#1a7f37"), QColor("#cf222e")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from app.core.session import Session, load_session, save_session
+from app.core.review.session import Session, load_session, save_session
 from app.ui.panels import debug_counterfactuals, debug_whatif
 from app.ui.panels.debug_context import context_for
 from tests.ui._debug_state import filled_state

@@ -9,7 +9,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QMainWindow
 from sklearn.metrics import confusion_matrix as sk_confusion
 
-from app.core.filters import filter_mask
+from app.core.debugging.filters import filter_mask
 from app.ui.panels import (
     debug_compare,
     debug_dependence,

@@ -7,9 +7,9 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
-from app.core.align import align
-from app.core.data_io import load_dataset
-from app.core.model_io import load_model
+from app.core.data.align import align
+from app.core.data.data_io import load_dataset
+from app.core.data.model_io import load_model
 from app.ui.rows_table import FROZEN_COLUMNS, RowsTable
 from app.ui.state import AppState
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from PySide6.QtWidgets import QTabBar
 
-from app.core.memory import MemoryEstimate
+from app.core.base.memory import MemoryEstimate
 from app.ui.main_window import MainWindow
 from app.ui.panels import DEFAULT_VISIBLE, PANEL_MODULES
 from app.workers import Workers
@@ -300,7 +300,7 @@ def test_explained_dataset_shows_importance_and_pages_rows(
     qtbot, window, small_model_path, small_data_path, tmp_path
 ) -> None:
     distributed = pytest.importorskip("distributed")
-    from app.core.distributed.dask_explain import explain_dask, plan_run
+    from app.core.explain.distributed.dask_explain import explain_dask, plan_run
 
     frame = pd.read_parquet(small_data_path).iloc[:600]
     (tmp_path / "data").mkdir()

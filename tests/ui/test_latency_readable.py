@@ -8,7 +8,7 @@ import pyqtgraph as pg
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from app.core.latency import LatencyProgress
+from app.core.production.latency import LatencyProgress
 from app.plots.decade_axis import DecadeAxis, decade_label
 from app.ui.panels.production_latency import BUDGET_EXAMPLE, IDLE_TEXT, LatencyPanel
 from app.ui.panels.production_plots import CurvePlot, HistogramPlot

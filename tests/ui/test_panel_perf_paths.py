@@ -11,8 +11,8 @@ import threading
 import numpy as np
 import pytest
 
-from app.core.dependence import dependence, stratified_sample
-from app.core.fairness import group_codes, group_mean_shap
+from app.core.debugging.dependence import dependence, stratified_sample
+from app.core.debugging.fairness import group_codes, group_mean_shap
 from app.ui.panels import (
     debug_context,
     debug_dependence,

@@ -6,11 +6,11 @@ import lightgbm as lgb
 import numpy as np
 import pytest
 
-from app.core import views
-from app.core.align import align
-from app.core.explain import explain_all
-from app.core.glossary import FeatureInfo, Glossary
-from app.core.model_io import load_model
+from app.core.data.align import align
+from app.core.data.model_io import load_model
+from app.core.explain import views
+from app.core.explain.chunked import explain_all
+from app.core.review.glossary import FeatureInfo, Glossary
 from app.ui.panels.review_context import review_for
 from app.ui.plot_tabs import PlotTabs
 from app.ui.state import AppState, mean_abs_of

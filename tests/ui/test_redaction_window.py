@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtGui import QGuiApplication
 
 from app.core.review.redaction import Redaction
-from app.core.session import load_session, save_session
+from app.core.review.session import load_session, save_session
 from app.ui.main_window import MainWindow
 from app.ui.panels.review_context import restore_review, review_for, session_from_state
 

@@ -13,7 +13,7 @@ from app.commands import report as report_command
 from app.commands._common import load_inputs
 from app.core.review.report_build import build_report_model
 from app.core.review.report_model import SECTIONS
-from app.core.session import save_session
+from app.core.review.session import save_session
 from app.ui.main_window import MainWindow
 from app.ui.panels.debug_context import context_for
 from app.ui.panels.review_context import review_for, session_from_state
@@ -189,7 +189,7 @@ def test_drift_is_reported_while_its_dialog_is_open(
 def test_model_comparison_and_latency_are_reported_when_open(
     qtbot, window, small_model_path, small_data_path, tmp_path
 ) -> None:
-    from app.core.latency import measure_latency
+    from app.core.production.latency import measure_latency
 
     open_and_wait(qtbot, window, small_model_path, small_data_path)
     dialog = window.files.compare_with_model()

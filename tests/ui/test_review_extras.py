@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from app.core.align import align
-from app.core.data_io import load_dataset
-from app.core.model_io import load_model
+from app.core.data.align import align
+from app.core.data.data_io import load_dataset
+from app.core.data.model_io import load_model
 from app.ui.panels.review_context import review_for
 from app.ui.rows_table import BOOKMARK_HEADER, RowsModel
 from app.ui.state import AppState
@@ -88,7 +88,7 @@ def test_cohort_importance_equals_numpy_means_over_each_cohort(qtbot, explained,
 def test_exported_waterfall_carries_the_row_sentence(
     qtbot, small_model_path, small_data_path, tmp_path
 ) -> None:
-    from app.core.sentences import summarize_explained_row
+    from app.core.review.sentences import summarize_explained_row
     from app.ui.main_window import MainWindow
 
     window = MainWindow()

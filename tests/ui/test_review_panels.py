@@ -6,8 +6,8 @@ import csv
 
 import pytest
 
-from app.core.glossary import FeatureInfo, Glossary, TargetInfo
-from app.core.sentences import summarize_explained_row
+from app.core.review.glossary import FeatureInfo, Glossary, TargetInfo
+from app.core.review.sentences import summarize_explained_row
 from app.ui.panels import review_bookmarks, review_summary
 from app.ui.panels.review_context import review_for
 from tests.ui._debug_state import filled_state
@@ -81,7 +81,7 @@ def test_bookmarks_panel_add_filter_edit_jump_export(qtbot, state, tmp_path) -> 
 
 
 def test_session_from_state_round_trips_bookmarks(qtbot, state, tmp_path) -> None:
-    from app.core.session import load_session, save_session
+    from app.core.review.session import load_session, save_session
     from app.ui.panels.review_context import restore_review, session_from_state
 
     glossary = tmp_path / "g.yaml"

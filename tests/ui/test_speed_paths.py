@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from app.core.cache import ExplanationCache
-from app.core.explain import ExplanationBuilder
-from app.core.models.lightgbm_model import LightGBMModel
+from app.core.data.cache import ExplanationCache
+from app.core.explain.chunked import ExplanationBuilder
+from app.core.explain.models.lightgbm_model import LightGBMModel
 from app.ui import cache_jobs, plot_tabs, rows_table
 from app.ui import explain_runner as runner_module
 from app.ui import state as state_module
@@ -289,8 +289,8 @@ def test_big_table_sorts_in_the_background_then_filters_from_that_order(
 
 
 def test_a_snapshot_copied_in_paced_blocks_equals_one_copied_at_once(small_model_path) -> None:
-    from app.core.explain import ExplainProgress
-    from app.core.model_io import load_model
+    from app.core.data.model_io import load_model
+    from app.core.explain.chunked import ExplainProgress
 
     model = load_model(small_model_path)
     n, k = 1_000, model.n_outputs

@@ -13,13 +13,13 @@ import numpy as np
 import pandas as pd
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
-from app.core.cohorts import Cohort
+from app.core.base.types import Task
 from app.core.debugging.behaviour.curve_views import curve_plot, fit_plot, without_threshold
 from app.core.debugging.behaviour.curves import GroupCurves, performance_curves, rows_by_group
 from app.core.debugging.behaviour.grid import BehaviourError
-from app.core.fairness import suggest_sensitive
-from app.core.metrics import Evaluation
-from app.core.types import Task
+from app.core.debugging.cohorts import Cohort
+from app.core.debugging.fairness import suggest_sensitive
+from app.core.debugging.metrics import Evaluation
 from app.plots.curves import CurvePlot, FitPlot
 from app.ui.panels.behaviour_common import export_button, export_plot, shrinkable
 from app.ui.panels.debug_context import context_for

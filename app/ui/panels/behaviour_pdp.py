@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.base.types import Unit
 from app.core.debugging.behaviour.pd_views import pd2_plot, pd_plot
 from app.core.debugging.behaviour.pdp import (
     PartialDependence,
@@ -27,7 +28,6 @@ from app.core.debugging.behaviour.pdp import (
     with_ice_rows,
 )
 from app.core.debugging.behaviour.pdp2d import PartialDependence2D, partial_dependence_2d_for
-from app.core.types import Unit
 from app.plots.pdp import PD2Plot, PDPlot
 from app.ui.panels.behaviour_common import (
     ProgressRow,

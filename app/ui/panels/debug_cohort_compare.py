@@ -14,7 +14,7 @@ import pandas as pd
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from app.core.cohorts import ALL_ROWS, Cohort, CohortComparison, compare_cohorts
+from app.core.debugging.cohorts import ALL_ROWS, Cohort, CohortComparison, compare_cohorts
 from app.plots.cohort_bars import CohortBarsData, CohortBarsPlot
 from app.ui.panels.debug_context import context_for
 from app.ui.panels.debug_jobs import PanelJob, Work

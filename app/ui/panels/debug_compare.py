@@ -23,15 +23,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.metrics import Evaluation
-from app.core.neighbours import (
+from app.core.debugging.metrics import Evaluation
+from app.core.debugging.neighbours import (
     FeatureDiff,
     Neighbours,
     NoNeighboursError,
     compare_rows,
     nearest_correct,
 )
-from app.core.views import format_value
+from app.core.explain.views import format_value
 from app.plots import style
 from app.ui.panels.debug_context import context_for
 from app.ui.panels.debug_jobs import cancel_on_destroy, on_screen

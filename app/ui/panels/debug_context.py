@@ -10,10 +10,11 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from app.core.cohorts import ALL_ROWS, CohortSet
-from app.core.errors import FilterSyntaxError, ShapLensError
-from app.core.filters import apply_filter
-from app.core.metrics import (
+from app.core.base.errors import FilterSyntaxError, ShapLensError
+from app.core.base.types import Task
+from app.core.debugging.cohorts import ALL_ROWS, CohortSet
+from app.core.debugging.filters import apply_filter
+from app.core.debugging.metrics import (
     Evaluation,
     encode_labels,
     evaluate,
@@ -22,7 +23,6 @@ from app.core.metrics import (
     presets_for,
     with_threshold,
 )
-from app.core.types import Task
 from app.ui.state import AppState
 from app.workers import Workers
 

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 from superqt.utils import signals_blocked
 
-from app.core.dependence import DependenceData, dependence
+from app.core.debugging.dependence import DependenceData, dependence
 from app.plots import style
 from app.plots.base import PlotBase, finite_range, padded_range
 from app.plots.colourbar import ColourBar

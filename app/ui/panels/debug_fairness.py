@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.fairness import RULE, FairnessReport, fairness_report, suggest_sensitive
-from app.core.metrics import Evaluation
-from app.core.types import Task
+from app.core.base.types import Task
+from app.core.debugging.fairness import RULE, FairnessReport, fairness_report, suggest_sensitive
+from app.core.debugging.metrics import Evaluation
 from app.plots import style
 from app.ui.panels.debug_context import context_for
 from app.ui.panels.debug_jobs import PanelJob, Work
@@ -256,7 +256,7 @@ def _group_means(
     values: np.ndarray, rows: np.ndarray, codes: np.ndarray, groups: list[int], output: int
 ) -> np.ndarray:
     """Mean SHAP value of each feature for each of `groups` (worker): one masked pass per group,
-    accumulated in float64 (what app.core.fairness.group_mean_shap gives, without np.add.at's
+    accumulated in float64 (what app.core.debugging.fairness.group_mean_shap gives, without np.add.at's
     element-wise scatter, which takes seconds at a million rows)."""
     c = codes[rows]
     means = np.full((len(groups), values.shape[1]), np.nan)

@@ -17,10 +17,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.cohorts import ALL_ROWS, CohortError
-from app.core.errors import FilterSyntaxError
-from app.core.metrics import Evaluation, presets_for
-from app.core.types import Task
+from app.core.base.errors import FilterSyntaxError
+from app.core.base.types import Task
+from app.core.debugging.cohorts import ALL_ROWS, CohortError
+from app.core.debugging.metrics import Evaluation, presets_for
 from app.ui.panels.debug_context import context_for
 from app.ui.state import AppState
 

@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.errors import FilterSyntaxError
-from app.core.metrics import Evaluation
-from app.core.slices import Slice, error_slices
+from app.core.base.errors import FilterSyntaxError
+from app.core.debugging.metrics import Evaluation
+from app.core.debugging.slices import Slice, error_slices
 from app.ui.panels.debug_context import context_for
 from app.ui.panels.debug_jobs import PanelJob, Work
 from app.ui.state import AppState

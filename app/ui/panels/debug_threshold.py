@@ -17,9 +17,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.errors import FilterSyntaxError
-from app.core.metrics import Evaluation, confusion_matrix, summary
-from app.core.types import Task
+from app.core.base.errors import FilterSyntaxError
+from app.core.base.types import Task
+from app.core.debugging.metrics import Evaluation, confusion_matrix, summary
 from app.ui.panels.debug_context import context_for
 from app.ui.panels.debug_jobs import PanelJob, Work
 from app.ui.state import AppState

@@ -29,11 +29,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.errors import ShapLensError
-from app.core.models.base import display_output_name
-from app.core.types import Task
-from app.core.views import format_value
-from app.core.whatif import InvalidEditError, Ranges, WhatIf, WhatIfResult, feature_ranges
+from app.core.base.errors import ShapLensError
+from app.core.base.types import Task
+from app.core.debugging.whatif import InvalidEditError, Ranges, WhatIf, WhatIfResult, feature_ranges
+from app.core.explain.models.base import display_output_name
+from app.core.explain.views import format_value
 from app.plots import style
 from app.ui.docks import dock_of
 from app.ui.panels.debug_context import context_for

@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.bookmarks import Bookmark
-from app.core.errors import ShapLensError
+from app.core.base.errors import ShapLensError
+from app.core.review.bookmarks import Bookmark
 from app.ui.panels.review_context import review_for
 from app.ui.settings import Settings
 from app.ui.state import AppState

@@ -15,13 +15,13 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from app.core.bookmarks import Bookmarks
-from app.core.compare_models import ModelComparison
-from app.core.drift import DriftReport
-from app.core.glossary import Glossary, load_glossary
-from app.core.latency import LatencyReport
+from app.core.production.compare_models import ModelComparison
+from app.core.production.drift import DriftReport
+from app.core.production.latency import LatencyReport
+from app.core.review.bookmarks import Bookmarks
+from app.core.review.glossary import Glossary, load_glossary
 from app.core.review.redaction import Redaction
-from app.core.session import FileRef, Session
+from app.core.review.session import FileRef, Session
 from app.ui.state import AppState
 from app.workers import Workers
 

@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from app.core.sentences import RowSummary, summarize_explained_row
+from app.core.review.sentences import RowSummary, summarize_explained_row
 from app.ui.panels.review_context import review_for
 from app.ui.state import AppState
 
