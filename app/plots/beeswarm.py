@@ -257,7 +257,7 @@ class BeeswarmPlot(PlotBase):
         lo, hi = self._x_range
         rect = QRectF(lo, -0.5, hi - lo, float(n))
         if self._vector:
-            self.plot.addItem(RasterRects(image, rect))
+            self.plot.addItem(RasterRects(image, rect, pal.background))
             return
         item = pg.ImageItem(image, axisOrder="row-major")
         item.setRect(rect)

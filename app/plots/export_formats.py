@@ -14,6 +14,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRect, QSi
 from PySide6.QtGui import QImage, QPageSize, QPainter, QPdfWriter
 
 from app.core.base.errors import ShapLensError
+from app.plots.svg_flatten import flatten_hairlines
 
 
 class EncodeError(ShapLensError):
@@ -83,7 +84,8 @@ def svg_bytes(figure: Drawable) -> bytes:
         generator.setDescription(figure.caption.text())  # type: ignore[attr-defined]
     figure.vector_mode()  # no raster <image> in the file: other SVG readers choked on it
     _paint_checked(QPainter(generator), figure, figure.scale, "SVG")
-    return _finish(array, buffer, "SVG")
+    svg = _finish(array, buffer, "SVG").decode("utf-8")
+    return flatten_hairlines(svg).encode("utf-8")
 
 
 def pdf_bytes(figure: Drawable) -> bytes:

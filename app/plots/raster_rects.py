@@ -16,12 +16,15 @@ LEVELS = 16  # per channel: finer differences are not visible in a density cell
 
 
 class RasterRects(pg.GraphicsObject):
-    def __init__(self, rgba: np.ndarray, rect: QRectF) -> None:
+    def __init__(self, rgba: np.ndarray, rect: QRectF, background: str | None = None) -> None:
         """rgba: rows x columns x 4, row 0 at `rect.top()` (the smallest y), as an ImageItem
         with axisOrder="row-major" places it."""
         super().__init__()
         self._rect = QRectF(rect)
-        self.paths = _paths(np.asarray(rgba), self._rect)
+        rgba = np.asarray(rgba)
+        if background is not None:  # opaque cells: simple SVG readers ignore fill-opacity
+            rgba = _over(rgba, QColor(background))
+        self.paths = _paths(rgba, self._rect)
 
     def boundingRect(self) -> QRectF:
         return self._rect
@@ -30,6 +33,16 @@ class RasterRects(pg.GraphicsObject):
         painter.setPen(pg.mkPen(None))
         for colour, path in self.paths:
             painter.fillPath(path, colour)
+
+
+def _over(rgba: np.ndarray, background: QColor) -> np.ndarray:
+    """The cells blended onto the background, fully opaque where anything was drawn."""
+    alpha = rgba[..., 3:4].astype(np.float64) / 255.0
+    bg = np.array([background.red(), background.green(), background.blue()], dtype=np.float64)
+    out = rgba.copy()
+    out[..., :3] = np.round(rgba[..., :3] * alpha + bg * (1 - alpha)).astype(np.uint8)
+    out[..., 3] = np.where(rgba[..., 3] > 0, 255, 0)
+    return out
 
 
 def _paths(rgba: np.ndarray, rect: QRectF) -> list[tuple[QColor, QPainterPath]]:

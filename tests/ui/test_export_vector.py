@@ -4,6 +4,7 @@ other SVG readers such as ImageMagick choked on)."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -13,6 +14,7 @@ import pytest
 
 from app.plots import export
 from app.plots.export import short_hash
+from app.plots.svg_flatten import flatten_hairlines
 from tests.ui import test_plots_data as plot_data
 
 TIMEOUT = 60_000
@@ -92,3 +94,23 @@ def test_imagemagick_reads_the_svg(qapp, tmp_path) -> None:
     )
     assert done.returncode == 0, done.stderr.decode(errors="replace")[-500:]
     assert out.stat().st_size > 1000
+
+
+def test_hairline_groups_lose_their_scaling_transform() -> None:
+    group = (
+        '<g stroke="#d9d9d9" stroke-width="1" transform="matrix(50,0,0,-200,900,550)"\n>\n'
+        '<polyline fill="none" vector-effect="non-scaling-stroke" points="-1,0 1.5,0 " />\n'
+        '<path vector-effect="non-scaling-stroke" d="M0,1 L2,1e-1 Z" />\n</g>'
+    )
+    text = '<g transform="matrix(2,0,0,2,5,5)"\n><text x="1" y="2">age</text>\n</g>'
+    flat = flatten_hairlines(group + text)
+    assert "matrix(50" not in flat and 'points="850,550 975,550 "' in flat
+    assert 'd="M900,350 L1000,530 Z"' in flat
+    assert flat.endswith(text)  # a group with text keeps its transform
+
+
+def test_exported_lines_have_no_scaled_hairlines(qapp, tmp_path) -> None:
+    path = export.export_view("importance", DATA["importance"](), tmp_path / "i.svg", 1200, 800)
+    text = path.read_text(encoding="utf-8")
+    scaled = re.compile(r'transform="matrix\([^)]*\)"[^>]*>\s*<(?:polyline|path)[^>]*non-scaling')
+    assert scaled.search(text) is None  # ImageMagick drew those as bands hundreds of px wide
