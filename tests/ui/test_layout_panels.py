@@ -20,6 +20,7 @@ from app.ui.panels import (
     behaviour_pdp,
     debug_cohort_compare,
     debug_dependence,
+    debug_whatif,
 )
 from app.ui.panels.debug_context import context_for
 from app.ui.panels.production_plots import HistogramPlot
@@ -153,6 +154,19 @@ def test_regression_fit(qtbot, regression_state, kind) -> None:
     panel.set_view(kind)
     qtbot.waitUntil(lambda: panel.fit_plot.data is not None, timeout=TIMEOUT)
     check_at_every_size(qtbot, regression_state, panel, lambda: panel.fit_plot)
+
+
+def test_whatif_waterfalls(qtbot, state) -> None:
+    panel = shown(qtbot, debug_whatif.create(state))
+    state.select_row(3)
+    qtbot.waitUntil(lambda: panel.result is not None, timeout=TIMEOUT)
+    panel.set_value(CATEGORICAL, LABELS[4])
+    qtbot.waitUntil(
+        lambda: panel.result is not None and bool(panel.result.changed), timeout=TIMEOUT
+    )
+    for plot in (panel.waterfalls.original, panel.waterfalls.edited):
+        qtbot.waitUntil(lambda plot=plot: plot.data is not None, timeout=TIMEOUT)
+        check_at_every_size(qtbot, state, panel, lambda plot=plot: plot)
 
 
 def test_cohort_importance(qtbot, state) -> None:
