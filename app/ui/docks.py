@@ -11,7 +11,7 @@ import importlib
 import logging
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QMenu, QScrollArea, QTabBar, QWidget
 
 from app.ui.state import AppState
@@ -35,6 +35,11 @@ class PanelScroll(QScrollArea):
         self.setMinimumHeight(MIN_PANEL_PX)
         self.setWidget(panel)
         panel.installEventFilter(self)
+
+    def sizeHint(self):  # type: ignore[override]
+        # The panel's own wish: a non-resizing scroll area would offer the panel's current
+        # size, which before the first layout is Qt's default and made the docks start tiny.
+        return self.widget().sizeHint().expandedTo(QSize(MIN_PANEL_PX, MIN_PANEL_PX))
 
     def _fit(self) -> None:
         panel = self.widget()
