@@ -25,7 +25,6 @@ from app.core.explain.views import (
     importance,
     waterfall,
 )
-from app.ui.panels.review_context import review_for
 from app.ui.state import AppState
 from app.ui.view_options import ViewOptions, with_display_names
 from app.workers import Workers
@@ -142,7 +141,7 @@ class PlotTabs(QTabWidget):
         self.setCornerWidget(self.options, Qt.Corner.TopRightCorner)
         self.options.filtered.toggled.connect(self._on_filter_scope_changed)
         self.options.rather.currentIndexChanged.connect(self._refresh_waterfall)
-        self.review = review_for(state)
+        self.review = state.review
         self.review.glossary_changed.connect(self._on_glossary_changed)
         state.model_changed.connect(self._fill_contrast)
         state.visible_rows_changed.connect(self._on_visible_rows_changed)

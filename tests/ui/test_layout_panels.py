@@ -22,7 +22,6 @@ from app.ui.panels import (
     debug_dependence,
     debug_whatif,
 )
-from app.ui.panels.debug_context import context_for
 from app.ui.panels.production_plots import HistogramPlot
 from tests.ui._debug_state import filled_state
 from tests.ui._layout import problems
@@ -76,7 +75,7 @@ def regression_state(qapp, tmp_path_factory):
 
 
 def idle(qtbot, state) -> None:
-    workers = context_for(state).workers
+    workers = state.debug.workers
     qtbot.waitUntil(lambda: not workers.busy(), timeout=TIMEOUT)
     QApplication.processEvents()
 

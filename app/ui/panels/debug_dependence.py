@@ -25,7 +25,6 @@ from app.plots import style
 from app.plots.base import PlotBase, finite_range, padded_range
 from app.plots.colourbar import ColourBar
 from app.plots.keys import KeysLabel
-from app.ui.panels.debug_context import context_for
 from app.ui.panels.debug_jobs import PanelJob, Work
 from app.ui.state import AppState
 
@@ -104,7 +103,7 @@ class DependencePlot(PlotBase):
         self._ring = None
         self._draw_ring()
         # Short: the title names the feature, and a long rotated label was cut off.
-        shap_label = f"SHAP value ({d.unit.value})"
+        shap_label = f"{d.value_name} value ({d.unit.value})"
         if strips:
             labels = [self.label(c) for c in d.categories]
             self._set_category_axis(labels, [float(i) for i in range(len(labels))])
@@ -202,7 +201,7 @@ class DependencePlot(PlotBase):
         if i is None:
             return ""
         value = d.categories[round(d.x[i])] if d.categories is not None else f"{d.x[i]:.4g}"
-        return f"row {int(d.rows[i])}: {d.feature} = {value}, SHAP {style.format_number(d.shap[i])}"
+        return f"row {int(d.rows[i])}: {d.feature} = {value}, {d.value_name} {style.format_number(d.shap[i])}"
 
 
 def searchable_combo(parent: QWidget) -> QComboBox:
@@ -222,7 +221,7 @@ class DependencePanel(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.context = context_for(state)
+        self.context = state.debug
         self.feature_combo = searchable_combo(self)
         self.colour_combo = searchable_combo(self)
         self.note = QLabel(self)

@@ -23,9 +23,7 @@ from app.core.base.types import Task
 from app.core.debugging.fairness import RULE, FairnessReport, fairness_report, suggest_sensitive
 from app.core.debugging.metrics import Evaluation
 from app.plots import style
-from app.ui.panels.debug_context import context_for
 from app.ui.panels.debug_jobs import PanelJob, Work
-from app.ui.panels.review_context import review_for
 from app.ui.panels.table_style import compact_rows
 from app.ui.state import AppState
 
@@ -53,7 +51,7 @@ class FairnessPanel(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.context = context_for(state)
+        self.context = state.debug
         self.report: FairnessReport | None = None
         self.column_combo = QComboBox(self)
         self.column_combo.setMinimumContentsLength(16)
@@ -152,7 +150,7 @@ class FairnessPanel(QWidget):
     def _on_report(self, report: FairnessReport) -> None:
         self.report = report
         # The report carries the group table the user has looked at (File > Export Report).
-        review_for(self.state).sensitive = self.column_combo.currentData()
+        self.state.review.sensitive = self.column_combo.currentData()
         self._show_groups(report)
         self._refresh_shap()
 

@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
 from app.core.base.errors import ShapLensError
 from app.core.production.latency import LatencyProgress, LatencyReport, iter_latency, parse_budget
 from app.ui.panels.production_plots import CurvePlot, HistogramPlot
-from app.ui.panels.review_context import review_for
 from app.ui.state import AppState
 from app.workers import Workers, workers_for
 
@@ -174,7 +173,7 @@ class LatencyPanel(QWidget):
         self.progress.setValue(1000)
         self.progress.setFormat(f"measured in {report.elapsed_s:.1f} s")
         self.report = report
-        review_for(self.state).latency = report  # File > Export Report carries it
+        self.state.review.latency = report  # File > Export Report carries it
         self.summary.setText(summary_html(report))
         self._draw_histogram()
         series = []
