@@ -57,6 +57,7 @@ VERBS: dict[str, Verb] = {
         _verb("gui", "open the desktop app (the default when no verb is given)"),
         _verb("inspect", "describe a model: framework, task, trees, features used, memory, training parameters"),
         _verb("install-desktop", "add ShapLens to the desktop's application menu (Linux, for this user; --uninstall removes it)"),
+        _verb("interactions", "compute exact SHAP interaction values (M x M per row) and write them to Parquet"),
         _verb("latency", "measure prediction and explanation latency and batch throughput; exit 1 if over budget"),
         _verb("pdp", "partial dependence (and ICE lines) of one feature, to CSV"),
         _verb("report", "write a self-contained HTML or PDF report of the review: importance, groups, rows, ..."),
