@@ -185,23 +185,24 @@ def request_of(args: argparse.Namespace, ws: Workspace) -> ReportRequest:
     )  # fmt: skip
 
 
-def _production_results(args: argparse.Namespace, request: ReportRequest) -> None:
-    """Drift, comparison and latency, computed only when asked for and their section is on."""
-    model, data = request.model, request.data
+def _production_results(args: argparse.Namespace, ws: Workspace, request: ReportRequest) -> None:
+    """Drift, comparison and latency, computed only when asked for and their section is on, kept
+    in the workspace's review state, where the window's dialogs and panels put theirs."""
+    model, data, review = request.model, request.data, ws.review
     if args.drift_data is not None and "drift" in request.sections:
         from app.core.data.data_io import load_dataset
         from app.core.production.drift import drift_report
 
         print(f"report: drift against {args.drift_data.name}", file=sys.stderr)
-        request.drift = drift_report(model, data.frame, load_dataset(args.drift_data))
-        request.drift_name = args.drift_data.name
+        review.drift = drift_report(model, data.frame, load_dataset(args.drift_data))
+        review.drift_name = args.drift_data.name
     if args.compare_model is not None and "compare" in request.sections:
         from app.core.data.model_io import load_model
         from app.core.production.compare_models import compare_models
 
         print(f"report: comparing with {args.compare_model.name}", file=sys.stderr)
         other = load_model(args.compare_model, trust_pickle=args.trust_pickle)
-        request.comparison = compare_models(
+        review.comparison = compare_models(
             model, other, data.frame, label=data.label_column, sensitive=request.sensitive,
             threshold=request.threshold, names=(args.model.name, args.compare_model.name),
         )  # fmt: skip
@@ -211,7 +212,7 @@ def _production_results(args: argparse.Namespace, request: ReportRequest) -> Non
         if args.latency_seconds <= 0:
             raise ShapLensError(f"--latency-seconds must be positive, got {args.latency_seconds}.")
         print(f"report: measuring latency for {args.latency_seconds:g} s", file=sys.stderr)
-        request.latency = measure_latency(model, data.X, seconds=args.latency_seconds)
+        review.latency = measure_latency(model, data.X, seconds=args.latency_seconds)
 
 
 def write_report(report: Report, out: Path, figures: bool, inputs: Iterable[Path] = ()) -> Path:
@@ -241,12 +242,18 @@ def run(args: argparse.Namespace) -> int:
     parse_rows(args.rows)
     if args.threshold is not None:  # None: the session's threshold, or 0.5
         check_threshold(args.threshold)
+    from app.core.workspace.report import request_from_workspace
+
     ws = open_workspace(args)
     request = request_of(args, ws)
     model, data = request.model, request.data
     # --class as given: the workspace keeps its output when asked for one the model lacks.
     check_request(model, data, request.rows, args.output, request.sensitive)
-    _production_results(args, request)
+    _production_results(args, ws, request)
+    request = request_from_workspace(
+        ws, request.sections, request.slices, rows=request.rows, sample=request.sample,
+        figures=request.figures,
+    )  # fmt: skip
     explained = min(args.sample, data.n_rows) if args.sample > 0 else data.n_rows
     print(f"report: explaining {explained:,} rows", file=sys.stderr)
     report = build_report_model(request)
