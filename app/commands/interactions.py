@@ -32,9 +32,6 @@ from app.core.explain.distributed.table import table_metadata
 from app.core.explain.interactions import InteractionProgress, iter_interactions
 from app.core.explain.models.base import ModelAdapter
 
-NAME = "interactions"
-HELP = "compute exact SHAP interaction values (M x M per row) and write them to Parquet"
-
 WARN_BYTES = 1024**3  # above this, a run over every row says how big the file will be
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QLinearGradient, QPainter, QPen
@@ -52,7 +53,17 @@ class ColourBar(pg.GraphicsWidget):
         for i, colour in enumerate(stops):
             gradient.setColorAt(i / max(len(stops) - 1, 1), QColor(colour))
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.fillRect(bar, gradient)
+        if getattr(self, "_exportOpts", False) is not False:
+            # Exported as vectors: solid bands, which every SVG reader draws (ImageMagick left
+            # a gradient blank).
+            bands = 64
+            step = bar.height() / bands
+            for k in range(bands):
+                colour = style.colours_for(np.array([(k + 0.5) / bands]), pal)[0]
+                band = QRectF(bar.left(), bar.bottom() - (k + 1) * step, bar.width(), step + 0.5)
+                painter.fillRect(band, QColor(int(colour[0]), int(colour[1]), int(colour[2])))
+        else:
+            painter.fillRect(bar, gradient)
         painter.setPen(QPen(QColor(pal.text)))
         metrics = painter.fontMetrics()
         high, low = self.ends

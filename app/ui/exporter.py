@@ -55,6 +55,7 @@ class Exporter:
     def caption(self) -> Caption:
         """Where the current view came from, printed under exported figures."""
         from app.plots.export import Caption
+        from app.ui.file_hashes import short_hash_of
 
         s = self.state
         view = self.plots.current_view()
@@ -76,6 +77,8 @@ class Exporter:
             unit=model.unit.value if model else "",
             explainer=model.info.explainer if model else "",
             extra="; ".join(extra),
+            model_hash=short_hash_of(s.model_path),
+            data_hash=short_hash_of(s.data_path),
             cohort=cohort,
         )
 

@@ -13,6 +13,9 @@ from app.plots.registry import ViewSpec, data_function, plot_class
 
 log = logging.getLogger(__name__)
 
+# A plot needs MIN_READABLE (app.plots.base) below a two-line title; the docks give way first.
+MIN_VIEW_HEIGHT = 200
+
 
 def load_plot_class(view: str) -> type[QWidget] | None:
     try:
@@ -36,6 +39,7 @@ class ViewSlot(QStackedWidget):
     def __init__(self, spec: ViewSpec, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.view, self.title = spec.name, spec.title
+        self.setMinimumHeight(MIN_VIEW_HEIGHT)
         self.note = QLabel(self)
         self.note.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.note.setWordWrap(True)

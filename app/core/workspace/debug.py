@@ -202,6 +202,12 @@ class DebugState:
         self.filter_changed.emit()
         return int(rows.size)
 
+    def record_filter(self, preset: str, expression: str, cohort: str) -> None:
+        """Take a filter as given without applying it (visible rows unchanged, no event): for a
+        workspace no view shows, such as a command's, whose report applies the filter itself
+        against the evaluation it computes (presets and `predicted` need one)."""
+        self.preset, self.expression, self.cohort, self.hints = preset, expression, cohort, []
+
     def _rows_for(self, preset: str, expression: str, cohort: str) -> tuple[np.ndarray, list[str]]:
         data = self._ws.data
         if data is None:

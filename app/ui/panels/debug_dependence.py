@@ -25,6 +25,7 @@ from app.core.debugging.dependence import DependenceData, dependence
 from app.plots import style
 from app.plots.base import PlotBase, finite_range, padded_range
 from app.plots.colourbar import ColourBar
+from app.plots.keys import KeysLabel
 from app.ui.panels.debug_jobs import PanelJob, Work
 from app.ui.state import AppState
 
@@ -36,7 +37,6 @@ COLOUR_LEVELS = 16
 LAYERS = 2
 DOT_SIZE = 5
 PICK_PIXELS = 8
-LEGEND_ENTRY_PX = 210  # a swatch and a 160-px name with air: four took 740 px of a 640-px plot
 
 
 class DependencePlot(PlotBase):
@@ -47,8 +47,9 @@ class DependencePlot(PlotBase):
         self.colour_bar = ColourBar()
         self.view.addItem(self.colour_bar, row=0, col=1)
         # Categories have no order: a categorical colouring gets a legend, not the gradient.
-        self.legend = pg.LegendItem(colCount=4, labelTextColor=style.palette().text)
-        self.view.addItem(self.legend, row=1, col=0, colspan=2)
+        self.legend = KeysLabel(self)
+        self.legend.hide()
+        self.layout().insertWidget(2, self.legend)  # under the view, above the notice
         self.selected: int | None = None
         self._ring: pg.ScatterPlotItem | None = None
 
@@ -68,8 +69,8 @@ class DependencePlot(PlotBase):
         self.colour_bar.title = d.colour_feature or ""
         self.colour_bar.setVisible(d.colour_feature is not None and not categorical)
         self.colour_bar.update()  # it paints its title itself: a new colour feature must show
-        self.legend.clear()
-        self.legend.setVisible(categorical)
+        self.legend.set_keys([])
+        self.legend.setVisible(categorical and not self.too_small())
         strips = d.categories is not None
         self.plot.addItem(
             pg.InfiniteLine(0.0, angle=90 if strips else 0, pen=pg.mkPen(pal.grid, width=1))
@@ -134,22 +135,24 @@ class DependencePlot(PlotBase):
         level = np.where(known, slot_of[np.clip(code, 0, n - 1)], slots + 1)
         colours = [*pal.categories, pal.other, pal.missing]
         brushes = [pg.mkBrush(c) for c in colours]
-        self.legend.setColumnCount(self._legend_columns())
-        font_px = style.base_font(8.5)
-        for slot, c in enumerate(by_count[:slots]):
-            name = style.elide_px(str(cats[c]), 160, font_px)
-            self.legend.addItem(_swatch(colours[slot]), name)
+        font = self.legend.font()
+        label_px = max(60, min(220, self.width() // 2 - 40))
+        keys = [(colours[slot], style.elide_px(str(cats[c]), label_px, font))
+                for slot, c in enumerate(by_count[:slots])]  # fmt: skip
         if len(by_count) > slots:
-            self.legend.addItem(_swatch(pal.other), f"other ({len(by_count) - slots})")
+            keys.append((pal.other, f"other ({len(by_count) - slots})"))
         if (~known).any():
-            self.legend.addItem(_swatch(pal.missing), "missing")
+            keys.append((pal.missing, "missing"))
+        self.legend.set_keys(keys)
         return level, brushes
 
-    def _legend_columns(self) -> int:
-        return max(1, min(4, self.width() // LEGEND_ENTRY_PX))
-
     def _size_key(self) -> object:
-        return self._legend_columns()
+        return max(60, min(220, self.width() // 2 - 40))  # the room for a legend name
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.legend.keys:  # with the "enlarge" notice, no legend either
+            self.legend.setVisible(not self.too_small())
 
     def set_selected(self, row: int | None) -> None:
         """Ring the selected row's dot (only the ring is redrawn)."""
@@ -213,10 +216,6 @@ def searchable_combo(parent: QWidget) -> QComboBox:
     combo.setMinimumContentsLength(12)
     combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
     return combo
-
-
-def _swatch(colour: str) -> pg.ScatterPlotItem:
-    return pg.ScatterPlotItem(brush=pg.mkBrush(colour), pen=None, size=8, symbol="s")
 
 
 class DependencePanel(QWidget):

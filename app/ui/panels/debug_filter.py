@@ -44,6 +44,12 @@ class FilterPanel(QWidget):
         self.expression = QLineEdit(self)
         self.expression.setPlaceholderText(PLACEHOLDER)
         self.expression.setClearButtonEnabled(True)
+        # In the tooltip rather than under the field: a line less lets a small window keep
+        # its views readable (the filter bar does not scroll).
+        self.expression.setToolTip(
+            "Besides the dataset's columns, a filter can use: prediction, predicted, label, "
+            "error, confidence, correct."
+        )
         self.apply_button = QPushButton("Apply", self)
         self.cohort_combo.setToolTip("Named cohorts: saved filter expressions")
         self.cohort_combo.setMinimumContentsLength(10)
@@ -217,10 +223,6 @@ class FilterPanel(QWidget):
             wrong = self._wrong_count(ev, self.state.visible_rows)
             what = "misclassified" if ev.is_classifier else "with above-median error"
             lines.append(f"{wrong:,} of the rows shown are {what}.")
-        lines.append(
-            "Besides the dataset's columns, a filter can use: prediction, predicted, label, "
-            "error, confidence, correct."
-        )
         self.message.setStyleSheet("color: #666666;")
         self.message.setText("\n".join(lines))
         has_eval = ev is not None or ctx.evaluating

@@ -17,7 +17,6 @@ from PySide6.QtGui import QBrush, QColor, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDockWidget,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -37,6 +36,7 @@ from app.core.base.types import Task
 from app.core.debugging.whatif import InvalidEditError, Ranges, WhatIf, WhatIfResult, feature_ranges
 from app.core.explain.models.base import display_output_name
 from app.plots import style
+from app.ui.docks import dock_of
 from app.ui.panels.debug_jobs import cancel_on_destroy, on_screen
 from app.ui.panels.whatif_waterfalls import WhatIfWaterfalls
 from app.ui.state import AppState
@@ -136,8 +136,8 @@ class WhatIfPanel(QWidget):
         s = self.state
         if s.model is None or s.data is None or not 0 <= row < s.data.n_rows:
             return
-        dock = self.parentWidget()
-        if isinstance(dock, QDockWidget):
+        dock = dock_of(self)
+        if dock is not None:
             dock.show()
             dock.raise_()
         s.select_row(row)
