@@ -65,6 +65,7 @@ def test_engine_equals_shap_values_and_adds_up(case: str) -> None:
     model, X = trained(name, iterations, depth, **params)
     assert model.info.explainer == ENGINE_NAME
     assert model.info.extra["explain_path"] == "engine"
+    assert model.engine._levels is not None  # the oblivious kernel, one table per tree
     values, base = model.contributions(X)
     theirs, their_base = catboost_own(model, X)
     scale = max(1.0, float(np.abs(theirs).max()))
@@ -119,6 +120,7 @@ def test_one_hot_categorical_splits_go_through_the_engine_exactly(case: str) -> 
     frame, y = _onehot_frame()
     model = _onehot_model(frame, y, *ONEHOT_CASES[case])
     assert model.info.extra["explain_path"] == "engine", model.info.extra
+    assert model.engine._levels is not None
     shown = frame.copy()
     shown["kind"] = shown["kind"].replace("nan", None)  # missing in the data: CatBoost's "nan"
     X = align(model, shown).X
@@ -169,3 +171,23 @@ def test_ctr_splits_keep_catboost_and_name_the_reason() -> None:
     model = CatBoostModel(Path("model.cbm"), est)
     assert model.engine is None
     assert "CTR" in model.info.extra["engine_fallback"]
+
+
+def test_per_tree_tables_equal_the_per_leaf_engine_and_refuse_other_trees() -> None:
+    """The oblivious kernel against the engine's general per-leaf path on the same trees, and
+    a forest whose level splits differ (not oblivious) keeps the general path."""
+    import dataclasses
+
+    from app.core.explain.engine import TreeShapEngine
+
+    model, X = trained("wine", 15, 6)
+    forest = model.engine.forest
+    general = TreeShapEngine(dataclasses.replace(forest, extra={}))
+    assert general._levels is None
+    ours, base = model.engine.contributions(X)
+    theirs, their_base = general.contributions(X)
+    np.testing.assert_allclose(ours, theirs, atol=1e-5)
+    np.testing.assert_allclose(base, their_base)
+    bent = dataclasses.replace(forest, threshold=forest.threshold.copy())
+    bent.threshold[2] += 1.0  # the root's right child no longer splits like its sibling
+    assert TreeShapEngine(bent)._levels is None
