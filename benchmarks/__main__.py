@@ -28,6 +28,7 @@ OTHER_MODULES = (
     "bench_beeswarm",
     "bench_dask",
     "bench_gui",
+    "bench_gui_families",
     "bench_behaviour",
     "bench_counterfactuals",
     "soak",
@@ -36,7 +37,7 @@ OTHER_MODULES = (
 # Dask client's threads, engine pools, a large heap) would share the GIL and the cores with the
 # GUI thread being timed.
 # The soak too: its memory trend is the app's alone.
-OWN_PROCESS = ("bench_gui", "soak")
+OWN_PROCESS = ("bench_gui", "bench_gui_families", "soak")
 ROWS_MARK = "BENCH_ROWS "
 
 
