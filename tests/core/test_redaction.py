@@ -126,8 +126,8 @@ def test_parse_and_suggest() -> None:
 
 
 def test_redacted_views_keep_contributions() -> None:
-    from app.core import views
     from app.core.base.types import Unit
+    from app.core.explain import views
     from app.core.review.redaction import redact_beeswarm, redact_waterfall
 
     fall = views.waterfall(
