@@ -39,15 +39,17 @@ def _lightgbm(frame: pd.DataFrame, y: np.ndarray, path: Path) -> None:
     import lightgbm as lgb
 
     params = {"objective": "binary", "num_leaves": 63, "learning_rate": 0.05, "verbose": -1}
-    params |= {"seed": SEED, "num_threads": 2}
+    params |= {"seed": SEED, "num_threads": 1}  # OpenMP spinning on a busy machine is slow
     lgb.train(params, lgb.Dataset(frame, y), num_boost_round=300).save_model(str(path))
 
 
 def _xgboost(frame: pd.DataFrame, y: np.ndarray, path: Path) -> None:
     import xgboost as xgb
 
+    # Unnamed features (f0, f1, ...) like bench_families' model, whose cached file is reused.
     params = {"objective": "binary:logistic", "max_depth": 8, "eta": 0.05, "seed": 1}
-    xgb.train({**params, "nthread": 2}, xgb.DMatrix(frame, y), 500).save_model(str(path))
+    matrix = xgb.DMatrix(frame.to_numpy(), y)
+    xgb.train({**params, "nthread": 2}, matrix, 500).save_model(str(path))
 
 
 def _skops(est: object, frame: pd.DataFrame, y: np.ndarray, path: Path) -> None:
@@ -81,35 +83,54 @@ def _catboost(frame: pd.DataFrame, y: np.ndarray, path: Path) -> None:
         thread_count=2,
         allow_writing_files=False,
     )
-    est.fit(frame, y)
+    est.fit(frame.to_numpy(), y)  # unnamed features ("0", "1", ...) like bench_families'
     est.save_model(str(path))
 
 
-# (label, file name, trainer, rows explained)
-FAMILIES: list[tuple[str, str, Callable[[pd.DataFrame, np.ndarray, Path], None], int]] = [
-    ("LightGBM 300 trees x 63 leaves", "lightgbm.txt", _lightgbm, 100_000),
-    ("XGBoost 500 trees depth 8", "xgboost.json", _xgboost, 20_000),
-    ("scikit-learn RandomForest 100 trees depth 12", "forest.skops", _forest, 3_000),
-    ("scikit-learn HistGradientBoosting 200 x 63 leaves", "hist.skops", _hist, 40_000),
-    ("CatBoost 500 oblivious trees depth 8", "catboost.cbm", _catboost, 100_000),
+def _names(prefix: str) -> list[str]:
+    return [f"{prefix}{j}" for j in range(N_FEATURES)]
+
+
+# (label, model file, trainer, the model's feature names, rows explained). XGBoost and CatBoost
+# share bench_families' cached files (same data and parameters): training them again under
+# load takes many minutes.
+FAMILIES: list[tuple[str, Path, Callable[[pd.DataFrame, np.ndarray, Path], None], str, int]] = [
+    ("LightGBM 300 trees x 63 leaves", FOLDER / "lightgbm.txt", _lightgbm, "x", 100_000),
+    ("XGBoost 500 trees depth 8", CACHE / "families_xgb.json", _xgboost, "f", 20_000),
+    ("scikit-learn RandomForest 100 trees depth 12", FOLDER / "forest.skops", _forest, "x", 3_000),
+    (
+        "scikit-learn HistGradientBoosting 200 x 63 leaves",
+        FOLDER / "hist.skops",
+        _hist,
+        "x",
+        40_000,
+    ),
+    (
+        "CatBoost 500 oblivious trees depth 8",
+        CACHE / "families_catboost.cbm",
+        _catboost,
+        "",
+        100_000,
+    ),
 ]
 
 
 def fixtures() -> list[tuple[str, Path, Path]]:
     """(label, model file, data file) per family, made once (seeded)."""
     FOLDER.mkdir(parents=True, exist_ok=True)
-    train = _frame(TRAIN_ROWS, SEED)
-    y = numeric_target(train.to_numpy(), SEED)
-    data = _frame(max(n for *_, n in FAMILIES), SEED + 1)
+    train = _frame(TRAIN_ROWS, 31)  # bench_families' training data
+    y = numeric_target(train.to_numpy(), 31)
+    data = _frame(max(f[-1] for f in FAMILIES), SEED + 1)
     out = []
-    for label, name, trainer, n_rows in FAMILIES:
-        model_path = FOLDER / name
+    for label, model_path, trainer, prefix, n_rows in FAMILIES:
         if not model_path.exists():
             log(f"training {label}")
             trainer(train, y, model_path)
-        data_path = FOLDER / f"data_{n_rows}.parquet"
+        data_path = FOLDER / f"data_{n_rows}_{prefix or 'n'}.parquet"
         if not data_path.exists():
-            data.iloc[:n_rows].to_parquet(data_path)
+            part = data.iloc[:n_rows].copy()
+            part.columns = _names(prefix)
+            part.to_parquet(data_path)
         out.append((label, model_path, data_path))
     return out
 

@@ -184,10 +184,15 @@ def test_per_tree_tables_equal_the_per_leaf_engine_and_refuse_other_trees() -> N
     forest = model.engine.forest
     general = TreeShapEngine(dataclasses.replace(forest, extra={}))
     assert general._levels is None
+    levels = model.engine._levels
+    assert np.any(np.diff(levels.slot_offset) < levels.depth)  # a feature on several levels
     ours, base = model.engine.contributions(X)
     theirs, their_base = general.contributions(X)
     np.testing.assert_allclose(ours, theirs, atol=1e-5)
     np.testing.assert_allclose(base, their_base)
+    tight = TreeShapEngine(forest, table_budget_bytes=levels.nbytes - 8)
+    assert tight._levels is None  # over the budget: the per-leaf path, still exact
+    np.testing.assert_allclose(tight.contributions(X)[0], ours, atol=1e-5)
     bent = dataclasses.replace(forest, threshold=forest.threshold.copy())
     bent.threshold[2] += 1.0  # the root's right child no longer splits like its sibling
     assert TreeShapEngine(bent)._levels is None
