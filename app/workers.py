@@ -305,8 +305,9 @@ def workers_for(widget: QObject, given: Workers | None = None) -> Workers:
     found = getattr(window, "workers", None)
     if isinstance(found, Workers):
         return found
-    own = widget.findChild(Workers, "panel-own-workers")
-    if own is None:
+    own = getattr(widget, "_own_workers", None)
+    if not isinstance(own, Workers) or not shiboken6.isValid(own):
         own = Workers(widget)
         own.setObjectName("panel-own-workers")
+        widget._own_workers = own  # kept on the widget, not searched for
     return own

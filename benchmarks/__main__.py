@@ -25,12 +25,14 @@ ENGINE_MODULES = (
     "bench_million",
 )
 OTHER_MODULES = (
+    "bench_startup",
     "bench_beeswarm",
     "bench_dask",
     "bench_gui",
     "bench_gui_families",
     "bench_behaviour",
     "bench_counterfactuals",
+    "bench_interactions",
     "soak",
 )
 # Measured in a fresh interpreter, as the app runs: what earlier modules leave in this one (a

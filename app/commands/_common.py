@@ -6,13 +6,16 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.core.base.errors import ShapLensError
 from app.core.base.output_gate import preflight
-from app.core.data.align import AlignedData, align
-from app.core.data.data_io import load_dataset
-from app.core.data.model_io import load_model
+from app.core.data.align import AlignedData
 from app.core.explain.models.base import ModelAdapter
+from app.core.explain.pipeline import open_inputs
+
+if TYPE_CHECKING:
+    from app.core.workspace import Workspace
 
 
 def add_model_data_arguments(parser: argparse.ArgumentParser, label: bool = True) -> None:
@@ -54,10 +57,28 @@ def check_threshold(value: float, flag: str = "--threshold") -> float:
     return value
 
 
+def open_workspace(args: argparse.Namespace) -> Workspace:
+    """--model and --data (and --label), loaded and aligned the way the window does it, in a
+    Workspace: the state the window's views and reports read, driven here with no event loop."""
+    from app.core.workspace import Workspace  # psygnal and the review modules: run paths only
+
+    inputs = open_inputs(
+        args.model,
+        args.data,
+        label=getattr(args, "label", None),
+        trust_pickle=getattr(args, "trust_pickle", False),
+    )
+    assert inputs.model is not None and inputs.data is not None  # both paths are required
+    ws = Workspace()
+    ws.set_inputs(inputs.model, inputs.model_path, inputs.data, inputs.data_path)
+    return ws
+
+
 def load_inputs(args: argparse.Namespace) -> tuple[ModelAdapter, AlignedData]:
-    model = load_model(args.model, trust_pickle=getattr(args, "trust_pickle", False))
-    frame = load_dataset(args.data)
-    return model, align(model, frame, label=getattr(args, "label", None))
+    """The model and aligned data of `open_workspace`, for verbs that need nothing else."""
+    ws = open_workspace(args)
+    assert ws.model is not None and ws.data is not None
+    return ws.model, ws.data
 
 
 class StderrProgress:

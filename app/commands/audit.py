@@ -19,7 +19,7 @@ from app.commands._common import (
     check_out,
     check_threshold,
     input_paths,
-    load_inputs,
+    open_workspace,
 )
 from app.core.base.atomic import write_text_atomic
 from app.core.base.errors import ShapLensError
@@ -35,8 +35,6 @@ from app.core.debugging.metrics import (
 from app.core.debugging.slices import error_slices
 from app.core.explain.models.base import ModelAdapter
 
-NAME = "audit"
-HELP = "report accuracy, fairness per group and the slices where the model errs most"
 SCHEMA_VERSION = 1
 
 
@@ -194,7 +192,9 @@ def print_audit(audit: dict[str, object]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     check_out(args)
-    model, data = load_inputs(args)
+    ws = open_workspace(args)
+    model, data = ws.model, ws.data
+    assert model is not None and data is not None
     if data.label_column is None:
         raise ShapLensError(
             f"{args.data.name} has no obvious label column: name it with --label COLUMN."
@@ -210,10 +210,10 @@ def run(args: argparse.Namespace) -> int:
         raise ShapLensError(
             f"--sensitive: no column named {', '.join(unknown)} in {args.data.name}."
         )
-    check_threshold(args.threshold)
+    ws.selection.set_threshold(check_threshold(args.threshold))
     predictions = model.raw_to_prediction(model.predict_raw(data.X))
     audit = build_audit(
-        model, frame, data.label(), predictions, sensitive, args.threshold, args.positive,
+        model, frame, data.label(), predictions, sensitive, ws.selection.threshold, args.positive,
         args.slices,
     )  # fmt: skip
     audit = {

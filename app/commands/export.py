@@ -16,7 +16,7 @@ from app.commands._common import (
     add_model_data_arguments,
     check_out,
     input_paths,
-    load_inputs,
+    open_workspace,
 )
 from app.core.base.errors import ShapLensError
 from app.core.base.input_gate import ROWS, read_input_text
@@ -25,8 +25,6 @@ from app.core.explain import views
 from app.core.explain.models.base import ModelAdapter
 from app.core.review.redaction import Redaction, parse_redact, redact_beeswarm
 
-NAME = "export"
-HELP = "draw a figure (importance, beeswarm, waterfall, pdp, ice, decision, roc, ...) to a file"
 SUFFIXES = (".png", ".svg", ".pdf")
 PRESETS = ("slide", "a4-half", "2x")
 BEHAVIOUR = ("pdp", "ice", "decision", "roc", "pr", "calibration", "lift")
@@ -147,9 +145,13 @@ def run(args: argparse.Namespace) -> int:
 
     check_out(args)
     inputs = input_paths(args)
-    model, data = load_inputs(args)
-    redaction = parse_redact(args.redact, [str(c) for c in data.frame.columns])
-    k = _output_index(model, args.output)
+    ws = open_workspace(args)
+    model, data = ws.model, ws.data
+    assert model is not None and data is not None
+    # The flags go into the workspace as the window's choices do; the figures read them back.
+    ws.review.set_redaction(parse_redact(args.redact, [str(c) for c in data.frame.columns]))
+    ws.selection.set_output(_output_index(model, args.output))
+    redaction, k = ws.review.redaction, ws.selection.output_index
     rows = _parse_rows(args, data.n_rows)
     if args.view == "waterfall" and not rows:
         raise ShapLensError("A waterfall shows one row: give --row N (or --rows / --rows-from).")

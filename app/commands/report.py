@@ -11,13 +11,14 @@ import argparse
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.commands._common import (
     add_model_data_arguments,
     check_out,
     check_threshold,
     input_paths,
-    load_inputs,
+    open_workspace,
 )
 from app.core.base.atomic import write_text_atomic
 from app.core.base.errors import ShapLensError
@@ -25,16 +26,10 @@ from app.core.review.redaction import Redaction, parse_redact
 from app.core.review.report_build import build_report_model, check_request
 from app.core.review.report_html import render_html
 from app.core.review.report_model import SECTIONS, Report, parse_sections
-from app.core.review.report_request import (
-    DEFAULT_SAMPLE,
-    FilterState,
-    ReportRequest,
-    SliceOptions,
-)
+from app.core.review.report_request import DEFAULT_SAMPLE, ReportRequest, SliceOptions
 
-NAME = "report"
-HELP = "write a self-contained HTML or PDF report of the review: importance, groups, rows, ..."
-
+if TYPE_CHECKING:
+    from app.core.workspace import Workspace
 
 MAX_DETAIL_ROWS = 1_000  # each detailed row is a page with a figure; more is no longer a report
 
@@ -110,76 +105,104 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-figures", action="store_true", help="tables only, no images")
 
 
-def _cohort_expression(name: str | None, cohorts: list[dict[str, object]]) -> str:
-    if name is None:
-        return ""
-    for cohort in cohorts:
-        if cohort.get("name") == name:
-            return str(cohort.get("expression", ""))
+def _check_cohort(name: str | None, cohorts: list[dict[str, object]]) -> None:
+    if name is None or any(cohort.get("name") == name for cohort in cohorts):
+        return
     known = ", ".join(str(c.get("name")) for c in cohorts) or "none (give --session)"
     raise ShapLensError(f"--cohort {name}: no such cohort; the session has {known}.")
 
 
-def request_from_args(args: argparse.Namespace, model, data) -> ReportRequest:
-    """The review state the flags describe (the model and data are loaded by the caller)."""
-    sections = parse_sections(args.sections)
-    if args.slice_bins < 2:
-        raise ShapLensError(f"--slice-bins must be 2 or more, got {args.slice_bins}.")
-    glossary = None
+def settings_into_workspace(args: argparse.Namespace, ws: Workspace) -> None:
+    """Put the flags (and the session's review state) into the workspace through its own
+    setters, as the window's panels put the user's choices into it."""
+    from app.core.debugging.cohorts import ALL_ROWS, Cohort, CohortSet
+
+    assert ws.model is not None and ws.data is not None
+    review, debug = ws.review, ws.debug
     if args.glossary is not None:
         from app.core.review.glossary import load_glossary
 
         glossary = load_glossary(args.glossary)
-        for name in glossary.unknown_features(model.feature_names):
+        for name in glossary.unknown_features(ws.model.feature_names):
             print(f"warning: glossary entry '{name}' is not a model feature", file=sys.stderr)
-    bookmarks, threshold, expression, cohorts, redacted = None, 0.5, "", [], []
+        review.set_glossary(glossary, args.glossary)
+    threshold, expression, cohorts, redacted = 0.5, "", [], []
     if args.session is not None:
         from app.core.review.session import load_session
 
         session, warnings = load_session(args.session)
         for warning in warnings:
             print(f"warning: {warning}", file=sys.stderr)
-        bookmarks = session.bookmark_list()
+        review.set_bookmarks(session.bookmark_list())
         threshold, expression = session.threshold, session.filter_expression
         cohorts, redacted = session.cohorts, session.redacted_columns
-    columns = [str(c) for c in data.frame.columns]
-    redaction = Redaction.of(
-        [*parse_redact(args.redact, columns).columns, *parse_redact(",".join(redacted), columns)]
+    columns = [str(c) for c in ws.data.frame.columns]
+    review.set_redaction(
+        Redaction.of(
+            [
+                *parse_redact(args.redact, columns).columns,
+                *parse_redact(",".join(redacted), columns),
+            ]
+        )
     )
-    filter_state = FilterState(
-        preset=args.preset,
-        expression=args.filter if args.filter is not None else expression,
-        cohort=args.cohort or "All rows",
-        cohort_expression=_cohort_expression(args.cohort, cohorts),
+    _check_cohort(args.cohort, cohorts)
+    # Before the filter: a new threshold re-applies a filter, which here has no evaluation yet.
+    ws.selection.set_threshold(args.threshold if args.threshold is not None else threshold)
+    ws.selection.set_output(args.output)  # a class the model lacks: check_request says so
+    # As the session had them (unchecked): only the chosen cohort's expression is ever applied.
+    debug.cohorts = CohortSet(
+        [ALL_ROWS, *(Cohort(str(c.get("name")), str(c.get("expression", ""))) for c in cohorts)]
     )
-    return ReportRequest(
-        model, args.model, data, args.data,
-        output=args.output,
-        threshold=args.threshold if args.threshold is not None else threshold,
-        rows=parse_rows(args.rows), sensitive=args.sensitive, filter=filter_state,
-        slices=SliceOptions(not args.no_slice_pairs, args.slice_bins, args.slices_within_filter),
-        glossary=glossary, glossary_path=args.glossary, bookmarks=bookmarks, sample=args.sample,
-        redaction=redaction, sections=sections, figures=not args.no_figures,
+    debug.record_filter(
+        args.preset,
+        args.filter if args.filter is not None else expression,
+        args.cohort or ALL_ROWS.name,
+    )
+    review.sensitive = args.sensitive
+
+
+def request_from_args(args: argparse.Namespace, model, data) -> ReportRequest:
+    """The review state the flags describe (the model and data are loaded by the caller)."""
+    from app.core.workspace import Workspace
+
+    ws = Workspace()
+    ws.set_inputs(model, args.model, data, args.data)
+    return request_of(args, ws)
+
+
+def request_of(args: argparse.Namespace, ws: Workspace) -> ReportRequest:
+    """The flags put into the workspace, read back the way File > Export Report reads it."""
+    from app.core.workspace.report import request_from_workspace
+
+    sections = parse_sections(args.sections)
+    if args.slice_bins < 2:
+        raise ShapLensError(f"--slice-bins must be 2 or more, got {args.slice_bins}.")
+    settings_into_workspace(args, ws)
+    slices = SliceOptions(not args.no_slice_pairs, args.slice_bins, args.slices_within_filter)
+    return request_from_workspace(
+        ws, sections, slices, rows=parse_rows(args.rows), sample=args.sample,
+        figures=not args.no_figures,
     )  # fmt: skip
 
 
-def _production_results(args: argparse.Namespace, request: ReportRequest) -> None:
-    """Drift, comparison and latency, computed only when asked for and their section is on."""
-    model, data = request.model, request.data
+def _production_results(args: argparse.Namespace, ws: Workspace, request: ReportRequest) -> None:
+    """Drift, comparison and latency, computed only when asked for and their section is on, kept
+    in the workspace's review state, where the window's dialogs and panels put theirs."""
+    model, data, review = request.model, request.data, ws.review
     if args.drift_data is not None and "drift" in request.sections:
         from app.core.data.data_io import load_dataset
         from app.core.production.drift import drift_report
 
         print(f"report: drift against {args.drift_data.name}", file=sys.stderr)
-        request.drift = drift_report(model, data.frame, load_dataset(args.drift_data))
-        request.drift_name = args.drift_data.name
+        review.drift = drift_report(model, data.frame, load_dataset(args.drift_data))
+        review.drift_name = args.drift_data.name
     if args.compare_model is not None and "compare" in request.sections:
         from app.core.data.model_io import load_model
         from app.core.production.compare_models import compare_models
 
         print(f"report: comparing with {args.compare_model.name}", file=sys.stderr)
         other = load_model(args.compare_model, trust_pickle=args.trust_pickle)
-        request.comparison = compare_models(
+        review.comparison = compare_models(
             model, other, data.frame, label=data.label_column, sensitive=request.sensitive,
             threshold=request.threshold, names=(args.model.name, args.compare_model.name),
         )  # fmt: skip
@@ -189,7 +212,7 @@ def _production_results(args: argparse.Namespace, request: ReportRequest) -> Non
         if args.latency_seconds <= 0:
             raise ShapLensError(f"--latency-seconds must be positive, got {args.latency_seconds}.")
         print(f"report: measuring latency for {args.latency_seconds:g} s", file=sys.stderr)
-        request.latency = measure_latency(model, data.X, seconds=args.latency_seconds)
+        review.latency = measure_latency(model, data.X, seconds=args.latency_seconds)
 
 
 def write_report(report: Report, out: Path, figures: bool, inputs: Iterable[Path] = ()) -> Path:
@@ -219,10 +242,18 @@ def run(args: argparse.Namespace) -> int:
     parse_rows(args.rows)
     if args.threshold is not None:  # None: the session's threshold, or 0.5
         check_threshold(args.threshold)
-    model, data = load_inputs(args)
-    request = request_from_args(args, model, data)
-    check_request(model, data, request.rows, request.output, request.sensitive)
-    _production_results(args, request)
+    from app.core.workspace.report import request_from_workspace
+
+    ws = open_workspace(args)
+    request = request_of(args, ws)
+    model, data = request.model, request.data
+    # --class as given: the workspace keeps its output when asked for one the model lacks.
+    check_request(model, data, request.rows, args.output, request.sensitive)
+    _production_results(args, ws, request)
+    request = request_from_workspace(
+        ws, request.sections, request.slices, rows=request.rows, sample=request.sample,
+        figures=request.figures,
+    )  # fmt: skip
     explained = min(args.sample, data.n_rows) if args.sample > 0 else data.n_rows
     print(f"report: explaining {explained:,} rows", file=sys.stderr)
     report = build_report_model(request)

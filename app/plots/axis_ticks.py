@@ -10,14 +10,18 @@ from app.plots import style
 from app.plots.base import TICK_FONT_PT
 
 GAP_PX = 10
+MIN_LABEL_PX = 48  # shortened below this, a label says nothing: show fewer labels instead
 
 
 def thinned_ticks(labels: list[str], axis_px: float) -> list[tuple[float, str]]:
-    """Every k-th label (k as small as fits), at positions 0, 1, 2 …; the rest left blank."""
+    """Labels at positions 0, 1, 2 …, shortened to their share of the axis while that leaves
+    them MIN_LABEL_PX; then every k-th (k as small as fits), the rest left blank. (A label
+    wider than its share also overhung the axis's ends, where pyqtgraph drops it.)"""
     if not labels:
         return []
-    width = style.text_width(labels, style.base_font(TICK_FONT_PT)) + GAP_PX
     per_label = max(axis_px, 1.0) / len(labels)
+    labels = fit_labels(labels, max(per_label - GAP_PX, MIN_LABEL_PX))
+    width = style.text_width(labels, style.base_font(TICK_FONT_PT)) + GAP_PX
     step = max(1, math.ceil(width / per_label))
     return [(float(i), label) for i, label in enumerate(labels) if i % step == 0]
 

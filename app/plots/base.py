@@ -8,6 +8,7 @@ holding a QLabel title and a `pg.GraphicsLayoutWidget`. Subclasses implement `_d
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -33,6 +34,43 @@ LABEL_MIN_PX = 90
 ENLARGE_NOTICE = "Too small to read: enlarge this view (drag its border, or undock it)."
 
 
+class TitleLabel(QLabel):
+    """A word-wrapped title whose words longer than the line (a 70-character feature name) are
+    shortened in the middle to fit, instead of widening the plot past its panel or being cut;
+    the full title is its tooltip."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.full_text = ""
+        self.setMinimumWidth(40)  # a long word must not set the plot's minimum width
+
+    def setText(self, text: str) -> None:  # type: ignore[override]
+        self.full_text = text
+        self._fit()
+
+    def minimumSizeHint(self):  # type: ignore[override]
+        hint = super().minimumSizeHint()
+        hint.setWidth(40)
+        return hint
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        room = max(self.width() - 4, 40)
+        metrics = self.fontMetrics()
+        parts = re.split(r"(<[^>]+>|\s+)", self.full_text)
+        fitted = "".join(
+            p if p.startswith("<") or "&" in p or metrics.horizontalAdvance(p) <= room
+            else style.elide_px(p, room, self.font())
+            for p in parts
+        )  # fmt: skip
+        self.setToolTip(re.sub(r"<[^>]+>", " ", self.full_text) if fitted != self.full_text else "")
+        if fitted != super().text():
+            super().setText(fitted)
+
+
 class PlotBase(QWidget):
     """A titled plot driven by `set_data(data)`; `row_clicked(row)` where marks map to rows."""
 
@@ -46,7 +84,7 @@ class PlotBase(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 6)
         layout.setSpacing(2)
-        self.title = QLabel(self)
+        self.title = TitleLabel(self)
         self.title.setWordWrap(True)
         self.title.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         self.title.setFont(style.base_font(TITLE_PT, bold=True))
@@ -178,9 +216,27 @@ class PlotBase(QWidget):
             return
         font = style.base_font(AXIS_LABEL_PT)
         room = self.plot.getViewBox().width()
+        if room >= 1:  # a title as wide as the plot area widens it: bound it by the view too
+            room = min(room, self.view.width() - self.plot.getAxis("left").width() - 24)
         text = texts[0] if room < 1 or style.text_width([texts[0]], font) <= room else texts[1]
+        if room >= 1 and style.text_width([text], font) > room:
+            # Even the short form is too long (a 70-character feature name): shorten it in the
+            # middle, or its width would widen the plot past the view and cut its ticks.
+            text = style.elide_px(text, room, font)
         pal = style.palette()
         self.plot.setLabel("bottom", text, color=pal.text, **{"font-size": f"{AXIS_LABEL_PT}pt"})
+        place_axis_title(self.plot.getAxis("bottom"))
+
+    def _set_left_label(self, text: str, colour: str | None = None, room_px: float = 0.0) -> None:
+        """The y-axis title, shortened in the middle to fit the axis (a rotated title longer
+        than its axis is cut by Qt), centred on it."""
+        from app.plots.axis_ticks import fit_labels
+
+        room = room_px or self.plot.getViewBox().sceneBoundingRect().height()
+        fitted = fit_labels([text], 0.9 * room, AXIS_LABEL_PT)[0] if text else ""
+        colour = colour or style.palette().text
+        self.plot.setLabel("left", fitted, color=colour, **{"font-size": f"{AXIS_LABEL_PT}pt"})
+        place_axis_title(self.plot.getAxis("left"))
 
     def _set_category_axis(self, labels: list[str], positions: list[float]) -> None:
         """Feature names on the left axis, one per lane/bar, with room for the longest."""
@@ -242,6 +298,13 @@ class PlotBase(QWidget):
         (x0, x1), (y0, y1) = vb.viewRange()
         rect = vb.sceneBoundingRect()
         return (x1 - x0) / max(rect.width(), 1.0), (y1 - y0) / max(rect.height(), 1.0)
+
+
+def place_axis_title(axis: pg.AxisItem) -> None:
+    """Centre an axis title on its axis again. pyqtgraph centres it only when the axis is
+    resized, so a new, shorter or longer text kept the old one's place and ran off the view."""
+    if axis.label.isVisible():
+        axis.resizeEvent()
 
 
 def lane_index(y: float, n_lanes: int) -> int | None:

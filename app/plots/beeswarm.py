@@ -30,6 +30,7 @@ from app.plots.beeswarm_legend import (
 )
 from app.plots.beeswarm_legend import tooltip_lines as category_tooltip
 from app.plots.colourbar import ColourBar
+from app.plots.raster_rects import RasterRects
 
 DOT_LIMIT = 20_000  # total points (rows x lanes) drawn as individual dots
 RASTER_X_BINS = 640
@@ -105,6 +106,7 @@ class BeeswarmPlot(PlotBase):
     def __init__(self, parent: QWidget | None = None, dot_limit: int = DOT_LIMIT) -> None:
         self.dot_limit = dot_limit
         self.mode = ""
+        self._vector = False  # exports to SVG/PDF draw the density raster as rectangles
         self._x_range = (-1.0, 1.0)
         super().__init__(parent)
         self.colour_bar = ColourBar()
@@ -252,10 +254,20 @@ class BeeswarmPlot(PlotBase):
         self.mode = "raster"
         n = len(data.lanes)
         image = raster_rgba(data, self._x_range, pal=pal)
-        item = pg.ImageItem(image, axisOrder="row-major")
         lo, hi = self._x_range
-        item.setRect(QRectF(lo, -0.5, hi - lo, float(n)))
+        rect = QRectF(lo, -0.5, hi - lo, float(n))
+        if self._vector:
+            self.plot.addItem(RasterRects(image, rect, pal.background))
+            return
+        item = pg.ImageItem(image, axisOrder="row-major")
+        item.setRect(rect)
         self.plot.addItem(item)
+
+    def vector_mode(self) -> None:
+        """Draw the density raster as vector rectangles from now on (SVG and PDF exports)."""
+        self._vector = True
+        if self.mode == "raster":
+            self._redraw()
 
     # ------------------------------------------------------------- interaction
     def _tooltip(self, x: float, y: float) -> str:

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QWidget
 from app.core.debugging.behaviour.curve_views import CurveLine, CurvePlotData, FitPlotData
 from app.core.debugging.behaviour.curves import Curve, threshold_at
 from app.plots import style
-from app.plots.axis_ticks import fit_labels, set_count_ticks
+from app.plots.axis_ticks import set_count_ticks
 from app.plots.base import AXIS_LABEL_PT, PlotBase, finite_range, padded_range
 from app.plots.pdp import NOTE_STYLE
 
@@ -154,12 +154,7 @@ class CurvePlot(PlotBase):
     def _fit_range(self) -> None:
         d: CurvePlotData = self._data
         self.plot.getViewBox().setRange(xRange=(-0.02, 1.04), yRange=(-0.02, 1.04), padding=0)
-        # A rotated axis title longer than the axis is cut by Qt: shorten it to fit instead.
-        tall = 0.9 * self.plot.getViewBox().sceneBoundingRect().height()
-        label = fit_labels([d.y_label], tall, AXIS_LABEL_PT)[0]
-        self.plot.setLabel(
-            "left", label, color=style.palette().text, **{"font-size": f"{AXIS_LABEL_PT}pt"}
-        )
+        self._set_left_label(d.y_label)
         if d.strip is not None:
             height = STRIP_AXIS_PX + max(30.0, self.view.height() / 5)
             self.strip.setMinimumHeight(height)

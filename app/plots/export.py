@@ -212,6 +212,23 @@ class _Figure:
         painter.scale(device_scale, device_scale)
         _paint(painter, self.plot, self.lw, self.lh, self.caption)
 
+    def vector_mode(self) -> None:
+        """Draw everything as vectors from now on (SVG, PDF). pyqtgraph paints a view's
+        background from a cached pixmap (a blank <image> in SVG files, which ImageMagick could
+        not open) and scatter dots from a pixmap atlas; its own exporters switch both off."""
+        import pyqtgraph as pg
+        from PySide6.QtWidgets import QGraphicsView
+
+        if hasattr(self.plot, "vector_mode"):  # the beeswarm's density image, as rectangles
+            self.plot.vector_mode()
+            QApplication.processEvents()
+            self.plot._fit_range()
+        for view in self.plot.findChildren(pg.GraphicsView):
+            view.setCacheMode(QGraphicsView.CacheModeFlag.CacheNone)
+            for item in view.scene().items():
+                if hasattr(item, "setExportMode"):
+                    item.setExportMode(True, {"antialias": True})
+
     def image(self) -> QImage:
         image = QImage(self.width, self.height, QImage.Format.Format_ARGB32)
         image.fill(QColor(style.palette().background))

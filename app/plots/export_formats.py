@@ -14,6 +14,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRect, QSi
 from PySide6.QtGui import QImage, QPageSize, QPainter, QPdfWriter
 
 from app.core.base.errors import ShapLensError
+from app.plots.svg_flatten import flatten_hairlines
 
 
 class EncodeError(ShapLensError):
@@ -30,6 +31,8 @@ class Drawable(Protocol):
     def paint(self, painter: QPainter, device_scale: float) -> None: ...
 
     def image(self) -> QImage: ...
+
+    def vector_mode(self) -> None: ...
 
 
 def _buffer() -> tuple[QByteArray, QBuffer]:
@@ -79,8 +82,10 @@ def svg_bytes(figure: Drawable) -> bytes:
     generator.setTitle("ShapLens figure")
     if figure.caption is not None:
         generator.setDescription(figure.caption.text())  # type: ignore[attr-defined]
+    figure.vector_mode()  # no raster <image> in the file: other SVG readers choked on it
     _paint_checked(QPainter(generator), figure, figure.scale, "SVG")
-    return _finish(array, buffer, "SVG")
+    svg = _finish(array, buffer, "SVG").decode("utf-8")
+    return flatten_hairlines(svg).encode("utf-8")
 
 
 def pdf_bytes(figure: Drawable) -> bytes:
@@ -93,6 +98,7 @@ def pdf_bytes(figure: Drawable) -> bytes:
     )
     writer.setPageMargins(QMarginsF(0, 0, 0, 0))
     writer.setTitle("ShapLens figure")
+    figure.vector_mode()
     painter = QPainter(writer)
     _paint_checked(painter, figure, writer.width() / figure.lw, "PDF")
     del painter, writer  # the writer finishes the document when the painter ends

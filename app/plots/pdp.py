@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QWidget
 
 from app.core.debugging.behaviour.pd_views import PD2PlotData, PDPlotData
 from app.plots import style
-from app.plots.axis_ticks import fit_labels, set_category_ticks, set_count_ticks
+from app.plots.axis_ticks import set_category_ticks, set_count_ticks
 from app.plots.base import AXIS_LABEL_PT, PlotBase, finite_range, padded_range
 from app.plots.colourbar import ColourBar
 
@@ -155,11 +155,7 @@ class PDPlot(PlotBase):
         self.hist.getViewBox().setRange(yRange=(0, top * 1.08), padding=0)
         set_count_ticks(self.hist.getAxis("left"), top)
         self.hist.getAxis("left").setWidth(self.plot.getAxis("left").width())
-        # A rotated axis title longer than the axis is cut by Qt: shorten it to fit instead.
-        tall = 0.9 * self.plot.getViewBox().sceneBoundingRect().height()
-        label = fit_labels([d.y_label], tall, AXIS_LABEL_PT)[0]
-        pen = style.palette().text
-        self.plot.setLabel("left", label, color=pen, **{"font-size": f"{AXIS_LABEL_PT}pt"})
+        self._set_left_label(d.y_label)
 
     def _tooltip(self, x: float, y: float) -> str:
         d: PDPlotData = self._data
@@ -210,8 +206,7 @@ class PD2Plot(PlotBase):
         step = max(1, int(np.ceil(len(d.y_labels) * 18 / max(rect.height(), 1.0))))
         ticks = [(float(i), self.label(t)) for i, t in enumerate(d.y_labels) if i % step == 0]
         left.setTicks([ticks, []])
-        name = fit_labels([self.label(d.y_feature)], 0.9 * rect.height(), AXIS_LABEL_PT)[0]
-        self.plot.setLabel("left", name, color=style.palette().text)
+        self._set_left_label(self.label(d.y_feature), room_px=rect.height())
         left.setWidth(style.text_width([t for _, t in ticks] or [""], style.base_font(9.0)) + 30)
 
     def _tooltip(self, x: float, y: float) -> str:

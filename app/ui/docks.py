@@ -11,12 +11,79 @@ import importlib
 import logging
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QTabBar
+from PySide6.QtCore import QEvent, QSize, Qt
+from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QMenu, QScrollArea, QTabBar, QWidget
 
 from app.ui.state import AppState
 
 log = logging.getLogger(__name__)
+
+# A panel dock may shrink to this height (its panel scrolls) so the views keep theirs.
+MIN_PANEL_PX = 60
+
+
+class PanelScroll(QScrollArea):
+    """Fills the viewport with the panel, never making it smaller than its minimum size.
+
+    Qt's own resizing scroll area gives a panel holding wrapped text its preferred height, so
+    panels scrolled even in docks with room for them; this one scrolls only below the minimum."""
+
+    def __init__(self, panel: QWidget, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(False)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setMinimumHeight(MIN_PANEL_PX)
+        self.setWidget(panel)
+        panel.installEventFilter(self)
+
+    def sizeHint(self):  # type: ignore[override]
+        # The panel's own wish: a non-resizing scroll area would offer the panel's current
+        # size, which before the first layout is Qt's default and made the docks start tiny.
+        return self.widget().sizeHint().expandedTo(QSize(MIN_PANEL_PX, MIN_PANEL_PX))
+
+    def _fit(self) -> None:
+        panel = self.widget()
+        least = panel.minimumSizeHint().expandedTo(panel.minimumSize())
+        view = self.viewport().size()
+        panel.resize(max(view.width(), least.width()), max(view.height(), least.height()))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self._fit()  # the panel's minimum may have changed (rows, messages shown)
+        return super().eventFilter(watched, event)
+
+
+class PanelDock(QDockWidget):
+    """A dock whose panel scrolls when the dock is shorter than the panel's minimum.
+
+    Without it a panel's minimum height became the dock's, and in a small window the docks
+    took the height the central views need ("Too small to read" at 915x610). The filter bar,
+    a control, is docked as it is."""
+
+    def __init__(self, title: str, parent: QWidget, panel: QWidget, scroll: bool) -> None:
+        super().__init__(title, parent)
+        self._panel = panel
+        if not scroll:
+            self.setWidget(panel)
+            return
+        self.setWidget(PanelScroll(panel, self))
+
+    def widget(self) -> QWidget:  # type: ignore[override]
+        """The panel itself (not its scroll area): what callers of a dock want."""
+        return self._panel
+
+
+def dock_of(widget: QWidget) -> QDockWidget | None:
+    """The dock holding `widget` (a panel sits in a scroll area inside its dock)."""
+    parent = widget.parentWidget()
+    while parent is not None and not isinstance(parent, QDockWidget):
+        parent = parent.parentWidget()
+    return parent
+
 
 # Groups with their own dock area; every other group goes to the bottom, side by side.
 GROUP_AREAS = {"Filter": Qt.DockWidgetArea.TopDockWidgetArea}
@@ -76,14 +143,14 @@ def build_docks(
             log.exception("panel %s failed to load", name)
             result.failed.append(name)
             continue
-        dock = QDockWidget(title, window)
+        group = _group_of(name, groups)
+        dock = PanelDock(title, window, widget, scroll=group not in GROUP_AREAS)
         dock.setObjectName(f"dock:{name}")
-        dock.setWidget(widget)
         if hide_others and name not in default_visible:
             # Hidden before it joins a tab stack: hiding it afterwards (before the window is
             # shown) left Qt's tab bar for the whole stack drawn over the neighbouring panel.
             dock.hide()
-        result.groups.setdefault(_group_of(name, groups), []).append(dock)
+        result.groups.setdefault(group, []).append(dock)
         result.docks.append(dock)
         result.by_module[name] = dock
     # Place each group's first dock before tabifying: splitting next to a dock that is already

@@ -30,7 +30,8 @@ from app.core.explain.chunked import (
     iter_explanation,
 )
 from app.core.explain.models.base import ModelAdapter
-from app.ui.state import AppState, partial_snapshot
+from app.core.explain.snapshot import partial_snapshot
+from app.ui.state import AppState
 from app.workers import BACKGROUND_NICENESS, Workers
 
 log = logging.getLogger(__name__)

@@ -55,6 +55,7 @@ class Exporter:
     def caption(self) -> Caption:
         """Where the current view came from, printed under exported figures."""
         from app.plots.export import Caption
+        from app.ui.file_hashes import short_hash_of
 
         s = self.state
         view = self.plots.current_view()
@@ -76,6 +77,8 @@ class Exporter:
             unit=model.unit.value if model else "",
             explainer=model.info.explainer if model else "",
             extra="; ".join(extra),
+            model_hash=short_hash_of(s.model_path),
+            data_hash=short_hash_of(s.data_path),
             cohort=cohort,
         )
 
@@ -83,7 +86,6 @@ class Exporter:
         """The selected row's plain-language summary (as the Summary panel words it, with the
         glossary in use), or "" when no row is selected or its SHAP values are not known yet."""
         from app.core.review.sentences import summarize_explained_row
-        from app.ui.panels.review_context import review_for
 
         s = self.state
         row = s.selected_row
@@ -95,7 +97,7 @@ class Exporter:
         values, base = known
         predictions = s.predictions()
         average = predictions.mean(axis=0) if predictions is not None else None
-        review = review_for(s)
+        review = s.review
         summary = summarize_explained_row(
             s.model, s.data, row, values, base, s.output_index, review.glossary, average,
             redacted=review.redaction.columns,
@@ -105,10 +107,9 @@ class Exporter:
     def shown_data(self, widget: object) -> object:
         """What an export or a copy of `widget` draws: its data with personal values redacted."""
         from app.core.review.redaction import redact_view
-        from app.ui.panels.review_context import review_for
 
         data = getattr(widget, "data", None)
-        review = review_for(self.state)
+        review = self.state.review
         if data is None or not review.redaction or self.state.model is None:
             return data
         names = self.state.model.feature_names
@@ -171,13 +172,12 @@ class Exporter:
 
     def mark_personal(self) -> bool:
         """File ▸ Personal Columns…: choose the columns redacted in everything exported."""
-        from app.ui.panels.review_context import review_for
         from app.ui.report_dialog import PersonalColumnsDialog
 
         if self.state.data is None:
             self.message_bar.show_message("Open a dataset to mark its personal columns.")
             return False
-        review = review_for(self.state)
+        review = self.state.review
         columns = [str(c) for c in self.state.data.frame.columns]
         dialog = PersonalColumnsDialog(columns, review.redaction, self.parent)
         if dialog.exec() != PersonalColumnsDialog.DialogCode.Accepted:
@@ -189,10 +189,9 @@ class Exporter:
 
     def choose_sections(self) -> tuple[str, ...] | None:
         """The sections dialog (remembers the choice); None when cancelled."""
-        from app.ui.panels.review_context import review_for
         from app.ui.report_dialog import ReportSectionsDialog
 
-        review = review_for(self.state)
+        review = self.state.review
         missing = {
             "fairness": "" if review.sensitive else "choose a column in the Fairness panel",
             "drift": "" if review.drift else "run File > Compare with Data first",
@@ -208,7 +207,7 @@ class Exporter:
         dialog.personal_button.clicked.connect(
             lambda: (
                 self.mark_personal()
-                and dialog.set_redaction_text(", ".join(review_for(self.state).redaction.sorted()))
+                and dialog.set_redaction_text(", ".join(self.state.review.redaction.sorted()))
             )
         )
         if dialog.exec() != ReportSectionsDialog.DialogCode.Accepted:

@@ -154,8 +154,6 @@ class FileActions:
     # ---------------------------------------------------------------- other files
     def open_glossary(self, path: Path | None = None) -> None:
         """Load a glossary (display names, units, descriptions) for summaries and reports."""
-        from app.ui.panels.review_context import review_for
-
         if path is None:
             name, _ = QFileDialog.getOpenFileName(
                 self.parent, "Open glossary", self.recent.start_dir(), GLOSSARY_FILTER
@@ -163,7 +161,7 @@ class FileActions:
             if not name:
                 return
             path = Path(name)
-        review_for(self.state).open_glossary(
+        self.state.review.open_glossary(
             path,
             then=lambda: self.parent.statusBar().showMessage(
                 f"Glossary {Path(path).name} loaded.", 8000

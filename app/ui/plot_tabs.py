@@ -25,7 +25,6 @@ from app.core.explain.views import (
     importance,
     waterfall,
 )
-from app.ui.panels.review_context import review_for
 from app.ui.state import AppState
 from app.ui.view_options import ViewOptions, with_display_names
 from app.workers import Workers
@@ -37,6 +36,8 @@ VIEWS = {  # tab name → (module, class)
     "beeswarm": ("app.plots.beeswarm", "BeeswarmPlot"),
     "waterfall": ("app.plots.waterfall", "WaterfallPlot"),
 }
+# A plot needs MIN_READABLE (app.plots.base) below a two-line title; the docks give way first.
+MIN_VIEW_HEIGHT = 200
 TITLES = {"importance": "Importance", "beeswarm": "Beeswarm", "waterfall": "Waterfall"}
 TIPS = {
     "importance": "Global importance: mean |SHAP value| per feature over the explained rows",
@@ -95,6 +96,7 @@ class ViewSlot(QStackedWidget):
     def __init__(self, view: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.view = view
+        self.setMinimumHeight(MIN_VIEW_HEIGHT)
         self.note = QLabel(self)
         self.note.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.note.setWordWrap(True)
@@ -139,7 +141,7 @@ class PlotTabs(QTabWidget):
         self.setCornerWidget(self.options, Qt.Corner.TopRightCorner)
         self.options.filtered.toggled.connect(self._on_filter_scope_changed)
         self.options.rather.currentIndexChanged.connect(self._refresh_waterfall)
-        self.review = review_for(state)
+        self.review = state.review
         self.review.glossary_changed.connect(self._on_glossary_changed)
         state.model_changed.connect(self._fill_contrast)
         state.visible_rows_changed.connect(self._on_visible_rows_changed)

@@ -1,4 +1,6 @@
-"""What the window shows, as a ReportRequest: the same state `shaplens report`'s flags describe.
+"""What the window shows, as a ReportRequest: the workspace read by
+app.core.workspace.report.request_from_workspace (which `shaplens report` uses too), with the
+Error slices panel's controls.
 
 Read on the GUI thread (the objects it reads belong to it); the report itself is built from the
 request off the GUI thread by app.core.review.report_build.
@@ -8,11 +10,9 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QWidget
 
-from app.core.review.bookmarks import Bookmarks
 from app.core.review.report_model import SECTIONS
-from app.core.review.report_request import FilterState, ReportRequest, SliceOptions
-from app.ui.panels.debug_context import context_for
-from app.ui.panels.review_context import review_for
+from app.core.review.report_request import ReportRequest, SliceOptions
+from app.core.workspace import report as workspace_report
 from app.ui.state import AppState
 
 SLICES_PANEL = "app.ui.panels.debug_slices"
@@ -20,11 +20,7 @@ SLICES_PANEL = "app.ui.panels.debug_slices"
 
 def report_rows(state: AppState) -> list[int]:
     """The rows a report explains in detail: every bookmarked row and the selected one."""
-    rows = {b.row for b in review_for(state).bookmarks}
-    if state.selected_row is not None:
-        rows.add(state.selected_row)
-    n = state.data.n_rows if state.data is not None else 0
-    return sorted(r for r in rows if 0 <= r < n)
+    return workspace_report.report_rows(state.workspace)
 
 
 def slice_options(panel: QWidget | None) -> SliceOptions:
@@ -44,32 +40,6 @@ def request_from_window(
     slices_panel: QWidget | None = None,
 ) -> ReportRequest:
     """The report of what the user is looking at (model, data and the views' state)."""
-    if state.model is None or state.data is None or state.model_path is None:
-        raise ValueError("Open a model and a dataset first.")
-    review, debug = review_for(state), context_for(state)
-    cohort = debug.cohorts.get(debug.cohort)
-    explanation = state.explanation
-    if explanation is not None and explanation.n_rows == 0:
-        explanation = None
-    return ReportRequest(
-        state.model,
-        state.model_path,
-        state.data,
-        state.data_path,
-        output=state.output_index,
-        threshold=state.threshold,
-        rows=report_rows(state),
-        sensitive=review.sensitive,
-        filter=FilterState(debug.preset, debug.expression, debug.cohort, cohort.expression),
-        slices=slice_options(slices_panel),
-        glossary=review.glossary,
-        glossary_path=review.glossary_path,
-        bookmarks=Bookmarks(list(review.bookmarks)),  # a copy: the worker reads it
-        explanation=explanation,
-        drift=review.drift,
-        drift_name=review.drift_name,
-        comparison=review.comparison,
-        latency=review.latency,
-        redaction=review.redaction,
-        sections=sections,
+    return workspace_report.request_from_workspace(
+        state.workspace, sections, slice_options(slices_panel)
     )

@@ -21,6 +21,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
+from app.ui.frozen_columns import FrozenColumns, keep_clear_of
 from app.ui.state import AppState
 
 # Columns live in app.ui.table_columns; these names stay importable from here.
@@ -60,6 +61,7 @@ SYNC_SORT_ROWS = 200_000  # up to this many rows a sort on the GUI thread takes 
 SIZE_SAMPLE_ROWS = 200
 MIN_WIDTH, MAX_WIDTH = 48, 220
 THRESHOLD_DEBOUNCE_MS = 100
+FROZEN_COLUMNS = 2  # "#" and the prediction: build_columns puts them first
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
 _ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole.value)
 _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
@@ -102,9 +104,7 @@ class RowsModel(QAbstractTableModel):
         self._threshold_timer.timeout.connect(self.rebuild)
         state.threshold_changed.connect(self._threshold_timer.start)
         state.visible_rows_changed.connect(self._apply_order)
-        from app.ui.panels.review_context import review_for
-
-        review_for(state).bookmarks_changed.connect(self._on_bookmarks_changed)
+        state.review.bookmarks_changed.connect(self._on_bookmarks_changed)
 
     def rebuild(self, *_: object) -> None:
         self._threshold_timer.stop()
@@ -283,10 +283,21 @@ class RowsTable(QTableView):
         self.setToolTip(
             "Rows of the dataset. Click a row to explain it; Up/Down move through rows."
         )
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        # Row number and prediction stay in view when the data columns scroll sideways.
+        self.frozen = FrozenColumns(self, FROZEN_COLUMNS)
         self.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
         state.row_selected.connect(self._on_state_row_selected)
         self.rows_model.modelReset.connect(self._on_model_reset)
         self.rows_model.layoutChanged.connect(self._restore_selection)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.frozen.update_geometry()
+
+    def scrollTo(self, index: Index, hint=QAbstractItemView.ScrollHint.EnsureVisible) -> None:
+        super().scrollTo(index, hint)
+        keep_clear_of(self.frozen, self, index)
 
     def _on_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid():

@@ -8,6 +8,7 @@ the plot widget's coordinates; a box that leaves the graphics view is clipped.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pyqtgraph as pg
@@ -91,6 +92,10 @@ def problems(plot: PlotBase) -> list[str]:
     title = plot.title
     if title.text() and title.heightForWidth(title.width()) > title.height() + TOLERANCE_PX:
         found.append(f"title clipped: {title.text()!r}")
+    words = re.sub(r"<[^>]+>", " ", title.text()).split()
+    widest = max((title.fontMetrics().horizontalAdvance(w) for w in words), default=0)
+    if title.isVisible() and widest > title.width() + TOLERANCE_PX:  # a word cannot wrap
+        found.append(f"title wider than the plot: {title.text()!r}")
     viewport = QRectF(plot.view.viewport().rect()).adjusted(
         -TOLERANCE_PX, -TOLERANCE_PX, TOLERANCE_PX, TOLERANCE_PX
     )

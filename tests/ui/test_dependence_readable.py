@@ -43,7 +43,7 @@ def test_colour_bar_and_legend_follow_the_colour_feature(qtbot, state, tmp_path)
     assert any("education_num" in text for text, _ in panel.plot.colour_bar.drawn_text)
     drawn(qtbot, panel, state, "age", "marital_status")  # categorical: a legend, no gradient
     assert panel.plot.legend.isVisible() and not panel.plot.colour_bar.isVisible()
-    names = [label.text for _, label in panel.plot.legend.items]
+    names = panel.plot.legend.names()
     assert "Married-civ-spouse" in names and "Never-married" in names
     panel.grab().save(str(tmp_path / "dependence.png"))
     assert problems(panel.plot) == []

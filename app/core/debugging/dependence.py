@@ -99,6 +99,8 @@ class DependenceData:
     missing_x: int = 0  # rows with a missing numeric value (not drawn)
     output_name: str = ""
     total: int = -1  # rows these dots stand for (more than len(rows) when subsampled)
+    value_name: str = "SHAP"  # what y is: SHAP values, or a pair's interaction values
+    heading: str = ""  # a title in place of the usual one (an interaction pair's)
 
     def __post_init__(self) -> None:
         if self.total < 0:
@@ -110,8 +112,10 @@ class DependenceData:
 
     @property
     def title(self) -> str:
+        if self.heading:
+            return self.heading
         by = f", coloured by {self.colour_feature}" if self.colour_feature else ""
-        return f"{self.feature}: value vs SHAP ({self.unit.value}){by}"
+        return f"{self.feature}: value vs {self.value_name} ({self.unit.value}){by}"
 
 
 def stratified_sample(values: np.ndarray, size: int, seed: int = 0) -> np.ndarray:

@@ -105,6 +105,7 @@ def export_button(parent: QWidget, on_click: Callable[[], object]) -> QPushButto
 def caption_for(state: AppState, what: str) -> Caption:
     """The provenance line under an exported behaviour figure."""
     from app.plots.export import Caption
+    from app.ui.file_hashes import short_hash_of
 
     model = state.model
     total = state.data.n_rows if state.data is not None else 0
@@ -117,6 +118,8 @@ def caption_for(state: AppState, what: str) -> Caption:
         unit=model.unit.value if model else "",
         explainer=model.info.explainer if model else "",
         extra=what,
+        model_hash=short_hash_of(state.model_path),
+        data_hash=short_hash_of(state.data_path),
         cohort=cohort,
     )
 

@@ -22,7 +22,6 @@ from app.core.debugging.fairness import suggest_sensitive
 from app.core.debugging.metrics import Evaluation
 from app.plots.curves import CurvePlot, FitPlot
 from app.ui.panels.behaviour_common import export_button, export_plot, shrinkable
-from app.ui.panels.debug_context import context_for
 from app.ui.panels.debug_jobs import PanelJob, Work
 from app.ui.state import AppState
 
@@ -80,7 +79,7 @@ class CurvesPanel(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.context = context_for(state)
+        self.context = state.debug
         self.groups: list[GroupCurves] | None = None
         self._key: tuple | None = None
         self.kind = QComboBox(self)

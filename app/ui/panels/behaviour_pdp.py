@@ -36,7 +36,6 @@ from app.ui.panels.behaviour_common import (
     export_plot,
     shrinkable,
 )
-from app.ui.panels.debug_context import context_for
 from app.ui.panels.debug_jobs import cancel_on_destroy
 from app.ui.state import AppState
 
@@ -51,7 +50,7 @@ class PartialDependencePanel(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.workers = context_for(state).workers
+        self.workers = state.debug.workers
         self.result: PartialDependence | PartialDependence2D | None = None
         self.feature = QComboBox(self)
         self.second = QComboBox(self)

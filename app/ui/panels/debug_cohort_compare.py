@@ -11,12 +11,11 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-import pyqtgraph as pg
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.core.debugging.cohorts import ALL_ROWS, Cohort, CohortComparison, compare_cohorts
-from app.ui.panels.debug_context import context_for
+from app.plots.cohort_bars import CohortBarsData, CohortBarsPlot
 from app.ui.panels.debug_jobs import PanelJob, Work
 from app.ui.state import AppState
 
@@ -24,7 +23,6 @@ TITLE = "Cohort importance"
 JOB = "debug-cohort-importance"
 DEBOUNCE_MS = 150
 MAX_FEATURES = 15  # the features that differ most; more bars would not be readable in a dock
-COLOUR_A, COLOUR_B = "#0969da", "#d4700f"  # blue and orange: apart for colour-blind readers
 
 
 def _compare(
@@ -53,17 +51,13 @@ class CohortImportancePanel(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.context = context_for(state)
+        self.context = state.debug
         self.result: CohortComparison | None = None
         self.combo_a = QComboBox(self)
         self.combo_b = QComboBox(self)
         self.combo_a.setToolTip("First cohort (blue bars)")
         self.combo_b.setToolTip("Second cohort (orange bars)")
-        self.plot = pg.PlotWidget(self, background="w")
-        self.plot.setMenuEnabled(False)
-        self.plot.setMouseEnabled(x=False, y=False)
-        self.plot.hideButtons()
-        self.legend = self.plot.addLegend(offset=(-10, -30))
+        self.plot = CohortBarsPlot(self)
         self.note = QLabel(self)
         self.note.setWordWrap(True)
 
@@ -157,30 +151,15 @@ class CohortImportancePanel(QWidget):
     def _on_result(self, result: CohortComparison, a: str, b: str, partial: str) -> None:
         self.result = result
         self.result_names = (a, b)
-        self.plot.clear()
-        shown = min(MAX_FEATURES, len(result.features))
-        # Largest difference at the top: y counts down from the first feature.
-        y = np.arange(shown)[::-1].astype(float)
-        height = 0.38
-        for values, offset, colour, name, n in (
-            (result.mean_abs_a, height / 2, COLOUR_A, a, result.n_a),
-            (result.mean_abs_b, -height / 2, COLOUR_B, b, result.n_b),
-        ):
-            bars = pg.BarGraphItem(
-                x0=0,
-                y=y + offset,
-                height=height,
-                width=np.nan_to_num(values[:shown]),
-                brush=colour,
-                pen=pg.mkPen(None),
-                name=f"{name} ({n:,} rows)",
-            )
-            self.plot.addItem(bars)
-        left = self.plot.getAxis("left")
-        left.setTicks([[(float(y[i]), result.features[i]) for i in range(shown)], []])
         unit = self.state.model.unit.value if self.state.model is not None else ""
-        self.plot.setLabel("bottom", f"mean |SHAP value| ({unit})")
-        self.plot.setYRange(-0.6, shown - 0.4, padding=0)
+        names = (f"{a} ({result.n_a:,} rows)", f"{b} ({result.n_b:,} rows)")
+        self.plot.set_data(
+            CohortBarsData(
+                list(result.features), np.asarray(result.mean_abs_a),
+                np.asarray(result.mean_abs_b), names, unit, MAX_FEATURES,
+            )
+        )  # fmt: skip
+        shown = min(MAX_FEATURES, len(result.features))
         empty = [name for name, n in ((a, result.n_a), (b, result.n_b)) if n == 0]
         note = f"The {shown} features whose importance differs most{partial}."
         if empty:

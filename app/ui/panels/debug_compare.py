@@ -33,8 +33,8 @@ from app.core.debugging.neighbours import (
 )
 from app.core.explain.views import format_value
 from app.plots import style
-from app.ui.panels.debug_context import context_for
 from app.ui.panels.debug_jobs import cancel_on_destroy, on_screen
+from app.ui.panels.table_style import compact_rows
 from app.ui.state import AppState
 
 TITLE = "Compare rows"
@@ -46,7 +46,7 @@ class ComparePanel(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.context = context_for(state)
+        self.context = state.debug
         self.diffs: list[FeatureDiff] = []
         self._stale = False  # rows or values changed while the panel was hidden
         self.row_a = QSpinBox(self)
@@ -64,31 +64,39 @@ class ComparePanel(QWidget):
         self.neighbours = QListWidget(self)
         self.neighbours.setMaximumWidth(260)
         self.neighbours.setMinimumWidth(120)
+        self.neighbours.hide()  # until there are neighbours: the table gets the width
         self.table = QTableWidget(0, len(COLUMNS), self)
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        compact_rows(self.table)
+        # Names and values share the width (elided, in full in their tooltips); the numbers
+        # keep theirs, so the last SHAP column is never pushed out of view.
+        header = self.table.horizontalHeader()
+        for c in range(len(COLUMNS)):
+            mode = (
+                QHeaderView.ResizeMode.Stretch if c < 3 else QHeaderView.ResizeMode.ResizeToContents
+            )
+            header.setSectionResizeMode(c, mode)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.note = QLabel(self)
         self.note.setWordWrap(True)
 
-        first = QHBoxLayout()
-        first.addWidget(QLabel("Row A:", self))
-        first.addWidget(self.row_a)
-        first.addWidget(self.follow)
-        first.addStretch(1)
-        second = QHBoxLayout()
-        second.addWidget(QLabel("Row B:", self))
-        second.addWidget(self.row_b)
-        second.addWidget(self.find_button)
-        second.addStretch(1)
+        controls = QHBoxLayout()  # one line: a docked panel's height goes to the table
+        controls.addWidget(QLabel("Row A:", self))
+        controls.addWidget(self.row_a)
+        controls.addWidget(self.follow)
+        controls.addSpacing(12)
+        controls.addWidget(QLabel("Row B:", self))
+        controls.addWidget(self.row_b)
+        controls.addWidget(self.find_button)
+        controls.addStretch(1)
         split = QSplitter(Qt.Orientation.Horizontal, self)
         split.addWidget(self.table)
         split.addWidget(self.neighbours)
         split.setStretchFactor(0, 1)
         layout = QVBoxLayout(self)
-        layout.addLayout(first)
-        layout.addLayout(second)
+        layout.addLayout(controls)
         layout.addWidget(self.note)
         layout.addWidget(split, 1)
 
@@ -112,6 +120,7 @@ class ComparePanel(QWidget):
             box.setRange(0, max(n - 1, 0))
             box.blockSignals(False)
         self.neighbours.clear()
+        self.neighbours.hide()
         self.refresh()
 
     def _on_row_selected(self, row: int) -> None:
@@ -177,6 +186,8 @@ class ComparePanel(QWidget):
                      style.format_number(d.delta)]  # fmt: skip
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
+                if c < 3:
+                    item.setToolTip(text)
                 if c >= 3:
                     item.setTextAlignment(
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -214,6 +225,7 @@ class ComparePanel(QWidget):
         )
 
     def _on_neighbours(self, found: Neighbours) -> None:
+        self.neighbours.show()
         for row, distance in zip(found.rows, found.distances, strict=True):
             item = QListWidgetItem(f"row {int(row)}   distance {distance:.3f}")
             item.setData(Qt.ItemDataRole.UserRole, int(row))

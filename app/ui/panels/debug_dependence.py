@@ -24,7 +24,7 @@ from app.core.debugging.dependence import DependenceData, dependence
 from app.plots import style
 from app.plots.base import PlotBase, finite_range, padded_range
 from app.plots.colourbar import ColourBar
-from app.ui.panels.debug_context import context_for
+from app.plots.keys import KeysLabel
 from app.ui.panels.debug_jobs import PanelJob, Work
 from app.ui.state import AppState
 
@@ -46,8 +46,9 @@ class DependencePlot(PlotBase):
         self.colour_bar = ColourBar()
         self.view.addItem(self.colour_bar, row=0, col=1)
         # Categories have no order: a categorical colouring gets a legend, not the gradient.
-        self.legend = pg.LegendItem(colCount=4, labelTextColor=style.palette().text)
-        self.view.addItem(self.legend, row=1, col=0, colspan=2)
+        self.legend = KeysLabel(self)
+        self.legend.hide()
+        self.layout().insertWidget(2, self.legend)  # under the view, above the notice
         self.selected: int | None = None
         self._ring: pg.ScatterPlotItem | None = None
 
@@ -67,8 +68,8 @@ class DependencePlot(PlotBase):
         self.colour_bar.title = d.colour_feature or ""
         self.colour_bar.setVisible(d.colour_feature is not None and not categorical)
         self.colour_bar.update()  # it paints its title itself: a new colour feature must show
-        self.legend.clear()
-        self.legend.setVisible(categorical)
+        self.legend.set_keys([])
+        self.legend.setVisible(categorical and not self.too_small())
         strips = d.categories is not None
         self.plot.addItem(
             pg.InfiniteLine(0.0, angle=90 if strips else 0, pen=pg.mkPen(pal.grid, width=1))
@@ -102,7 +103,7 @@ class DependencePlot(PlotBase):
         self._ring = None
         self._draw_ring()
         # Short: the title names the feature, and a long rotated label was cut off.
-        shap_label = f"SHAP value ({d.unit.value})"
+        shap_label = f"{d.value_name} value ({d.unit.value})"
         if strips:
             labels = [self.label(c) for c in d.categories]
             self._set_category_axis(labels, [float(i) for i in range(len(labels))])
@@ -133,15 +134,24 @@ class DependencePlot(PlotBase):
         level = np.where(known, slot_of[np.clip(code, 0, n - 1)], slots + 1)
         colours = [*pal.categories, pal.other, pal.missing]
         brushes = [pg.mkBrush(c) for c in colours]
-        font_px = style.base_font(8.5)
-        for slot, c in enumerate(by_count[:slots]):
-            name = style.elide_px(str(cats[c]), 160, font_px)
-            self.legend.addItem(_swatch(colours[slot]), name)
+        font = self.legend.font()
+        label_px = max(60, min(220, self.width() // 2 - 40))
+        keys = [(colours[slot], style.elide_px(str(cats[c]), label_px, font))
+                for slot, c in enumerate(by_count[:slots])]  # fmt: skip
         if len(by_count) > slots:
-            self.legend.addItem(_swatch(pal.other), f"other ({len(by_count) - slots})")
+            keys.append((pal.other, f"other ({len(by_count) - slots})"))
         if (~known).any():
-            self.legend.addItem(_swatch(pal.missing), "missing")
+            keys.append((pal.missing, "missing"))
+        self.legend.set_keys(keys)
         return level, brushes
+
+    def _size_key(self) -> object:
+        return max(60, min(220, self.width() // 2 - 40))  # the room for a legend name
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.legend.keys:  # with the "enlarge" notice, no legend either
+            self.legend.setVisible(not self.too_small())
 
     def set_selected(self, row: int | None) -> None:
         """Ring the selected row's dot (only the ring is redrawn)."""
@@ -191,7 +201,7 @@ class DependencePlot(PlotBase):
         if i is None:
             return ""
         value = d.categories[round(d.x[i])] if d.categories is not None else f"{d.x[i]:.4g}"
-        return f"row {int(d.rows[i])}: {d.feature} = {value}, SHAP {style.format_number(d.shap[i])}"
+        return f"row {int(d.rows[i])}: {d.feature} = {value}, {d.value_name} {style.format_number(d.shap[i])}"
 
 
 def searchable_combo(parent: QWidget) -> QComboBox:
@@ -207,15 +217,11 @@ def searchable_combo(parent: QWidget) -> QComboBox:
     return combo
 
 
-def _swatch(colour: str) -> pg.ScatterPlotItem:
-    return pg.ScatterPlotItem(brush=pg.mkBrush(colour), pen=None, size=8, symbol="s")
-
-
 class DependencePanel(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.context = context_for(state)
+        self.context = state.debug
         self.feature_combo = searchable_combo(self)
         self.colour_combo = searchable_combo(self)
         self.note = QLabel(self)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -22,9 +23,8 @@ from app.core.base.types import Task
 from app.core.debugging.fairness import RULE, FairnessReport, fairness_report, suggest_sensitive
 from app.core.debugging.metrics import Evaluation
 from app.plots import style
-from app.ui.panels.debug_context import context_for
 from app.ui.panels.debug_jobs import PanelJob, Work
-from app.ui.panels.review_context import review_for
+from app.ui.panels.table_style import compact_rows
 from app.ui.state import AppState
 
 TITLE = "Fairness"
@@ -43,6 +43,7 @@ def _table(columns: int, parent: QWidget) -> QTableWidget:
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.verticalHeader().setVisible(False)
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    compact_rows(table)
     return table
 
 
@@ -50,7 +51,7 @@ class FairnessPanel(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.context = context_for(state)
+        self.context = state.debug
         self.report: FairnessReport | None = None
         self.column_combo = QComboBox(self)
         self.column_combo.setMinimumContentsLength(16)
@@ -72,12 +73,20 @@ class FairnessPanel(QWidget):
         lower_layout.setContentsMargins(0, 0, 0, 0)
         lower_layout.addWidget(self.shap_label)
         lower_layout.addWidget(self.shap_table, 1)
-        split = QSplitter(Qt.Orientation.Vertical, self)
-        split.addWidget(self.groups)
-        split.addWidget(lower)
+        # The verdict beside the tables and the two tables as tabs: stacked, the summary and
+        # the SHAP table left a docked panel room for two groups.
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(self.groups, "Groups")
+        self.tabs.addTab(lower, "Mean SHAP per group")
+        self.summary.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.summary.setMinimumWidth(200)
+        split = QSplitter(Qt.Orientation.Horizontal, self)
+        split.addWidget(self.summary)
+        split.addWidget(self.tabs)
+        split.setStretchFactor(1, 1)
+        split.setSizes([230, 640])
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(self.summary)
         layout.addWidget(split, 1)
 
         # Group rates are O(rows) and the threshold slider fires many times a second: computed
@@ -141,7 +150,7 @@ class FairnessPanel(QWidget):
     def _on_report(self, report: FairnessReport) -> None:
         self.report = report
         # The report carries the group table the user has looked at (File > Export Report).
-        review_for(self.state).sensitive = self.column_combo.currentData()
+        self.state.review.sensitive = self.column_combo.currentData()
         self._show_groups(report)
         self._refresh_shap()
 
@@ -153,8 +162,11 @@ class FairnessPanel(QWidget):
         for r, g in enumerate(report.groups):
             cells = [g.group, f"{g.count:,}", _pct(g.base_rate), _pct(g.selection_rate),
                      _pct(g.accuracy), _pct(g.tpr), _pct(g.fpr), f"{g.mean_prediction:.3f}"]  # fmt: skip
+            why = next((w for w in report.warnings if w.startswith(f"Group '{g.group}' ")), "")
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text + ("  ⚠ small" if c == 0 and g.small else ""))
+                if c == 0 and why:
+                    item.setToolTip(why)
                 if c:
                     item.setTextAlignment(
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -170,8 +182,16 @@ class FairnessPanel(QWidget):
             f"four-fifths ratio <b>{'n/a' if np.isnan(ratio) else f'{ratio:.2f}'}</b> "
             f"({verdict} the four-fifths rule)"
         )
-        if report.warnings:
-            text += "<br>" + "<br>".join(f"⚠ {w}" for w in report.warnings)
+        # One line for the small groups (each one's reason is its row's tooltip); the rest whole.
+        small = [g.group for g in report.groups if g.small]
+        if small:
+            text += (
+                f"<br>⚠ {len(small)} small group{'s' if len(small) > 1 else ''} "
+                f"({', '.join(small)}): too uncertain to compare, left out"
+            )
+        others = [w for w in report.warnings if not w.startswith(("Group '", "Small groups"))]
+        if others:
+            text += "<br>" + "<br>".join(f"⚠ {w}" for w in others)
         text += f"<br><span style='color:gray'>{RULE}</span>"  # the one rule, stated
         self.summary.setText(text)
 

@@ -21,7 +21,6 @@ from app.core.base.errors import FilterSyntaxError
 from app.core.base.types import Task
 from app.core.debugging.cohorts import ALL_ROWS, CohortError
 from app.core.debugging.metrics import Evaluation, presets_for
-from app.ui.panels.debug_context import context_for
 from app.ui.state import AppState
 
 TITLE = "Filter"
@@ -32,7 +31,7 @@ class FilterPanel(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.context = context_for(state)
+        self.context = state.debug
         self._shortcuts: list[QShortcut] = []
         # (ids, the objects themselves so the ids stay theirs, count) of the last mistake count
         self._wrong: tuple[tuple[int, int], tuple[object, object], int] | None = None
@@ -45,6 +44,12 @@ class FilterPanel(QWidget):
         self.expression = QLineEdit(self)
         self.expression.setPlaceholderText(PLACEHOLDER)
         self.expression.setClearButtonEnabled(True)
+        # In the tooltip rather than under the field: a line less lets a small window keep
+        # its views readable (the filter bar does not scroll).
+        self.expression.setToolTip(
+            "Besides the dataset's columns, a filter can use: prediction, predicted, label, "
+            "error, confidence, correct."
+        )
         self.apply_button = QPushButton("Apply", self)
         self.cohort_combo.setToolTip("Named cohorts: saved filter expressions")
         self.cohort_combo.setMinimumContentsLength(10)
@@ -218,10 +223,6 @@ class FilterPanel(QWidget):
             wrong = self._wrong_count(ev, self.state.visible_rows)
             what = "misclassified" if ev.is_classifier else "with above-median error"
             lines.append(f"{wrong:,} of the rows shown are {what}.")
-        lines.append(
-            "Besides the dataset's columns, a filter can use: prediction, predicted, label, "
-            "error, confidence, correct."
-        )
         self.message.setStyleSheet("color: #666666;")
         self.message.setText("\n".join(lines))
         has_eval = ev is not None or ctx.evaluating

@@ -17,7 +17,6 @@ from PySide6.QtGui import QBrush, QColor, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDockWidget,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -36,7 +35,7 @@ from app.core.debugging.whatif import InvalidEditError, Ranges, WhatIf, WhatIfRe
 from app.core.explain.models.base import display_output_name
 from app.core.explain.views import format_value
 from app.plots import style
-from app.ui.panels.debug_context import context_for
+from app.ui.docks import dock_of
 from app.ui.panels.debug_jobs import cancel_on_destroy, on_screen
 from app.ui.panels.whatif_waterfalls import WhatIfWaterfalls
 from app.ui.state import AppState
@@ -53,7 +52,7 @@ class WhatIfPanel(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.context = context_for(state)
+        self.context = state.debug
         self.whatif: WhatIf | None = None
         self.result: WhatIfResult | None = None
         self.editors: dict[str, QWidget] = {}
@@ -136,8 +135,8 @@ class WhatIfPanel(QWidget):
         s = self.state
         if s.model is None or s.data is None or not 0 <= row < s.data.n_rows:
             return
-        dock = self.parentWidget()
-        if isinstance(dock, QDockWidget):
+        dock = dock_of(self)
+        if dock is not None:
             dock.show()
             dock.raise_()
         s.select_row(row)

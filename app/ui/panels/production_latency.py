@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
-    QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -29,13 +29,14 @@ from PySide6.QtWidgets import (
 from app.core.base.errors import ShapLensError
 from app.core.production.latency import LatencyProgress, LatencyReport, iter_latency, parse_budget
 from app.ui.panels.production_plots import CurvePlot, HistogramPlot
-from app.ui.panels.review_context import review_for
 from app.ui.state import AppState
 from app.workers import Workers, workers_for
 
 TITLE = "Latency"
 JOB_KEY = "production-latency"
 DEFAULT_SECONDS = 10.0
+BUDGET_EXAMPLE = "e.g. p99 < 20 ms"
+IDLE_TEXT = "not measured yet"
 
 
 class LatencyPanel(QWidget):
@@ -52,7 +53,12 @@ class LatencyPanel(QWidget):
         self.seconds.setSuffix(" s")
         self.seconds.setToolTip("Time bound for the whole measurement")
         self.budget = QLineEdit(self)
-        self.budget.setPlaceholderText("budget, e.g. p99 < 20 ms")
+        self.budget.setPlaceholderText(BUDGET_EXAMPLE)
+        self.budget.setToolTip("A latency budget for single-row prediction, e.g. p99 < 20 ms")
+        # Wide enough for the example (it read "b…" at the default width).
+        self.budget.setMinimumWidth(
+            self.budget.fontMetrics().horizontalAdvance(BUDGET_EXAMPLE) + 24
+        )
         self.explain = QCheckBox("explanations too", self)
         self.explain.setChecked(True)
         self.run_button = QPushButton("Measure", self)
@@ -62,31 +68,48 @@ class LatencyPanel(QWidget):
         self.cancel_button.setEnabled(False)
         self.progress = QProgressBar(self)
         self.progress.setRange(0, 1000)
-        self.progress.setTextVisible(False)
+        self.progress.setValue(0)  # a bar never set shows no text at all
+        self.progress.setTextVisible(True)
+        self.progress.setFormat(IDLE_TEXT)
+        self.progress.setToolTip("Progress of the measurement, within its time bound")
         self.which = QComboBox(self)
         self.which.addItems(["predict one row", "explain one row"])
         self.which.currentIndexChanged.connect(self._draw_histogram)
         self.summary = QLabel("Load a model and data, then press Measure.", self)
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.summary.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.histogram = HistogramPlot(self)
         self.curve = CurvePlot(self)
         controls = QHBoxLayout()
-        for widget in (self.seconds, self.budget, self.explain, self.run_button,
-                       self.cancel_button, self.progress, self.which):  # fmt: skip
-            controls.addWidget(widget)
-        controls.setStretch(1, 1)
-        plots = QSplitter(Qt.Orientation.Horizontal, self)
-        plots.addWidget(self.histogram)
-        plots.addWidget(self.curve)
-        body = QSplitter(Qt.Orientation.Horizontal, self)
-        body.addWidget(self.summary)
-        body.addWidget(plots)
-        body.setSizes([380, 700])
+        controls.addWidget(QLabel("Time bound:", self))
+        controls.addWidget(self.seconds)
+        controls.addWidget(QLabel("Budget:", self))
+        controls.addWidget(self.budget, 1)
+        controls.addWidget(self.explain)
+        running = QHBoxLayout()
+        running.addWidget(self.run_button)
+        running.addWidget(self.cancel_button)
+        running.addWidget(self.progress, 1)
+        # Summary and plots as tabs: side by side, each had a third of a docked panel's width.
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(self.summary, "Summary")
+        single = QWidget(self)
+        single_layout = QVBoxLayout(single)
+        single_layout.setContentsMargins(0, 0, 0, 0)
+        pick = QHBoxLayout()
+        pick.addWidget(QLabel("Times of:", single))
+        pick.addWidget(self.which)
+        pick.addStretch(1)
+        single_layout.addLayout(pick)
+        single_layout.addWidget(self.histogram, 1)
+        self.tabs.addTab(single, "Single rows")
+        self.tabs.addTab(self.curve, "Batches")
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
-        layout.addWidget(body, 1)
+        layout.addLayout(running)
+        layout.addWidget(self.tabs, 1)
         state.model_changed.connect(self._reset)
         state.data_changed.connect(self._reset)
 
@@ -108,6 +131,8 @@ class LatencyPanel(QWidget):
             seconds=self.seconds.value(), budget=budget, explain=self.explain.isChecked(),
         )  # fmt: skip
         self._set_running(True)
+        self.progress.setValue(0)
+        self.progress.setFormat("measuring… (%p%)")
         self.summary.setText("Measuring… (keep other work light: it shares the CPU)")
         self.workers.run(
             JOB_KEY, job, on_result=self._on_result, on_error=self._on_error,
@@ -117,6 +142,7 @@ class LatencyPanel(QWidget):
     def cancel(self) -> None:
         self.workers.cancel(JOB_KEY)
         self._set_running(False)
+        self.progress.setFormat("cancelled at %p%")
         self.summary.setText("Cancelled.")
 
     def _reset(self) -> None:
@@ -126,6 +152,7 @@ class LatencyPanel(QWidget):
         self.histogram.clear()
         self.curve.clear()
         self.progress.setValue(0)
+        self.progress.setFormat(IDLE_TEXT)
         self.summary.setText("Press Measure to time the model on the loaded data.")
 
     def _set_running(self, running: bool) -> None:
@@ -134,17 +161,19 @@ class LatencyPanel(QWidget):
 
     def _on_progress(self, step: LatencyProgress) -> None:
         self.progress.setValue(int(step.done * 1000))
-        self.progress.setToolTip(step.message)
+        self.progress.setFormat(f"measuring: {step.message.replace('%', '%%')} (%p%)")
 
     def _on_error(self, error: object) -> None:
         self._set_running(False)
+        self.progress.setFormat("failed")
         self.summary.setText(f"<span style='color:#b00020'>{escape(str(error))}</span>")
 
     def _on_result(self, report: LatencyReport) -> None:
         self._set_running(False)
         self.progress.setValue(1000)
+        self.progress.setFormat(f"measured in {report.elapsed_s:.1f} s")
         self.report = report
-        review_for(self.state).latency = report  # File > Export Report carries it
+        self.state.review.latency = report  # File > Export Report carries it
         self.summary.setText(summary_html(report))
         self._draw_histogram()
         series = []

@@ -1,16 +1,21 @@
 """Small plots for the production panels and dialogs: overlaid histograms and a latency curve.
 
-They take plain arrays (from app.core.production.latency / app.core.production.drift results), draw with pyqtgraph
-on the app's palette, and never compute anything heavier than a log10.
+They take plain arrays (from app.core.production.latency / .drift results), draw with pyqtgraph
+on the app's palette, and never compute anything heavier than a log10. The series are named
+by coloured keys in the title line, not by a legend inside the plot, where it covered points.
 """
 
 from __future__ import annotations
 
+from html import escape
+
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from app.plots import style
+from app.plots.decade_axis import DecadeAxis
 
 # Reference as translucent bars in the palette's "down" colour, current as an outline in its
 # "up" colour: the two ends of the palette, which the colour-blind palette keeps apart too.
@@ -24,31 +29,54 @@ def _colour(hex_colour: str, alpha: int) -> pg.QtGui.QColor:
     return colour
 
 
+def padded(values: np.ndarray, below: float, above: float) -> tuple[float, float]:
+    lo, hi = float(np.min(values)), float(np.max(values))
+    span = hi - lo if hi > lo else 1.0
+    return lo - below * span, hi + above * span
+
+
 class _Titled(QWidget):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, log_axes: tuple[str, ...] = ()) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         self.title = QLabel(self)
         self.title.setWordWrap(True)
-        self.plot = pg.PlotWidget(background=style.palette().background)
+        self.title.setTextFormat(Qt.TextFormat.RichText)
+        axes = {side: DecadeAxis(side) for side in log_axes}
+        self.plot = pg.PlotWidget(background=style.palette().background, axisItems=axes)
+        self.view = self.plot  # the graphics view, named as PlotBase names it (layout checks)
         self.plot.getPlotItem().hideButtons()
         for side in ("bottom", "left"):  # shares and ms read better without "(x0.001)"
             self.plot.getAxis(side).enableAutoSIPrefix(False)
         self.plot.setMenuEnabled(False)
-        self.legend = self.plot.addLegend(offset=(-10, 10), labelTextColor=style.palette().text)
+        # Room above the plot for the top tick's label, drawn centred on the plot's edge.
+        self.plot.getPlotItem().layout.setContentsMargins(2, 8, 8, 2)
+        self.keys: list[tuple[str, str]] = []  # (series name, colour) named in the title
         layout.addWidget(self.title)
         layout.addWidget(self.plot, 1)
         self.setMinimumSize(260, 180)
 
     def clear(self) -> None:
         self.plot.clear()
-        self.legend.clear()
+        self.keys = []
         self.title.setText("")
+
+    def _set_title(self, title: str) -> None:
+        """The title, then a coloured square and the name of each series."""
+        keys = "&nbsp;&nbsp;".join(
+            f"<span style='color:{colour}'>&#9632;</span>&nbsp;{escape(name)}"
+            for name, colour in self.keys
+        )
+        text = escape(title) + ("&nbsp;&nbsp;&nbsp;" + keys if keys else "")
+        self.title.setText(text)
 
 
 class HistogramPlot(_Titled):
     """One or two histograms over the same edges; `log_x` for long-tailed latencies."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, log_axes=("bottom",))
 
     def set_data(
         self,
@@ -60,7 +88,7 @@ class HistogramPlot(_Titled):
         log_x: bool = False,
     ) -> None:
         self.clear()
-        self.title.setText(title)
+        self.title.setText(escape(title))
         edges = np.asarray(edges, dtype=np.float64)
         if edges.size < 2:
             return
@@ -75,17 +103,15 @@ class HistogramPlot(_Titled):
                 )  # fmt: skip
                 self.plot.addItem(item)
             else:  # the current data: an outline on top, so both stay readable where they meet
-                item = self.plot.plot(
-                    x, heights, stepMode="center", pen=pg.mkPen(pal.positive, width=2)
-                )
-            self.legend.addItem(item, name)
+                self.plot.plot(x, heights, stepMode="center", pen=pg.mkPen(pal.positive, width=2))
+            self.keys.append((name, pal.negative if i == 0 else pal.positive))
+        if len(self.keys) < 2:
+            self.keys = []  # one series: the title names it
+        self._set_title(title)
         self.plot.getPlotItem().setLogMode(x=False, y=False)
         axis = self.plot.getAxis("bottom")
-        if log_x:
-            ticks = [10.0**k for k in range(int(np.floor(x[0])), int(np.ceil(x[-1])) + 1)]
-            axis.setTicks([[(np.log10(t), style.format_plain(t)) for t in ticks]])
-        else:
-            axis.setTicks(None)
+        axis.setTicks(None)
+        axis.decades = log_x
         self.plot.setLabel("bottom", x_label)
         self.plot.setLabel("left", y_label)
         self.plot.setXRange(float(x[0]), float(x[-1]), padding=0.02)
@@ -99,7 +125,7 @@ class HistogramPlot(_Titled):
     ) -> None:
         """Shares per category as paired horizontal bars (the largest MAX_CATEGORIES)."""
         self.clear()
-        self.title.setText(title)
+        self.plot.getAxis("bottom").decades = False
         self.plot.getPlotItem().setLogMode(x=False, y=False)
         shares = np.array([np.asarray(h, dtype=np.float64) for _, h in series])
         order = np.argsort(-shares.max(axis=0), kind="stable")[:MAX_CATEGORIES]
@@ -115,7 +141,8 @@ class HistogramPlot(_Titled):
                 brush=_colour(colour, 220), pen=None,
             )  # fmt: skip
             self.plot.addItem(item)
-            self.legend.addItem(item, name)
+            self.keys.append((name, colour))
+        self._set_title(title)
         left = self.plot.getAxis("left")
         names = [style.elide(labels[j], 18) for j in order]
         left.setTicks([list(zip(y.tolist(), names, strict=True)), []])
@@ -130,34 +157,74 @@ class HistogramPlot(_Titled):
 
 
 class CurvePlot(_Titled):
-    """Latency per call against throughput, one line per series, points labelled by batch size."""
+    """Latency per call against throughput, one line per series, points labelled by batch size
+    (a label that would collide with one already placed is left out until there is room)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, log_axes=("bottom", "left"))
+        self.point_labels: list[pg.TextItem] = []
+        self.plot.getViewBox().sigResized.connect(self._place_labels)
+        self.plot.getViewBox().sigRangeChanged.connect(self._place_labels)
+
+    def clear(self) -> None:
+        super().clear()
+        self.point_labels = []
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._place_labels()  # drawn while its tab was hidden, the plot had no size yet
 
     def set_data(
         self, series: list[tuple[str, np.ndarray, np.ndarray, list[int]]], title: str = ""
     ) -> None:
         """series: (name, throughput rows/s, latency ms, batch sizes), skipped points removed."""
         self.clear()
-        self.title.setText(title)
         pal = style.palette()
         colours = [pal.negative, pal.positive]
-        self.plot.getPlotItem().setLogMode(x=True, y=True)
+        self.plot.getPlotItem().setLogMode(x=False, y=False)  # log10 drawn, DecadeAxis labels
+        xs, ys = [], []
         for (name, throughput, latency, sizes), colour in zip(series, colours, strict=False):
             if len(sizes) == 0:
                 continue
-            item = self.plot.plot(
-                np.asarray(throughput, dtype=np.float64),
-                np.asarray(latency, dtype=np.float64),
-                pen=pg.mkPen(colour, width=2),
-                symbol="o",
-                symbolBrush=colour,
-                symbolPen=None,
-                name=name,
+            x = np.log10(np.maximum(np.asarray(throughput, dtype=np.float64), 1e-12))
+            y = np.log10(np.maximum(np.asarray(latency, dtype=np.float64), 1e-12))
+            xs.append(x)
+            ys.append(y)
+            self.plot.plot(
+                x, y, pen=pg.mkPen(colour, width=2), symbol="o", symbolBrush=colour, symbolPen=None
             )
-            del item
-            for t, lat, size in zip(throughput, latency, sizes, strict=True):
+            self.keys.append((name, colour))
+            for px, py, size in zip(x, y, sizes, strict=True):
                 label = pg.TextItem(f"{size:,}", color=pal.muted, anchor=(0.5, 1.2))
-                label.setPos(float(np.log10(t)), float(np.log10(lat)))
+                label.setPos(float(px), float(py))
                 self.plot.addItem(label)
+                self.point_labels.append(label)
+        self._set_title(title)
         self.plot.setLabel("bottom", "throughput (rows/s)")
         self.plot.setLabel("left", "latency per call (ms)")
         self.plot.showGrid(x=True, y=True, alpha=0.2)
+        if xs:  # room above the top point and beside the outer ones for their labels
+            x, y = np.concatenate(xs), np.concatenate(ys)
+            self.plot.setXRange(*padded(x, 0.08, 0.08), padding=0)
+            self.plot.setYRange(*padded(y, 0.08, 0.3), padding=0)
+        self._place_labels()
+
+    def _place_labels(self, *_: object) -> None:
+        """Show each batch-size label that fits inside the plot without touching one shown
+        before it (the first point of each series wins)."""
+        vb = self.plot.getViewBox()
+        vb.updateMatrix()  # a resize updates the view's mapping only on the next paint
+        area = vb.sceneBoundingRect()
+        taken: list = []
+        for label in self.point_labels:
+            label.setVisible(True)
+            label.updateTransform(force=True)  # it otherwise follows the view on its next paint
+            inner = label.textItem
+            margin = inner.document().documentMargin()  # blank space around the glyphs
+            rect = inner.mapRectToScene(
+                inner.boundingRect().adjusted(margin, margin, -margin, -margin)
+            )
+            fits = area.contains(rect) and not any(rect.intersects(r) for r in taken)
+            label.setVisible(fits)
+            if fits:
+                taken.append(rect)

@@ -1,14 +1,18 @@
-"""What the debugging panels share beyond AppState: the per-row evaluation against the label and
-the current filter (preset × expression × cohort) that decides AppState.visible_rows.
+"""What the debugging views share: each row judged against the label (an Evaluation) and the
+current filter (preset × expression × cohort) that decides which rows are visible.
 
-One DebugContext lives per AppState (a child QObject found with `context_for(state)`), so the
-filter bar, the confusion matrix and the slices table all drive the same filter. Not a panel.
+The evaluation is computed in the background through the workspace's job runner and kept until
+the model, data, label or threshold change; a new threshold only re-judges (a few vectorised ms)
+instead of encoding the labels again. A threshold dragged on a slider re-filters through a
+deferred call, once it rests.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
-from PySide6.QtCore import QObject, QTimer, Signal
+from psygnal import Signal
 
 from app.core.base.errors import FilterSyntaxError, ShapLensError
 from app.core.base.types import Task
@@ -23,12 +27,12 @@ from app.core.debugging.metrics import (
     presets_for,
     with_threshold,
 )
-from app.ui.state import AppState
-from app.workers import Workers
+from app.core.workspace.jobs import CallNow, Deferred, InlineJobs, JobRunner
 
-OBJECT_NAME = "shaplens-debug-context"
+if TYPE_CHECKING:
+    from app.core.workspace.workspace import Workspace
+
 EVALUATION_JOB = "debug-evaluation"
-REFILTER_DEBOUNCE_MS = 100
 
 
 def _evaluate(predictions: np.ndarray, labels: np.ndarray, task: Task, k: int, threshold: float):
@@ -40,17 +44,15 @@ def _evaluate(predictions: np.ndarray, labels: np.ndarray, task: Task, k: int, t
     return evaluate(predictions, y, task, threshold), None
 
 
-class DebugContext(QObject):
+class DebugState:
+    """Evaluation, filter, cohorts and the features counterfactuals keep (locked)."""
+
     evaluation_changed = Signal()  # new predictions, label or threshold
     filter_changed = Signal()  # preset, expression or cohort changed (already applied)
     locked_changed = Signal()  # the features counterfactuals may not change
-    whatif_requested = Signal(int, object)  # row, {feature: value}: show these edits in What-if
 
-    def __init__(self, state: AppState) -> None:
-        super().__init__(state)
-        self.setObjectName(OBJECT_NAME)
-        self.state = state
-        self.workers = Workers(self)  # slices, fairness, dependence run off the GUI thread
+    def __init__(self, workspace: Workspace) -> None:
+        self._ws = workspace
         self.cohorts = CohortSet()
         self.preset = "all"
         self.expression = ""
@@ -64,21 +66,24 @@ class DebugContext(QObject):
         self._threshold_only = False  # only the threshold moved: re-judge, do not re-encode
         self._generation = 0  # bumped when model, data or label change; stale jobs are ignored
         self._background = False  # an evaluation of the current generation is being computed
-        self._reapply_timer = QTimer(self)
-        self._reapply_timer.setSingleShot(True)
-        self._reapply_timer.setInterval(REFILTER_DEBOUNCE_MS)
-        self._reapply_timer.timeout.connect(self.reapply)
-        state.data_changed.connect(self._on_inputs_changed)
-        state.model_changed.connect(self._on_inputs_changed)
-        state.label_changed.connect(self._on_label_changed)
-        state.threshold_changed.connect(self._on_threshold_changed)
+        self._jobs: JobRunner = InlineJobs()
+        self._refilter: Deferred = CallNow(self.reapply)
+        workspace.data_changed.connect(self._on_inputs_changed)
+        workspace.model_changed.connect(self._on_inputs_changed)
+        workspace.label_changed.connect(self._on_inputs_changed)
+        workspace.selection.threshold_changed.connect(self._on_threshold_changed)
+
+    def attach(self, jobs: JobRunner, refilter: Deferred) -> None:
+        """Run evaluations through `jobs` and re-filter after a threshold change through
+        `refilter`, whose expiry must call `reapply` (the window: its Workers and a QTimer)."""
+        self._jobs, self._refilter = jobs, refilter
 
     # ------------------------------------------------------------------ evaluation
     def evaluation(self) -> Evaluation | None:
         """Row outcomes at the current threshold; None without model, data, label or output.
 
         Computed here if the background evaluation has not arrived yet: for what the user asked
-        for now (a filter on `predicted`, the N key). Panels that merely redraw use
+        for now (a filter on `predicted`, the N key). Views that merely redraw use
         `evaluation_if_ready` and wait for `evaluation_changed`."""
         if self._stale and self._threshold_only and self._evaluation is not None:
             self._rejudge()
@@ -97,8 +102,7 @@ class DebugContext(QObject):
             self._rejudge()
         if self._stale:
             self._start_background()
-            return None
-        return self._evaluation
+        return None if self._stale else self._evaluation
 
     @property
     def evaluating(self) -> bool:
@@ -107,21 +111,21 @@ class DebugContext(QObject):
     def _rejudge(self) -> None:
         assert self._evaluation is not None
         self._stale = self._threshold_only = False
-        self._evaluation = with_threshold(self._evaluation, self.state.threshold)
+        self._evaluation = with_threshold(self._evaluation, self._ws.selection.threshold)
 
-    def _inputs(self) -> tuple | None:
-        """What an evaluation needs, read on the GUI thread; None (and label_problem) if not."""
+    def _inputs(self) -> tuple[Any, ...] | None:
+        """What an evaluation needs, read on the caller's thread; None (and label_problem)."""
         self.label_problem = None
-        s = self.state
-        if s.model is None or s.data is None or s.raw_output() is None:
+        ws = self._ws
+        if ws.model is None or ws.data is None or ws.raw_output() is None:
             return None
-        labels = s.data.label()
+        labels = ws.data.label()
         if labels is None:
             self.label_problem = "Choose the label column to see which rows are wrong."
             return None
-        predictions = s.predictions()
-        k = 2 if s.model.task is Task.BINARY else s.model.n_outputs
-        return predictions, labels, s.model.task, k, s.threshold
+        predictions = ws.predictions()
+        k = 2 if ws.model.task is Task.BINARY else ws.model.n_outputs
+        return predictions, labels, ws.model.task, k, ws.selection.threshold
 
     def _start_background(self) -> None:
         if self._background:
@@ -139,20 +143,21 @@ class DebugContext(QObject):
             if generation != self._generation:
                 return  # the model, data or label changed meanwhile
             if not self._stale or self._threshold_only:
-                # Computed on demand meanwhile: panels still waiting for it can draw now.
+                # Computed on demand meanwhile: views still waiting for it can draw now.
                 self.evaluation_changed.emit()
                 return
             self._stale = False
             self._evaluation, self.label_problem = result
-            if self._evaluation is not None and self._evaluation.threshold != self.state.threshold:
-                self._evaluation = with_threshold(self._evaluation, self.state.threshold)
+            threshold = self._ws.selection.threshold
+            if self._evaluation is not None and self._evaluation.threshold != threshold:
+                self._evaluation = with_threshold(self._evaluation, threshold)
             self.evaluation_changed.emit()
 
         def failed(error: object) -> None:
             self._background = False
-            self.state.report_error(f"Could not evaluate the predictions: {error}")
+            self._ws.messages.report_error(f"Could not evaluate the predictions: {error}")
 
-        self.workers.run(EVALUATION_JOB, _evaluate, *inputs, on_result=done, on_error=failed)
+        self._jobs.run(EVALUATION_JOB, _evaluate, *inputs, on_result=done, on_error=failed)
 
     def extra_columns(self) -> dict[str, np.ndarray]:
         """Computed columns the filter grammar can use: prediction, predicted, label, error,
@@ -160,7 +165,7 @@ class DebugContext(QObject):
         ev = self.evaluation()
         if ev is None:
             return {}
-        k = self.state.output_index
+        k = self._ws.selection.output_index
         prediction = ev.score if ev.score.ndim == 1 else ev.score[:, k]
         return {
             "prediction": prediction,
@@ -189,16 +194,22 @@ class DebugContext(QObject):
         new_expression = self.expression if expression is None else expression
         new_cohort = self.cohort if cohort is None else cohort
         rows, hints = self._rows_for(new_preset, new_expression, new_cohort)
-        self._reapply_timer.stop()  # this filter already judges rows at the current threshold
+        self._refilter.stop()  # this filter already judges rows at the current threshold
         self.preset, self.expression, self.cohort, self.hints = (
             new_preset, new_expression, new_cohort, hints,
         )  # fmt: skip
-        self.state.set_visible_rows(rows)
+        self._ws.selection.set_visible_rows(rows)
         self.filter_changed.emit()
         return int(rows.size)
 
+    def record_filter(self, preset: str, expression: str, cohort: str) -> None:
+        """Take a filter as given without applying it (visible rows unchanged, no event): for a
+        workspace no view shows, such as a command's, whose report applies the filter itself
+        against the evaluation it computes (presets and `predicted` need one)."""
+        self.preset, self.expression, self.cohort, self.hints = preset, expression, cohort, []
+
     def _rows_for(self, preset: str, expression: str, cohort: str) -> tuple[np.ndarray, list[str]]:
-        data = self.state.data
+        data = self._ws.data
         if data is None:
             return np.empty(0, dtype=np.int64), []
         extra = self.extra_columns()
@@ -225,7 +236,7 @@ class DebugContext(QObject):
         try:
             self.set_filter()
         except FilterSyntaxError as error:
-            self.state.report_error(f"The filter was cleared: {error}")
+            self._ws.messages.report_error(f"The filter was cleared: {error}")
             self.preset, self.expression, self.cohort = "all", "", ALL_ROWS.name
             self.set_filter()
 
@@ -234,29 +245,27 @@ class DebugContext(QObject):
         ev = self.evaluation()
         if ev is None:
             return None
-        row = next_mistake(ev, self.state.visible_rows, self.state.selected_row, step)
+        selection = self._ws.selection
+        row = next_mistake(ev, selection.visible_rows, selection.selected_row, step)
         if row is None:
-            self.state.report_status("No misclassified row in the current filter.")
+            self._ws.messages.report_status("No misclassified row in the current filter.")
             return None
-        self.state.select_row(row)
+        selection.select_row(row)
         return row
 
-    # ------------------------------------------------------------------ state changes
+    # ------------------------------------------------------------------ workspace changes
     def _on_inputs_changed(self) -> None:
-        model = self.state.model
+        model = self._ws.model
         if model is not None and self.preset not in {p.key for p in presets_for(model.task)}:
             self.preset = "all"  # e.g. "uncertain" kept from a classifier, now a regression
         self._stale = True
         self._threshold_only = False
         self._generation += 1
         self._background = False
-        self.workers.cancel(EVALUATION_JOB)
+        self._jobs.cancel(EVALUATION_JOB)
         self.evaluation_changed.emit()
         if self.preset != "all" or self.expression or self.cohort != ALL_ROWS.name:
             self.reapply()
-
-    def _on_label_changed(self) -> None:
-        self._on_inputs_changed()
 
     def _on_threshold_changed(self, _threshold: float) -> None:
         self._threshold_only = self._threshold_only or not self._stale
@@ -265,15 +274,4 @@ class DebugContext(QObject):
         # Presets and expressions on `predicted`/`correct` depend on the threshold; a dragged
         # slider re-filters once it rests (each re-filter moves every row-following view).
         if self.preset != "all" or self.expression:
-            self._reapply_timer.start()
-
-
-def context_for(state: AppState) -> DebugContext:
-    """The state's DebugContext, created on first use."""
-    found = state.findChild(DebugContext, OBJECT_NAME)
-    return found if found is not None else DebugContext(state)
-
-
-def step_mistake(state: AppState, step: int = 1) -> int | None:
-    """For the shell: N / Shift+N — next / previous misclassified row in the current filter."""
-    return context_for(state).step_mistake(step)
+            self._refilter.start()

@@ -1,0 +1,43 @@
+"""The docked panels give way to the central views: in a small window and at the default size
+the views keep a readable height (the panels scroll) instead of showing "Too small to read"."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from app.plots.base import MIN_READABLE
+from app.ui.docks import MIN_PANEL_PX, PanelDock
+from tests.ui._hardening import TIMEOUT, open_and_wait
+
+
+@pytest.mark.parametrize("size", [(915, 610), (1400, 860)], ids=["915x610", "default"])
+def test_central_view_keeps_a_readable_height(
+    qtbot, window, small_model_path, small_data_path, size
+) -> None:
+    window.resize(*size)
+    window.show()
+    qtbot.waitExposed(window)
+    open_and_wait(qtbot, window, small_model_path, small_data_path)
+    plot = window.plots.slots["importance"].plot
+    qtbot.waitUntil(lambda: window.plots.importance_data is not None, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: plot.isVisible() and plot.height() > 0, timeout=TIMEOUT)
+    assert window.height() <= size[1]  # the window did not grow to fit its panels
+    assert plot.height() >= MIN_READABLE[1] and plot.width() >= MIN_READABLE[0]
+    assert plot.view.isVisible() and not plot.notice.isVisible()
+    bottom = [
+        d for d in window.dock_set.docks
+        if d.isVisible() and window.dockWidgetArea(d) == Qt.DockWidgetArea.BottomDockWidgetArea
+    ]  # fmt: skip
+    assert bottom and all(d.height() >= MIN_PANEL_PX for d in bottom)
+
+
+def test_a_panel_scrolls_in_a_short_dock_and_is_still_the_docks_widget(window) -> None:
+    dock = window.dock_set.by_module["app.ui.panels.debug_slices"]
+    assert isinstance(dock, PanelDock)
+    panel = dock.widget()
+    assert type(panel).__name__ != "QScrollArea"  # callers get the panel itself
+    # The dock can be shorter than the panel: its minimum is the scroll area's, not the panel's.
+    assert dock.minimumSizeHint().height() < panel.minimumSizeHint().height()
+    filter_dock = window.dock_set.by_module["app.ui.panels.debug_filter"]
+    assert filter_dock.minimumSizeHint().height() >= filter_dock.widget().minimumSizeHint().height()
