@@ -15,7 +15,7 @@ from types import ModuleType
 
 import app.commands
 from app import __version__
-from app.core.errors import ShapLensError
+from app.core.base.errors import ShapLensError
 
 DEFAULT_VERB = "gui"
 

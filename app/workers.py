@@ -34,7 +34,7 @@ from typing import Any, ClassVar
 import shiboken6
 from PySide6.QtCore import QObject, Qt, QThreadPool, Signal, Slot
 
-from app.core.priority import background_niceness, lower_this_thread
+from app.core.base.priority import background_niceness, lower_this_thread
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +47,9 @@ MIN_POOL_THREADS = 8
 Callback = Callable[[Any], None]
 
 # Background jobs (`run(..., background=True)`) run on one thread of their own at this nice
-# level, next to the engine's bulk threads (app/core/engine): work nobody is waiting for, such
+# level, next to the engine's bulk threads (app/core/explain/engine): work nobody is waiting for, such
 # as copying a partial explanation, must not take a core from the GUI thread or a clicked row.
-# SHAPLENS_BACKGROUND_NICENESS sets it (0-19; see app.core.priority.background_niceness).
+# SHAPLENS_BACKGROUND_NICENESS sets it (0-19; see app.core.base.priority.background_niceness).
 BACKGROUND_NICENESS = background_niceness()
 _background_lock = threading.Lock()
 _background: ThreadPoolExecutor | None = None
@@ -305,8 +305,9 @@ def workers_for(widget: QObject, given: Workers | None = None) -> Workers:
     found = getattr(window, "workers", None)
     if isinstance(found, Workers):
         return found
-    own = widget.findChild(Workers, "panel-own-workers")
-    if own is None:
+    own = getattr(widget, "_own_workers", None)
+    if not isinstance(own, Workers) or not shiboken6.isValid(own):
         own = Workers(widget)
         own.setObjectName("panel-own-workers")
+        widget._own_workers = own  # kept on the widget, not searched for
     return own

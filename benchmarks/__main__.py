@@ -30,6 +30,7 @@ OTHER_MODULES = (
     "bench_gui",
     "bench_behaviour",
     "bench_counterfactuals",
+    "bench_interactions",
     "soak",
 )
 # Measured in a fresh interpreter, as the app runs: what earlier modules leave in this one (a
@@ -100,7 +101,7 @@ def main() -> None:
     skip = {name.strip().removeprefix("bench_") for name in args.skip.split(",") if name}
     modules = ENGINE_MODULES + (() if args.engine_only else OTHER_MODULES)
 
-    from app.core.engine import warm_up
+    from app.core.explain.engine import warm_up
 
     start = time.perf_counter()
     warm_up()

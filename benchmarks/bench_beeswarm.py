@@ -18,9 +18,9 @@ FRAMES = 5
 
 
 def _data(rows: int, lanes: int, seed: int = 0):
-    from app.core import views
-    from app.core.models.base import FeatureSpec
-    from app.core.types import Unit
+    from app.core.base.types import Unit
+    from app.core.explain import views
+    from app.core.explain.models.base import FeatureSpec
 
     rng = np.random.default_rng(seed)
     specs = [FeatureSpec(f"feature_{j}") for j in range(lanes)]

@@ -13,8 +13,8 @@ import time
 
 import numpy as np
 
+from app.core.data.model_io import load_model
 from app.core.debugging.behaviour.pdp import partial_dependence_for
-from app.core.model_io import load_model
 from benchmarks.common import Row
 from benchmarks.data import categorical_matrix, model
 

@@ -7,8 +7,8 @@ import time
 
 import numpy as np
 
-from app.core.cache import ExplanationCache, cache_key
-from app.core.types import Explanation, Unit
+from app.core.base.types import Explanation, Unit
+from app.core.data.cache import ExplanationCache, cache_key
 from benchmarks.common import Row
 
 

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from app.core.align import align
-from app.core.data_io import load_dataset
+from app.core.data.align import align
+from app.core.data.data_io import load_dataset
+from app.core.data.model_io import load_model
 from app.core.debugging.counterfactuals import (
     CounterfactualOptions,
     counterfactual_steps,
@@ -21,7 +22,6 @@ from app.core.debugging.counterfactuals import (
     suggest_locked,
 )
 from app.core.debugging.counterfactuals.domains import feature_stats
-from app.core.model_io import load_model
 from benchmarks.common import Row
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -61,11 +61,11 @@ def train_model(first_file: Path, path: Path) -> Path:
 
 
 def _warm_worker() -> None:
-    import app.core.distributed.partition  # noqa: F401  (imports LightGBM, the engine)
+    import app.core.explain.distributed.partition  # noqa: F401  (imports LightGBM, the engine)
 
 
 def _explain(client, model: Path, data: str, out: Path) -> tuple[float, int]:
-    from app.core.distributed.dask_explain import explain_dask, plan_run
+    from app.core.explain.distributed.dask_explain import explain_dask, plan_run
 
     plan = plan_run(model, data, out)
     started = time.perf_counter()
@@ -74,7 +74,7 @@ def _explain(client, model: Path, data: str, out: Path) -> tuple[float, int]:
 
 
 def run() -> list[dict]:
-    from app.core.distributed.cluster import dask_client
+    from app.core.explain.distributed.cluster import dask_client
 
     root = Path(tempfile.mkdtemp(prefix="shaplens-bench-dask-"))
     try:

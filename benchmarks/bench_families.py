@@ -75,8 +75,8 @@ def _stall_row(label: str, ours_fn: Callable, theirs_fn: Callable, name: str) ->
 
 
 def _sklearn(label: str, est: object, X: np.ndarray, n_ref: int, goal: str) -> list[Row]:
-    from app.core.models.sklearn_model import SklearnTreeModel
-    from app.core.models.sklearn_trees import forest_of, import_shap
+    from app.core.explain.models.sklearn_model import SklearnTreeModel
+    from app.core.explain.models.sklearn_trees import forest_of, import_shap
 
     model = SklearnTreeModel(Path("bench.skops"), est, forest_of(est))
     assert model.engine is not None, model.info.extra
@@ -100,7 +100,7 @@ def _sklearn(label: str, est: object, X: np.ndarray, n_ref: int, goal: str) -> l
 def _xgboost(X: np.ndarray, y: np.ndarray, Xe: np.ndarray) -> list[Row]:
     import xgboost as xgb
 
-    from app.core.models.xgboost_model import XGBoostModel
+    from app.core.explain.models.xgboost_model import XGBoostModel
 
     path = CACHE / "families_xgb.json"
     CACHE.mkdir(exist_ok=True)
@@ -129,7 +129,7 @@ def _xgboost(X: np.ndarray, y: np.ndarray, Xe: np.ndarray) -> list[Row]:
 def _catboost(X: np.ndarray, y: np.ndarray, Xe: np.ndarray) -> list[Row]:
     import catboost
 
-    from app.core.models.catboost_model import CatBoostModel
+    from app.core.explain.models.catboost_model import CatBoostModel
 
     path = CACHE / "families_catboost.cbm"
     CACHE.mkdir(exist_ok=True)

@@ -130,10 +130,10 @@ def run() -> list[dict]:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from app.core.cache import ExplanationCache
+    from app.core.data.cache import ExplanationCache
+    from app.core.explain.snapshot import partial_snapshot
     from app.ui.heap import freeze_startup_objects
     from app.ui.main_window import MainWindow
-    from app.ui.state import partial_snapshot
 
     model_path, data_path = fixture()
     app = QApplication.instance() or QApplication([])

@@ -7,7 +7,7 @@ import time
 import lightgbm as lgb
 import numpy as np
 
-from app.core.engine import engine_from_path
+from app.core.explain.engine import engine_from_path
 from benchmarks.common import Row
 from benchmarks.data import categorical_matrix, model
 

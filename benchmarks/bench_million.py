@@ -16,7 +16,7 @@ CHUNK = 50_000
 
 
 def child() -> None:
-    from app.core.engine import engine_from_path, warm_up
+    from app.core.explain.engine import engine_from_path, warm_up
     from benchmarks.data import model, numeric_matrix
 
     warm_up()

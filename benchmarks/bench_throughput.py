@@ -8,7 +8,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from app.core.engine import engine_from_path
+from app.core.explain.engine import engine_from_path
 from benchmarks.common import Row, best_of, rate
 from benchmarks.data import categorical_matrix, census_matrix, model, numeric_matrix
 

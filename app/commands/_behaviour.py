@@ -8,7 +8,9 @@ import argparse
 import numpy as np
 
 from app.commands._common import StderrProgress
-from app.core.align import AlignedData
+from app.core.base.errors import ShapLensError
+from app.core.base.types import Task
+from app.core.data.align import AlignedData
 from app.core.debugging.behaviour.grid import BehaviourError, feature_index, make_grid
 from app.core.debugging.behaviour.pdp import (
     PartialDependence,
@@ -16,11 +18,9 @@ from app.core.debugging.behaviour.pdp import (
     ice_sample,
     partial_dependence_steps,
 )
-from app.core.errors import ShapLensError
-from app.core.filters import apply_filter
-from app.core.metrics import Evaluation, encode_labels, evaluate
-from app.core.models.base import ModelAdapter
-from app.core.types import Task
+from app.core.debugging.filters import apply_filter
+from app.core.debugging.metrics import Evaluation, encode_labels, evaluate
+from app.core.explain.models.base import ModelAdapter
 
 PD_VIEWS = ("pdp", "ice")
 CURVE_VIEWS = ("roc", "pr", "calibration", "lift")

@@ -20,14 +20,14 @@ from app.commands._behaviour import (
     filter_rows,
     run_pdp,
 )
-from app.core.align import AlignedData
+from app.core.base.types import Task
+from app.core.data.align import AlignedData
 from app.core.debugging.behaviour.curve_views import curve_plot
 from app.core.debugging.behaviour.curves import performance_curves, rows_by_group
 from app.core.debugging.behaviour.decision import MAX_ROWS, decision, decision_rows
 from app.core.debugging.behaviour.grid import BehaviourError
 from app.core.debugging.behaviour.pd_views import SCALES, pd_plot
-from app.core.models.base import ModelAdapter
-from app.core.types import Task
+from app.core.explain.models.base import ModelAdapter
 
 if TYPE_CHECKING:  # Qt is imported only when a figure is drawn
     from app.plots.export import Caption

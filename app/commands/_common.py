@@ -7,12 +7,12 @@ import sys
 import time
 from pathlib import Path
 
-from app.core.align import AlignedData, align
+from app.core.base.errors import ShapLensError
 from app.core.base.output_gate import preflight
-from app.core.data_io import load_dataset
-from app.core.errors import ShapLensError
-from app.core.model_io import load_model
-from app.core.models.base import ModelAdapter
+from app.core.data.align import AlignedData, align
+from app.core.data.data_io import load_dataset
+from app.core.data.model_io import load_model
+from app.core.explain.models.base import ModelAdapter
 
 
 def add_model_data_arguments(parser: argparse.ArgumentParser, label: bool = True) -> None:

@@ -22,12 +22,18 @@ from app.commands._common import (
     load_inputs,
 )
 from app.core.base.atomic import write_text_atomic
-from app.core.errors import ShapLensError
-from app.core.fairness import fairness_report, group_codes, suggest_sensitive
-from app.core.metrics import Evaluation, confusion_matrix, encode_labels, evaluate, summary
-from app.core.models.base import ModelAdapter
-from app.core.slices import error_slices
-from app.core.types import Task
+from app.core.base.errors import ShapLensError
+from app.core.base.types import Task
+from app.core.debugging.fairness import fairness_report, group_codes, suggest_sensitive
+from app.core.debugging.metrics import (
+    Evaluation,
+    confusion_matrix,
+    encode_labels,
+    evaluate,
+    summary,
+)
+from app.core.debugging.slices import error_slices
+from app.core.explain.models.base import ModelAdapter
 
 NAME = "audit"
 HELP = "report accuracy, fairness per group and the slices where the model errs most"

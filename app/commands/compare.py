@@ -9,9 +9,9 @@ from pathlib import Path
 from app.commands._common import check_out, check_threshold, input_paths
 from app.commands.inspect import dumps_json
 from app.core.base.atomic import write_text_atomic
-from app.core.compare_models import ModelComparison, compare_models
-from app.core.data_io import load_dataset
-from app.core.model_io import load_model
+from app.core.data.data_io import load_dataset
+from app.core.data.model_io import load_model
+from app.core.production.compare_models import ModelComparison, compare_models
 
 NAME = "compare"
 HELP = "compare two model versions on the same data: metrics, flipped rows, attribution change"

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from app.commands._common import add_model_data_arguments, check_out, input_paths, load_inputs
-from app.core.errors import ShapLensError
+from app.core.base.errors import ShapLensError
 
 NAME = "counterfactual"
 HELP = "find the fewest, smallest feature changes that flip one row's prediction (tree models)"

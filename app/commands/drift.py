@@ -9,9 +9,9 @@ from pathlib import Path
 from app.commands._common import check_out, input_paths
 from app.commands.inspect import dumps_json
 from app.core.base.atomic import write_text_atomic
-from app.core.data_io import load_dataset
-from app.core.drift import DriftReport, drift_report
-from app.core.model_io import load_model
+from app.core.data.data_io import load_dataset
+from app.core.data.model_io import load_model
+from app.core.production.drift import DriftReport, drift_report
 
 NAME = "drift"
 HELP = "compare a current dataset with a reference: PSI, tests, explanation drift per feature"

@@ -27,11 +27,11 @@ from app.commands._common import (
 )
 from app.commands._interrupt import interruptible
 from app.core.base.atomic import write_stream_atomic
-from app.core.distributed.table import table_metadata, values_columns, with_metadata
-from app.core.errors import Cancelled, ShapLensError
-from app.core.explain import explain_all
+from app.core.base.errors import Cancelled, ShapLensError
+from app.core.base.types import Explanation
+from app.core.explain.chunked import explain_all
+from app.core.explain.distributed.table import table_metadata, values_columns, with_metadata
 from app.core.review.redaction import parse_redact
-from app.core.types import Explanation
 
 NAME = "explain"
 HELP = "compute SHAP values for every row and write them to Parquet"
@@ -146,8 +146,8 @@ class _DaskProgress:
 
 
 def _run_dask(args: argparse.Namespace) -> int:
-    from app.core.distributed.cluster import dask_client, default_local_workers
-    from app.core.distributed.dask_explain import explain_dask, plan_run
+    from app.core.explain.distributed.cluster import dask_client, default_local_workers
+    from app.core.explain.distributed.dask_explain import explain_dask, plan_run
 
     if args.scheduler and args.local_workers is not None:
         raise ShapLensError("Give --scheduler or --local-workers, not both.")

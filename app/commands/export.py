@@ -18,11 +18,11 @@ from app.commands._common import (
     input_paths,
     load_inputs,
 )
-from app.core import views
-from app.core.align import AlignedData
+from app.core.base.errors import ShapLensError
 from app.core.base.input_gate import ROWS, read_input_text
-from app.core.errors import ShapLensError
-from app.core.models.base import ModelAdapter
+from app.core.data.align import AlignedData
+from app.core.explain import views
+from app.core.explain.models.base import ModelAdapter
 from app.core.review.redaction import Redaction, parse_redact, redact_beeswarm
 
 NAME = "export"
@@ -189,7 +189,7 @@ def run(args: argparse.Namespace) -> int:
             figure = _waterfall(model, data, row, k, redaction)
             written.append(export_view("waterfall", figure, out, width, height, caption, inputs))
     else:
-        from app.core.explain import explain_all
+        from app.core.explain.chunked import explain_all
 
         explanation = explain_all(model, data.X, on_progress=StderrProgress("explain"))
         mean_abs = np.abs(explanation.values).mean(axis=0, dtype=np.float64)

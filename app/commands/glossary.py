@@ -7,10 +7,10 @@ import sys
 from pathlib import Path
 
 from app.commands._common import check_out, input_paths
-from app.core.align import guess_label
-from app.core.data_io import load_dataset
-from app.core.errors import ShapLensError
-from app.core.glossary import GLOSSARY_SUFFIXES, glossary_from_data
+from app.core.base.errors import ShapLensError
+from app.core.data.align import guess_label
+from app.core.data.data_io import load_dataset
+from app.core.review.glossary import GLOSSARY_SUFFIXES, glossary_from_data
 
 NAME = "glossary"
 HELP = "create a glossary file (display names, units, value labels) from a dataset"
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     frame = load_dataset(args.data)
     features = None
     if args.model is not None:
-        from app.core.model_io import load_model
+        from app.core.data.model_io import load_model
 
         features = load_model(args.model).feature_names
         missing = [f for f in features if f not in frame.columns]

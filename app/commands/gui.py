@@ -29,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.sample and (args.model or args.data or args.explained):
-        from app.core.errors import ShapLensError
+        from app.core.base.errors import ShapLensError
 
         raise ShapLensError("--sample opens the bundled model and data: leave out --model/--data.")
     from app.ui.app import run_app  # Qt is imported only here

@@ -10,10 +10,10 @@ from typing import Any
 
 import numpy as np
 
-from app.core.align import align
-from app.core.data_io import load_dataset
-from app.core.inspect import format_overview, inspect_model
-from app.core.model_io import load_model
+from app.core.data.align import align
+from app.core.data.data_io import load_dataset
+from app.core.data.model_io import load_model
+from app.core.production.inspect import format_overview, inspect_model
 
 NAME = "inspect"
 HELP = "describe a model: framework, task, trees, features used, memory, training parameters"

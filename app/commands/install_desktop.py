@@ -15,7 +15,7 @@ from pathlib import Path
 
 from app import bundled
 from app.core.base.atomic import write_bytes_atomic, write_text_atomic
-from app.core.errors import ShapLensError
+from app.core.base.errors import ShapLensError
 
 NAME = "install-desktop"
 HELP = (

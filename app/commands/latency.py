@@ -7,8 +7,13 @@ import sys
 
 from app.commands._common import add_model_data_arguments, load_inputs
 from app.commands.inspect import dumps_json
-from app.core.errors import ShapLensError
-from app.core.latency import LatencyProgress, format_report, measure_latency, parse_budget
+from app.core.base.errors import ShapLensError
+from app.core.production.latency import (
+    LatencyProgress,
+    format_report,
+    measure_latency,
+    parse_budget,
+)
 
 NAME = "latency"
 HELP = "measure prediction and explanation latency and batch throughput; exit 1 if over budget"

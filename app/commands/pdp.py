@@ -17,9 +17,9 @@ from app.commands._behaviour import add_pdp_arguments, filter_rows, output_index
 from app.commands._common import add_model_data_arguments, check_out, input_paths, load_inputs
 from app.core.base.atomic import write_bytes_atomic, write_text_atomic
 from app.core.base.csv_safe import safe_cell
+from app.core.base.errors import ShapLensError
 from app.core.base.output_gate import preflight
 from app.core.debugging.behaviour.pdp import PartialDependence
-from app.core.errors import ShapLensError
 
 NAME = "pdp"
 HELP = "partial dependence (and ICE lines) of one feature, to CSV"

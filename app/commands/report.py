@@ -20,7 +20,7 @@ from app.commands._common import (
     load_inputs,
 )
 from app.core.base.atomic import write_text_atomic
-from app.core.errors import ShapLensError
+from app.core.base.errors import ShapLensError
 from app.core.review.redaction import Redaction, parse_redact
 from app.core.review.report_build import build_report_model, check_request
 from app.core.review.report_html import render_html
@@ -127,14 +127,14 @@ def request_from_args(args: argparse.Namespace, model, data) -> ReportRequest:
         raise ShapLensError(f"--slice-bins must be 2 or more, got {args.slice_bins}.")
     glossary = None
     if args.glossary is not None:
-        from app.core.glossary import load_glossary
+        from app.core.review.glossary import load_glossary
 
         glossary = load_glossary(args.glossary)
         for name in glossary.unknown_features(model.feature_names):
             print(f"warning: glossary entry '{name}' is not a model feature", file=sys.stderr)
     bookmarks, threshold, expression, cohorts, redacted = None, 0.5, "", [], []
     if args.session is not None:
-        from app.core.session import load_session
+        from app.core.review.session import load_session
 
         session, warnings = load_session(args.session)
         for warning in warnings:
@@ -167,15 +167,15 @@ def _production_results(args: argparse.Namespace, request: ReportRequest) -> Non
     """Drift, comparison and latency, computed only when asked for and their section is on."""
     model, data = request.model, request.data
     if args.drift_data is not None and "drift" in request.sections:
-        from app.core.data_io import load_dataset
-        from app.core.drift import drift_report
+        from app.core.data.data_io import load_dataset
+        from app.core.production.drift import drift_report
 
         print(f"report: drift against {args.drift_data.name}", file=sys.stderr)
         request.drift = drift_report(model, data.frame, load_dataset(args.drift_data))
         request.drift_name = args.drift_data.name
     if args.compare_model is not None and "compare" in request.sections:
-        from app.core.compare_models import compare_models
-        from app.core.model_io import load_model
+        from app.core.data.model_io import load_model
+        from app.core.production.compare_models import compare_models
 
         print(f"report: comparing with {args.compare_model.name}", file=sys.stderr)
         other = load_model(args.compare_model, trust_pickle=args.trust_pickle)
@@ -184,7 +184,7 @@ def _production_results(args: argparse.Namespace, request: ReportRequest) -> Non
             threshold=request.threshold, names=(args.model.name, args.compare_model.name),
         )  # fmt: skip
     if args.latency_seconds is not None and "latency" in request.sections:
-        from app.core.latency import measure_latency
+        from app.core.production.latency import measure_latency
 
         if args.latency_seconds <= 0:
             raise ShapLensError(f"--latency-seconds must be positive, got {args.latency_seconds}.")

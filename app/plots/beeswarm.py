@@ -17,7 +17,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QFontMetricsF, QResizeEvent
 from PySide6.QtWidgets import QWidget
 
-from app.core.views import BeeswarmData
+from app.core.explain.views import BeeswarmData
 from app.plots import style
 from app.plots.base import PlotBase, finite_range, lane_index, padded_range
 from app.plots.beeswarm_legend import (

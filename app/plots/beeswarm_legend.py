@@ -16,7 +16,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen
 
-from app.core.views import GROUP_MISSING, GROUP_OTHER, BeeswarmLane, CategoryEntry
+from app.core.explain.views import GROUP_MISSING, GROUP_OTHER, BeeswarmLane, CategoryEntry
 from app.plots import style
 
 LEGEND_PT = 8.5

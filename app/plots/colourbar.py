@@ -14,17 +14,26 @@ BAR_WIDTH = 10.0
 
 
 class ColourBar(pg.GraphicsWidget):
-    """A vertical gradient in the current palette: High at the top, Low at the bottom."""
+    """A vertical gradient in the current palette: High at the top, Low at the bottom.
 
-    def __init__(self, title: str = "Feature value") -> None:
+    A scale of magnitudes (the interaction heatmap) passes its own `stops` and puts numbers at
+    the ends with `set_ends`."""
+
+    def __init__(self, title: str = "Feature value", stops: tuple[str, ...] | None = None) -> None:
         super().__init__()
         self.title = title
+        self.stops = stops  # None: the palette's feature-value gradient
         self.setFlag(self.GraphicsItemFlag.ItemClipsToShape, False)
-        font = style.base_font(9.0)
-        width = BAR_WIDTH + 8 + style.text_width(["High", "Low"], font) + 22
-        self.setFixedWidth(width)
         # What the last paint wrote, in item coordinates: layout tests check it for overlaps.
         self.drawn_text: list[tuple[str, QRectF]] = []
+        self.set_ends("High", "Low")
+
+    def set_ends(self, high: str, low: str) -> None:
+        """The words (or numbers) at the top and bottom end; the bar widens to fit them."""
+        self.ends = (high, low)
+        font = style.base_font(9.0)
+        self.setFixedWidth(BAR_WIDTH + 8 + style.text_width([high, low], font) + 22)
+        self.update()
 
     def paint(self, painter: QPainter, *args: Any) -> None:
         pal = style.palette()
@@ -39,14 +48,15 @@ class ColourBar(pg.GraphicsWidget):
             return
         bar = QRectF(rect.left() + 4, top, BAR_WIDTH, bottom - top)
         gradient = QLinearGradient(bar.bottomLeft(), bar.topLeft())
-        stops = pal.value_stops
+        stops = self.stops or pal.value_stops
         for i, colour in enumerate(stops):
             gradient.setColorAt(i / max(len(stops) - 1, 1), QColor(colour))
         painter.setPen(Qt.PenStyle.NoPen)
         painter.fillRect(bar, gradient)
         painter.setPen(QPen(QColor(pal.text)))
         metrics = painter.fontMetrics()
-        for text, baseline in (("High", top - 4), ("Low", bottom + metrics_h - 2)):
+        high, low = self.ends
+        for text, baseline in ((high, top - 4), (low, bottom + metrics_h - 2)):
             painter.drawText(QPointF(bar.left() - 2, baseline), text)
             self.drawn_text.append(
                 (text, QRectF(bar.left() - 2, baseline - metrics.ascent(),

@@ -37,7 +37,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QApplication, QWidget
 
 from app.core.base.atomic import check_output, write_bytes_atomic
-from app.core.errors import ShapLensError
+from app.core.base.errors import ShapLensError
 from app.plots import style
 from app.plots.export_formats import encode, image_png
 

@@ -13,7 +13,7 @@ from typing import Protocol
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRect, QSize, QSizeF
 from PySide6.QtGui import QImage, QPageSize, QPainter, QPdfWriter
 
-from app.core.errors import ShapLensError
+from app.core.base.errors import ShapLensError
 
 
 class EncodeError(ShapLensError):

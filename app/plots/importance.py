@@ -8,7 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
 
-from app.core.views import ImportanceData
+from app.core.explain.views import ImportanceData
 from app.plots import style
 from app.plots.base import TICK_FONT_PT, PlotBase, lane_index
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from app.core.errors import ShapLensError
+from app.core.base.errors import ShapLensError
 from app.core.review.report_model import Figure, Report
 from app.plots.export import Caption, png_bytes
 

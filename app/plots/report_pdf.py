@@ -15,7 +15,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QSizeF, QU
 from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPdfWriter, QTextDocument
 
 from app.core.base.atomic import write_bytes_atomic
-from app.core.errors import ShapLensError
+from app.core.base.errors import ShapLensError
 from app.plots.export import ensure_app
 
 DPI = 96  # layout in CSS pixels, so the HTML's sizes mean the same as in a browser

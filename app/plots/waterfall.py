@@ -19,7 +19,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QToolTip, QWidget
 
-from app.core.views import WaterfallData, WaterfallStep, fold_steps
+from app.core.explain.views import WaterfallData, WaterfallStep, fold_steps
 from app.plots import style
 from app.plots.base import LABEL_MIN_PX, TICK_FONT_PT, PlotBase, lane_index
 

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
-from app.core.cache import ExplanationCache, cache_key
-from app.core.errors import CacheError
-from app.core.models.base import ModelAdapter
-from app.core.types import Explanation
-from app.ui.state import mean_abs_of
+from app.core.base.errors import CacheError
+from app.core.base.types import Explanation
+from app.core.data.cache import ExplanationCache, cache_key
+from app.core.explain.models.base import ModelAdapter
+from app.core.explain.snapshot import mean_abs_of
 
 log = logging.getLogger(__name__)
 

@@ -22,13 +22,13 @@ import numpy as np
 import pandas as pd
 from PySide6.QtCore import QObject, QSettings, Signal
 
-from app.core.align import AlignedData, align
-from app.core.cache import ExplanationCache
-from app.core.data_io import load_dataset
-from app.core.errors import ShapLensError, UntrustedPickleError
-from app.core.memory import MemoryEstimate
-from app.core.model_io import load_model
-from app.core.models.base import ModelAdapter
+from app.core.base.errors import ShapLensError, UntrustedPickleError
+from app.core.base.memory import MemoryEstimate
+from app.core.data.align import AlignedData, align
+from app.core.data.cache import ExplanationCache
+from app.core.data.data_io import load_dataset
+from app.core.data.model_io import load_model
+from app.core.explain.models.base import ModelAdapter
 from app.ui import cache_jobs
 from app.ui.explain_runner import AskSample, ExplainRunner
 from app.ui.state import AppState

@@ -36,7 +36,7 @@ SHEETS_JOB = "data-options-sheets"
 
 def _list_sheets(path: Path) -> list[str]:
     # Looked up at call time, so a test can wrap the reader and see which thread calls it.
-    from app.core.data_io import sheet_names
+    from app.core.data.data_io import sheet_names
 
     return sheet_names(path)
 
@@ -149,7 +149,7 @@ class DataOptionsDialog(QDialog):
         return Path(self.path.text()).expanduser()
 
     def options(self) -> dict[str, object]:
-        """Keyword arguments for app.core.data_io.load_dataset (only what was set)."""
+        """Keyword arguments for app.core.data.data_io.load_dataset (only what was set)."""
         options: dict[str, object] = {}
         if self._workbook is not None:
             if self.sheet.isEnabled() and self.sheet.currentText():

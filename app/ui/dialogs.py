@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.errors import ShapLensError
+from app.core.base.errors import ShapLensError
 from app.plots.export import PRESETS
 
 MODEL_FILTER = (
@@ -40,7 +40,7 @@ DATA_FILTER = (
 def ask_trust_pickle(parent: QWidget | None, path: Path, message: str) -> bool:
     """Ask before loading a pickle: unpickling runs whatever code the file contains.
 
-    "Always trust this file" records the file's hash (app.core.models.trust), so these exact
+    "Always trust this file" records the file's hash (app.core.explain.models.trust), so these exact
     bytes open without asking next time; a changed file asks again."""
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Warning)
@@ -57,7 +57,7 @@ def ask_trust_pickle(parent: QWidget | None, path: Path, message: str) -> bool:
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     box.exec()
     if box.clickedButton() is always:
-        from app.core.models.trust import remember_trust
+        from app.core.explain.models.trust import remember_trust
 
         try:
             remember_trust(path)

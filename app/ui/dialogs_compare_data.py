@@ -14,13 +14,12 @@ import pandas as pd
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSplitter, QWidget
 
-from app.core.data_io import load_dataset
-from app.core.drift import DriftReport, drift_report
-from app.core.models.base import ModelAdapter
+from app.core.data.data_io import load_dataset
+from app.core.explain.models.base import ModelAdapter
+from app.core.production.drift import DriftReport, drift_report
 from app.ui.dialogs import DATA_FILTER
 from app.ui.dialogs_compare_base import CompareDialog, fill_table, make_table
 from app.ui.panels.production_plots import HistogramPlot
-from app.ui.panels.review_context import review_for
 from app.ui.state import AppState
 from app.workers import Workers
 
@@ -64,7 +63,7 @@ class CompareDataDialog(CompareDialog):
     def show_result(self, result: object) -> None:
         assert isinstance(result, DriftReport)
         self.result = r = result
-        review = review_for(self.state)  # the report carries it while this dialog is open
+        review = self.state.review  # the report carries it while this dialog is open
         review.drift, review.drift_name = r, Path(self.path_edit.text().strip()).name
         rows = []
         for f in r.features:
@@ -100,7 +99,7 @@ class CompareDataDialog(CompareDialog):
             self._show_feature(0)
 
     def done(self, result: int) -> None:
-        review = review_for(self.state)
+        review = self.state.review
         if self.result is not None and review.drift is self.result:
             review.drift, review.drift_name = None, ""
         super().done(result)

@@ -17,14 +17,13 @@ import pandas as pd
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
-from app.core.compare_models import ModelComparison, compare_models
-from app.core.compare_rows import aligned_waterfalls
-from app.core.errors import ShapLensError
-from app.core.model_io import load_model
-from app.core.models.base import ModelAdapter
+from app.core.base.errors import ShapLensError
+from app.core.data.model_io import load_model
+from app.core.debugging.compare_rows import aligned_waterfalls
+from app.core.explain.models.base import ModelAdapter
+from app.core.production.compare_models import ModelComparison, compare_models
 from app.plots.waterfall import WaterfallPlot
 from app.ui.dialogs_compare_base import CompareDialog, fill_table, make_table
-from app.ui.panels.review_context import review_for
 from app.ui.state import AppState
 from app.workers import Workers
 
@@ -131,7 +130,7 @@ class CompareModelsDialog(CompareDialog):
         )  # fmt: skip
 
     def done(self, result: int) -> None:
-        review = review_for(self.state)
+        review = self.state.review
         if self.result is not None and review.comparison is self.result:
             review.comparison = None
         super().done(result)
@@ -140,7 +139,7 @@ class CompareModelsDialog(CompareDialog):
         assert isinstance(result, ComparisonRun)
         self.result, self.model_b = result.comparison, result.model_b
         c = result.comparison
-        review_for(self.state).comparison = c  # the report carries it while this dialog is open
+        self.state.review.comparison = c  # the report carries it while this dialog is open
         self.waterfall_a.clear()
         self.waterfall_b.clear()
         for label, name in ((self.waterfall_a_label, c.name_a), (self.waterfall_b_label, c.name_b)):

@@ -5,7 +5,7 @@ chunks), "partial" (a big run's partial explanation, rebuilt in a worker), "row"
 row, explained at once beside the bulk run) and "warm_up" (the engine's kernels, compiled as the
 window opens).
 
-Before a bulk run the memory guard (app.core.memory) estimates what the values need; when that
+Before a bulk run the memory guard (app.core.base.memory) estimates what the values need; when that
 does not fit, `ask_sample` offers to explain a random sample of the rows that fit instead.
 """
 
@@ -19,8 +19,9 @@ from dataclasses import replace
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from app.core.errors import ShapLensError
-from app.core.explain import (
+from app.core.base.errors import ShapLensError
+from app.core.base.memory import MemoryEstimate, estimate_explain
+from app.core.explain.chunked import (
     CHUNK_ROWS,
     FIRST_CHUNK_ROWS,
     ExplainProgress,
@@ -28,9 +29,9 @@ from app.core.explain import (
     filed_into,
     iter_explanation,
 )
-from app.core.memory import MemoryEstimate, estimate_explain
-from app.core.models.base import ModelAdapter
-from app.ui.state import AppState, partial_snapshot
+from app.core.explain.models.base import ModelAdapter
+from app.core.explain.snapshot import partial_snapshot
+from app.ui.state import AppState
 from app.workers import BACKGROUND_NICENESS, Workers
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ def warm_up_engine() -> None:
     """Compile (or load from numba's cache) the engine's kernels before any data arrives, so the
     first chunk and the first clicked row do not wait for it (and no compile holds the GIL
     while the user works). Bulk runs' threads are set to yield the cores to the GUI's."""
-    from app.core.engine import set_bulk_niceness, warm_up
+    from app.core.explain.engine import set_bulk_niceness, warm_up
 
     # The same level as the app's other background work: with both cores busy explaining, the
     # GUI thread and a clicked row's job (normal priority) still get a core when they wake up.

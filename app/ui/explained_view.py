@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.distributed.explained_store import ExplainedStore, open_explained
-from app.core.errors import ShapLensError
+from app.core.base.errors import ShapLensError
+from app.core.explain.distributed.explained_store import ExplainedStore, open_explained
 from app.workers import Workers
 
 PAGE_ROWS = 200

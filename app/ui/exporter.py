@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFileDialog, QMainWindow
 
-from app.core.errors import ShapLensError
+from app.core.base.errors import ShapLensError
 from app.ui import dialogs
 from app.ui.plot_tabs import PlotTabs
 from app.ui.recent_files import RecentFiles
@@ -82,8 +82,7 @@ class Exporter:
     def row_sentence(self) -> str:
         """The selected row's plain-language summary (as the Summary panel words it, with the
         glossary in use), or "" when no row is selected or its SHAP values are not known yet."""
-        from app.core.sentences import summarize_explained_row
-        from app.ui.panels.review_context import review_for
+        from app.core.review.sentences import summarize_explained_row
 
         s = self.state
         row = s.selected_row
@@ -95,7 +94,7 @@ class Exporter:
         values, base = known
         predictions = s.predictions()
         average = predictions.mean(axis=0) if predictions is not None else None
-        review = review_for(s)
+        review = s.review
         summary = summarize_explained_row(
             s.model, s.data, row, values, base, s.output_index, review.glossary, average,
             redacted=review.redaction.columns,
@@ -105,10 +104,9 @@ class Exporter:
     def shown_data(self, widget: object) -> object:
         """What an export or a copy of `widget` draws: its data with personal values redacted."""
         from app.core.review.redaction import redact_view
-        from app.ui.panels.review_context import review_for
 
         data = getattr(widget, "data", None)
-        review = review_for(self.state)
+        review = self.state.review
         if data is None or not review.redaction or self.state.model is None:
             return data
         names = self.state.model.feature_names
@@ -171,13 +169,12 @@ class Exporter:
 
     def mark_personal(self) -> bool:
         """File ▸ Personal Columns…: choose the columns redacted in everything exported."""
-        from app.ui.panels.review_context import review_for
         from app.ui.report_dialog import PersonalColumnsDialog
 
         if self.state.data is None:
             self.message_bar.show_message("Open a dataset to mark its personal columns.")
             return False
-        review = review_for(self.state)
+        review = self.state.review
         columns = [str(c) for c in self.state.data.frame.columns]
         dialog = PersonalColumnsDialog(columns, review.redaction, self.parent)
         if dialog.exec() != PersonalColumnsDialog.DialogCode.Accepted:
@@ -189,10 +186,9 @@ class Exporter:
 
     def choose_sections(self) -> tuple[str, ...] | None:
         """The sections dialog (remembers the choice); None when cancelled."""
-        from app.ui.panels.review_context import review_for
         from app.ui.report_dialog import ReportSectionsDialog
 
-        review = review_for(self.state)
+        review = self.state.review
         missing = {
             "fairness": "" if review.sensitive else "choose a column in the Fairness panel",
             "drift": "" if review.drift else "run File > Compare with Data first",
@@ -208,7 +204,7 @@ class Exporter:
         dialog.personal_button.clicked.connect(
             lambda: (
                 self.mark_personal()
-                and dialog.set_redaction_text(", ".join(review_for(self.state).redaction.sorted()))
+                and dialog.set_redaction_text(", ".join(self.state.review.redaction.sorted()))
             )
         )
         if dialog.exec() != ReportSectionsDialog.DialogCode.Accepted:

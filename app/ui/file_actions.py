@@ -14,7 +14,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QWidget
 
 from app import bundled
-from app.core.session import SESSION_SUFFIX
+from app.core.review.session import SESSION_SUFFIX
 from app.ui import dialogs
 from app.ui.controller import Controller
 from app.ui.file_kinds import classify, split_paths
@@ -84,7 +84,7 @@ class FileActions:
         if data is None or data.suffix.lower() not in EXCEL_SUFFIXES:
             then({})
             return
-        from app.core.data_io import sheet_names
+        from app.core.data.data_io import sheet_names
 
         def listed(sheets: list[str]) -> None:
             if len(sheets) <= 1:
@@ -159,8 +159,6 @@ class FileActions:
     # ---------------------------------------------------------------- other files
     def open_glossary(self, path: Path | None = None) -> None:
         """Load a glossary (display names, units, descriptions) for summaries and reports."""
-        from app.ui.panels.review_context import review_for
-
         if path is None:
             name, _ = QFileDialog.getOpenFileName(
                 self.parent, "Open glossary", self.recent.start_dir(), GLOSSARY_FILTER
@@ -168,7 +166,7 @@ class FileActions:
             if not name:
                 return
             path = Path(name)
-        review_for(self.state).open_glossary(
+        self.state.review.open_glossary(
             path,
             then=lambda: self.parent.statusBar().showMessage(
                 f"Glossary {Path(path).name} loaded.", 8000

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 
 from app.core.base.input_gate import DATA, InputError, open_input
-from app.core.data_io import DATA_SUFFIXES
+from app.core.data.data_io import DATA_SUFFIXES
 
 Kind = Literal["model", "data"]
 

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.models.base import explainer_text
+from app.core.explain.models.base import explainer_text
 from app.ui import dialogs
 from app.ui.about import about_box
 from app.ui.actions import build_menus

@@ -1,6 +1,6 @@
 """The tabbed views on the right of the window: Importance, Beeswarm, Waterfall.
 
-This module turns AppState into plot-ready data (app.core.views) and hands it to the plots; the
+This module turns AppState into plot-ready data (app.core.explain.views) and hands it to the plots; the
 plots only draw. Importance is cheap (running mean |SHAP|) and follows every chunk; the beeswarm
 layout is computed in a worker; the waterfall follows the selected row. Plot classes are imported
 lazily so the window still opens (with a note in place of a view) if one is missing.
@@ -14,8 +14,8 @@ import logging
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QStackedWidget, QTabWidget, QWidget
 
-from app.core.types import Task, Unit
-from app.core.views import (
+from app.core.base.types import Task, Unit
+from app.core.explain.views import (
     BeeswarmData,
     ImportanceData,
     beeswarm,
@@ -25,7 +25,6 @@ from app.core.views import (
     importance,
     waterfall,
 )
-from app.ui.panels.review_context import review_for
 from app.ui.state import AppState
 from app.ui.view_options import ViewOptions, with_display_names
 from app.workers import Workers
@@ -139,7 +138,7 @@ class PlotTabs(QTabWidget):
         self.setCornerWidget(self.options, Qt.Corner.TopRightCorner)
         self.options.filtered.toggled.connect(self._on_filter_scope_changed)
         self.options.rather.currentIndexChanged.connect(self._refresh_waterfall)
-        self.review = review_for(state)
+        self.review = state.review
         self.review.glossary_changed.connect(self._on_glossary_changed)
         state.model_changed.connect(self._fill_contrast)
         state.visible_rows_changed.connect(self._on_visible_rows_changed)

@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from app.core.base.atomic import write_text_atomic
-from app.core.errors import ShapLensError
+from app.core.base.errors import ShapLensError
 from app.core.review.report_build import build_report_model
 from app.core.review.report_html import render_html
 from app.core.review.report_model import Report

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QWidget
 
-from app.core.bookmarks import Bookmarks
+from app.core.review.bookmarks import Bookmarks
 from app.core.review.report_model import SECTIONS
 from app.core.review.report_request import FilterState, ReportRequest, SliceOptions
-from app.ui.panels.debug_context import context_for
-from app.ui.panels.review_context import review_for
 from app.ui.state import AppState
 
 SLICES_PANEL = "app.ui.panels.debug_slices"
@@ -20,7 +18,7 @@ SLICES_PANEL = "app.ui.panels.debug_slices"
 
 def report_rows(state: AppState) -> list[int]:
     """The rows a report explains in detail: every bookmarked row and the selected one."""
-    rows = {b.row for b in review_for(state).bookmarks}
+    rows = {b.row for b in state.review.bookmarks}
     if state.selected_row is not None:
         rows.add(state.selected_row)
     n = state.data.n_rows if state.data is not None else 0
@@ -46,7 +44,7 @@ def request_from_window(
     """The report of what the user is looking at (model, data and the views' state)."""
     if state.model is None or state.data is None or state.model_path is None:
         raise ValueError("Open a model and a dataset first.")
-    review, debug = review_for(state), context_for(state)
+    review, debug = state.review, state.debug
     cohort = debug.cohorts.get(debug.cohort)
     explanation = state.explanation
     if explanation is not None and explanation.n_rows == 0:

@@ -102,9 +102,7 @@ class RowsModel(QAbstractTableModel):
         self._threshold_timer.timeout.connect(self.rebuild)
         state.threshold_changed.connect(self._threshold_timer.start)
         state.visible_rows_changed.connect(self._apply_order)
-        from app.ui.panels.review_context import review_for
-
-        review_for(state).bookmarks_changed.connect(self._on_bookmarks_changed)
+        state.review.bookmarks_changed.connect(self._on_bookmarks_changed)
 
     def rebuild(self, *_: object) -> None:
         self._threshold_timer.stop()

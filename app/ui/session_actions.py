@@ -1,6 +1,6 @@
 """File > Save Session… / Open Session…: what the window shows, in one JSON file.
 
-A session (app.core.session) names the model, data and glossary (with hashes), the label,
+A session (app.core.review.session) names the model, data and glossary (with hashes), the label,
 class, threshold, filter expression, cohorts, bookmarks and the dock layout. Opening one shows
 its warnings (a file moved, changed or is missing), reopens the model and data through the
 controller and, once they are loaded, restores everything else.
@@ -21,14 +21,15 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray
 from PySide6.QtWidgets import QFileDialog, QMainWindow
 
+from app.core.base.errors import ShapLensError
 from app.core.base.output_gate import preflight
-from app.core.cohorts import CohortSet
-from app.core.errors import ShapLensError
-from app.core.session import SESSION_SUFFIX, Session, load_session, save_session
+from app.core.debugging.cohorts import CohortSet
+from app.core.review.session import SESSION_SUFFIX, Session, load_session, save_session
 from app.ui.controller import Controller
 from app.ui.dialogs import MessageBar
 from app.ui.recent_files import RecentFiles
 from app.ui.state import AppState
+from app.ui.state_contexts import restore_review, session_from_state
 from app.workers import Workers
 
 log = logging.getLogger(__name__)
@@ -52,10 +53,7 @@ class SessionActions:
 
     def current_session(self) -> Session:
         """A Session of what the window shows now."""
-        from app.ui.panels.debug_context import context_for
-        from app.ui.panels.review_context import session_from_state
-
-        context = context_for(self.state)
+        context = self.state.debug
         cohorts = json.loads(context.cohorts.to_json())["cohorts"]
         layout = base64.b64encode(bytes(self.window.saveState().data())).decode("ascii")
         session = session_from_state(self.state, layout, context.expression, cohorts)
@@ -148,15 +146,12 @@ class SessionActions:
 
     def _apply_session(self, session: Session) -> None:
         """After the session's files are loaded: class, threshold, cohorts, filter, review."""
-        from app.ui.panels.debug_context import context_for
-        from app.ui.panels.review_context import restore_review
-
         s = self.state
         if s.data is not None and session.label_column != s.data.label_column:
             s.set_label_column(session.label_column)
         s.set_output(session.output_index)
         s.set_threshold(session.threshold)
-        context = context_for(s)
+        context = s.debug
         try:
             context.cohorts = CohortSet.from_json(json.dumps({"cohorts": session.cohorts}))
         except ShapLensError as error:

@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 from PySide6.QtGui import QColor
 
-from app.core.models.base import display_output_name
-from app.core.types import Task
-from app.core.views import format_value
+from app.core.base.types import Task
+from app.core.explain.models.base import display_output_name
+from app.core.explain.views import format_value
 from app.ui.state import AppState
 
 GOOD, BAD = QColor("#1a7f37"), QColor("#cf222e")
@@ -73,19 +73,15 @@ BOOKMARK_HEADER = "★"
 def bookmark_values(state: AppState, n: int) -> np.ndarray:
     """1.0 for bookmarked rows, NaN for the others: missing values sort last in either
     direction, so one click on the column lists the bookmarked rows first."""
-    from app.ui.panels.review_context import review_for
-
     values = np.full(n, np.nan)
-    rows = review_for(state).bookmarks.rows()
+    rows = state.review.bookmarks.rows()
     values[rows[(rows >= 0) & (rows < n)]] = 1.0
     return values
 
 
 def _bookmark_column(state: AppState, n: int) -> Column:
-    from app.ui.panels.review_context import review_for
-
     def tag_of(row: int) -> str | None:
-        bookmark = review_for(state).bookmarks.get(row)
+        bookmark = state.review.bookmarks.get(row)
         if bookmark is None:
             return None
         note = f"\n{bookmark.note}" if bookmark.note else ""

@@ -7,8 +7,8 @@ from dataclasses import replace
 
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QWidget
 
-from app.core.glossary import Glossary
-from app.core.views import BeeswarmData, ImportanceData, WaterfallData
+from app.core.explain.views import BeeswarmData, ImportanceData, WaterfallData
+from app.core.review.glossary import Glossary
 
 
 def with_display_names(data: object, glossary: Glossary) -> object:

@@ -80,7 +80,7 @@ class _Stub:
     """Just what build_audit reads from a model adapter."""
 
     def __init__(self, task, n_outputs: int) -> None:
-        from app.core.models.base import FeatureSpec
+        from app.core.explain.models.base import FeatureSpec
 
         self.task, self.n_outputs = task, n_outputs
         self.features = [FeatureSpec("x"), FeatureSpec("group")]
@@ -91,7 +91,7 @@ def test_build_audit_regression_and_multiclass() -> None:
     import numpy as np
 
     from app.commands.audit import build_audit
-    from app.core.types import Task
+    from app.core.base.types import Task
 
     rng = np.random.default_rng(0)
     frame = pd.DataFrame({"x": rng.normal(size=600), "group": rng.choice(["a", "b"], 600)})

@@ -7,9 +7,9 @@ import json
 import pytest
 
 from app.cli import main
-from app.core.align import align
-from app.core.data_io import load_dataset
-from app.core.model_io import load_model
+from app.core.data.align import align
+from app.core.data.data_io import load_dataset
+from app.core.data.model_io import load_model
 
 
 def test_writes_answers_best_first(tmp_path, sample_model_path, sample_data_path, capsys) -> None:

@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from app.cli import main
-from app.core.distributed.explained_store import open_explained
+from app.core.explain.distributed.explained_store import open_explained
 from tests.core.test_dask_explain import train_small_model, write_parts
 
 pytest.importorskip("distributed")

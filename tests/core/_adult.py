@@ -6,11 +6,11 @@ from functools import lru_cache
 
 import numpy as np
 
-from app.core.align import AlignedData, align
-from app.core.data_io import load_dataset
-from app.core.metrics import Evaluation, encode_labels, evaluate
-from app.core.model_io import load_model
-from app.core.models.base import ModelAdapter
+from app.core.data.align import AlignedData, align
+from app.core.data.data_io import load_dataset
+from app.core.data.model_io import load_model
+from app.core.debugging.metrics import Evaluation, encode_labels, evaluate
+from app.core.explain.models.base import ModelAdapter
 from tests.conftest import SAMPLE_DATA, SAMPLE_MODEL
 
 SHAP_ROWS = 1_000  # model.contributions is ~1,000 rows/s on a busy machine

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.core.align import AlignedData
+from app.core.base.types import Task
+from app.core.data.align import AlignedData
 from app.core.debugging.counterfactuals import CounterfactualResult
-from app.core.models.base import ModelAdapter
-from app.core.types import Task
+from app.core.explain.models.base import ModelAdapter
 
 
 def predicted(model: ModelAdapter, x: np.ndarray, threshold: float = 0.5) -> object:

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from app.core.align import AlignedData, align
-from app.core.model_io import load_model
-from app.core.models.base import ModelAdapter
+from app.core.data.align import AlignedData, align
+from app.core.data.model_io import load_model
+from app.core.explain.models.base import ModelAdapter
 from tests.conftest import SAMPLE_DATA
 
 SEED = 0

@@ -129,8 +129,8 @@ def run_isolated(code: str, cwd: Path, timeout: float = 240.0) -> subprocess.Com
 
 LOAD_IN_CHILD = """
 import json
-from app.core.model_io import load_model
-from app.core.errors import ShapLensError
+from app.core.data.model_io import load_model
+from app.core.base.errors import ShapLensError
 out = {}
 for path in json.loads(PATHS):
     try:

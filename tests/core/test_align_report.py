@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from app.core.align import FINITE_MAX, align
-from app.core.model_io import load_model
+from app.core.data.align import FINITE_MAX, align
+from app.core.data.model_io import load_model
 from tests.core import model_fixtures as F
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from app.core.base import atomic
 from app.core.base.atomic import AtomicWriteError, write_bytes_atomic, write_text_atomic
-from app.core.errors import ShapLensError
+from app.core.base.errors import ShapLensError
 
 
 def test_writes_new_and_replaces_old(tmp_path) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from app.core.atomic import AtomicWriteError, write_text_atomic
+from app.core.base.atomic import AtomicWriteError, write_text_atomic
 
 NOBODY = 65534
 WROTE, REFUSED, OTHER = 10, 11, 12

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from app.core.align import align
-from app.core.data_io import load_dataset
-from app.core.errors import AlignmentError, DataLoadError, ModelLoadError
-from app.core.model_io import load_model
+from app.core.base.errors import AlignmentError, DataLoadError, ModelLoadError
+from app.core.data.align import align
+from app.core.data.data_io import load_dataset
+from app.core.data.model_io import load_model
 from tests.core import model_fixtures as F
 
 

@@ -28,7 +28,7 @@ from app.core.debugging.behaviour.curves import (
     rates_at,
     threshold_at,
 )
-from app.core.fairness import group_codes
+from app.core.debugging.fairness import group_codes
 from tests.core._adult import evaluation, model_and_data
 
 

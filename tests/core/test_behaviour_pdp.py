@@ -11,6 +11,7 @@ from sklearn.datasets import load_breast_cancer, load_diabetes
 from sklearn.ensemble import GradientBoostingClassifier, RandomForestRegressor
 from sklearn.inspection import partial_dependence
 
+from app.core.base.errors import Cancelled
 from app.core.debugging.behaviour.grid import (
     BehaviourError,
     Grid,
@@ -21,9 +22,8 @@ from app.core.debugging.behaviour.grid import (
 from app.core.debugging.behaviour.pd_views import pd2_plot, pd_plot
 from app.core.debugging.behaviour.pdp import drive, ice_sample, partial_dependence_steps
 from app.core.debugging.behaviour.pdp2d import partial_dependence_2d_steps
-from app.core.errors import Cancelled
-from app.core.models.base import FeatureSpec, display_output_name
-from app.core.models.serialized import adapter_for_object
+from app.core.explain.models.base import FeatureSpec, display_output_name
+from app.core.explain.models.serialized import adapter_for_object
 from tests.core._adult import model_and_data
 
 

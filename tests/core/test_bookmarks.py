@@ -8,7 +8,7 @@ import io
 import pandas as pd
 import pytest
 
-from app.core.bookmarks import BookmarkError, Bookmarks
+from app.core.review.bookmarks import BookmarkError, Bookmarks
 
 
 def make() -> Bookmarks:

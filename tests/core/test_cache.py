@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.core.cache import ExplanationCache, cache_key, data_digest
-from app.core.errors import CacheError
-from app.core.types import Explanation, Unit
+from app.core.base.errors import CacheError
+from app.core.base.types import Explanation, Unit
+from app.core.data.cache import ExplanationCache, cache_key, data_digest
 
 
 def _explanation(n: int = 50, f: int = 4, k: int = 1, seed: int = 0) -> Explanation:

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from app.core.cohorts import CohortError, CohortSet, compare_cohorts
-from app.core.errors import FilterSyntaxError
+from app.core.base.errors import FilterSyntaxError
+from app.core.debugging.cohorts import CohortError, CohortSet, compare_cohorts
 
 
 def test_cohort_set_add_replace_remove_and_round_trip(tmp_path) -> None:

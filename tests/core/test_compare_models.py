@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from sklearn import metrics as skm
 
-from app.core.compare_models import CompareError, compare_models, encode_label
-from app.core.compare_rows import aligned_waterfalls
-from app.core.model_io import load_model
-from app.core.types import Task
+from app.core.base.types import Task
+from app.core.data.model_io import load_model
+from app.core.debugging.compare_rows import aligned_waterfalls
+from app.core.production.compare_models import CompareError, compare_models, encode_label
 
 LABEL = "income_gt_50k"
 
@@ -89,7 +89,7 @@ def test_retrained_model_flips_rows_and_metrics_match_sklearn(model_a, model_b, 
 
 
 def _x(model, frame):
-    from app.core.align import align
+    from app.core.data.align import align
 
     return align(model, frame).X
 

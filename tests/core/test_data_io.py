@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from app.core.data_io import SOURCE_ATTR, load_dataset, sheet_names
-from app.core.errors import DataLoadError
+from app.core.base.errors import DataLoadError
+from app.core.data.data_io import SOURCE_ATTR, load_dataset, sheet_names
 
 FRAME = pd.DataFrame({"city": ["Zürich", "Köln", "Paris"], "x": [1.5, 2.0, 3.25], "n": [1, 2, 3]})
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import shap
 
-from app.core.dependence import approximate_interactions, dependence, interaction_scores
+from app.core.debugging.dependence import approximate_interactions, dependence, interaction_scores
 from tests.core import _adult
 
 

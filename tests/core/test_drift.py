@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from app.core.drift import (
+from app.core.data.model_io import load_model
+from app.core.production.drift import (
     MISSING_LABEL,
     PSI_EPSILON,
     column_drift,
@@ -18,7 +19,6 @@ from app.core.drift import (
     psi,
     quantile_edges,
 )
-from app.core.model_io import load_model
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +122,7 @@ def test_planted_shift_is_found_and_ranked_first(model, frame) -> None:
 
 
 def test_a_current_dataset_missing_a_feature_is_named(model, frame) -> None:
-    from app.core.drift import DriftError
+    from app.core.production.drift import DriftError
 
     with pytest.raises(DriftError, match=r"current dataset does not fit.*age"):
         drift_report(model, frame, frame.drop(columns=["age"]), shap_rows=50)

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.core.engine import TreeShapEngine, parse_json, parse_text, warm_up
-from app.core.errors import Cancelled, ExplainError
+from app.core.base.errors import Cancelled, ExplainError
+from app.core.explain.engine import TreeShapEngine, parse_json, parse_text, warm_up
 from tests.core.test_engine_support import model
 
 MODELS = ["adult", "diabetes", "wine", "zero", "nan", "rf", "onehot"]
@@ -215,7 +215,7 @@ def test_bulk_threads_take_the_niceness_the_app_asks_for() -> None:
         """
         import os, threading
         import numpy as np
-        from app.core.engine import engine as E
+        from app.core.explain.engine import engine as E
         eng = E.engine_from_path("sample_models/adult_lgbm.txt")
         X = np.random.default_rng(0).integers(0, 5, (4_000, eng.n_features)).astype(float)
         seen = []

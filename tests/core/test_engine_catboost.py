@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_wine
 
-from app.core.engine import ENGINE_NAME
-from app.core.models.catboost_model import CatBoostModel
+from app.core.explain.engine import ENGINE_NAME
+from app.core.explain.models.catboost_model import CatBoostModel
 
 SEED = 9
 LOADERS = {"cancer": load_breast_cancer, "wine": load_wine, "diabetes": load_diabetes}

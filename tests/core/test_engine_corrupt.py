@@ -12,10 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.core.engine import TreeShapEngine, parse_json, parse_text
-from app.core.engine.lgbm_text_checks import REQUIRED_HEADER_KEYS
-from app.core.errors import ModelLoadError
-from app.core.models.lightgbm_model import LightGBMModel
+from app.core.base.errors import ModelLoadError
+from app.core.explain.engine import TreeShapEngine, parse_json, parse_text
+from app.core.explain.engine.lgbm_text_checks import REQUIRED_HEADER_KEYS
+from app.core.explain.models.lightgbm_model import LightGBMModel
 from tests.core.test_engine_support import model
 
 

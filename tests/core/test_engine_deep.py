@@ -8,10 +8,10 @@ import pytest
 from sklearn.datasets import load_diabetes
 from sklearn.ensemble import RandomForestRegressor
 
-from app.core.engine import TreeShapEngine
-from app.core.engine.from_nodes import forest_from_nodes
-from app.core.engine.quad_kernels import gauss_legendre
-from app.core.models.sklearn_trees import ForestShap, forest_of
+from app.core.explain.engine import TreeShapEngine
+from app.core.explain.engine.from_nodes import forest_from_nodes
+from app.core.explain.engine.quad_kernels import gauss_legendre
+from app.core.explain.models.sklearn_trees import ForestShap, forest_of
 
 
 @pytest.fixture(scope="module")

@@ -18,10 +18,10 @@ from sklearn.ensemble import (
 )
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
-from app.core.engine import ENGINE_NAME
-from app.core.models.base import explainer_text
-from app.core.models.sklearn_model import SHAP_PATH, SklearnTreeModel
-from app.core.models.sklearn_trees import ForestShap, UnsupportedTrees, forest_of
+from app.core.explain.engine import ENGINE_NAME
+from app.core.explain.models.base import explainer_text
+from app.core.explain.models.sklearn_model import SHAP_PATH, SklearnTreeModel
+from app.core.explain.models.sklearn_trees import ForestShap, UnsupportedTrees, forest_of
 from tests.core._brute_shap import tree_shap
 
 SEED = 3
@@ -218,8 +218,8 @@ def test_text_categories_cannot_be_expressed() -> None:
 
 
 def test_a_model_the_engine_refuses_keeps_shap_and_says_why(monkeypatch) -> None:
-    from app.core.engine.from_nodes import NotExpressible
-    from app.core.models import tree_engine
+    from app.core.explain.engine.from_nodes import NotExpressible
+    from app.core.explain.models import tree_engine
 
     def refuse(forest: object) -> None:
         raise NotExpressible("the test refuses it")

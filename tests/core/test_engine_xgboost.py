@@ -9,8 +9,8 @@ import pytest
 import xgboost as xgb
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_wine
 
-from app.core.engine import ENGINE_NAME
-from app.core.models.xgboost_model import XGBoostModel, load_xgboost_json
+from app.core.explain.engine import ENGINE_NAME
+from app.core.explain.models.xgboost_model import XGBoostModel, load_xgboost_json
 
 SEED = 5
 LOADERS = {"cancer": load_breast_cancer, "wine": load_wine, "diabetes": load_diabetes}
@@ -132,7 +132,7 @@ def test_saved_json_file_loads_onto_the_engine(tmp_path: Path) -> None:
 
 
 def test_a_base_score_the_engine_misreads_falls_back_and_says_so(monkeypatch) -> None:
-    from app.core.engine import from_xgboost
+    from app.core.explain.engine import from_xgboost
 
     monkeypatch.setattr(from_xgboost, "base_margin", lambda learner, n: np.full(n, 3.0))
     booster, X = train("cancer", {"objective": "binary:logistic", "max_depth": 3}, 5)

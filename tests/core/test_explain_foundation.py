@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from app.core.align import align
-from app.core.data_io import load_dataset
-from app.core.errors import AlignmentError
-from app.core.explain import chunk_order, explain_all
-from app.core.model_io import load_model
+from app.core.base.errors import AlignmentError
+from app.core.data.align import align
+from app.core.data.data_io import load_dataset
+from app.core.data.model_io import load_model
+from app.core.explain.chunked import chunk_order, explain_all
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +102,7 @@ def test_filed_into_fills_the_builder_before_each_chunk_is_reported(sample) -> N
     report, every reported row complete and a running mean that matches the rows filed."""
     import threading
 
-    from app.core.explain import ExplanationBuilder, filed_into, iter_explanation
+    from app.core.explain.chunked import ExplanationBuilder, filed_into, iter_explanation
 
     model, data = sample
     X = data.X[:1_500]
@@ -129,7 +129,7 @@ def test_filed_into_fills_the_builder_before_each_chunk_is_reported(sample) -> N
 
 
 def test_a_closed_builder_files_nothing_more(sample) -> None:
-    from app.core.explain import ExplanationBuilder, iter_explanation
+    from app.core.explain.chunked import ExplanationBuilder, iter_explanation
 
     model, data = sample
     builder = ExplanationBuilder(model, 600)

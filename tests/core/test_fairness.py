@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import accuracy_score, recall_score
 
-from app.core.fairness import (
+from app.core.debugging.fairness import (
     fairness_report,
     group_codes,
     group_mean_shap,
@@ -85,7 +85,7 @@ def test_group_mean_shap_by_hand() -> None:
 def test_one_uncertainty_rule_flags_and_leaves_out_both_small_groups() -> None:
     # The case seen in a review: a 31-row group was not flagged yet set the four-fifths ratio,
     # while an 11-row one was flagged and left out. Both are too uncertain to compare.
-    from app.core.fairness import MAX_HALF_WIDTH, RULE, wilson_half_width
+    from app.core.debugging.fairness import MAX_HALF_WIDTH, RULE, wilson_half_width
 
     rng = np.random.default_rng(0)
     sizes = {"big_a": 600, "big_b": 500, "mid": 31, "tiny": 11}
@@ -110,7 +110,7 @@ def test_one_uncertainty_rule_flags_and_leaves_out_both_small_groups() -> None:
 
 
 def test_wilson_half_width_by_hand() -> None:
-    from app.core.fairness import wilson_half_width
+    from app.core.debugging.fairness import wilson_half_width
 
     # 95% Wilson interval of 5/10: [0.2366, 0.7634]
     assert wilson_half_width(0.5, 10) == pytest.approx((0.7634 - 0.2366) / 2, abs=1e-3)

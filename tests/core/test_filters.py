@@ -6,8 +6,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from app.core.errors import FilterSyntaxError
-from app.core.filters import apply_filter, filter_mask, parse, quote_column, quote_value, tokenize
+from app.core.base.errors import FilterSyntaxError
+from app.core.debugging.filters import (
+    apply_filter,
+    filter_mask,
+    parse,
+    quote_column,
+    quote_value,
+    tokenize,
+)
 
 FRAME = pd.DataFrame(
     {

@@ -9,10 +9,10 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.core.align import align
-from app.core.data_io import load_dataset
-from app.core.errors import AlignmentError, DataLoadError, ModelLoadError
-from app.core.model_io import load_model
+from app.core.base.errors import AlignmentError, DataLoadError, ModelLoadError
+from app.core.data.align import align
+from app.core.data.data_io import load_dataset
+from app.core.data.model_io import load_model
 
 FUZZ = settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

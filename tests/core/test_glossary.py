@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from app.core.errors import ShapLensError
-from app.core.glossary import (
+from app.core.base.errors import ShapLensError
+from app.core.review.glossary import (
     FeatureInfo,
     Glossary,
     GlossaryError,

@@ -16,15 +16,15 @@ import numpy as np
 import pytest
 
 from app.core.base import input_gate
+from app.core.base.errors import CacheError, ShapLensError
 from app.core.base.input_gate import InputError, read_input
-from app.core.cache import ExplanationCache, cache_key
-from app.core.cohorts import CohortSet
-from app.core.data_io import load_dataset
-from app.core.errors import CacheError, ShapLensError
-from app.core.glossary import load_glossary
-from app.core.models import trust
-from app.core.session import load_session
-from app.core.types import Explanation, Unit
+from app.core.base.types import Explanation, Unit
+from app.core.data.cache import ExplanationCache, cache_key
+from app.core.data.data_io import load_dataset
+from app.core.debugging.cohorts import CohortSet
+from app.core.explain.models import trust
+from app.core.review.glossary import load_glossary
+from app.core.review.session import load_session
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -233,7 +233,7 @@ def test_cache_metadata_with_valid_checksum_but_bad_fields(tmp_path) -> None:
 
 # --------------------------------------------------------------------------- dask inputs
 def test_fifo_inside_a_dask_input_folder_is_refused(tmp_path, sample_data_path) -> None:
-    from app.core.distributed.dask_explain import parquet_files
+    from app.core.explain.distributed.dask_explain import parquet_files
 
     folder = tmp_path / "parts"
     folder.mkdir()

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from app.core.errors import ModelLoadError
-from app.core.model_io import load_model
-from app.core.models.isolation import app_root, child_sys_path, isolated_command
+from app.core.base.errors import ModelLoadError
+from app.core.data.model_io import load_model
+from app.core.explain.models.isolation import app_root, child_sys_path, isolated_command
 from tests.core import hostile_models as H
 
 HOSTILE_NAMES = ("numpy", "xgboost", "catboost", "pickle", "socket", "selectors", "json")
@@ -37,7 +37,7 @@ def test_child_path_leaves_out_the_current_folder(tmp_path, monkeypatch) -> None
     paths = child_sys_path()
     assert "" not in paths and "." not in paths and str(tmp_path) not in paths
     assert paths[-1] == str(app_root()) or str(app_root()) in paths
-    command = isolated_command("app.core.models.probe", "xgboost", "m.ubj")
+    command = isolated_command("app.core.explain.models.probe", "xgboost", "m.ubj")
     assert command[1] == "-I" and command[-2:] == ["xgboost", "m.ubj"]
 
 
@@ -62,7 +62,7 @@ def test_probe_never_imports_from_the_model_folder_or_cwd(tmp_path, monkeypatch,
 
 
 def test_probe_child_exiting_early_is_not_success(tmp_path, monkeypatch) -> None:
-    from app.core.models import probe
+    from app.core.explain.models import probe
 
     monkeypatch.setattr(
         probe, "isolated_command", lambda *a: [sys.executable, "-I", "-c", "raise SystemExit(0)"]
@@ -76,7 +76,7 @@ def test_dask_local_workers_never_import_from_cwd(tmp_path) -> None:
     folder = _hostile_folder(tmp_path / "work")
     result = H.run_isolated(
         """
-        from app.core.distributed.cluster import dask_client
+        from app.core.explain.distributed.cluster import dask_client
         with dask_client(local_workers=1) as client:
             print("answer", client.submit(sum, [1, 2]).result(timeout=60))
         """,
@@ -89,7 +89,7 @@ def test_dask_local_workers_never_import_from_cwd(tmp_path) -> None:
 
 def test_probe_child_cannot_take_more_memory_than_it_is_given(tmp_path, monkeypatch) -> None:
     """A size the file declares is allocated in the child under a limit, never unbounded."""
-    from app.core.models import probe
+    from app.core.explain.models import probe
 
     path = tmp_path / "model.ubj"
     shutil.copy(H.xgb_file("ubj"), path)

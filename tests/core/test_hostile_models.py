@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from app.core import model_io
-from app.core.errors import ModelLoadError
-from app.core.model_io import load_model
+from app.core.base.errors import ModelLoadError
+from app.core.data import model_io
+from app.core.data.model_io import load_model
 from tests.core import hostile_models as H
 
 
@@ -132,7 +132,7 @@ def test_good_xgboost_models_still_explain_exactly(tmp_path) -> None:
 
 
 def test_inspect_knows_an_xgboost_model() -> None:
-    from app.core.inspect import split_and_gain, tree_stats
+    from app.core.production.inspect import split_and_gain, tree_stats
 
     model = load_model(H.xgb_file("json"))
     stats = tree_stats(model)
@@ -192,7 +192,7 @@ def test_good_lightgbm_dump_still_loads(tmp_path) -> None:
 def test_json_model_larger_than_free_memory_is_refused_before_parsing(
     tmp_path, monkeypatch
 ) -> None:
-    import app.core.memory as memory
+    import app.core.base.memory as memory
 
     path = H.write_json(tmp_path / "model.json", H.xgb_json())
     monkeypatch.setattr(memory, "available_memory", lambda: 10 * path.stat().st_size)

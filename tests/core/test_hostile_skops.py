@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from app.core.errors import ModelLoadError
-from app.core.models import sklearn_checks
-from app.core.models.sklearn_checks import check_sklearn_trees, walk_with_bounds
+from app.core.base.errors import ModelLoadError
+from app.core.explain.models import sklearn_checks
+from app.core.explain.models.sklearn_checks import check_sklearn_trees, walk_with_bounds
 from tests.core import hostile_models as H
 
 PADDING = 200_001  # one more object than the old tree check walked

@@ -15,15 +15,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from app.core import data_io
-from app.core.align import align
-from app.core.bookmarks import BookmarkError, Bookmarks
-from app.core.data_io import load_dataset
-from app.core.errors import AlignmentError, DataLoadError, FilterSyntaxError, ShapLensError
-from app.core.filters import parse
-from app.core.glossary import GlossaryError, load_glossary
-from app.core.model_io import load_model
-from app.core.session import SessionError, load_session
+from app.core.base.errors import AlignmentError, DataLoadError, FilterSyntaxError, ShapLensError
+from app.core.data import data_io
+from app.core.data.align import align
+from app.core.data.data_io import load_dataset
+from app.core.data.model_io import load_model
+from app.core.debugging.filters import parse
+from app.core.review.bookmarks import BookmarkError, Bookmarks
+from app.core.review.glossary import GlossaryError, load_glossary
+from app.core.review.session import SessionError, load_session
 
 pytestmark = pytest.mark.timeout(60)
 

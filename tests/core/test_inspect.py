@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from app.core.align import align
-from app.core.inspect import format_overview, inspect_model, overview_lines
-from app.core.model_io import load_model
-from app.core.models.base import FeatureSpec, ModelAdapter, ModelInfo
-from app.core.types import Task, Unit
+from app.core.base.types import Task, Unit
+from app.core.data.align import align
+from app.core.data.model_io import load_model
+from app.core.explain.models.base import FeatureSpec, ModelAdapter, ModelInfo
+from app.core.production.inspect import format_overview, inspect_model, overview_lines
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from app.core.align import align
-from app.core.errors import Cancelled
-from app.core.latency import (
+from app.core.base.errors import Cancelled
+from app.core.data.align import align
+from app.core.data.model_io import load_model
+from app.core.production.latency import (
     BudgetError,
     Summary,
     format_report,
@@ -18,7 +19,6 @@ from app.core.latency import (
     measure_latency,
     parse_budget,
 )
-from app.core.model_io import load_model
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.core.memory import MemoryEstimate, estimate_explain, estimate_load
+from app.core.base.memory import MemoryEstimate, estimate_explain, estimate_load
 
 
 def test_explain_estimate_grows_with_rows_features_and_outputs() -> None:

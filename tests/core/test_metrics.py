@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 from sklearn import metrics as skm
 
-from app.core.metrics import (
+from app.core.base.types import Task
+from app.core.debugging.metrics import (
     LabelError,
     confusion_matrix,
     encode_labels,
@@ -18,7 +19,6 @@ from app.core.metrics import (
     summary,
     with_threshold,
 )
-from app.core.types import Task
 from tests.core import _adult
 
 Y = np.array([1, 0, 1, 0, 1], dtype=float)

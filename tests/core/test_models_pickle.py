@@ -7,10 +7,10 @@ import pickle
 import numpy as np
 import pytest
 
-from app.core.align import align
-from app.core.errors import ModelLoadError, UntrustedPickleError
-from app.core.model_io import load_model
-from app.core.models import trust
+from app.core.base.errors import ModelLoadError, UntrustedPickleError
+from app.core.data.align import align
+from app.core.data.model_io import load_model
+from app.core.explain.models import trust
 from tests.core import model_fixtures as F
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.core.align import align
-from app.core.model_io import load_model
-from app.core.types import Task, Unit
+from app.core.base.types import Task, Unit
+from app.core.data.align import align
+from app.core.data.model_io import load_model
 from tests.core import model_fixtures as F
 
 TASKS = ("binary", "multiclass", "regression")

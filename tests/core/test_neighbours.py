@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from app.core.neighbours import NoNeighboursError, compare_rows, nearest_correct
+from app.core.debugging.neighbours import NoNeighboursError, compare_rows, nearest_correct
 from tests.core import _adult
 
 

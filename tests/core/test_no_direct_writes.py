@@ -34,13 +34,22 @@ DESTINATION_ARG = {
 OWN_SAVERS = {"glossary", "summary", "self", "cohorts"}
 # Reviewed exceptions: (file, call) -> why it is not a user-visible file write.
 ALLOWED = {
-    ("core/distributed/result_folder.py", "rename"): "publishes a whole result folder (the gate"
+    (
+        "core/explain/distributed/result_folder.py",
+        "rename",
+    ): "publishes a whole result folder (the gate"
     " for folders: renames a finished staging folder, checked to be ours)",
-    ("core/distributed/dask_explain.py", "rmtree"): "removes the run's own staging folder,"
+    ("core/explain/distributed/dask_explain.py", "rmtree"): "removes the run's own staging folder,"
     " created by this run under a random hidden name",
-    ("core/distributed/dask_explain.py", "rename"): "moves that staging folder aside first",
-    ("core/distributed/partition.py", "rmtree"): "a worker's private temporary model folder",
-    ("core/cache.py", "rmtree"): "clears the explanation cache folder, which only ShapLens writes",
+    ("core/explain/distributed/dask_explain.py", "rename"): "moves that staging folder aside first",
+    (
+        "core/explain/distributed/partition.py",
+        "rmtree",
+    ): "a worker's private temporary model folder",
+    (
+        "core/data/cache.py",
+        "rmtree",
+    ): "clears the explanation cache folder, which only ShapLens writes",
 }
 
 

@@ -13,7 +13,7 @@ QT_MODULES = ("PySide6", "pyqtgraph", "superqt", "qtpy", "shiboken6")
 
 def test_core_imports_no_qt() -> None:
     # The prefix matters: without it walk_packages imports subpackages by their bare names,
-    # so app.core.distributed would be confused with the Dask `distributed` library.
+    # so app.core.explain.distributed would be confused with the Dask `distributed` library.
     modules = [
         m.name for m in pkgutil.walk_packages(app.core.__path__, prefix="app.core.") if not m.ispkg
     ]

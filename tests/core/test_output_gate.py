@@ -283,7 +283,7 @@ def test_preflight_refuses_a_read_only_place_and_a_file_as_folder(tmp_path, monk
 
 # ------------------------------------------------------------------ stores that use the gate
 def test_trust_store_is_written_through_the_gate(tmp_path, monkeypatch, data) -> None:
-    from app.core.models import trust
+    from app.core.explain.models import trust
 
     store = tmp_path / "config" / "deep" / "trusted.json"
     monkeypatch.setenv(trust.STORE_ENV, str(store))
@@ -296,8 +296,8 @@ def test_trust_store_is_written_through_the_gate(tmp_path, monkeypatch, data) ->
 
 
 def test_cache_entry_on_a_full_disk_keeps_the_earlier_entry(tmp_path, monkeypatch) -> None:
-    from app.core.cache import ExplanationCache
-    from app.core.types import Explanation, Unit
+    from app.core.base.types import Explanation, Unit
+    from app.core.data.cache import ExplanationCache
 
     def explanation(scale: float) -> Explanation:
         values = np.full((200, 3, 1), scale, dtype=np.float32)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.core.priority import DEFAULT_BACKGROUND_NICENESS, NICENESS_ENV, background_niceness
+from app.core.base.priority import DEFAULT_BACKGROUND_NICENESS, NICENESS_ENV, background_niceness
 
 
 def test_background_niceness_defaults_and_can_be_set_from_the_environment() -> None:

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from app.core.align import align
-from app.core.bookmarks import Bookmarks
-from app.core.model_io import load_model
+from app.core.data.align import align
+from app.core.data.model_io import load_model
+from app.core.review.bookmarks import Bookmarks
 from app.core.review.redaction import (
     REDACTED,
     Redaction,
@@ -23,7 +23,7 @@ from app.core.review.redaction import (
 from app.core.review.report_build import build_report_model
 from app.core.review.report_html import render_html
 from app.core.review.report_request import FilterState, ReportRequest
-from app.core.sentences import summarize_explained_row
+from app.core.review.sentences import summarize_explained_row
 
 REDACT = ["occupation", "native_country", "age"]
 ROWS = [3, 17]
@@ -126,9 +126,9 @@ def test_parse_and_suggest() -> None:
 
 
 def test_redacted_views_keep_contributions() -> None:
-    from app.core import views
+    from app.core.base.types import Unit
+    from app.core.explain import views
     from app.core.review.redaction import redact_beeswarm, redact_waterfall
-    from app.core.types import Unit
 
     fall = views.waterfall(
         0, np.array([0.5, -0.2]), 0.1, [39, "Sales"], ["age", "job"], Unit.LOG_ODDS, "p"

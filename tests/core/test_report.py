@@ -12,14 +12,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from app.core.align import align
-from app.core.bookmarks import Bookmarks
-from app.core.glossary import FeatureInfo, Glossary, TargetInfo
-from app.core.model_io import load_model
+from app.core.data.align import align
+from app.core.data.model_io import load_model
+from app.core.review.bookmarks import Bookmarks
+from app.core.review.glossary import FeatureInfo, Glossary, TargetInfo
 from app.core.review.report_build import ReportError, build_report_model
 from app.core.review.report_html import render_html
 from app.core.review.report_request import ReportRequest
-from app.core.session import file_sha256
+from app.core.review.session import file_sha256
 
 
 def tiny_png(colour: tuple[int, int, int]) -> bytes:
@@ -200,7 +200,7 @@ def test_label_is_not_an_extra_column_and_no_empty_description_column(
 
 
 def test_unknown_redacted_column_and_bad_filter_are_refused(inputs, sample_model_path) -> None:
-    from app.core.errors import ShapLensError
+    from app.core.base.errors import ShapLensError
     from app.core.review.redaction import Redaction
     from app.core.review.report_request import FilterState
 

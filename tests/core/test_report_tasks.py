@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from app.core.align import align
-from app.core.model_io import load_model
+from app.core.data.align import align
+from app.core.data.model_io import load_model
 from app.core.review.redaction import Redaction
 from app.core.review.report_build import build_report_model
 from app.core.review.report_html import render_html

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from app.core.base.atomic import OutputRefusedError
-from app.core.distributed import DistributedExplainError
-from app.core.distributed.dask_explain import prepare_out
-from app.core.distributed.result_folder import (
+from app.core.explain.distributed import DistributedExplainError
+from app.core.explain.distributed.dask_explain import prepare_out
+from app.core.explain.distributed.result_folder import (
     MARKER,
     check_result_out,
     owned_files,

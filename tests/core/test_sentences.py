@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.core.align import align
-from app.core.data_io import load_dataset
-from app.core.glossary import FeatureInfo, Glossary, TargetInfo
-from app.core.model_io import load_model
-from app.core.sentences import format_effect, summarize_explained_row, summarize_row
-from app.core.types import Task, Unit
+from app.core.base.types import Task, Unit
+from app.core.data.align import align
+from app.core.data.data_io import load_dataset
+from app.core.data.model_io import load_model
+from app.core.review.glossary import FeatureInfo, Glossary, TargetInfo
+from app.core.review.sentences import format_effect, summarize_explained_row, summarize_row
 
 EFFECT = re.compile(r"\(([+-][\d,]+(?:\.\d+)?)(?: ([^)]+))?\)")
 

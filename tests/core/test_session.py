@@ -10,9 +10,9 @@ import pytest
 
 from app.core.base import atomic
 from app.core.base.atomic import AtomicWriteError
-from app.core.bookmarks import Bookmarks
-from app.core.errors import ShapLensError
-from app.core.session import FileRef, Session, SessionError, load_session, save_session
+from app.core.base.errors import ShapLensError
+from app.core.review.bookmarks import Bookmarks
+from app.core.review.session import FileRef, Session, SessionError, load_session, save_session
 
 
 @pytest.fixture

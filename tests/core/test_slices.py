@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from app.core.filters import filter_mask
-from app.core.slices import MIN_RELIABLE, bin_column, error_slices, wilson_interval
+from app.core.debugging.filters import filter_mask
+from app.core.debugging.slices import MIN_RELIABLE, bin_column, error_slices, wilson_interval
 from tests.core import _adult
 
 

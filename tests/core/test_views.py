@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from app.core import views
-from app.core.models.base import FeatureSpec, ModelAdapter, ModelInfo
-from app.core.types import Task, Unit
+from app.core.base.types import Task, Unit
+from app.core.explain import views
+from app.core.explain.models.base import FeatureSpec, ModelAdapter, ModelInfo
 
 
 def test_waterfall_steps_add_up_to_the_output() -> None:

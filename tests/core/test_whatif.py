@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.core.align import align
-from app.core.whatif import InvalidEditError, WhatIf, encode_value
+from app.core.data.align import align
+from app.core.debugging.whatif import InvalidEditError, WhatIf, encode_value
 from tests.core import _adult
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
-from app.core.align import align
-from app.core.data_io import load_dataset
-from app.core.explain import ExplainProgress
-from app.core.model_io import load_model
+from app.core.data.align import align
+from app.core.data.data_io import load_dataset
+from app.core.data.model_io import load_model
+from app.core.explain.chunked import ExplainProgress
 from app.ui.state import AppState
 
 

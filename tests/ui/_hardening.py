@@ -130,7 +130,9 @@ def write_bad_files(folder: Path, model_path: Path, data_path: Path, rows: int =
     )
 
 
-ENGINE_POOL_PREFIX = "shaplens-shap"  # app.core.engine's fixed-size, process-wide kernel pool
+ENGINE_POOL_PREFIX = (
+    "shaplens-shap"  # app.core.explain.engine's fixed-size, process-wide kernel pool
+)
 
 
 def python_threads() -> list[str]:

@@ -9,7 +9,6 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 
 from app.core.debugging.behaviour.curves import rates_at
 from app.ui.panels import behaviour_curves, behaviour_decision, behaviour_pdp
-from app.ui.panels.debug_context import context_for
 from tests.ui._debug_state import filled_state
 
 TIMEOUT = 60_000
@@ -29,7 +28,7 @@ def shown(qtbot, panel, width: int = 900, height: int = 560):
 
 
 def idle(qtbot, state, *jobs) -> None:
-    workers = context_for(state).workers
+    workers = state.debug.workers
     qtbot.waitUntil(
         lambda: not workers.busy() and not any(job.pending for job in jobs), timeout=TIMEOUT
     )
@@ -61,7 +60,7 @@ def test_partial_dependence_streams_to_the_exact_average(qtbot, state) -> None:
     qtbot.waitUntil(lambda: panel.pd_plot.data.selected_row == other, timeout=TIMEOUT)
     idle(qtbot, state)
     # the filter decides which rows are averaged
-    context_for(state).set_filter(expression="sex == 'Female'")
+    state.debug.set_filter(expression="sex == 'Female'")
     qtbot.waitUntil(
         lambda: panel.result is not None and panel.result.complete
         and panel.result.rows_total == state.visible_rows.size, timeout=TIMEOUT,
@@ -77,7 +76,7 @@ def test_cancel_keeps_the_estimate_and_stops_the_job(qtbot, state, monkeypatch) 
     qtbot.waitUntil(lambda: panel.result is not None, timeout=TIMEOUT)
     panel.cancel()
     idle(qtbot, state)
-    assert not context_for(state).workers.is_running(behaviour_pdp.JOB)
+    assert not state.debug.workers.is_running(behaviour_pdp.JOB)
     assert not panel.result.complete
     assert "estimate from" in panel.progress.note.text()
     assert not panel.progress.bar.isVisible()
@@ -137,7 +136,7 @@ def test_dragging_along_the_roc_curve_moves_the_threshold(qtbot, state) -> None:
     qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=b)
     t = state.threshold
     assert t < line.thresholds[start]  # moved towards more positives
-    y, p = context_for(state).evaluation().y_true, state.predictions()[:, 0]
+    y, p = state.debug.evaluation().y_true, state.predictions()[:, 0]
     r = rates_at(y, p, t)
     assert r.fpr == pytest.approx(line.x[end], abs=0.02)
     # the marker follows the threshold on every curve

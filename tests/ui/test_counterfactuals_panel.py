@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from app.core.session import Session, load_session, save_session
+from app.core.review.session import Session, load_session, save_session
 from app.ui.panels import debug_counterfactuals, debug_whatif
-from app.ui.panels.debug_context import context_for
 from tests.ui._debug_state import filled_state
 
 TIMEOUT = 60_000
@@ -28,7 +27,7 @@ def shown(qtbot, panel, width: int = 800, height: int = 420):
 
 
 def idle(qtbot, state) -> None:
-    workers = context_for(state).workers
+    workers = state.debug.workers
     qtbot.waitUntil(lambda: not workers.busy(), timeout=TIMEOUT)
 
 
@@ -63,7 +62,7 @@ def test_click_loads_the_answer_into_whatif(qtbot, state) -> None:
 
 def test_locked_features_are_respected_and_kept(qtbot, state) -> None:
     panel = shown(qtbot, debug_counterfactuals.create(state))
-    context = context_for(state)
+    context = state.debug
     actions = {a.text(): a for a in panel.lock_menu.actions()}
     assert actions["age"].isChecked() and not actions["capital_gain"].isChecked()
     actions["capital_gain"].setChecked(True)
@@ -119,7 +118,7 @@ def test_in_the_window_locks_survive_a_session_and_a_click_raises_whatif(
     cf_dock.show()
     cf_dock.raise_()
     panel = cf_dock.widget()
-    context_for(window.state).set_locked_features(["sex", "capital_gain"])
+    window.state.debug.set_locked_features(["sex", "capital_gain"])
     assert "Locked: 2" in panel.locks.text()
     window.state.select_row(3)
     found(qtbot, panel)
@@ -144,7 +143,7 @@ def test_in_the_window_locks_survive_a_session_and_a_click_raises_whatif(
     with qtbot.waitSignal(other.state.explanation_finished, timeout=TIMEOUT):
         other.sessions.open_session(saved)
     restored = other.dock_set.by_module["app.ui.panels.debug_counterfactuals"].widget()
-    assert context_for(other.state).locked_features == ["sex", "capital_gain"]
+    assert other.state.debug.locked_features == ["sex", "capital_gain"]
     assert restored.locked() == ["sex", "capital_gain"]
     qtbot.waitUntil(lambda: Workers.live_count() == 0, timeout=TIMEOUT)
     other.close()

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from PySide6.QtCore import QCoreApplication
 
-import app.core.data_io as data_io
+import app.core.data.data_io as data_io
 from app.ui.data_options import READING, DataOptionsDialog
 
 FRAME = pd.DataFrame({"x": [1.5, 2.0], "y": ["a", "b"]})

@@ -9,7 +9,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QMainWindow
 from sklearn.metrics import confusion_matrix as sk_confusion
 
-from app.core.filters import filter_mask
+from app.core.debugging.filters import filter_mask
 from app.ui.panels import (
     debug_compare,
     debug_dependence,
@@ -19,7 +19,6 @@ from app.ui.panels import (
     debug_threshold,
     debug_whatif,
 )
-from app.ui.panels.debug_context import context_for
 from tests.ui._debug_state import filled_state
 
 TIMEOUT = 60_000
@@ -33,7 +32,7 @@ def state(small_model_path, small_data_path):
 
 
 def idle(qtbot, state) -> None:
-    workers = context_for(state).workers
+    workers = state.debug.workers
     qtbot.waitUntil(lambda: not workers.busy(), timeout=TIMEOUT)
 
 
@@ -49,7 +48,7 @@ def shown(qtbot, panel, width: int = 800, height: int = 500):
 def settled(qtbot, state, *jobs) -> None:
     """Every requested panel job has run and the workers are idle (the evaluation included:
     its arrival requests the panels' jobs before its thread counts as finished)."""
-    workers = context_for(state).workers
+    workers = state.debug.workers
     qtbot.waitUntil(
         lambda: not workers.busy() and not any(job.pending for job in jobs), timeout=TIMEOUT
     )
@@ -85,7 +84,7 @@ def test_clicking_a_confusion_cell_filters_rows(qtbot, state) -> None:
         qtbot.mouseClick(panel.matrix.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     expected = np.flatnonzero((y == 1) & (p < 0.5))  # false negatives
     assert state.visible_rows.tolist() == expected.tolist()
-    assert context_for(state).expression == "label == 1 and predicted == 0"
+    assert state.debug.expression == "label == 1 and predicted == 0"
 
 
 def test_n_key_walks_misclassified_rows_of_the_filter(qtbot, state) -> None:
@@ -153,7 +152,7 @@ def test_clicking_a_slice_filters_rows(qtbot, state) -> None:
         qtbot.mouseClick(panel.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     expected = np.flatnonzero(filter_mask(best.expression, state.data.frame))
     assert state.visible_rows.tolist() == expected.tolist() and expected.size == best.count
-    assert context_for(state).expression == best.expression
+    assert state.debug.expression == best.expression
     y, p = truth(state)
     assert ((p[expected] >= 0.5) != (y[expected] == 1)).mean() == pytest.approx(best.rate)
 
@@ -199,7 +198,7 @@ def test_dependence_click_selects_the_row(qtbot, state) -> None:
 
 def test_compare_finds_correct_neighbours(qtbot, state) -> None:
     panel = shown(qtbot, debug_compare.create(state))
-    ev = context_for(state).evaluation()
+    ev = state.debug.evaluation()
     wrong = int(np.flatnonzero(ev.misclassified)[0])
     state.select_row(wrong)
     assert panel.row_a.value() == wrong

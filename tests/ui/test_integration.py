@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from PySide6.QtWidgets import QTabBar
 
-from app.core.memory import MemoryEstimate
+from app.core.base.memory import MemoryEstimate
 from app.ui.main_window import MainWindow
 from app.ui.panels import DEFAULT_VISIBLE, PANEL_MODULES
 from app.workers import Workers
@@ -118,8 +118,6 @@ def test_panels_follow_a_row_and_a_filter(qtbot, window, small_model_path, small
 def test_session_round_trip_restores_files_settings_filter_and_bookmarks(
     qtbot, window, small_model_path, small_data_path, tmp_path
 ) -> None:
-    from app.ui.panels.debug_context import context_for
-    from app.ui.panels.review_context import review_for
 
     model, data = tmp_path / "model.txt", tmp_path / "data.parquet"
     shutil.copy(small_model_path, model)
@@ -127,10 +125,10 @@ def test_session_round_trip_restores_files_settings_filter_and_bookmarks(
     open_and_wait(qtbot, window, model, data)
     state = window.state
     state.set_threshold(0.3)
-    context = context_for(state)
+    context = state.debug
     context.cohorts.add("older", "age > 50")
     context.set_filter(expression="hours_per_week >= 40")
-    review_for(state).bookmarks.add(12, tag="odd", note="check this")
+    state.review.bookmarks.add(12, tag="odd", note="check this")
     saved = window.sessions.save_session(tmp_path / "review")
     assert saved is not None and saved.name == "review.shaplens.json"
     qtbot.waitUntil(lambda: saved in window.settings.recent_files(), timeout=TIMEOUT)
@@ -146,12 +144,12 @@ def test_session_round_trip_restores_files_settings_filter_and_bookmarks(
     assert restored.model_path == model.resolve() or restored.model_path == model
     assert restored.data.n_rows == 2_000
     assert restored.threshold == pytest.approx(0.3)
-    other_context = context_for(restored)
+    other_context = restored.debug
     assert other_context.expression == "hours_per_week >= 40"
     assert "older" in other_context.cohorts.names()
     hours = restored.data.frame["hours_per_week"].to_numpy()
     assert np.array_equal(restored.visible_rows, np.flatnonzero(hours >= 40))
-    marks = list(review_for(restored).bookmarks)
+    marks = list(restored.review.bookmarks)
     assert [(b.row, b.tag, b.note) for b in marks] == [(12, "odd", "check this")]
     text = other.message_bar.text()
     assert "changed since the session was saved" in text and "data.parquet" in text
@@ -163,10 +161,9 @@ def test_session_round_trip_restores_files_settings_filter_and_bookmarks(
 def test_report_export_draws_figures_and_lists_chosen_rows(
     qtbot, window, small_model_path, small_data_path, tmp_path, suffix
 ) -> None:
-    from app.ui.panels.review_context import review_for
 
     open_and_wait(qtbot, window, small_model_path, small_data_path)
-    review_for(window.state).bookmarks.add(5, note="bookmarked")
+    window.state.review.bookmarks.add(5, note="bookmarked")
     window.state.select_row(9)
     assert window.exporter.report_rows() == [5, 9]
     path = tmp_path / f"report{suffix}"
@@ -300,7 +297,7 @@ def test_explained_dataset_shows_importance_and_pages_rows(
     qtbot, window, small_model_path, small_data_path, tmp_path
 ) -> None:
     distributed = pytest.importorskip("distributed")
-    from app.core.distributed.dask_explain import explain_dask, plan_run
+    from app.core.explain.distributed.dask_explain import explain_dask, plan_run
 
     frame = pd.read_parquet(small_data_path).iloc[:600]
     (tmp_path / "data").mkdir()

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QApplication, QToolTip
 
-from app.core import views
-from app.core.models.base import FeatureSpec
-from app.core.types import Unit
+from app.core.base.types import Unit
+from app.core.explain import views
+from app.core.explain.models.base import FeatureSpec
 from app.plots.beeswarm import BeeswarmPlot
 from app.plots.importance import ImportancePlot
 from app.plots.waterfall import WaterfallPlot

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from PySide6.QtCore import Qt
 
-from app.core.errors import UntrustedPickleError
+from app.core.base.errors import UntrustedPickleError
 from app.ui import controller as controller_module
 from app.ui import explain_runner as runner_module
 from tests.ui._hardening import TIMEOUT, open_and_wait

@@ -19,7 +19,7 @@ import pytest
 from PySide6.QtCore import QThreadPool
 from pytestqt.exceptions import TimeoutError as WaitTimeout
 
-from app.core.engine.engine import default_threads
+from app.core.explain.engine.engine import default_threads
 from app.workers import MIN_POOL_THREADS, Workers
 from tests.ui._hardening import (
     TIMEOUT,

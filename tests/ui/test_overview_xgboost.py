@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from app.core.align import align
-from app.core.model_io import load_model
+from app.core.data.align import align
+from app.core.data.model_io import load_model
 from app.ui.state import AppState
 from app.workers import Workers
 from tests.core import hostile_models as H

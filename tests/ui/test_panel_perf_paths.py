@@ -11,10 +11,10 @@ import threading
 import numpy as np
 import pytest
 
-from app.core.dependence import dependence, stratified_sample
-from app.core.fairness import group_codes, group_mean_shap
+from app.core.debugging.dependence import dependence, stratified_sample
+from app.core.debugging.fairness import group_codes, group_mean_shap
+from app.core.workspace import debug as debug_context
 from app.ui.panels import (
-    debug_context,
     debug_dependence,
     debug_fairness,
     debug_slices,
@@ -22,7 +22,6 @@ from app.ui.panels import (
     debug_whatif,
     review_summary,
 )
-from app.ui.panels.debug_context import context_for
 from app.ui.rows_table import MAX_WIDTH, MIN_WIDTH, RowsTable
 from tests.ui._debug_state import filled_state
 
@@ -64,7 +63,7 @@ def shown(qtbot, panel):
 
 
 def settled(qtbot, state, *jobs) -> None:
-    workers = context_for(state).workers
+    workers = state.debug.workers
     qtbot.waitUntil(
         lambda: not workers.busy() and not any(job.pending for job in jobs), timeout=TIMEOUT
     )
@@ -102,7 +101,7 @@ def test_hidden_panels_do_no_work_until_shown(qtbot, state, monkeypatch) -> None
     state.select_row(3)
     state.set_visible_rows(np.arange(0, state.data.n_rows, 2))
     qtbot.wait(50)  # let debounce timers run out (nothing may start)
-    idle_workers = context_for(state).workers
+    idle_workers = state.debug.workers
     qtbot.waitUntil(lambda: not idle_workers.busy(), timeout=TIMEOUT)
     assert [s.calls for s in (tally, find, report, dots, ranges)] == [0, 0, 0, 0, 0]
     assert whatif.whatif is None and "Row 3" in whatif.row_label.text()
@@ -276,7 +275,7 @@ def test_compare_finds_neighbours_in_a_worker(qtbot, state, monkeypatch) -> None
 
     nearest = Spy(monkeypatch, debug_compare, "_nearest")
     panel = shown(qtbot, debug_compare.create(state))
-    ev = context_for(state).evaluation()
+    ev = state.debug.evaluation()
     wrong = int(np.flatnonzero(ev.misclassified)[0])
     state.select_row(wrong)
     panel.find_neighbours()
@@ -289,7 +288,7 @@ def test_compare_finds_neighbours_in_a_worker(qtbot, state, monkeypatch) -> None
 
 
 def test_a_dragged_threshold_refilters_and_rebuilds_the_table_once(qtbot, state) -> None:
-    context = context_for(state)
+    context = state.debug
     context.set_filter(preset="misclassified")
     table = RowsTable(state)
     qtbot.addWidget(table)

@@ -6,14 +6,14 @@ import lightgbm as lgb
 import numpy as np
 import pytest
 
-from app.core import views
-from app.core.align import align
-from app.core.explain import explain_all
-from app.core.glossary import FeatureInfo, Glossary
-from app.core.model_io import load_model
-from app.ui.panels.review_context import review_for
+from app.core.data.align import align
+from app.core.data.model_io import load_model
+from app.core.explain import views
+from app.core.explain.chunked import explain_all
+from app.core.explain.snapshot import mean_abs_of
+from app.core.review.glossary import FeatureInfo, Glossary
 from app.ui.plot_tabs import PlotTabs
-from app.ui.state import AppState, mean_abs_of
+from app.ui.state import AppState
 from app.workers import Workers
 from tests import datasets
 from tests.ui._hardening import TIMEOUT
@@ -127,7 +127,7 @@ def test_glossary_display_names_label_the_views(tabs, qtbot) -> None:
     tabs.state.select_row(3)
     qtbot.waitUntil(lambda: tabs.beeswarm_data is not None, timeout=TIMEOUT)
     glossary = Glossary(features={"alcohol": FeatureInfo("alcohol", display="alcohol (% vol)")})
-    review_for(tabs.state).set_glossary(glossary)
+    tabs.state.review.set_glossary(glossary)
     assert not tabs.view_widget("importance").grab().isNull()  # drawn without error
     shown = views_shown(tabs)
     assert "alcohol (% vol)" in shown["importance"] and "alcohol" not in shown["importance"]

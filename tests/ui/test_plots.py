@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QImage
 
-from app.core import views
+from app.core.explain import views
 from app.plots import style
 from app.plots.beeswarm import BeeswarmPlot, raster_rgba
 from app.plots.importance import ImportancePlot
@@ -122,7 +122,7 @@ def test_a_refined_estimate_redraws_in_place_exactly_as_a_fresh_plot(show) -> No
 
 
 def style_unit():
-    from app.core.types import Unit
+    from app.core.base.types import Unit
 
     return Unit.LOG_ODDS
 
@@ -229,7 +229,7 @@ MARITAL = ["Divorced", "Married-civ-spouse", "Never-married", "Separated", "Wido
 
 def categorical_swarm(n_rows: int, seed: int = 0) -> views.BeeswarmData:
     """A numeric lane (age) and a categorical one whose categories push different ways."""
-    from app.core.models.base import FeatureSpec
+    from app.core.explain.models.base import FeatureSpec
 
     rng = np.random.default_rng(seed)
     age = rng.normal(40, 10, n_rows)
@@ -304,7 +304,7 @@ def test_numeric_only_swarm_has_no_legend_and_plain_colour_bar(show) -> None:
 
 
 def test_raster_colours_a_categorical_cell_by_its_most_frequent_category() -> None:
-    from app.core.views import BeeswarmData, BeeswarmLane, CategoryEntry
+    from app.core.explain.views import BeeswarmData, BeeswarmLane, CategoryEntry
 
     # 30 rows of slot 0 and 10 of slot 1 share one cell at x = -1; 5 of slot 1 alone at x = +1.
     group = np.array([0] * 30 + [1] * 10 + [1] * 5, np.int8)
@@ -333,7 +333,7 @@ def test_raster_mode_draws_categories_in_palette_colours(show) -> None:
 
 def many_lane_swarm(n_rows: int = 300, lanes: int = 12, categorical: int = 8):
     """Like the Adult sample: a dozen lanes, most of them categorical (a legend line each)."""
-    from app.core.models.base import FeatureSpec
+    from app.core.explain.models.base import FeatureSpec
 
     rng = np.random.default_rng(1)
     X = rng.integers(0, 4, (n_rows, lanes)).astype(float)

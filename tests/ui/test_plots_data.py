@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.core import views
-from app.core.models.base import FeatureSpec
-from app.core.types import Unit
+from app.core.base.types import Unit
+from app.core.explain import views
+from app.core.explain.models.base import FeatureSpec
 
 LONG_NAME = "average_monthly_balance_of_the_primary_checking_account_over_the_last_year"
 

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from app.core.align import align
-from app.core.explain import explain_all, iter_explanation
-from app.core.model_io import load_model
+from app.core.data.align import align
+from app.core.data.model_io import load_model
+from app.core.explain.chunked import explain_all, iter_explanation
 from app.ui.dialogs_compare import CompareDataDialog, CompareModelsDialog
 from app.ui.state import AppState
 from app.workers import Workers

@@ -9,9 +9,9 @@ import pytest
 from PySide6.QtGui import QGuiApplication
 
 from app.core.review.redaction import Redaction
-from app.core.session import load_session, save_session
+from app.core.review.session import load_session, save_session
 from app.ui.main_window import MainWindow
-from app.ui.panels.review_context import restore_review, review_for, session_from_state
+from app.ui.state_contexts import restore_review, session_from_state
 
 TIMEOUT = 60_000
 ROW = 12
@@ -40,7 +40,7 @@ def test_exports_copies_and_csv_withhold_redacted_values(qtbot, loaded, tmp_path
     assert f"age = {age}" in plain  # the test can fail
     assert status in loaded.exporter.caption().extra  # the sentence names its top driver
 
-    review = review_for(loaded.state)
+    review = loaded.state.review
     review.set_redaction(Redaction.of(["age", "occupation", "marital_status"]))
     svg = loaded.exporter.export_view(tmp_path / "hidden.svg").read_text()
     assert f"age = {age}" not in svg and "age = redacted" in svg and job not in svg
@@ -67,7 +67,7 @@ def test_exports_copies_and_csv_withhold_redacted_values(qtbot, loaded, tmp_path
 
 
 def test_session_remembers_personal_columns(qtbot, loaded, tmp_path) -> None:
-    review = review_for(loaded.state)
+    review = loaded.state.review
     review.set_redaction(Redaction.of(["sex", "race"]))
     path = save_session(tmp_path / "s.shaplens.json", session_from_state(loaded.state))
     review.set_redaction(Redaction())

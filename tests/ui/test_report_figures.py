@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from app.core import views
-from app.core.models.base import FeatureSpec
+from app.core.base.types import Unit
+from app.core.explain import views
+from app.core.explain.models.base import FeatureSpec
 from app.core.review.report_model import Figure, Report
-from app.core.types import Unit
 from app.plots.export import export_view
 from app.plots.report_figures import FIGURE_SIZE, figure_png
 

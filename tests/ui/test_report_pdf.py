@@ -67,9 +67,9 @@ def test_pdf_pages_follow_the_html_sections(qapp, tmp_path, sample_model_path, s
     starts on a new page begins a new PDF page (a browser prints the same page breaks)."""
     import pandas as pd
 
-    from app.core.align import align
-    from app.core.bookmarks import Bookmarks
-    from app.core.model_io import load_model
+    from app.core.data.align import align
+    from app.core.data.model_io import load_model
+    from app.core.review.bookmarks import Bookmarks
     from app.core.review.report_build import build_report_model
     from app.core.review.report_html import render_html
     from app.core.review.report_model import Heading

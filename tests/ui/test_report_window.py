@@ -13,12 +13,11 @@ from app.commands import report as report_command
 from app.commands._common import load_inputs
 from app.core.review.report_build import build_report_model
 from app.core.review.report_model import SECTIONS
-from app.core.session import save_session
+from app.core.review.session import save_session
 from app.ui.main_window import MainWindow
-from app.ui.panels.debug_context import context_for
-from app.ui.panels.review_context import review_for, session_from_state
 from app.ui.report_request import request_from_window
 from app.ui.settings import Settings
+from app.ui.state_contexts import session_from_state
 from app.workers import Workers
 from tests.ui._hardening import TIMEOUT, open_and_wait
 
@@ -47,7 +46,7 @@ def _choose_sensitive(qtbot, window: MainWindow, column: str) -> None:
     dock.show()
     dock.raise_()
     dock.widget().set_column(column)
-    qtbot.waitUntil(lambda: review_for(window.state).sensitive == column, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: window.state.review.sensitive == column, timeout=TIMEOUT)
 
 
 def _cli_request(*argv: str):
@@ -65,8 +64,8 @@ def test_window_and_cli_make_the_same_report(
     state = window.state
     _choose_sensitive(qtbot, window, "sex")
     state.set_threshold(0.4)
-    context_for(state).set_filter(expression="age > 40")
-    review = review_for(state)
+    state.debug.set_filter(expression="age > 40")
+    review = state.review
     review.bookmarks.add(5, "odd", "looks odd")
     state.select_row(9)
     _quiet(qtbot)
@@ -178,7 +177,7 @@ def test_drift_is_reported_while_its_dialog_is_open(
     facts = dict(job.report.section("drift").blocks[0].pairs)
     assert facts["Current"] == f"{other_data_path.name}, 2,000 rows"
     dialog.close()  # closed: what the user looks at no longer includes it
-    assert review_for(window.state).drift is None
+    assert window.state.review.drift is None
     job = window.exporter.export_report(tmp_path / "r2.html", sections=("drift",))
     with qtbot.waitSignal(job.finished, timeout=TIMEOUT):
         pass
@@ -189,14 +188,14 @@ def test_drift_is_reported_while_its_dialog_is_open(
 def test_model_comparison_and_latency_are_reported_when_open(
     qtbot, window, small_model_path, small_data_path, tmp_path
 ) -> None:
-    from app.core.latency import measure_latency
+    from app.core.production.latency import measure_latency
 
     open_and_wait(qtbot, window, small_model_path, small_data_path)
     dialog = window.files.compare_with_model()
     dialog.set_path(small_model_path)
     with qtbot.waitSignal(dialog.finished_computing, timeout=TIMEOUT):
         dialog.run()
-    review = review_for(window.state)
+    review = window.state.review
     # As the Latency panel leaves it after Measure (measured here, briefly).
     review.latency = measure_latency(window.state.model, window.state.data.X[:50], seconds=0.5)
     job = window.exporter.export_report(tmp_path / "r.html", sections=("compare", "latency"))

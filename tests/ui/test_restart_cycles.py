@@ -16,7 +16,7 @@ import psutil
 import pytest
 from PySide6.QtCore import QThreadPool
 
-from app.core import explain as explain_module
+from app.core.explain import chunked as explain_module
 from app.ui import explain_runner as runner_module
 from app.workers import Workers
 from tests.ui._hardening import (

@@ -6,10 +6,9 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from app.core.align import align
-from app.core.data_io import load_dataset
-from app.core.model_io import load_model
-from app.ui.panels.review_context import review_for
+from app.core.data.align import align
+from app.core.data.data_io import load_dataset
+from app.core.data.model_io import load_model
 from app.ui.rows_table import BOOKMARK_HEADER, RowsModel
 from app.ui.state import AppState
 from tests.ui._hardening import TIMEOUT
@@ -31,17 +30,17 @@ def test_bookmarks_show_in_the_table_with_their_tag_and_sort_first(qtbot, state)
     star = headers.index(BOOKMARK_HEADER)
     assert model.data(model.index(7, star)) == ""
     with qtbot.waitSignal(model.dataChanged, timeout=TIMEOUT):
-        review_for(state).bookmarks.add(7, "odd income", "check the hours")
+        state.review.bookmarks.add(7, "odd income", "check the hours")
     assert model.data(model.index(7, star)) == "★"
     tip = model.data(model.index(7, star), Qt.ItemDataRole.ToolTipRole)
     assert "odd income" in tip and "check the hours" in tip
     assert model.data(model.index(8, star), Qt.ItemDataRole.ToolTipRole) is None
-    review_for(state).bookmarks.add(1200, "later")
+    state.review.bookmarks.add(1200, "later")
     model.sort(star, Qt.SortOrder.AscendingOrder)
     assert list(model.order[:2]) == [7, 1200]
     assert model.data(model.index(0, star)) == "★" and model.data(model.index(2, star)) == ""
     # A change while sorted by ★ re-sorts at once.
-    review_for(state).bookmarks.remove(7)
+    state.review.bookmarks.remove(7)
     assert int(model.order[0]) == 1200 and model.data(model.index(1, star)) == ""
     assert model.rowCount() == state.data.n_rows
 
@@ -55,9 +54,8 @@ def explained(small_model_path, small_data_path) -> AppState:
 
 def test_cohort_importance_equals_numpy_means_over_each_cohort(qtbot, explained, tmp_path) -> None:
     from app.ui.panels.debug_cohort_compare import CohortImportancePanel
-    from app.ui.panels.debug_context import context_for
 
-    context = context_for(explained)
+    context = explained.debug
     context.cohorts.add("older", "age >= 50")
     context.cohorts.add("young women", "age < 30 and sex == 'Female'")
     panel = CohortImportancePanel(explained)
@@ -88,7 +86,7 @@ def test_cohort_importance_equals_numpy_means_over_each_cohort(qtbot, explained,
 def test_exported_waterfall_carries_the_row_sentence(
     qtbot, small_model_path, small_data_path, tmp_path
 ) -> None:
-    from app.core.sentences import summarize_explained_row
+    from app.core.review.sentences import summarize_explained_row
     from app.ui.main_window import MainWindow
 
     window = MainWindow()

@@ -6,10 +6,9 @@ import csv
 
 import pytest
 
-from app.core.glossary import FeatureInfo, Glossary, TargetInfo
-from app.core.sentences import summarize_explained_row
+from app.core.review.glossary import FeatureInfo, Glossary, TargetInfo
+from app.core.review.sentences import summarize_explained_row
 from app.ui.panels import review_bookmarks, review_summary
-from app.ui.panels.review_context import review_for
 from tests.ui._debug_state import filled_state
 
 
@@ -28,7 +27,7 @@ def test_summary_follows_selection_and_glossary(qtbot, state, tmp_path) -> None:
     expected = summarize_explained_row(state.model, state.data, 17, values, base, average=average)
     assert panel.sentence.text() == expected.text
     assert panel.heading.text() == "Row 17"
-    review_for(state).set_glossary(
+    state.review.set_glossary(
         Glossary(
             features={"marital_status": FeatureInfo("marital_status", "marital status")},
             target=TargetInfo(outcome="earning over 50K", subject="applicant"),
@@ -39,7 +38,7 @@ def test_summary_follows_selection_and_glossary(qtbot, state, tmp_path) -> None:
     panel.resize(640, 180)
     panel.grab().save(str(tmp_path / "summary.png"))
     panel.bookmark()
-    assert 17 in review_for(state).bookmarks
+    assert 17 in state.review.bookmarks
 
 
 def test_bookmarks_panel_add_filter_edit_jump_export(qtbot, state, tmp_path) -> None:
@@ -66,7 +65,7 @@ def test_bookmarks_panel_add_filter_edit_jump_export(qtbot, state, tmp_path) -> 
     panel._on_cell_clicked(1, 0)
     assert state.selected_row == 42
     panel.table.item(1, 2).setText("edited note")
-    assert review_for(state).bookmarks.get(42).note == "edited note"
+    assert state.review.bookmarks.get(42).note == "edited note"
     qtbot.waitUntil(lambda: panel.table.item(1, 2).text() == "edited note")
     panel.resize(720, 220)
     panel.grab().save(str(tmp_path / "bookmarks.png"))
@@ -81,12 +80,12 @@ def test_bookmarks_panel_add_filter_edit_jump_export(qtbot, state, tmp_path) -> 
 
 
 def test_session_from_state_round_trips_bookmarks(qtbot, state, tmp_path) -> None:
-    from app.core.session import load_session, save_session
-    from app.ui.panels.review_context import restore_review, session_from_state
+    from app.core.review.session import load_session, save_session
+    from app.ui.state_contexts import restore_review, session_from_state
 
     glossary = tmp_path / "g.yaml"
     glossary.write_text("features:\n  age: {display: Age in years}\n")
-    review = review_for(state)
+    review = state.review
     with qtbot.waitSignal(review.glossary_changed, timeout=10_000):
         review.open_glossary(glossary)  # read on a worker thread
     review.bookmarks.add(5, "odd", "why so high?")

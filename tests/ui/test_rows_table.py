@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from PySide6.QtCore import Qt
 
-from app.core.align import align
-from app.core.data_io import load_dataset
-from app.core.model_io import load_model
+from app.core.data.align import align
+from app.core.data.data_io import load_dataset
+from app.core.data.model_io import load_model
 from app.ui.rows_table import RowsModel, RowsTable, _sort_key
 from app.ui.state import AppState
 

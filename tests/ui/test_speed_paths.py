@@ -11,12 +11,13 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from app.core.cache import ExplanationCache
-from app.core.explain import ExplanationBuilder
-from app.core.models.lightgbm_model import LightGBMModel
+from app.core.data.cache import ExplanationCache
+from app.core.explain import snapshot as snapshot_module
+from app.core.explain.chunked import ExplanationBuilder
+from app.core.explain.models.lightgbm_model import LightGBMModel
+from app.core.workspace import explained as explained_module
 from app.ui import cache_jobs, plot_tabs, rows_table
 from app.ui import explain_runner as runner_module
-from app.ui import state as state_module
 from app.ui.main_window import MainWindow
 
 TIMEOUT = 60_000
@@ -212,7 +213,7 @@ def test_chunk_path_leaves_heavy_work_to_workers(
 
     The run goes in lockstep with the GUI thread: a worker that files every row before the
     GUI reads the first chunk (seen on a loaded CI machine) leaves no partial to rebuild."""
-    monkeypatch.setattr(state_module, "SYNC_PARTIAL_VALUES", 0)
+    monkeypatch.setattr(explained_module, "SYNC_PARTIAL_VALUES", 0)
     handled = threading.Semaphore(0)
     window.controller.runner.progress_changed.connect(lambda *_: handled.release())
     real_iter = runner_module.iter_explanation
@@ -234,7 +235,7 @@ def test_chunk_path_leaves_heavy_work_to_workers(
     def on_gui_thread() -> bool:
         return threading.current_thread() is threading.main_thread()
 
-    real_snapshot, real_bees = state_module.partial_snapshot, plot_tabs.beeswarm_job
+    real_snapshot, real_bees = snapshot_module.partial_snapshot, plot_tabs.beeswarm_job
     real_finish = ExplanationBuilder.finish
     x_passed: list[object] = []
 
@@ -289,8 +290,8 @@ def test_big_table_sorts_in_the_background_then_filters_from_that_order(
 
 
 def test_a_snapshot_copied_in_paced_blocks_equals_one_copied_at_once(small_model_path) -> None:
-    from app.core.explain import ExplainProgress
-    from app.core.model_io import load_model
+    from app.core.data.model_io import load_model
+    from app.core.explain.chunked import ExplainProgress
 
     model = load_model(small_model_path)
     n, k = 1_000, model.n_outputs
@@ -300,8 +301,8 @@ def test_a_snapshot_copied_in_paced_blocks_equals_one_copied_at_once(small_model
     values = rng.normal(size=(rows.size, len(model.features), k)).astype(np.float32)
     builder.add(ExplainProgress(rows, values, rng.normal(size=(rows.size, k)), rows.size, n))
     base = np.zeros(k)
-    whole = state_module.partial_snapshot(builder, base)
-    paced = state_module.partial_snapshot(builder, base, block_rows=64, pause_s=0.0)
+    whole = snapshot_module.partial_snapshot(builder, base)
+    paced = snapshot_module.partial_snapshot(builder, base, block_rows=64, pause_s=0.0)
     assert np.array_equal(paced.rows, rows) and np.array_equal(paced.values, whole.values)
     assert np.array_equal(paced.values, values) and np.array_equal(
         paced.raw_output, whole.raw_output

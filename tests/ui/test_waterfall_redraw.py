@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.core import views
-from app.core.types import Unit
+from app.core.base.types import Unit
+from app.core.explain import views
 from app.plots import style
 from app.plots.waterfall import WaterfallPlot
 

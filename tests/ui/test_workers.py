@@ -86,7 +86,7 @@ def test_cancel_all_stops_running_generator(qtbot) -> None:
 def test_background_jobs_run_at_low_priority_and_report_like_others(qtbot) -> None:
     import sys
 
-    from app.core.priority import this_thread_niceness
+    from app.core.base.priority import this_thread_niceness
     from app.workers import BACKGROUND_NICENESS
 
     workers = Workers()

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from app.core.errors import ShapLensError
+from app.core.base.errors import ShapLensError
 
 MB = 1024**2
 

@@ -21,7 +21,7 @@ import stat
 from collections.abc import Iterable
 from pathlib import Path
 
-from app.core.errors import ShapLensError
+from app.core.base.errors import ShapLensError
 
 # Never fill a disk to its last block: the system and other programs need some room too.
 FREE_SPACE_RESERVE = 1 << 20

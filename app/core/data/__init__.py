@@ -1,1 +1,1 @@
-"""Reading datasets: format-specific guards used by app.core.data_io."""
+"""Reading datasets: format-specific guards used by app.core.data.data_io."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from app.core.errors import ShapLensError
+from app.core.base.errors import ShapLensError
 
 REDACTED = "redacted"
 # Whole words of a column name that suggest data about one person (token match: "id" in

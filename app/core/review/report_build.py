@@ -15,17 +15,17 @@ from datetime import UTC, datetime
 import numpy as np
 
 from app import __version__
-from app.core.align import AlignedData
-from app.core.errors import ShapLensError
-from app.core.glossary import Glossary
-from app.core.metrics import Evaluation, encode_labels, evaluate
-from app.core.models.base import ModelAdapter, display_output_name
+from app.core.base.errors import ShapLensError
+from app.core.base.types import Explanation, Task
+from app.core.data.align import AlignedData
+from app.core.debugging.metrics import Evaluation, encode_labels, evaluate
+from app.core.explain.models.base import ModelAdapter, display_output_name
 from app.core.review import report_global, report_production, report_review
+from app.core.review.glossary import Glossary
 from app.core.review.report_format import fmt, pct, prediction_text
 from app.core.review.report_model import SECTION_TITLES, Facts, Note, Report, Section
 from app.core.review.report_request import ReportRequest
-from app.core.session import file_sha256
-from app.core.types import Explanation, Task
+from app.core.review.session import file_sha256
 
 SAMPLE_SEED = 0
 

@@ -6,9 +6,9 @@ import math
 
 import numpy as np
 
-from app.core.glossary import Glossary
-from app.core.models.base import ModelAdapter, display_output_name
-from app.core.types import Task
+from app.core.base.types import Task
+from app.core.explain.models.base import ModelAdapter, display_output_name
+from app.core.review.glossary import Glossary
 
 
 def fmt(value: object, digits: int = 4) -> str:

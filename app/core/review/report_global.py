@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from app.core import views
+from app.core.explain import views
 from app.core.review.redaction import REDACTED, redact_beeswarm
 from app.core.review.report_format import fmt, prediction_text
 from app.core.review.report_model import (
@@ -18,7 +18,7 @@ from app.core.review.report_model import (
     Sentence,
     Table,
 )
-from app.core.sentences import row_display_values, summarize_explained_row
+from app.core.review.sentences import row_display_values, summarize_explained_row
 
 if TYPE_CHECKING:
     from app.core.review.report_build import Context

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from app.core.errors import ShapLensError
+from app.core.base.errors import ShapLensError
 
 # The sections a user can choose, in the order they appear (provenance is always there).
 SECTIONS: tuple[str, ...] = (

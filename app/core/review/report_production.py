@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from app.core.latency import Summary
+from app.core.production.latency import Summary
 from app.core.review.report_format import fmt, pct
 from app.core.review.report_model import SECTION_TITLES, Facts, Heading, Note, Section, Table
 

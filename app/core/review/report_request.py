@@ -11,17 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.core.align import AlignedData
-from app.core.bookmarks import Bookmarks
-from app.core.cohorts import ALL_ROWS
-from app.core.compare_models import ModelComparison
-from app.core.drift import DriftReport
-from app.core.glossary import Glossary
-from app.core.latency import LatencyReport
-from app.core.models.base import ModelAdapter
+from app.core.base.types import Explanation
+from app.core.data.align import AlignedData
+from app.core.debugging.cohorts import ALL_ROWS
+from app.core.explain.models.base import ModelAdapter
+from app.core.production.compare_models import ModelComparison
+from app.core.production.drift import DriftReport
+from app.core.production.latency import LatencyReport
+from app.core.review.bookmarks import Bookmarks
+from app.core.review.glossary import Glossary
 from app.core.review.redaction import Redaction
 from app.core.review.report_model import SECTIONS
-from app.core.types import Explanation
 
 # Every row up to this many (seconds with the numba engine); beyond it a seeded random sample,
 # which the report names, keeps the global figures quick to build.

@@ -1,6 +1,6 @@
 """Report parts about where the model errs and for whom: the current filter, fairness, slices.
 
-They judge rows exactly as the window's debugging panels do (app.core.metrics.evaluate, the
+They judge rows exactly as the window's debugging panels do (app.core.debugging.metrics.evaluate, the
 same presets, filter grammar, fairness_report and error_slices), so a report made from the
 window shows the numbers the panels show.
 """
@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from app.core.errors import FilterSyntaxError, ShapLensError
-from app.core.fairness import fairness_report, group_codes
-from app.core.filters import apply_filter
-from app.core.metrics import PRESETS, Evaluation, preset_mask
+from app.core.base.errors import FilterSyntaxError, ShapLensError
+from app.core.base.types import Task
+from app.core.debugging.fairness import fairness_report, group_codes
+from app.core.debugging.filters import apply_filter
+from app.core.debugging.metrics import PRESETS, Evaluation, preset_mask
+from app.core.debugging.slices import error_slices
 from app.core.review.report_format import fmt, pct
 from app.core.review.report_model import SECTION_TITLES, Facts, Heading, Note, Section, Table
-from app.core.slices import error_slices
-from app.core.types import Task
 
 if TYPE_CHECKING:
     from app.core.review.report_build import Context

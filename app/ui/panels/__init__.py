@@ -30,6 +30,8 @@ PANEL_MODULES: list[str] = [
     _P + "behaviour_pdp",
     _P + "behaviour_decision",
     _P + "behaviour_curves",
+    _P + "interactions",
+    _P + "row_interactions",  # beside the Summary: one row, like the waterfall
 ]
 
 # The filter bar is a control and sits above the table (app.ui.docks); debugging tools work on
@@ -37,8 +39,8 @@ PANEL_MODULES: list[str] = [
 # Each group is one tab stack.
 PANEL_GROUPS: dict[str, list[str]] = {
     "Filter": PANEL_MODULES[:1],
-    "Debug": PANEL_MODULES[1:9] + PANEL_MODULES[13:],  # + the model-behaviour views
-    "Review and production": PANEL_MODULES[9:13],
+    "Debug": PANEL_MODULES[1:9] + PANEL_MODULES[13:-1],  # + model behaviour, interactions
+    "Review and production": PANEL_MODULES[9:13] + PANEL_MODULES[-1:],
 }
 
 DEFAULT_VISIBLE: set[str] = {

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.errors import ShapLensError
+from app.core.base.errors import ShapLensError
 from app.ui.state import AppState
 
 if TYPE_CHECKING:

@@ -13,16 +13,15 @@ import numpy as np
 import pandas as pd
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
-from app.core.cohorts import Cohort
+from app.core.base.types import Task
 from app.core.debugging.behaviour.curve_views import curve_plot, fit_plot, without_threshold
 from app.core.debugging.behaviour.curves import GroupCurves, performance_curves, rows_by_group
 from app.core.debugging.behaviour.grid import BehaviourError
-from app.core.fairness import suggest_sensitive
-from app.core.metrics import Evaluation
-from app.core.types import Task
+from app.core.debugging.cohorts import Cohort
+from app.core.debugging.fairness import suggest_sensitive
+from app.core.debugging.metrics import Evaluation
 from app.plots.curves import CurvePlot, FitPlot
 from app.ui.panels.behaviour_common import export_button, export_plot, shrinkable
-from app.ui.panels.debug_context import context_for
 from app.ui.panels.debug_jobs import PanelJob, Work
 from app.ui.state import AppState
 
@@ -80,7 +79,7 @@ class CurvesPanel(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.context = context_for(state)
+        self.context = state.debug
         self.groups: list[GroupCurves] | None = None
         self._key: tuple | None = None
         self.kind = QComboBox(self)

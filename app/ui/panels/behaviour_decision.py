@@ -12,7 +12,6 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 from app.core.debugging.behaviour.decision import DecisionData, decision
 from app.plots.decision import DecisionPlot
 from app.ui.panels.behaviour_common import export_button, export_plot, shrinkable
-from app.ui.panels.debug_context import context_for
 from app.ui.panels.debug_jobs import PanelJob, Work
 from app.ui.state import AppState
 
@@ -25,7 +24,7 @@ class DecisionPanel(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.context = context_for(state)
+        self.context = state.debug
         self.colour = QComboBox(self)
         self.colour.addItem("colour by prediction", "prediction")
         self.colour.addItem("colour by correct / wrong", "correct")

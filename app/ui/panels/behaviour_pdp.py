@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.base.types import Unit
 from app.core.debugging.behaviour.pd_views import pd2_plot, pd_plot
 from app.core.debugging.behaviour.pdp import (
     PartialDependence,
@@ -27,7 +28,6 @@ from app.core.debugging.behaviour.pdp import (
     with_ice_rows,
 )
 from app.core.debugging.behaviour.pdp2d import PartialDependence2D, partial_dependence_2d_for
-from app.core.types import Unit
 from app.plots.pdp import PD2Plot, PDPlot
 from app.ui.panels.behaviour_common import (
     ProgressRow,
@@ -36,7 +36,6 @@ from app.ui.panels.behaviour_common import (
     export_plot,
     shrinkable,
 )
-from app.ui.panels.debug_context import context_for
 from app.ui.panels.debug_jobs import cancel_on_destroy
 from app.ui.state import AppState
 
@@ -51,7 +50,7 @@ class PartialDependencePanel(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.workers = context_for(state).workers
+        self.workers = state.debug.workers
         self.result: PartialDependence | PartialDependence2D | None = None
         self.feature = QComboBox(self)
         self.second = QComboBox(self)

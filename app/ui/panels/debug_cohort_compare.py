@@ -15,8 +15,7 @@ import pyqtgraph as pg
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from app.core.cohorts import ALL_ROWS, Cohort, CohortComparison, compare_cohorts
-from app.ui.panels.debug_context import context_for
+from app.core.debugging.cohorts import ALL_ROWS, Cohort, CohortComparison, compare_cohorts
 from app.ui.panels.debug_jobs import PanelJob, Work
 from app.ui.state import AppState
 
@@ -53,7 +52,7 @@ class CohortImportancePanel(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.context = context_for(state)
+        self.context = state.debug
         self.result: CohortComparison | None = None
         self.combo_a = QComboBox(self)
         self.combo_b = QComboBox(self)

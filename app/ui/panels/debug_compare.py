@@ -23,17 +23,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.metrics import Evaluation
-from app.core.neighbours import (
+from app.core.debugging.metrics import Evaluation
+from app.core.debugging.neighbours import (
     FeatureDiff,
     Neighbours,
     NoNeighboursError,
     compare_rows,
     nearest_correct,
 )
-from app.core.views import format_value
+from app.core.explain.views import format_value
 from app.plots import style
-from app.ui.panels.debug_context import context_for
 from app.ui.panels.debug_jobs import cancel_on_destroy, on_screen
 from app.ui.state import AppState
 
@@ -46,7 +45,7 @@ class ComparePanel(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.context = context_for(state)
+        self.context = state.debug
         self.diffs: list[FeatureDiff] = []
         self._stale = False  # rows or values changed while the panel was hidden
         self.row_a = QSpinBox(self)

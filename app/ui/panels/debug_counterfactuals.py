@@ -29,6 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.base.errors import ShapLensError
+from app.core.base.types import Task
 from app.core.debugging.counterfactuals import (
     Counterfactual,
     CounterfactualOptions,
@@ -38,11 +40,8 @@ from app.core.debugging.counterfactuals import (
     suggest_locked,
 )
 from app.core.debugging.counterfactuals.domains import feature_stats
-from app.core.errors import ShapLensError
-from app.core.models.base import display_output_name
-from app.core.types import Task
-from app.core.views import format_value
-from app.ui.panels.debug_context import context_for
+from app.core.explain.models.base import display_output_name
+from app.core.explain.views import format_value
 from app.ui.panels.debug_jobs import cancel_on_destroy
 from app.ui.state import AppState
 
@@ -81,7 +80,7 @@ class CounterfactualsPanel(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.context = context_for(state)
+        self.context = state.debug
         self.answers: list[Counterfactual] = []
         self.result: CounterfactualResult | None = None
         self.row: int | None = None  # the row the answers are for

@@ -20,11 +20,10 @@ from PySide6.QtWidgets import (
 )
 from superqt.utils import signals_blocked
 
-from app.core.dependence import DependenceData, dependence
+from app.core.debugging.dependence import DependenceData, dependence
 from app.plots import style
 from app.plots.base import PlotBase, finite_range, padded_range
 from app.plots.colourbar import ColourBar
-from app.ui.panels.debug_context import context_for
 from app.ui.panels.debug_jobs import PanelJob, Work
 from app.ui.state import AppState
 
@@ -36,6 +35,7 @@ COLOUR_LEVELS = 16
 LAYERS = 2
 DOT_SIZE = 5
 PICK_PIXELS = 8
+LEGEND_ENTRY_PX = 210  # a swatch and a 160-px name with air: four took 740 px of a 640-px plot
 
 
 class DependencePlot(PlotBase):
@@ -102,7 +102,7 @@ class DependencePlot(PlotBase):
         self._ring = None
         self._draw_ring()
         # Short: the title names the feature, and a long rotated label was cut off.
-        shap_label = f"SHAP value ({d.unit.value})"
+        shap_label = f"{d.value_name} value ({d.unit.value})"
         if strips:
             labels = [self.label(c) for c in d.categories]
             self._set_category_axis(labels, [float(i) for i in range(len(labels))])
@@ -133,6 +133,7 @@ class DependencePlot(PlotBase):
         level = np.where(known, slot_of[np.clip(code, 0, n - 1)], slots + 1)
         colours = [*pal.categories, pal.other, pal.missing]
         brushes = [pg.mkBrush(c) for c in colours]
+        self.legend.setColumnCount(self._legend_columns())
         font_px = style.base_font(8.5)
         for slot, c in enumerate(by_count[:slots]):
             name = style.elide_px(str(cats[c]), 160, font_px)
@@ -142,6 +143,12 @@ class DependencePlot(PlotBase):
         if (~known).any():
             self.legend.addItem(_swatch(pal.missing), "missing")
         return level, brushes
+
+    def _legend_columns(self) -> int:
+        return max(1, min(4, self.width() // LEGEND_ENTRY_PX))
+
+    def _size_key(self) -> object:
+        return self._legend_columns()
 
     def set_selected(self, row: int | None) -> None:
         """Ring the selected row's dot (only the ring is redrawn)."""
@@ -191,7 +198,7 @@ class DependencePlot(PlotBase):
         if i is None:
             return ""
         value = d.categories[round(d.x[i])] if d.categories is not None else f"{d.x[i]:.4g}"
-        return f"row {int(d.rows[i])}: {d.feature} = {value}, SHAP {style.format_number(d.shap[i])}"
+        return f"row {int(d.rows[i])}: {d.feature} = {value}, {d.value_name} {style.format_number(d.shap[i])}"
 
 
 def searchable_combo(parent: QWidget) -> QComboBox:
@@ -215,7 +222,7 @@ class DependencePanel(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.context = context_for(state)
+        self.context = state.debug
         self.feature_combo = searchable_combo(self)
         self.colour_combo = searchable_combo(self)
         self.note = QLabel(self)

@@ -18,13 +18,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.fairness import RULE, FairnessReport, fairness_report, suggest_sensitive
-from app.core.metrics import Evaluation
-from app.core.types import Task
+from app.core.base.types import Task
+from app.core.debugging.fairness import RULE, FairnessReport, fairness_report, suggest_sensitive
+from app.core.debugging.metrics import Evaluation
 from app.plots import style
-from app.ui.panels.debug_context import context_for
 from app.ui.panels.debug_jobs import PanelJob, Work
-from app.ui.panels.review_context import review_for
 from app.ui.state import AppState
 
 TITLE = "Fairness"
@@ -50,7 +48,7 @@ class FairnessPanel(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.context = context_for(state)
+        self.context = state.debug
         self.report: FairnessReport | None = None
         self.column_combo = QComboBox(self)
         self.column_combo.setMinimumContentsLength(16)
@@ -141,7 +139,7 @@ class FairnessPanel(QWidget):
     def _on_report(self, report: FairnessReport) -> None:
         self.report = report
         # The report carries the group table the user has looked at (File > Export Report).
-        review_for(self.state).sensitive = self.column_combo.currentData()
+        self.state.review.sensitive = self.column_combo.currentData()
         self._show_groups(report)
         self._refresh_shap()
 
@@ -234,7 +232,7 @@ def _group_means(
     values: np.ndarray, rows: np.ndarray, codes: np.ndarray, groups: list[int], output: int
 ) -> np.ndarray:
     """Mean SHAP value of each feature for each of `groups` (worker): one masked pass per group,
-    accumulated in float64 (what app.core.fairness.group_mean_shap gives, without np.add.at's
+    accumulated in float64 (what app.core.debugging.fairness.group_mean_shap gives, without np.add.at's
     element-wise scatter, which takes seconds at a million rows)."""
     c = codes[rows]
     means = np.full((len(groups), values.shape[1]), np.nan)

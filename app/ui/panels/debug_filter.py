@@ -17,11 +17,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.cohorts import ALL_ROWS, CohortError
-from app.core.errors import FilterSyntaxError
-from app.core.metrics import Evaluation, presets_for
-from app.core.types import Task
-from app.ui.panels.debug_context import context_for
+from app.core.base.errors import FilterSyntaxError
+from app.core.base.types import Task
+from app.core.debugging.cohorts import ALL_ROWS, CohortError
+from app.core.debugging.metrics import Evaluation, presets_for
 from app.ui.state import AppState
 
 TITLE = "Filter"
@@ -32,7 +31,7 @@ class FilterPanel(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.context = context_for(state)
+        self.context = state.debug
         self._shortcuts: list[QShortcut] = []
         # (ids, the objects themselves so the ids stay theirs, count) of the last mistake count
         self._wrong: tuple[tuple[int, int], tuple[object, object], int] | None = None

@@ -19,10 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.errors import FilterSyntaxError
-from app.core.metrics import Evaluation
-from app.core.slices import Slice, error_slices
-from app.ui.panels.debug_context import context_for
+from app.core.base.errors import FilterSyntaxError
+from app.core.debugging.metrics import Evaluation
+from app.core.debugging.slices import Slice, error_slices
 from app.ui.panels.debug_jobs import PanelJob, Work
 from app.ui.state import AppState
 
@@ -37,7 +36,7 @@ class SlicesPanel(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.context = context_for(state)
+        self.context = state.debug
         self.slices: list[Slice] = []
         self.pairs = QCheckBox("Pairs", self)
         self.pairs.setChecked(True)

@@ -17,10 +17,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.errors import FilterSyntaxError
-from app.core.metrics import Evaluation, confusion_matrix, summary
-from app.core.types import Task
-from app.ui.panels.debug_context import context_for
+from app.core.base.errors import FilterSyntaxError
+from app.core.base.types import Task
+from app.core.debugging.metrics import Evaluation, confusion_matrix, summary
 from app.ui.panels.debug_jobs import PanelJob, Work
 from app.ui.state import AppState
 
@@ -36,7 +35,7 @@ class ThresholdPanel(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.context = context_for(state)
+        self.context = state.debug
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
         self.slider.setRange(0, STEPS)
         self.slider.setValue(round(state.threshold * STEPS))

@@ -30,13 +30,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.errors import ShapLensError
-from app.core.models.base import display_output_name
-from app.core.types import Task
-from app.core.views import format_value
-from app.core.whatif import InvalidEditError, Ranges, WhatIf, WhatIfResult, feature_ranges
+from app.core.base.errors import ShapLensError
+from app.core.base.types import Task
+from app.core.debugging.whatif import InvalidEditError, Ranges, WhatIf, WhatIfResult, feature_ranges
+from app.core.explain.models.base import display_output_name
+from app.core.explain.views import format_value
 from app.plots import style
-from app.ui.panels.debug_context import context_for
 from app.ui.panels.debug_jobs import cancel_on_destroy, on_screen
 from app.ui.panels.whatif_waterfalls import WhatIfWaterfalls
 from app.ui.state import AppState
@@ -53,7 +52,7 @@ class WhatIfPanel(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.context = context_for(state)
+        self.context = state.debug
         self.whatif: WhatIf | None = None
         self.result: WhatIfResult | None = None
         self.editors: dict[str, QWidget] = {}

@@ -1,6 +1,6 @@
 """Latency panel: measure single-row and batch latency on the loaded data, against a budget.
 
-The measurement (app.core.latency.iter_latency) runs through app.workers, bounded in seconds,
+The measurement (app.core.production.latency.iter_latency) runs through app.workers, bounded in seconds,
 with progress and a Cancel button; the result shows the machine it ran on, the percentile table,
 a histogram of single-row times (log scale) and the latency-vs-throughput curve of batches.
 """
@@ -26,10 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.errors import ShapLensError
-from app.core.latency import LatencyProgress, LatencyReport, iter_latency, parse_budget
+from app.core.base.errors import ShapLensError
+from app.core.production.latency import LatencyProgress, LatencyReport, iter_latency, parse_budget
 from app.ui.panels.production_plots import CurvePlot, HistogramPlot
-from app.ui.panels.review_context import review_for
 from app.ui.state import AppState
 from app.workers import Workers, workers_for
 
@@ -144,7 +143,7 @@ class LatencyPanel(QWidget):
         self._set_running(False)
         self.progress.setValue(1000)
         self.report = report
-        review_for(self.state).latency = report  # File > Export Report carries it
+        self.state.review.latency = report  # File > Export Report carries it
         self.summary.setText(summary_html(report))
         self._draw_histogram()
         series = []

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.inspect import ModelOverview, inspect_model, overview_lines
+from app.core.production.inspect import ModelOverview, inspect_model, overview_lines
 from app.ui.dialogs_compare import fill_table
 from app.ui.state import AppState
 from app.workers import Workers, workers_for

@@ -1,6 +1,6 @@
 """Small plots for the production panels and dialogs: overlaid histograms and a latency curve.
 
-They take plain arrays (from app.core.latency / app.core.drift results), draw with pyqtgraph
+They take plain arrays (from app.core.production.latency / app.core.production.drift results), draw with pyqtgraph
 on the app's palette, and never compute anything heavier than a log10.
 """
 

@@ -19,9 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.bookmarks import Bookmark
-from app.core.errors import ShapLensError
-from app.ui.panels.review_context import review_for
+from app.core.base.errors import ShapLensError
+from app.core.review.bookmarks import Bookmark
 from app.ui.settings import Settings
 from app.ui.state import AppState
 
@@ -35,7 +34,7 @@ class BookmarksPanel(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.review = review_for(state)
+        self.review = state.review
         self.shown: list[Bookmark] = []
         self._filling = False
 

@@ -7,8 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from app.core.sentences import RowSummary, summarize_explained_row
-from app.ui.panels.review_context import review_for
+from app.core.review.sentences import RowSummary, summarize_explained_row
 from app.ui.state import AppState
 
 TITLE = "Summary"
@@ -19,7 +18,7 @@ class SummaryPanel(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.review = review_for(state)
+        self.review = state.review
         self.summary: RowSummary | None = None
         self.shared_text = ""
         self._average_of: np.ndarray | None = None  # the predictions _average_value is for

@@ -8,8 +8,8 @@ import math
 import numpy as np
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
-from app.core import views
-from app.core.whatif import WhatIfResult
+from app.core.debugging.whatif import WhatIfResult
+from app.core.explain import views
 from app.plots.waterfall import WaterfallPlot
 from app.ui.state import AppState
 

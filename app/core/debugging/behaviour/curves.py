@@ -227,7 +227,7 @@ MAX_GROUPS = 8  # lines on one set of axes; more cannot be told apart
 def rows_by_group(rows: np.ndarray, column, max_groups: int = MAX_GROUPS) -> dict[str, np.ndarray]:
     """`rows` split by the groups of a column (its levels, or quartile bins of a numeric
     column); beyond `max_groups`, the largest groups are kept."""
-    from app.core.fairness import group_codes
+    from app.core.debugging.fairness import group_codes
 
     rows = np.asarray(rows, dtype=np.int64)
     codes, names = group_codes(column.iloc[rows].reset_index(drop=True))

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app.core.base.types import Unit
 from app.core.debugging.behaviour.grid import BehaviourError
-from app.core.types import Unit
 
 MAX_ROWS = 2_000  # lines; more would be one solid band
 MAX_FEATURES = 20

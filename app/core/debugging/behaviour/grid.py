@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.core.errors import ShapLensError
-from app.core.models.base import FeatureSpec
+from app.core.base.errors import ShapLensError
+from app.core.explain.models.base import FeatureSpec
 
 MIN_GRID, MAX_GRID = 5, 200
 HIST_BINS = 40

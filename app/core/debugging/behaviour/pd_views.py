@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app.core.base.types import Task
 from app.core.debugging.behaviour.grid import BehaviourError
 from app.core.debugging.behaviour.pdp import PartialDependence
 from app.core.debugging.behaviour.pdp2d import PartialDependence2D
-from app.core.types import Task
 
 SCALES = ("prediction", "raw")
 

@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from app.core.base.errors import Cancelled
+from app.core.base.types import Task, Unit
 from app.core.debugging.behaviour.grid import (
     BehaviourError,
     Distribution,
@@ -26,9 +28,7 @@ from app.core.debugging.behaviour.grid import (
     feature_index,
     make_grid,
 )
-from app.core.errors import Cancelled
-from app.core.models.base import ModelAdapter, display_output_name
-from app.core.types import Task, Unit
+from app.core.explain.models.base import ModelAdapter, display_output_name
 
 CHUNK_PREDICTIONS = 200_000  # model rows per predict call: ~20 MB of float64 at 13 features
 BLOCK_BYTES = 64 << 20  # and never a bigger block than this, however wide the data

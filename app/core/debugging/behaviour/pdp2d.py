@@ -11,10 +11,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from app.core.base.types import Task, Unit
 from app.core.debugging.behaviour.grid import BehaviourError, Grid, feature_index, make_grid
 from app.core.debugging.behaviour.pdp import CHUNK_PREDICTIONS, Progress, chunks, ramped
-from app.core.models.base import ModelAdapter, display_output_name
-from app.core.types import Task, Unit
+from app.core.explain.models.base import ModelAdapter, display_output_name
 
 
 @dataclass

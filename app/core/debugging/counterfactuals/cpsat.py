@@ -19,10 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from app.core.base.types import Task
 from app.core.debugging.counterfactuals.domains import Domain
 from app.core.debugging.counterfactuals.goal import Goal
 from app.core.debugging.counterfactuals.trees import Ensemble, Tree
-from app.core.types import Task
 
 if TYPE_CHECKING:
     from ortools.sat.python import cp_model

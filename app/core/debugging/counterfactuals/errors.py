@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.core.errors import ShapLensError
+from app.core.base.errors import ShapLensError
 
 
 class CounterfactualError(ShapLensError):

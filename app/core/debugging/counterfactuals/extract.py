@@ -17,7 +17,7 @@ import numpy as np
 
 from app.core.debugging.counterfactuals.errors import CounterfactualError
 from app.core.debugging.counterfactuals.trees import Ensemble, Split, Tree
-from app.core.models.base import ModelAdapter
+from app.core.explain.models.base import ModelAdapter
 
 CALIBRATION_ROWS = 48
 # Raw outputs must agree to this (relative to their size); XGBoost sums leaves in float32.

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app.core.base.types import Task, Unit
 from app.core.debugging.counterfactuals.errors import CounterfactualError
-from app.core.models.base import ModelAdapter
-from app.core.types import Task, Unit
+from app.core.explain.models.base import ModelAdapter
 
 
 @dataclass(frozen=True)

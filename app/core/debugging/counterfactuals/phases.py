@@ -27,7 +27,7 @@ from app.core.debugging.counterfactuals.small_changes import (
     pick_diverse,
 )
 from app.core.debugging.counterfactuals.trees import Ensemble
-from app.core.models.base import ModelAdapter
+from app.core.explain.models.base import ModelAdapter
 
 MAX_REJECTED = 25  # answers the model refused before the search gives up
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 
+from app.core.base.types import Task
 from app.core.debugging.counterfactuals.results import CounterfactualResult
-from app.core.models.base import ModelAdapter
-from app.core.types import Task
+from app.core.explain.models.base import ModelAdapter
 
 
 def _plain(value: Any) -> Any:

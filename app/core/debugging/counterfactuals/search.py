@@ -35,8 +35,8 @@ from app.core.debugging.counterfactuals.results import (
     CounterfactualResult,
 )
 from app.core.debugging.counterfactuals.trees import Ensemble
-from app.core.fairness import suggest_sensitive
-from app.core.models.base import ModelAdapter
+from app.core.debugging.fairness import suggest_sensitive
+from app.core.explain.models.base import ModelAdapter
 
 
 def suggest_locked(feature_names: Sequence[str]) -> list[str]:

@@ -20,7 +20,7 @@ import numpy as np
 
 from app.core.debugging.counterfactuals.domains import Domain
 from app.core.debugging.counterfactuals.goal import Goal, margin, reached
-from app.core.models.base import ModelAdapter
+from app.core.explain.models.base import ModelAdapter
 
 # Candidate rows for the pairs beyond which the solver does it instead. Far below this the
 # deadline usually ends the enumeration first (then its finds are offered as unproven).

@@ -1,0 +1,2 @@
+"""Explaining a model: the exact TreeSHAP engine, model adapters, chunked computation, the
+plot-ready views and the distributed (Dask) path."""

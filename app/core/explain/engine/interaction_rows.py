@@ -1,0 +1,153 @@
+"""numba kernel: exact SHAP interaction values of a range of rows (see interaction_kernels).
+
+Kept apart from the per-leaf mathematics so each file stays readable; it walks the trees like
+treeshap_kernels.shap_rows and adds each leaf's pairs to the rows' accumulators.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from app.core.explain.engine.decision import go_left as _go_left
+from app.core.explain.engine.interaction_kernels import leaf_add
+
+
+@njit(nogil=True, cache=True)
+def interaction_rows(
+    X,
+    r0,
+    r1,
+    out,
+    block_rows,
+    node_offset,
+    leaf_offset,
+    tree_class,
+    split_feature,
+    threshold,
+    decision_type,
+    cat_begin,
+    cat_end,
+    cat_words,
+    target_left,
+    target_right,
+    node_slot,
+    leaf_value,
+    cond_offset,
+    cond_node,
+    cond_left,
+    cond_slot,
+    uf_offset,
+    uf_z,
+    pair_offset,
+    pair_index,
+    tab_offset,
+    tables,
+    w1,
+    w2,
+):
+    """Interaction values of rows r0..r1 into out (float32, rows x features x features x outputs).
+
+    Patterns per node come block-wise and column-major as in treeshap_kernels.shap_rows; the
+    accumulator is row-major (one M x M x outputs float64 square per row of the block, upper
+    triangle and diagonal), mirrored when the block is stored.
+    """
+    n_trees = node_offset.size - 1
+    n_feat = out.shape[1]
+    n_out = out.shape[3]
+    square = n_feat * n_feat * n_out
+    max_buf = 1
+    for t in range(n_trees):
+        max_buf = max(max_buf, 2 * (node_offset[t + 1] - node_offset[t]) + 1)
+    max_d = w1.shape[0]
+    xt = np.empty((n_feat, block_rows))
+    acc = np.zeros(square * block_rows)
+    pattern = np.empty((max_buf, block_rows), np.int64)
+    ones = np.zeros(max_d, np.int64)
+    poly = np.empty(max_d + 1)
+    red = np.empty(2 * max_d + 2)
+    one_idx = np.zeros(max_d, np.int64)
+    zero_idx = np.zeros(max_d, np.int64)
+    one_diag = np.zeros(max_d)
+    zl = np.zeros(max_d)
+    row_q = np.zeros(max_d, np.int64)
+    for b0 in range(r0, r1, block_rows):
+        nb_rows = min(block_rows, r1 - b0)
+        for r in range(nb_rows):
+            for f in range(n_feat):
+                xt[f, r] = X[b0 + r, f]
+        acc[:] = 0.0
+        for t in range(n_trees):
+            nb = node_offset[t]
+            n_nodes = node_offset[t + 1] - nb
+            if n_nodes == 0:
+                continue
+            lb = leaf_offset[t]
+            for r in range(nb_rows):
+                pattern[0, r] = -1
+            for j in range(n_nodes):
+                g = nb + j
+                xf = xt[split_feature[g]]
+                dt, thr, cb, ce = decision_type[g], threshold[g], cat_begin[g], cat_end[g]
+                slot = node_slot[g]
+                src = pattern[j]
+                dst_l = pattern[target_left[g]]
+                dst_r = pattern[target_right[g]]
+                for r in range(nb_rows):
+                    go = np.int64(_go_left(xf[r], dt, thr, cb, ce, cat_words))
+                    p = src[r]
+                    dst_l[r] = p & ~((1 - go) << slot)
+                    dst_r[r] = p & ~(go << slot)
+            for i in range(leaf_offset[t + 1] - lb):
+                leaf = lb + i
+                u0 = uf_offset[leaf]
+                d = uf_offset[leaf + 1] - u0
+                if d == 0:
+                    continue
+                pat = pattern[n_nodes + i]
+                n_pairs = d * (d + 1) // 2
+                po = pair_offset[leaf]
+                tb = tab_offset[leaf]
+                if tb >= 0:
+                    mask = (np.int64(1) << d) - 1
+                    for r in range(nb_rows):
+                        row = tb + (pat[r] & mask) * n_pairs
+                        ab = r * square
+                        for q in range(n_pairs):
+                            acc[ab + pair_index[po + q]] += tables[row + q]
+                    continue
+                v = leaf_value[leaf]
+                for s in range(d):  # a private copy: no array view per row
+                    zl[s] = uf_z[u0 + s]
+                    row_q[s] = po + s * d - (s * (s - 1)) // 2 - s
+                for r in range(nb_rows):
+                    if d < 63:
+                        for s in range(d):
+                            ones[s] = (pat[r] >> s) & 1
+                    else:  # too many slots for a 64-bit pattern: check the path directly
+                        for s in range(d):
+                            ones[s] = 1
+                        for c in range(cond_offset[leaf], cond_offset[leaf + 1]):
+                            g = nb + cond_node[c]
+                            go = _go_left(
+                                xt[split_feature[g], r],
+                                decision_type[g],
+                                threshold[g],
+                                cat_begin[g],
+                                cat_end[g],
+                                cat_words,
+                            )
+                            if np.int64(go) != cond_left[c]:
+                                ones[cond_slot[c]] = 0
+                    leaf_add(
+                        v, zl, ones, d, w1, w2, poly, red, one_idx, zero_idx, one_diag, acc,
+                        r * square, pair_index, row_q,
+                    )  # fmt: skip
+        for r in range(nb_rows):
+            ab = r * square
+            for a in range(n_feat):
+                for b in range(a, n_feat):
+                    for k in range(n_out):
+                        value = acc[ab + (a * n_feat + b) * n_out + k]
+                        out[b0 + r, a, b, k] = value
+                        out[b0 + r, b, a, k] = value
