@@ -1,46 +1,90 @@
 """The `shaplens` command: the GUI by default, headless verbs for scripts and CI.
 
-Each verb lives in its own module under app/commands/ and exposes `NAME`, `HELP`,
-`add_arguments(parser)` and `run(args) -> int`; they are discovered, so adding a verb touches no
-shared file. Qt is imported only by the verbs that draw.
+Each verb lives in its own module under app/commands/ with `add_arguments(parser)` and
+`run(args) -> int`, and has one line in VERBS below. A verb's module is imported only when that
+verb is run (or asked for its own --help): `shaplens --help` imports none of them, and
+`shaplens explain` never pays for what `compare` or the window need. Qt is imported only by the
+verbs that draw.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import pkgutil
 import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
 from types import ModuleType
 
-import app.commands
 from app import __version__
 from app.core.base.errors import ShapLensError
 
 DEFAULT_VERB = "gui"
 
 
-def _verbs() -> dict[str, ModuleType]:
-    modules = {}
-    for info in pkgutil.iter_modules(app.commands.__path__):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"app.commands.{info.name}")
-        modules[module.NAME] = module
-    return dict(sorted(modules.items()))
+@dataclass(frozen=True)
+class Verb:
+    """One verb: where its module is and the line `shaplens --help` shows for it."""
+
+    name: str
+    module: str
+    help: str
+
+    def load(self) -> ModuleType:
+        return importlib.import_module(self.module)
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        self.load().add_arguments(parser)
+
+    def run(self, args: argparse.Namespace) -> int:
+        return int(self.load().run(args) or 0)
 
 
-def build_parser(verbs: dict[str, ModuleType]) -> argparse.ArgumentParser:
+def _verb(name: str, help: str) -> Verb:
+    return Verb(name, "app.commands." + name.replace("-", "_"), help)
+
+
+VERBS: dict[str, Verb] = {
+    verb.name: verb
+    for verb in (
+        _verb("audit", "report accuracy, fairness per group and the slices where the model errs most"),
+        _verb("compare", "compare two model versions on the same data: metrics, flipped rows, attribution change"),
+        _verb("counterfactual", "find the fewest, smallest feature changes that flip one row's prediction (tree models)"),
+        _verb("drift", "compare a current dataset with a reference: PSI, tests, explanation drift per feature"),
+        _verb("explain", "compute SHAP values for every row and write them to Parquet"),
+        _verb("export", "draw a figure (importance, beeswarm, waterfall, pdp, ice, decision, roc, ...) to a file"),
+        _verb("glossary", "create a glossary file (display names, units, value labels) from a dataset"),
+        _verb("gui", "open the desktop app (the default when no verb is given)"),
+        _verb("inspect", "describe a model: framework, task, trees, features used, memory, training parameters"),
+        _verb("install-desktop", "add ShapLens to the desktop's application menu (Linux, for this user; --uninstall removes it)"),
+        _verb("latency", "measure prediction and explanation latency and batch throughput; exit 1 if over budget"),
+        _verb("pdp", "partial dependence (and ICE lines) of one feature, to CSV"),
+        _verb("report", "write a self-contained HTML or PDF report of the review: importance, groups, rows, ..."),
+    )
+}  # fmt: skip
+
+
+def _verbs() -> dict[str, Verb]:
+    return dict(VERBS)
+
+
+def build_parser(
+    verbs: dict[str, Verb], with_arguments: Iterable[str] | None = None
+) -> argparse.ArgumentParser:
+    """The whole command line; only the verbs in `with_arguments` (default: all) get their
+    own arguments, which imports their modules."""
+    wanted = set(verbs if with_arguments is None else with_arguments)
     parser = argparse.ArgumentParser(
         prog="shaplens",
         description="Explain tabular models with exact SHAP values. Without a verb, opens the app.",
     )
     parser.add_argument("--version", action="version", version=f"shaplens {__version__}")
     sub = parser.add_subparsers(dest="verb", metavar="VERB")
-    for name, module in verbs.items():
-        verb_parser = sub.add_parser(name, help=module.HELP, description=module.HELP)
+    for name, verb in verbs.items():
+        verb_parser = sub.add_parser(name, help=verb.help, description=verb.help)
         verb_parser.add_argument("--verbose", action="store_true", help="log debug details")
-        module.add_arguments(verb_parser)
+        if name in wanted:
+            verb.add_arguments(verb_parser)
     return parser
 
 
@@ -49,9 +93,10 @@ def main(argv: list[str] | None = None) -> int:
     verbs = _verbs()
     if not argv or (argv[0] not in verbs and argv[0] not in ("-h", "--help", "--version")):
         argv = [DEFAULT_VERB, *argv]
-    args = build_parser(verbs).parse_args(argv)
+    # Only the verb being run has its arguments (and so its module) loaded.
+    args = build_parser(verbs, [argv[0]] if argv[0] in verbs else []).parse_args(argv)
     try:
-        return int(verbs[args.verb].run(args) or 0)
+        return verbs[args.verb].run(args)
     except ShapLensError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

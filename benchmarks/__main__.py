@@ -25,6 +25,7 @@ ENGINE_MODULES = (
     "bench_million",
 )
 OTHER_MODULES = (
+    "bench_startup",
     "bench_beeswarm",
     "bench_dask",
     "bench_gui",

@@ -9,10 +9,9 @@ from pathlib import Path
 
 from app.core.base.errors import ShapLensError
 from app.core.base.output_gate import preflight
-from app.core.data.align import AlignedData, align
-from app.core.data.data_io import load_dataset
-from app.core.data.model_io import load_model
+from app.core.data.align import AlignedData
 from app.core.explain.models.base import ModelAdapter
+from app.core.explain.pipeline import open_inputs
 
 
 def add_model_data_arguments(parser: argparse.ArgumentParser, label: bool = True) -> None:
@@ -55,9 +54,15 @@ def check_threshold(value: float, flag: str = "--threshold") -> float:
 
 
 def load_inputs(args: argparse.Namespace) -> tuple[ModelAdapter, AlignedData]:
-    model = load_model(args.model, trust_pickle=getattr(args, "trust_pickle", False))
-    frame = load_dataset(args.data)
-    return model, align(model, frame, label=getattr(args, "label", None))
+    """--model and --data, loaded and aligned the way the window does it."""
+    inputs = open_inputs(
+        args.model,
+        args.data,
+        label=getattr(args, "label", None),
+        trust_pickle=getattr(args, "trust_pickle", False),
+    )
+    assert inputs.model is not None and inputs.data is not None  # both paths are required
+    return inputs.model, inputs.data
 
 
 class StderrProgress:

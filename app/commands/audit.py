@@ -35,8 +35,6 @@ from app.core.debugging.metrics import (
 from app.core.debugging.slices import error_slices
 from app.core.explain.models.base import ModelAdapter
 
-NAME = "audit"
-HELP = "report accuracy, fairness per group and the slices where the model errs most"
 SCHEMA_VERSION = 1
 
 

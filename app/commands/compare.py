@@ -13,9 +13,6 @@ from app.core.data.data_io import load_dataset
 from app.core.data.model_io import load_model
 from app.core.production.compare_models import ModelComparison, compare_models
 
-NAME = "compare"
-HELP = "compare two model versions on the same data: metrics, flipped rows, attribution change"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", required=True, type=Path, help="model A (e.g. in production)")

@@ -10,9 +10,6 @@ from pathlib import Path
 from app.commands._common import add_model_data_arguments, check_out, input_paths, load_inputs
 from app.core.base.errors import ShapLensError
 
-NAME = "counterfactual"
-HELP = "find the fewest, smallest feature changes that flip one row's prediction (tree models)"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_model_data_arguments(parser)

@@ -13,9 +13,6 @@ from app.core.data.data_io import load_dataset
 from app.core.data.model_io import load_model
 from app.core.production.drift import DriftReport, drift_report
 
-NAME = "drift"
-HELP = "compare a current dataset with a reference: PSI, tests, explanation drift per feature"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", required=True, type=Path, help="model file")

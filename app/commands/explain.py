@@ -23,18 +23,14 @@ from app.commands._common import (
     add_model_data_arguments,
     check_out,
     input_paths,
-    load_inputs,
 )
 from app.commands._interrupt import interruptible
 from app.core.base.atomic import write_stream_atomic
 from app.core.base.errors import Cancelled, ShapLensError
 from app.core.base.types import Explanation
-from app.core.explain.chunked import explain_all
 from app.core.explain.distributed.table import table_metadata, values_columns, with_metadata
+from app.core.explain.pipeline import explain, open_inputs
 from app.core.review.redaction import parse_redact
-
-NAME = "explain"
-HELP = "compute SHAP values for every row and write them to Parquet"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -98,9 +94,10 @@ def run(args: argparse.Namespace) -> int:
     if args.out.suffix.lower() not in (".parquet", ".pq"):
         raise ShapLensError(f"--out must be a .parquet file, got {args.out.name}")
     check_out(args)  # before minutes of work: not an input, a folder or a read-only place
-    model, data = load_inputs(args)
-    redaction = parse_redact(args.redact, [str(c) for c in data.frame.columns])
-    explanation = explain_all(model, data.X, on_progress=StderrProgress("explain"))
+    inputs = open_inputs(args.model, args.data, label=args.label, trust_pickle=args.trust_pickle)
+    assert inputs.data is not None
+    redaction = parse_redact(args.redact, [str(c) for c in inputs.data.frame.columns])
+    explanation = explain(inputs, on_progress=StderrProgress("explain"))
     table = with_metadata(
         explanation_table(explanation),
         table_metadata(

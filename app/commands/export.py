@@ -25,8 +25,6 @@ from app.core.explain import views
 from app.core.explain.models.base import ModelAdapter
 from app.core.review.redaction import Redaction, parse_redact, redact_beeswarm
 
-NAME = "export"
-HELP = "draw a figure (importance, beeswarm, waterfall, pdp, ice, decision, roc, ...) to a file"
 SUFFIXES = (".png", ".svg", ".pdf")
 PRESETS = ("slide", "a4-half", "2x")
 BEHAVIOUR = ("pdp", "ice", "decision", "roc", "pr", "calibration", "lift")

@@ -12,9 +12,6 @@ from app.core.data.align import guess_label
 from app.core.data.data_io import load_dataset
 from app.core.review.glossary import GLOSSARY_SUFFIXES, glossary_from_data
 
-NAME = "glossary"
-HELP = "create a glossary file (display names, units, value labels) from a dataset"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", required=True, type=Path, help="dataset file")

@@ -5,9 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-NAME = "gui"
-HELP = "open the desktop app (the default when no verb is given)"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", type=Path, default=None, help="model file to open")
@@ -32,6 +29,11 @@ def run(args: argparse.Namespace) -> int:
         from app.core.base.errors import ShapLensError
 
         raise ShapLensError("--sample opens the bundled model and data: leave out --model/--data.")
+    # Before Qt: PySide6 reads the source of every module imported after it (its __feature__
+    # import hook), which for pandas' few hundred modules cost 0.3 s of CPU on the way to the
+    # window. The window needs pandas anyway.
+    import pandas  # noqa: F401
+
     from app.ui.app import run_app  # Qt is imported only here
 
     return run_app(args)

@@ -10,13 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from app.core.data.align import align
-from app.core.data.data_io import load_dataset
-from app.core.data.model_io import load_model
+from app.core.explain.pipeline import open_inputs
 from app.core.production.inspect import format_overview, inspect_model
-
-NAME = "inspect"
-HELP = "describe a model: framework, task, trees, features used, memory, training parameters"
 
 
 def json_ready(value: Any) -> Any:
@@ -56,8 +51,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    model = load_model(args.model, trust_pickle=args.trust_pickle)
-    X = align(model, load_dataset(args.data)).X if args.data is not None else None
+    inputs = open_inputs(args.model, args.data, trust_pickle=args.trust_pickle)
+    model, X = inputs.model, inputs.data.X if inputs.data is not None else None
+    assert model is not None
     overview = inspect_model(
         model, X, shap_rows=max(args.shap_rows, 1), measure_memory=not args.no_memory
     )

@@ -17,10 +17,6 @@ from app import bundled
 from app.core.base.atomic import write_bytes_atomic, write_text_atomic
 from app.core.base.errors import ShapLensError
 
-NAME = "install-desktop"
-HELP = (
-    "add ShapLens to the desktop's application menu (Linux, for this user; --uninstall removes it)"
-)
 ENTRY_NAME = "shaplens.desktop"
 ICON_NAME = "shaplens"
 

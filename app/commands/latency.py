@@ -15,9 +15,6 @@ from app.core.production.latency import (
     parse_budget,
 )
 
-NAME = "latency"
-HELP = "measure prediction and explanation latency and batch throughput; exit 1 if over budget"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_model_data_arguments(parser, label=False)

@@ -21,8 +21,6 @@ from app.core.base.errors import ShapLensError
 from app.core.base.output_gate import preflight
 from app.core.debugging.behaviour.pdp import PartialDependence
 
-NAME = "pdp"
-HELP = "partial dependence (and ICE lines) of one feature, to CSV"
 ICE_FILE = "ice.parquet"
 MAX_ICE = 10_000
 

@@ -32,10 +32,6 @@ from app.core.review.report_request import (
     SliceOptions,
 )
 
-NAME = "report"
-HELP = "write a self-contained HTML or PDF report of the review: importance, groups, rows, ..."
-
-
 MAX_DETAIL_ROWS = 1_000  # each detailed row is a page with a figure; more is no longer a report
 
 

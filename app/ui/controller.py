@@ -20,15 +20,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 
 from app.core.base.errors import ShapLensError, UntrustedPickleError
 from app.core.base.memory import MemoryEstimate
-from app.core.data.align import AlignedData, align
+from app.core.data.align import AlignedData
 from app.core.data.cache import ExplanationCache
-from app.core.data.data_io import load_dataset
 from app.core.data.model_io import load_model
 from app.core.explain.models.base import ModelAdapter
+from app.core.explain.pipeline import Inputs, open_inputs
 from app.ui import cache_jobs
 from app.ui.explain_runner import AskSample, ExplainRunner
 from app.ui.state import AppState
@@ -69,32 +69,33 @@ def load_job(
     With a `cache`, the explanation of the same model file and data is read back here (it holds
     the raw output too, so the prediction pass is skipped)."""
     started = time.perf_counter()
-    model, frame = current.model, current.frame
-    new_files: list[Path] = []
-    if model_path is not None:
-        model = load_model(model_path, trust_pickle=trust_pickle)
-        new_files.append(model_path)
-    if data_path is not None:
-        frame = load_dataset(data_path, **(data_options or {}))
-        new_files.append(data_path)
-    data = raw = found = None
-    if model is not None and frame is not None:
-        data = align(model, frame, label=label)  # AlignmentError leaves the old state untouched
-        model_file = model_path or current.model_path
+    # The commands' path too (app.core.explain.pipeline); a failure leaves the old state untouched.
+    inputs = open_inputs(
+        model_path,
+        data_path,
+        label=label,
+        trust_pickle=trust_pickle,
+        data_options=data_options,
+        current=Inputs(current.model, current.model_path, current.frame, current.data_path),
+        model_loader=load_model,  # this module's name, looked up per call: tests replace it
+    )
+    model, data = inputs.model, inputs.data
+    raw = found = None
+    if model is not None and data is not None:
         if cache is not None and data.n_rows >= cache_min_rows:
-            found = cache_jobs.lookup(cache, model_file, model, data.X)
+            found = cache_jobs.lookup(cache, inputs.model_path, model, data.X)
         if found is not None and found.hit is not None:
             raw = np.asarray(found.hit.explanation.raw_output)
         else:
             raw = model.predict_raw(data.X)
     return Loaded(
         model,
-        model_path or current.model_path,
-        frame,
-        data_path or current.data_path,
+        inputs.model_path,
+        inputs.frame,
+        inputs.data_path,
         data,
         raw,
-        new_files,
+        inputs.new_files,
         time.perf_counter() - started,
         found,
     )
@@ -130,7 +131,12 @@ class Controller(QObject):
         self.runner.computation_running.connect(self.computation_running)
         self.runner.on_complete = self._store_in_cache
         if self.WARM_UP_ENGINE:
-            self.runner.warm_up()
+            # From the event loop, so once the window is up: importing numba takes seconds of
+            # CPU (and the GIL), which the window's start-up should not share.
+            # A child timer: the window's closeEvent stops it if closed before that.
+            self._warm_up_timer = QTimer(self, singleShot=True, interval=0)
+            self._warm_up_timer.timeout.connect(self.runner.warm_up)
+            self._warm_up_timer.start()
 
     # ----------------------------------------------------------------- the runner's knobs
     # Kept on the Controller: the window sets `ask_sample`, tests set the others.

@@ -101,8 +101,8 @@ def test_one_row_matches_the_bulk_rows() -> None:
     model, data = model_and_data()
     rows = np.array([5, 17, 200])
     bulk = all_interactions(model, data.X, rows)
-    for at, row in enumerate(rows):
-        np.testing.assert_array_equal(row_interactions(model, data.X, int(row)), bulk[at])
+    for at, row in enumerate(rows):  # the click path has no tables: same values, other sums
+        np.testing.assert_allclose(row_interactions(model, data.X, int(row)), bulk[at], atol=1e-6)
 
 
 def _aligned(model, task: str, n: int) -> np.ndarray:

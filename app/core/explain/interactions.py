@@ -45,12 +45,14 @@ class InteractionProgress:
         return self.done / self.total if self.total else 1.0
 
 
-def interaction_function(model: ModelAdapter) -> Callable[[np.ndarray, int | None], np.ndarray]:
+def interaction_function(
+    model: ModelAdapter, tables: bool = True
+) -> Callable[[np.ndarray, int | None], np.ndarray]:
     """values(X, n_threads) -> (n, M, M, n_outputs) float32 in the model's own feature order.
 
     A scikit-learn pipeline's trees see transformed columns; their interactions are summed back
     over the input columns each came from (both axes), which keeps every row summing to the
-    input column's SHAP value.
+    input column's SHAP value. tables=False: the clicked-row kernel (nothing to build first).
     """
     from app.core.explain.engine.interaction_engine import interaction_kernel
 
@@ -60,7 +62,7 @@ def interaction_function(model: ModelAdapter) -> Callable[[np.ndarray, int | Non
             "Interaction values need ShapLens's exact tree engine; this model is explained by "
             f"{explainer_text(model.info)}."
         )
-    kernel = interaction_kernel(engine)
+    kernel = interaction_kernel(engine, tables)
     mapping = getattr(model, "mapping", None)
     transform = getattr(model, "transform", None)
     if mapping is None or transform is None:
@@ -141,8 +143,9 @@ def _chunks(
 
 
 def row_interactions(model: ModelAdapter, X: np.ndarray, row: int) -> np.ndarray:
-    """One row's interaction matrix (M, M, n_outputs) float32, computed inline (a few ms)."""
-    values_of = interaction_function(model)
+    """One row's interaction matrix (M, M, n_outputs) float32, computed inline on the calling
+    thread (a few ms; no pattern tables to build, so the first click is as quick)."""
+    values_of = interaction_function(model, tables=False)
     if not 0 <= row < X.shape[0]:
         raise ExplainError(f"Row {row} is outside the data (0..{X.shape[0] - 1}).")
     return values_of(X[row : row + 1], 1)[0]

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sklearn import metrics as skm
 
 from app.core.base.errors import Cancelled, ShapLensError
 from app.core.base.types import Task
@@ -187,6 +186,10 @@ def encode_label(y: pd.Series, task: Task, n_outputs: int) -> np.ndarray:
 
 def _metrics(task: Task, y: np.ndarray, prob: np.ndarray, threshold: float) -> dict[str, float]:
     """Metrics on rows with a label; `prob` is (n, n_outputs) probabilities or (n, 1) values."""
+    # Imported here: scikit-learn takes seconds to import, and the window and most commands
+    # import this module (for its result types) long before anyone compares two models.
+    from sklearn import metrics as skm
+
     ok = ~np.isnan(y)
     y, prob = y[ok], prob[ok]
     if y.size == 0:

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from types import ModuleType
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from app.core.base.errors import AlignmentError, Cancelled, ShapLensError
 from app.core.data.align import align
@@ -37,6 +37,14 @@ MISSING_LABEL = "(missing)"
 
 class DriftError(ShapLensError):
     """The two datasets cannot be compared (no rows, missing features)."""
+
+
+def _stats() -> ModuleType:
+    """scipy.stats, imported when a test runs: it takes a second or more to import, and the
+    window imports this module (for DriftReport) at start-up."""
+    from scipy import stats
+
+    return stats
 
 
 def psi(ref_counts: np.ndarray, cur_counts: np.ndarray, eps: float = PSI_EPSILON) -> float:
@@ -167,7 +175,7 @@ def _categorical_drift(name: str, ref: pd.Series, cur: pd.Series) -> FeatureDrif
     if table.shape[1] < 2:
         statistic, p_value = 0.0, 1.0
     else:
-        result = stats.chi2_contingency(table, correction=False)
+        result = _stats().chi2_contingency(table, correction=False)
         statistic, p_value = float(result.statistic), float(result.pvalue)
     ref_share = ref_vec / max(ref_vec.sum(), 1)
     cur_share = cur_vec / max(cur_vec.sum(), 1)
@@ -209,7 +217,7 @@ def _numeric_drift(name: str, ref: np.ndarray, cur: np.ndarray, n_bins: int) -> 
     ref_counts, cur_counts = numeric_counts(ref, edges), numeric_counts(cur, edges)
     ref_ok, cur_ok = ref[~np.isnan(ref)], cur[~np.isnan(cur)]
     if ref_ok.size and cur_ok.size:
-        result = stats.ks_2samp(ref_ok, cur_ok)
+        result = _stats().ks_2samp(ref_ok, cur_ok)
         statistic, p_value = float(result.statistic), float(result.pvalue)
     else:
         statistic, p_value = 0.0, 1.0
@@ -270,7 +278,7 @@ def _prediction_summary(model: ModelAdapter, X_ref: np.ndarray, X_cur: np.ndarra
     cur = model.raw_to_prediction(model.predict_raw(X_cur))[:, k]
     edges = quantile_edges(ref, NUMERIC_BINS)
     o_edges, o_ref, o_cur = _overlay(ref, cur)
-    ks = stats.ks_2samp(ref, cur)
+    ks = _stats().ks_2samp(ref, cur)
     return {
         "prediction_name": model.output_names[k],
         "prediction_edges": o_edges.tolist(),

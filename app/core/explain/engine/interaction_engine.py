@@ -122,20 +122,27 @@ class InteractionKernel:
         e._run(self._kernel, X, out, n_threads)
         return out
 
-    def values_one(self, x: np.ndarray) -> np.ndarray:
-        """One row inline on the calling thread (the clicked-row path)."""
-        X = self.engine._check(np.asarray(x, dtype=np.float64).reshape(1, -1))
-        return self.values(X, n_threads=1)
-
 
 _kernels_lock = threading.Lock()
 
 
-def interaction_kernel(engine: TreeShapEngine) -> InteractionKernel:
-    """The engine's interaction kernel, built once and kept on the engine."""
+def interaction_kernel(engine: TreeShapEngine, tables: bool = True) -> InteractionKernel:
+    """The engine's interaction kernel, built once per kind and kept on the engine.
+
+    tables=False is the clicked-row kernel: no pattern tables to build (building them takes a
+    second or more on a large model, fine for a bulk run, not for a click), every leaf computed
+    from its pattern, a few ms a row. The lock is not held while a kernel is built, so a click
+    never waits on the bulk run's table build; two threads racing may build one twice.
+    """
+    name = "_interaction_kernel" if tables else "_interaction_kernel_row"
     with _kernels_lock:
-        kernel = getattr(engine, "_interaction_kernel", None)
-        if kernel is None:
-            kernel = InteractionKernel(engine)
-            engine._interaction_kernel = kernel  # type: ignore[attr-defined]
+        kernel = getattr(engine, name, None)
+    if kernel is not None:
         return kernel
+    built = InteractionKernel(engine) if tables else InteractionKernel(engine, max_table_depth=0)
+    with _kernels_lock:
+        kernel = getattr(engine, name, None)
+        if kernel is None:
+            setattr(engine, name, built)
+            kernel = built
+    return kernel

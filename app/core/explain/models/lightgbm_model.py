@@ -131,16 +131,19 @@ class LightGBMModel(ModelAdapter):
     SHAP values and raw predictions come from ShapLens's own exact TreeSHAP engine (numba,
     GIL-free, both cores), built from the same parsed arrays. The text is parsed and validated
     before LightGBM sees it, because LightGBM can crash on a truncated file. A Booster is still
-    created for text models (for `inspect`-style questions such as feature importance); any call
-    into it goes through `self._lock`. JSON dumps need no LightGBM at all.
+    made for text models (for `inspect`-style questions such as feature importance), but only
+    when `booster` is first asked for: importing LightGBM pulls in scikit-learn (seconds), which
+    explaining with the engine never needs. Any call into it goes through `self._lock`. JSON
+    dumps need no LightGBM at all.
     """
 
     def __init__(self, path: Path, text: str | dict[str, Any]) -> None:
         from app.core.explain.engine import TreeShapEngine, parse_json, parse_text
 
         self.path = path
-        self.booster = None
-        self._lock = threading.Lock()  # concurrent Booster calls have crashed LightGBM (#5482)
+        self._booster: Any = None
+        self._booster_text = ""  # the text a Booster is made from when first asked for
+        self._lock = threading.RLock()  # concurrent Booster calls have crashed LightGBM (#5482)
         is_json = isinstance(text, dict) or text.lstrip().startswith("{")
         if is_json:
             model = text if isinstance(text, dict) else _json_object(text, path)
@@ -182,7 +185,9 @@ class LightGBMModel(ModelAdapter):
                 path,
             )
         if not is_json:
-            self._load_booster(text, path)
+            self._booster_text = text
+            if self.engine is None:  # LightGBM computes everything: load (and check) it now
+                self._load_booster()
         self.info = ModelInfo(
             framework="LightGBM",
             task=task,
@@ -197,17 +202,27 @@ class LightGBMModel(ModelAdapter):
         """A model from `booster.dump_model()` saved as JSON (explained without LightGBM)."""
         return cls(path, text)
 
-    def _load_booster(self, text: str, path: Path) -> None:
+    @property
+    def booster(self) -> Any:
+        """LightGBM's own Booster for a text model (made on first use); None for a JSON dump."""
+        if self._booster is None and self._booster_text:
+            with self._lock:
+                if self._booster is None:
+                    self._load_booster()
+        return self._booster
+
+    def _load_booster(self) -> None:
         import lightgbm as lgb
 
         try:
-            self.booster = lgb.Booster(model_str=text)
+            self._booster = lgb.Booster(model_str=self._booster_text)
         except Exception as error:  # LightGBM raises its own LightGBMError or ValueError
             raise ModelLoadError(
-                f"LightGBM could not read {path.name}: {error}. The file may be truncated; "
+                f"LightGBM could not read {self.path.name}: {error}. The file may be truncated; "
                 "save the model again with booster.save_model().",
-                path,
+                self.path,
             ) from error
+        self._booster_text = ""  # the Booster holds the model now
 
     def predict_raw(self, X: np.ndarray) -> np.ndarray:
         if self.engine is not None:
