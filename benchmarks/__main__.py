@@ -29,6 +29,7 @@ OTHER_MODULES = (
     "bench_beeswarm",
     "bench_dask",
     "bench_gui",
+    "bench_gui_families",
     "bench_behaviour",
     "bench_counterfactuals",
     "bench_interactions",
@@ -38,7 +39,7 @@ OTHER_MODULES = (
 # Dask client's threads, engine pools, a large heap) would share the GIL and the cores with the
 # GUI thread being timed.
 # The soak too: its memory trend is the app's alone.
-OWN_PROCESS = ("bench_gui", "soak")
+OWN_PROCESS = ("bench_gui", "bench_gui_families", "soak")
 ROWS_MARK = "BENCH_ROWS "
 
 
@@ -93,8 +94,8 @@ def main() -> None:
     parser.add_argument(
         "--soak-minutes",
         type=float,
-        help="length of the soak row's run (default: benchmarks.soak.BENCH_MINUTES; 60 for the "
-        "hour-long run)",
+        help="length of the soak row's run in minutes (default: benchmarks.soak.BENCH_MINUTES, "
+        "an hour; under 45 its trend row says it is too short to judge)",
     )
     args = parser.parse_args()
     if args.soak_minutes is not None:

@@ -1,5 +1,5 @@
 """CatBoost models (.cbm). SHAP from ShapLens's engine over the oblivious trees when every split
-is on a float feature; otherwise CatBoost's own get_feature_importance(type="ShapValues"),
+is on a float feature or a one-hot categorical value; otherwise (CTRs, text features) CatBoost's own get_feature_importance(type="ShapValues"),
 Regular (exact) mode, and ModelInfo says why.
 
 CatBoost keeps categorical features as text and stores only hashes of the labels, so the
@@ -21,9 +21,8 @@ import pandas as pd
 from app.core.base.errors import ModelLoadError
 from app.core.base.types import Task, Unit
 from app.core.explain.models.base import FeatureSpec, ModelAdapter, ModelInfo, split_contributions
+from app.core.explain.models.catboost_codes import MISSING_LABEL, CodeMap, label_hashes
 from app.core.explain.models.tree_engine import record_path, try_engine
-
-MISSING_LABEL = "nan"  # what CatBoost itself turns a missing categorical value into
 
 _TARGET_LOSSES = ("RMSE", "MAE", "Quantile", "MAPE", "Huber", "Lq", "Expectile", "MultiQuantile")
 
@@ -67,6 +66,7 @@ class CatBoostModel(ModelAdapter):
                 f"{path.name} contains no trees: there is nothing to explain.", path
             )
         self._lock = threading.Lock()
+        self._codes: CodeMap | None = None
         self.info = ModelInfo(
             framework="CatBoost",
             task=task,
@@ -81,17 +81,25 @@ class CatBoostModel(ModelAdapter):
         )
 
     def _forest(self) -> Any:
-        from app.core.explain.engine.from_catboost import forest_from_catboost
-        from app.core.explain.engine.from_nodes import NotExpressible
+        from app.core.explain.engine.from_catboost import category_hashes, forest_from_catboost
 
-        if self._cat_index:  # one-hot values and CTRs are hashes of the labels
-            raise NotExpressible("categorical features (CatBoost splits on hashes of the labels)")
         with tempfile.TemporaryDirectory(prefix="shaplens-cb-") as folder:
             target = Path(folder) / "model.json"
             self.model.save_model(str(target), format="json")
             exported = json.loads(target.read_text(encoding="utf-8"))
         names = self.feature_names
-        return forest_from_catboost(exported, names, len(self.output_names), self.path.name)
+        forest = forest_from_catboost(exported, names, len(self.output_names), self.path.name)
+        if self._cat_index:
+            self._codes = CodeMap(self.features, category_hashes(exported), self._hashes_of)
+        return forest
+
+    def _hashes_of(self, X: np.ndarray) -> dict[str, int]:
+        with self._lock:
+            return label_hashes(self.model, self._pool(X))
+
+    def _engine_input(self, X: np.ndarray) -> np.ndarray:
+        """Categorical codes as the engine's one-hot positions (see catboost_codes)."""
+        return X if self._codes is None else self._codes(X)
 
     def _pool(self, X: np.ndarray) -> Any:
         import catboost
@@ -117,7 +125,7 @@ class CatBoostModel(ModelAdapter):
 
     def contributions(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if self.engine is not None:
-            return self.engine.contributions(X)
+            return self.engine.contributions(self._engine_input(X))
         pool = self._pool(np.asarray(X, dtype=np.float64))
         with self._lock:
             shap = self.model.get_feature_importance(
@@ -127,7 +135,7 @@ class CatBoostModel(ModelAdapter):
 
     def contributions_one(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if self.engine is not None:
-            return self.engine.contributions_one(x)
+            return self.engine.contributions_one(self._engine_input(x.reshape(1, -1)))
         return self.contributions(np.asarray(x, dtype=np.float64).reshape(1, -1))
 
 
