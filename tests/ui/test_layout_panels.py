@@ -166,6 +166,16 @@ def test_whatif_waterfalls(qtbot, state) -> None:
     for plot in (panel.waterfalls.original, panel.waterfalls.edited):
         qtbot.waitUntil(lambda plot=plot: plot.data is not None, timeout=TIMEOUT)
         check_at_every_size(qtbot, state, panel, lambda plot=plot: plot)
+    # Long names and category labels are shortened in their columns, so the Value editors
+    # stay in view in a 640-px panel (60-letter names pushed them out of view).
+    panel.resize(640, 400)
+    table, header = panel.table, panel.table.horizontalHeader()
+    qtbot.waitUntil(lambda: table.viewport().width() < 640, timeout=TIMEOUT)
+    room = table.viewport().width()
+    assert sum(header.sectionSize(c) for c in range(table.columnCount())) <= room + 1
+    assert header.sectionSize(2) >= 100  # the editors: wide enough to read a number
+    name = table.item(1, 0)
+    assert name.toolTip() == name.text()  # the whole name, where the column shortens it
 
 
 def test_cohort_importance(qtbot, state) -> None:

@@ -47,6 +47,7 @@ JOB = "debug-whatif"
 RANGES_JOB = "debug-whatif-ranges"
 COLUMNS = ("Feature", "Original", "Value", "SHAP (original)", "SHAP (edited)")
 MISSING = "(missing)"
+NAME_SHARE = 0.22  # of the table's width, at most, for a feature's name or original value
 
 
 class WhatIfPanel(QWidget):
@@ -78,8 +79,8 @@ class WhatIfPanel(QWidget):
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self._size_columns()
         top = QHBoxLayout()
         top.addWidget(self.row_label)
         top.addStretch(1)
@@ -197,8 +198,24 @@ class WhatIfPanel(QWidget):
         try:
             yield
         finally:
-            header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-            header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+            self._size_columns()
+
+    def _size_columns(self) -> None:
+        """Columns fit their contents, but a long feature name or original value takes at most
+        NAME_SHARE of the width (shortened in the middle, whole in its tooltip): 60-letter
+        names pushed the editable values out of view in a docked panel."""
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        cap = int(self.table.viewport().width() * NAME_SHARE)
+        for column in (0, 1):  # the name, and the original value (long category labels)
+            if cap > 0 and header.sectionSize(column) > cap:
+                header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+                header.resizeSection(column, cap)
+
+    def resizeEvent(self, event) -> None:  # type: ignore[override]
+        super().resizeEvent(event)
+        self._size_columns()
 
     def _build_table(self) -> None:
         with self._bulk():
@@ -214,8 +231,12 @@ class WhatIfPanel(QWidget):
             self._editors_for = w.model
         for r, spec in enumerate(features):
             original = w.display_value(spec.name)
-            self.table.setItem(r, 0, QTableWidgetItem(spec.name))
-            self.table.setItem(r, 1, QTableWidgetItem(feature_value(original)))
+            name = QTableWidgetItem(spec.name)
+            name.setToolTip(spec.name)
+            self.table.setItem(r, 0, name)
+            shown = QTableWidgetItem(feature_value(original))
+            shown.setToolTip(shown.text())
+            self.table.setItem(r, 1, shown)
             editor = self.editors[spec.name]
             if isinstance(editor, QComboBox):
                 editor.setCurrentText(MISSING if original is None else str(original))
