@@ -43,7 +43,7 @@ format: setup
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-# BENCH_ARGS, e.g. make bench BENCH_ARGS='--soak-minutes 60' for the hour-long soak row
+# BENCH_ARGS, e.g. make bench BENCH_ARGS='--soak-minutes 10' for a short soak (no trend verdict)
 bench: setup
 	$(PY) -m benchmarks $(BENCH_ARGS)
 

@@ -94,8 +94,8 @@ def main() -> None:
     parser.add_argument(
         "--soak-minutes",
         type=float,
-        help="length of the soak row's run (default: benchmarks.soak.BENCH_MINUTES; 60 for the "
-        "hour-long run)",
+        help="length of the soak row's run in minutes (default: benchmarks.soak.BENCH_MINUTES, "
+        "an hour; under 45 its trend row says it is too short to judge)",
     )
     args = parser.parse_args()
     if args.soak_minutes is not None:

@@ -11,6 +11,7 @@ from app.commands._common import StderrProgress
 from app.core.base.errors import ShapLensError
 from app.core.base.types import Task
 from app.core.data.align import AlignedData
+from app.core.data.labels import encode_labels
 from app.core.debugging.behaviour.grid import BehaviourError, feature_index, make_grid
 from app.core.debugging.behaviour.pdp import (
     PartialDependence,
@@ -19,7 +20,7 @@ from app.core.debugging.behaviour.pdp import (
     partial_dependence_steps,
 )
 from app.core.debugging.filters import apply_filter
-from app.core.debugging.metrics import Evaluation, encode_labels, evaluate
+from app.core.debugging.metrics import Evaluation, evaluate
 from app.core.explain.models.base import ModelAdapter
 
 PD_VIEWS = ("pdp", "ice")

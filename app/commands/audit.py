@@ -24,11 +24,11 @@ from app.commands._common import (
 from app.core.base.atomic import write_text_atomic
 from app.core.base.errors import ShapLensError
 from app.core.base.types import Task
+from app.core.data.labels import encode_labels
 from app.core.debugging.fairness import fairness_report, group_codes, suggest_sensitive
 from app.core.debugging.metrics import (
     Evaluation,
     confusion_matrix,
-    encode_labels,
     evaluate,
     summary,
 )

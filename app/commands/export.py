@@ -141,7 +141,8 @@ def run(args: argparse.Namespace) -> int:
     if args.view != "waterfall" and (single_row or args.rows or args.rows_from):
         raise ShapLensError("--row/--rows apply to the waterfall view only.")
 
-    from app.plots.export import Caption, export_view, short_hash
+    from app.core.base.hashing import short_hash
+    from app.plots.export import Caption, export_view
 
     check_out(args)
     inputs = input_paths(args)

@@ -17,6 +17,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QFontMetricsF, QResizeEvent
 from PySide6.QtWidgets import QWidget
 
+from app.core.base import formatting
 from app.core.explain.views import BeeswarmData
 from app.plots import style
 from app.plots.base import PlotBase, finite_range, lane_index, padded_range
@@ -307,7 +308,7 @@ class BeeswarmPlot(PlotBase):
         if entry is None:
             return []
         colour = group_colour(group)
-        shap = style.format_number(float(lane.shap[j]))
+        shap = formatting.signed(float(lane.shap[j]))
         return [
             f"under the pointer: <span style='color:{colour}'>■</span> <b>{entry.label}</b> "
             f"(row {self.shown().row_of(j):,}, SHAP {shap})"

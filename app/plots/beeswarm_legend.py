@@ -16,6 +16,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen
 
+from app.core.base import formatting
 from app.core.explain.views import GROUP_MISSING, GROUP_OTHER, BeeswarmLane, CategoryEntry
 from app.plots import style
 
@@ -73,7 +74,7 @@ def tooltip_lines(lane: BeeswarmLane, pal: style.Palette | None = None) -> list[
     lines = ["categories (colour, rows, mean SHAP):"]
     for e in lane.legend or []:
         colour = group_colour(e.group, pal)
-        mean = style.format_number(e.mean_shap)
+        mean = formatting.signed(e.mean_shap)
         rows = f"{e.rows:,} row" + ("" if e.rows == 1 else "s")
         lines.append(f"<span style='color:{colour}'>■</span> {e.label}: {rows}, {mean}")
     categories = lane.categories or []

@@ -16,6 +16,7 @@ from PySide6.QtCore import QEvent, QObject, QPointF, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
 
+from app.core.base import formatting
 from app.core.debugging.behaviour.curve_views import CurveLine, CurvePlotData, FitPlotData
 from app.core.debugging.behaviour.curves import Curve, threshold_at
 from app.plots import style
@@ -276,4 +277,4 @@ class FitPlot(PlotBase):
         i = self._nearest(self.plot.getViewBox().mapViewToScene(QPointF(x, y)))
         if i is None:
             return ""
-        return f"row {int(d.rows[i])}: x {style.format_number(float(d.x[i]))}, y {style.format_number(float(d.y[i]))}"
+        return f"row {int(d.rows[i])}: x {formatting.signed(float(d.x[i]))}, y {formatting.signed(float(d.y[i]))}"

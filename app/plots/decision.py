@@ -16,6 +16,7 @@ from PySide6.QtCore import QPointF
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
 
+from app.core.base import formatting
 from app.core.debugging.behaviour.decision import DecisionData
 from app.plots import style
 from app.plots.axis_ticks import fit_labels
@@ -122,5 +123,5 @@ class DecisionPlot(PlotBase):
         i = self._nearest(self.plot.getViewBox().mapViewToScene(QPointF(x, y)))
         if i is None:
             return ""
-        out = style.format_number(float(d.cumulative[i, -1]))
-        return f"row {int(d.rows[i])}: output {out}, prediction {style.format_number(float(d.colour[i]))}"
+        out = formatting.signed(float(d.cumulative[i, -1]))
+        return f"row {int(d.rows[i])}: output {out}, prediction {formatting.signed(float(d.colour[i]))}"

@@ -8,8 +8,8 @@ requested pixels, so a 1920x1080 slide has the same proportions of text to plot 
 
 from __future__ import annotations
 
+import atexit
 import datetime as _dt
-import hashlib
 import os
 import sys
 from collections.abc import Iterable
@@ -38,10 +38,11 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from app.core.base.atomic import check_output, write_bytes_atomic
 from app.core.base.errors import ShapLensError
-from app.plots import style
+from app.core.base.hashing import short_hash as short_hash  # captions name files by it
+from app.plots import registry, style
 from app.plots.export_formats import encode, image_png
 
-VIEWS = ("importance", "beeswarm", "waterfall")
+VIEWS = ("importance", "beeswarm", "waterfall")  # the views drawn from SHAP values alone
 LOGICAL_SIZE = (900, 560)  # the layout a figure is designed at (like a plot in the window)
 PRESETS: dict[str, tuple[int, int]] = {
     "slide": (1920, 1080),  # 16:9 slide
@@ -88,15 +89,6 @@ class Caption:
         return "  ·  ".join(parts)
 
 
-def short_hash(path: str | Path, length: int = 8) -> str:
-    """The first characters of the file's SHA-256, so a figure names exactly what it shows."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()[:length]
-
-
 def ensure_app() -> QApplication:
     """The running QApplication, or a new one (offscreen when there is no display)."""
     app = QApplication.instance()
@@ -104,10 +96,17 @@ def ensure_app() -> QApplication:
         if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         if os.environ.get("QT_QPA_PLATFORM") == "offscreen":
-            qInstallMessageHandler(_quiet_offscreen)
+            _quiet_while_running()
         app = QApplication([])
         globals()["_APP"] = app  # keep it alive as long as the module
     return app  # type: ignore[return-value]
+
+
+def _quiet_while_running() -> None:
+    """Filter Qt's messages while this process draws offscreen, and hand Qt its previous
+    handler back at exit, so Qt never calls into a Python function during interpreter teardown."""
+    previous = qInstallMessageHandler(_quiet_offscreen)
+    atexit.register(qInstallMessageHandler, previous)
 
 
 def _quiet_offscreen(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
@@ -117,23 +116,12 @@ def _quiet_offscreen(kind: QtMsgType, context: QMessageLogContext, message: str)
 
 
 def plot_class(view: str) -> type:
-    from app.plots import behaviour
-
-    if view in behaviour.VIEWS:
-        return behaviour.plot_class(view)
-    if view == "importance":
-        from app.plots.importance import ImportancePlot
-
-        return ImportancePlot
-    if view == "beeswarm":
-        from app.plots.beeswarm import BeeswarmPlot
-
-        return BeeswarmPlot
-    if view == "waterfall":
-        from app.plots.waterfall import WaterfallPlot
-
-        return WaterfallPlot
-    raise ExportError(f"Unknown view '{view}': choose one of {', '.join(VIEWS)}.")
+    """The plot class that draws `view` (app.plots.registry holds the one list)."""
+    try:
+        return registry.plot_class(view)
+    except KeyError:
+        known = ", ".join(registry.VIEWS)
+        raise ExportError(f"Unknown view '{view}': choose one of {known}.") from None
 
 
 # ------------------------------------------------------------------ drawing

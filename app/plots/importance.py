@@ -8,6 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
 
+from app.core.base import formatting
 from app.core.explain.views import ImportanceData
 from app.plots import style
 from app.plots.base import TICK_FONT_PT, PlotBase, lane_index
@@ -83,7 +84,7 @@ class ImportancePlot(PlotBase):
         self.title.setText(data.title + (f" — {data.output_name}" if data.output_name else ""))
         drawn.bars.setOpts(width=values)
         for label, value in zip(drawn.labels, values, strict=True):
-            text = style.format_plain(float(value))
+            text = formatting.plain(float(value))
             if label.toPlainText() != text:
                 label.setText(text)
             label.setPos(float(value), label.pos().y())
@@ -116,7 +117,7 @@ class ImportancePlot(PlotBase):
         font = style.base_font(TICK_FONT_PT)
         labels = []
         for value, yy in zip(values, y, strict=True):
-            label = pg.TextItem(style.format_plain(float(value)), color=pal.text, anchor=(0, 0.5))
+            label = pg.TextItem(formatting.plain(float(value)), color=pal.text, anchor=(0, 0.5))
             label.setFont(font)
             label.setPos(float(value), float(yy))
             self.plot.addItem(label)
@@ -137,7 +138,7 @@ class ImportancePlot(PlotBase):
         names, values, _ = bars(self._data, self.bar_limit())
         top = float(values.max()) if values.size and values.max() > 0 else 1.0
         font = style.base_font(TICK_FONT_PT)
-        label_px = style.text_width([style.format_plain(float(v)) for v in values], font)
+        label_px = style.text_width([formatting.plain(float(v)) for v in values], font)
         width_px = max(self.plot.getViewBox().width(), 120.0)
         # Room on the right for the widest value label, so it is never cut off.
         right = top * 1.02 / max(1.0 - (label_px + 12) / width_px, 0.35)
@@ -166,5 +167,5 @@ class ImportancePlot(PlotBase):
             return ""
         if folded and i == len(names) - 1:
             rest = ", ".join(data.features[len(names) - 1 :][:12])
-            return f"{names[i]}: {style.format_plain(values[i])}\n{rest} …"
-        return f"{names[i]}\nmean |SHAP| = {style.format_plain(values[i])} ({data.unit.value})"
+            return f"{names[i]}: {formatting.plain(values[i])}\n{rest} …"
+        return f"{names[i]}\nmean |SHAP| = {formatting.plain(values[i])} ({data.unit.value})"

@@ -16,6 +16,7 @@ from PySide6.QtCore import QPointF
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
 
+from app.core.base import formatting
 from app.core.debugging.behaviour.pd_views import PD2PlotData, PDPlotData
 from app.plots import style
 from app.plots.axis_ticks import set_category_ticks, set_count_ticks
@@ -161,9 +162,9 @@ class PDPlot(PlotBase):
         d: PDPlotData = self._data
         i = int(np.argmin(np.abs(d.x - x)))
         value = d.tick_labels[i] if d.tick_labels is not None else f"{d.x[i]:.4g}"
-        text = f"{d.feature} = {value}: average {style.format_number(float(d.average[i]))}"
+        text = f"{d.feature} = {value}: average {formatting.signed(float(d.average[i]))}"
         if d.selected_line is not None:
-            text += f", row {d.selected_row}: {style.format_number(float(d.selected_line[i]))}"
+            text += f", row {d.selected_row}: {formatting.signed(float(d.selected_line[i]))}"
         return text
 
 
@@ -187,7 +188,7 @@ class PD2Plot(PlotBase):
         self.plot.addItem(image)
         self.colour_bar.title = d.z_label
         self.colour_bar.update()
-        low, high = style.format_number(lo), style.format_number(hi)
+        low, high = formatting.signed(lo), formatting.signed(hi)
         self.title.setText(titled(title, f"colour: {d.z_label} from {low} (low) to {high} (high)"))
         self._set_axis_label(self.label(d.x_feature))
         self._fit_range()
@@ -214,7 +215,7 @@ class PD2Plot(PlotBase):
         a, b = round(x), round(y)
         if not (0 <= a < len(d.x_labels) and 0 <= b < len(d.y_labels)):
             return ""
-        value = style.format_number(float(d.z[a, b]))
+        value = formatting.signed(float(d.z[a, b]))
         return f"{d.x_feature} = {d.x_labels[a]}, {d.y_feature} = {d.y_labels[b]}: {value}"
 
     def _row_at(self, scene_pos: QPointF) -> int | None:

@@ -15,6 +15,9 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics
 
+from app.core.base.formatting import plain as format_plain  # noqa: F401 (the plots' old names)
+from app.core.base.formatting import signed as format_number  # noqa: F401
+
 
 @dataclass(frozen=True)
 class Palette:
@@ -180,19 +183,3 @@ def text_width(texts: list[str], font: QFont) -> int:
     """Width in pixels of the widest text, so axes can be made wide enough never to crop."""
     metrics = QFontMetrics(font)
     return max((metrics.horizontalAdvance(t) for t in texts), default=0)
-
-
-def format_number(value: float) -> str:
-    """A SHAP-sized number: 3 significant digits, a real minus sign, no '-0.00'."""
-    if not np.isfinite(value):
-        return "n/a"
-    text = f"{value:+.3g}" if abs(value) >= 1e-4 or value == 0 else f"{value:+.2e}"
-    return text.replace("-", "−")
-
-
-def format_plain(value: float) -> str:
-    if not np.isfinite(value):
-        return "n/a"
-    return (f"{value:.3g}" if abs(value) >= 1e-4 or value == 0 else f"{value:.2e}").replace(
-        "-", "−"
-    )

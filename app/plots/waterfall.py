@@ -19,6 +19,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QToolTip, QWidget
 
+from app.core.base import formatting
 from app.core.explain.views import WaterfallData, WaterfallStep, fold_steps
 from app.plots import style
 from app.plots.base import LABEL_MIN_PX, TICK_FONT_PT, PlotBase, lane_index
@@ -103,7 +104,7 @@ class WaterfallPlot(PlotBase):
         """ "f(x) = 2.41  →  P(positive class) = 0.92", or just "f(x) = 2.41" where a narrow
         view would otherwise give the names no room (the title names the prediction too)."""
         data: WaterfallData = self._data
-        short = f"f(x) = {style.format_plain(data.output_value)}"
+        short = f"f(x) = {formatting.plain(data.output_value)}"
         full = f"{short}  →  {data.prediction_text}"
         needed = QFontMetrics(self._caption_font()).horizontalAdvance(full)
         return full if self.width() - needed - 70 >= 2 * LABEL_MIN_PX else short
@@ -211,13 +212,13 @@ class WaterfallPlot(PlotBase):
             for k, (text, step) in enumerate(zip(scene.values, steps, strict=True)):
                 positive = step.shap >= 0
                 text.setText(
-                    style.format_number(step.shap), color=pal.positive if positive else pal.negative
+                    formatting.signed(step.shap), color=pal.positive if positive else pal.negative
                 )
                 text.setAnchor((0 if positive else 1, 0.5))
                 text.setPos(step.start + step.shap + 0.0, float(k))
         scene.base_line.setValue(data.base_value)
         scene.output_line.setValue(data.output_value)
-        scene.base_text.setText(f"E[f(x)] = {style.format_plain(data.base_value)}")
+        scene.base_text.setText(f"E[f(x)] = {formatting.plain(data.base_value)}")
         scene.base_text.setPos(data.base_value, -0.48)
         scene.out_text.setText(self._caption_text())
         self._labels = list(scene.values)
@@ -261,7 +262,7 @@ class WaterfallPlot(PlotBase):
         lo, hi = self._extent()
         span = hi - lo if hi > lo else max(abs(hi), 1.0)
         steps = self.steps()
-        label_px = self._widths.widest([style.format_number(s.shap) for s in steps])
+        label_px = self._widths.widest([formatting.signed(s.shap) for s in steps])
         width_px = max(self.plot.getViewBox().width(), 160.0)
         # Side padding wide enough for value labels beside the outermost bars.
         pad = (label_px + 12) / width_px
@@ -305,9 +306,9 @@ class WaterfallPlot(PlotBase):
             return ""
         step = steps[n - 1 - i]
         return (
-            f"{step.label}\nSHAP value {style.format_number(step.shap)} ({data.unit.value})\n"
-            f"running total {style.format_plain(step.start)} → "
-            f"{style.format_plain(step.start + step.shap)}"
+            f"{step.label}\nSHAP value {formatting.signed(step.shap)} ({data.unit.value})\n"
+            f"running total {formatting.plain(step.start)} → "
+            f"{formatting.plain(step.start + step.shap)}"
         )
 
     def _row_at(self, scene_pos: QPointF) -> int | None:

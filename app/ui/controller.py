@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 
+from app.core.base import file_digests
 from app.core.base.errors import ShapLensError, UntrustedPickleError
 from app.core.base.memory import MemoryEstimate
 from app.core.data.align import AlignedData
@@ -286,6 +287,15 @@ class Controller(QObject):
             )
         for path in loaded.new_files:
             self.file_opened.emit(path)
+        if loaded.new_files:  # export captions name the files by hash; never hash on this thread
+            self.workers.run(
+                "file-digests",
+                file_digests.warm,
+                list(loaded.new_files),
+                on_result=None,
+                on_error=None,
+                background=True,
+            )
         then, self._on_loaded_once = self._on_loaded_once, None
         found = loaded.cache if loaded.data is not None else None
         self._cache_key = found.key if found is not None else None

@@ -1,9 +1,8 @@
-"""Dialogs: trusting a pickle, dataset options and sheets, the memory guard, exporting a view,
-showing an unexpected error, the message bar."""
+"""Dialogs: trusting a pickle, choosing a sheet, the memory guard, exporting a view, showing an
+unexpected error, the message bar (dataset options: app.ui.data_options)."""
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,88 +87,6 @@ def ask_sample(parent: QWidget | None, message: str, rows: int, total: int) -> b
     box.setDefaultButton(sample)
     box.exec()
     return box.clickedButton() is sample
-
-
-AUTO = "(detect)"
-DELIMITERS = {AUTO: None, "Comma ,": ",", "Semicolon ;": ";", "Tab": "\t", "Pipe |": "|"}
-ENCODINGS = [AUTO, "utf-8", "utf-8-sig", "latin-1", "cp1252", "utf-16"]
-
-
-class DataOptionsDialog(QDialog):
-    """File > Open Dataset with Options…: a file plus delimiter, encoding and sheet overrides."""
-
-    def __init__(self, start: Path, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Open dataset with options")
-        form = QFormLayout(self)
-        row = QHBoxLayout()
-        self.path = QLineEdit(str(start), self)
-        self.path.setMinimumWidth(320)
-        browse = QPushButton("Browse…", self)
-        browse.clicked.connect(self._browse)
-        row.addWidget(self.path, 1)
-        row.addWidget(browse)
-        form.addRow("File:", row)
-        self.delimiter = QComboBox(self)
-        self.delimiter.setEditable(True)
-        self.delimiter.addItems(list(DELIMITERS))
-        self.delimiter.setToolTip("Text files: the column separator (type any single character)")
-        form.addRow("Delimiter:", self.delimiter)
-        self.encoding = QComboBox(self)
-        self.encoding.setEditable(True)
-        self.encoding.addItems(ENCODINGS)
-        self.encoding.setToolTip("Text files: the character encoding")
-        form.addRow("Encoding:", self.encoding)
-        self.sheet = QComboBox(self)
-        self.sheet.setEditable(True)
-        self.sheet.setToolTip("Excel workbooks: the sheet to read (the first by default)")
-        form.addRow("Sheet:", self.sheet)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Open | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
-        self.path.editingFinished.connect(self._fill_sheets)
-        self._fill_sheets()
-
-    def _browse(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "Open dataset", self.path.text(), DATA_FILTER)
-        if name:
-            self.path.setText(name)
-            self._fill_sheets()
-
-    def _fill_sheets(self) -> None:
-        self.sheet.clear()
-        path = Path(self.path.text()).expanduser()
-        is_excel = path.suffix.lower() in (".xlsx", ".xlsm") and path.is_file()
-        if is_excel:
-            from app.core.data.data_io import sheet_names
-
-            # A damaged workbook: load_dataset says what is wrong with it when opened.
-            with contextlib.suppress(ShapLensError):
-                self.sheet.addItems(sheet_names(path))
-        self.sheet.setEnabled(is_excel)
-        self.delimiter.setEnabled(not is_excel)
-        self.encoding.setEnabled(not is_excel)
-
-    def chosen_path(self) -> Path:
-        return Path(self.path.text()).expanduser()
-
-    def options(self) -> dict[str, object]:
-        """Keyword arguments for app.core.data.data_io.load_dataset (only what was set)."""
-        options: dict[str, object] = {}
-        if self.sheet.isEnabled() and self.sheet.currentText():
-            options["sheet"] = self.sheet.currentText()
-            return options
-        text = self.delimiter.currentText()
-        delimiter = DELIMITERS.get(text, text)
-        if delimiter:
-            options["delimiter"] = "\t" if delimiter in ("\\t", "tab") else delimiter
-        encoding = self.encoding.currentText().strip()
-        if encoding and encoding != AUTO:
-            options["encoding"] = encoding
-        return options
 
 
 def show_unexpected_error(parent: QWidget | None, summary: str, details: str, log: Path) -> None:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.base import formatting
 from app.ui.dialogs import MODEL_FILTER
 from app.ui.state import AppState
 from app.workers import Workers
@@ -43,22 +44,13 @@ def fill_table(table: QTableWidget, headers: list[str], rows: list[list[object]]
         for c, value in enumerate(row):
             item = QTableWidgetItem()
             if isinstance(value, (int, float, np.integer, np.floating)):
-                item.setText(_fmt(value))
+                item.setText(formatting.metric(value))
                 item.setData(Qt.ItemDataRole.UserRole, float(value))
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             else:
                 item.setText(str(value))
             table.setItem(r, c, item)
     table.resizeColumnsToContents()
-
-
-def _fmt(value: object) -> str:
-    if isinstance(value, (int, np.integer)):
-        return f"{int(value):,}"
-    v = float(value)  # type: ignore[arg-type]
-    if not np.isfinite(v):
-        return "–"
-    return f"{v:.4f}" if abs(v) < 1e4 else f"{v:,.0f}"
 
 
 def make_table(parent: QWidget) -> QTableWidget:

@@ -11,7 +11,7 @@ import importlib
 import logging
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QEvent, QSize, Qt
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QMenu, QScrollArea, QTabBar, QWidget
 
 from app.ui.state import AppState
@@ -67,10 +67,26 @@ class PanelDock(QDockWidget):
     def __init__(self, title: str, parent: QWidget, panel: QWidget, scroll: bool) -> None:
         super().__init__(title, parent)
         self._panel = panel
+        # A panel whose plot needs room (USEFUL_HEIGHT) gets it when it comes into view: the
+        # bottom docks are sized for controls, and a heatmap shown there said "too small".
+        self.visibilityChanged.connect(self._make_room)
         if not scroll:
             self.setWidget(panel)
             return
         self.setWidget(PanelScroll(panel, self))
+
+    def _make_room(self, visible: bool) -> None:
+        wanted = int(getattr(self._panel, "USEFUL_HEIGHT", 0))
+        window = self.parentWidget()
+        if not visible or not wanted or self.isFloating() or not isinstance(window, QMainWindow):
+            return
+        # Never more than half the window: the central views keep theirs.
+        target = min(wanted, window.height() // 2)
+        if self.height() < target:
+            # After the show settles; tied to this dock so a closed window cancels it.
+            QTimer.singleShot(
+                0, self, lambda: window.resizeDocks([self], [target], Qt.Orientation.Vertical)
+            )
 
     def widget(self) -> QWidget:  # type: ignore[override]
         """The panel itself (not its scroll area): what callers of a dock want."""

@@ -54,8 +54,8 @@ class Exporter:
 
     def caption(self) -> Caption:
         """Where the current view came from, printed under exported figures."""
+        from app.core.base.file_digests import short_hash_of
         from app.plots.export import Caption
-        from app.ui.file_hashes import short_hash_of
 
         s = self.state
         view = self.plots.current_view()

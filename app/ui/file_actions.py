@@ -119,9 +119,14 @@ class FileActions:
         self.controller.open(data_path=path, data_options=options)
 
     def choose_data_with_options(self) -> None:
-        dialog = dialogs.DataOptionsDialog(Path(self.recent.start_dir()), self.parent)
-        if dialog.exec() == dialogs.DataOptionsDialog.DialogCode.Accepted:
-            self.open_data(dialog.chosen_path(), dialog.options())
+        from app.ui.data_options import DataOptionsDialog
+
+        dialog = DataOptionsDialog(Path(self.recent.start_dir()), self.parent)
+        accepted = dialog.exec() == DataOptionsDialog.DialogCode.Accepted
+        path, options = dialog.chosen_path(), dialog.options()
+        dialog.deleteLater()  # parented to the window: it would stay, hidden, until it closes
+        if accepted:
+            self.open_data(path, options)
 
     def close_files(self) -> None:
         self.controller.close_all()

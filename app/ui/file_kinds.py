@@ -7,6 +7,7 @@ from typing import Literal
 
 from app.core.base.input_gate import DATA, InputError, open_input
 from app.core.data.data_io import DATA_SUFFIXES
+from app.core.data.model_io import is_lightgbm_text
 
 Kind = Literal["model", "data"]
 
@@ -34,8 +35,7 @@ def classify(path: Path) -> Kind | None:
                 head = handle.read(4096)
         except (InputError, OSError):
             return None
-        is_lgbm = head.startswith((b"tree\n", b"tree\r\n")) or b"\nversion=v" in head[:200]
-        return "model" if is_lgbm else "data"
+        return "model" if is_lightgbm_text(head) else "data"
     if suffix in MODEL_SUFFIXES:
         return "model"
     if suffix in DATA_SUFFIXES:

@@ -8,13 +8,15 @@ lazily so the window still opens (with a note in place of a view) if one is miss
 
 from __future__ import annotations
 
-import importlib
 import logging
+from functools import partial
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QLabel, QStackedWidget, QTabWidget, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QTabWidget, QWidget
+from superqt.utils import qthrottled, signals_blocked
 
 from app.core.base.types import Task, Unit
+from app.core.explain.view_inputs import ViewInputs
 from app.core.explain.views import (
     BeeswarmData,
     ImportanceData,
@@ -25,34 +27,15 @@ from app.core.explain.views import (
     importance,
     waterfall,
 )
+from app.plots.registry import tab_views
 from app.ui.state import AppState
 from app.ui.view_options import ViewOptions, with_display_names
+from app.ui.view_slot import ViewSlot
 from app.workers import Workers
 
 log = logging.getLogger(__name__)
 
-VIEWS = {  # tab name → (module, class)
-    "importance": ("app.plots.importance", "ImportancePlot"),
-    "beeswarm": ("app.plots.beeswarm", "BeeswarmPlot"),
-    "waterfall": ("app.plots.waterfall", "WaterfallPlot"),
-}
-# A plot needs MIN_READABLE (app.plots.base) below a two-line title; the docks give way first.
-MIN_VIEW_HEIGHT = 200
-TITLES = {"importance": "Importance", "beeswarm": "Beeswarm", "waterfall": "Waterfall"}
-TIPS = {
-    "importance": "Global importance: mean |SHAP value| per feature over the explained rows",
-    "beeswarm": "One dot per row and feature: SHAP value (x), feature value (colour)",
-    "waterfall": "How the selected row's prediction is built from the base value, feature by feature",
-}
-
-
-def load_plot_class(view: str) -> type[QWidget] | None:
-    module_name, class_name = VIEWS[view]
-    try:
-        return getattr(importlib.import_module(module_name), class_name)
-    except (ImportError, AttributeError) as error:
-        log.warning("plot %s unavailable: %s", view, error)
-        return None
+VIEW_JOB = "view:"  # worker key of a registered view's data
 
 
 def prediction_text(state: AppState, row: int, k: int) -> str:
@@ -90,41 +73,6 @@ def beeswarm_job(values, X, features, frame, unit, order, k, name, rows, total) 
     )
 
 
-class ViewSlot(QStackedWidget):
-    """A plot, or a short note in its place (nothing loaded yet, or the plot is missing)."""
-
-    def __init__(self, view: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.view = view
-        self.setMinimumHeight(MIN_VIEW_HEIGHT)
-        self.note = QLabel(self)
-        self.note.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.note.setWordWrap(True)
-        self.note.setStyleSheet("color: #57606a; font-size: 11pt; padding: 24px;")
-        self.addWidget(self.note)
-        cls = load_plot_class(view)
-        self.plot: QWidget | None = cls(self) if cls is not None else None
-        if self.plot is not None:
-            self.plot.setToolTip(TIPS[view])
-            self.addWidget(self.plot)
-        self.show_note("")
-
-    def show_note(self, text: str) -> None:
-        if self.plot is None:
-            text = f"The {TITLES[self.view].lower()} plot is not available in this build."
-        self.note.setText(text)
-        self.setCurrentWidget(self.note)
-
-    def show_data(self, data: object) -> None:
-        if self.plot is None:
-            self.show_note("")
-            return
-        # Shown first: a hidden plot gets its real size on show, and a plot drawn before that
-        # was drawn again at once (a second full draw, 30-40 ms of the first stall; issue 14).
-        self.setCurrentWidget(self.plot)
-        self.plot.set_data(data)  # type: ignore[attr-defined]
-
-
 class PlotTabs(QTabWidget):
     """Importance / Beeswarm / Waterfall, kept in step with the state."""
 
@@ -133,10 +81,10 @@ class PlotTabs(QTabWidget):
     def __init__(self, state: AppState, workers: Workers, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state, self.workers = state, workers
-        self.slots = {view: ViewSlot(view, self) for view in VIEWS}
-        for view, slot in self.slots.items():
-            index = self.addTab(slot, TITLES[view])
-            self.setTabToolTip(index, TIPS[view])
+        self.slots = {spec.name: ViewSlot(spec, self) for spec in tab_views()}
+        for spec in tab_views():
+            index = self.addTab(self.slots[spec.name], spec.title)
+            self.setTabToolTip(index, spec.tip)
         self.importance_data = self.beeswarm_data = self.waterfall_data = None
         self._beeswarm_stale = True
         self.options = ViewOptions(self)
@@ -148,8 +96,7 @@ class PlotTabs(QTabWidget):
         state.model_changed.connect(self._fill_contrast)
         state.visible_rows_changed.connect(self._on_visible_rows_changed)
         # Chunks can arrive faster than redraws are useful; coalesce them.
-        self._timer = QTimer(self, singleShot=True, interval=150)
-        self._timer.timeout.connect(self._refresh_global)
+        self._refresh_soon = qthrottled(self._refresh_global, timeout=150, parent=self)
         state.explanation_changed.connect(self._on_explanation_changed)
         state.explanation_finished.connect(self._refresh_global)
         state.output_changed.connect(self._on_output_changed)
@@ -184,13 +131,15 @@ class PlotTabs(QTabWidget):
         return slot.currentWidget()  # type: ignore[union-attr]
 
     def current_view(self) -> str:
-        return list(VIEWS)[self.currentIndex()]
+        return list(self.slots)[self.currentIndex()]
 
     # ---------------------------------------------------------------- reactions
     def _on_data_changed(self) -> None:
         self.importance_data = self.beeswarm_data = self.waterfall_data = None
         self.workers.cancel("beeswarm")
         self.workers.cancel("importance")
+        for name in self.slots:
+            self.workers.cancel(VIEW_JOB + name)
         self._beeswarm_stale = True
         text = (
             "Computing SHAP values…"
@@ -204,8 +153,7 @@ class PlotTabs(QTabWidget):
 
     def _on_explanation_changed(self) -> None:
         self._beeswarm_stale = True
-        if not self._timer.isActive():
-            self._timer.start()
+        self._refresh_soon()
 
     def _on_output_changed(self, _k: int) -> None:
         self._beeswarm_stale = True
@@ -214,11 +162,10 @@ class PlotTabs(QTabWidget):
 
     def _fill_contrast(self) -> None:
         combo = self.options.rather
-        combo.blockSignals(True)  # rebuilding the list is not a user's choice
-        combo.clear()
-        combo.addItem("none")
-        combo.addItems(self.state.output_names)
-        combo.blockSignals(False)
+        with signals_blocked(combo):  # rebuilding the list is not a user's choice
+            combo.clear()
+            combo.addItem("none")
+            combo.addItems(self.state.output_names)
         self.options.show_for(self.current_view(), len(self.state.output_names))
 
     def _on_filter_scope_changed(self, _on: bool) -> None:
@@ -228,6 +175,8 @@ class PlotTabs(QTabWidget):
     def _on_visible_rows_changed(self) -> None:
         if self.filter_only:
             self._on_filter_scope_changed(True)
+        else:
+            self._refresh_registered()
 
     def _on_glossary_changed(self) -> None:
         for view, data in (
@@ -248,8 +197,9 @@ class PlotTabs(QTabWidget):
             self._refresh_waterfall()
 
     def _refresh_global(self) -> None:
-        self._timer.stop()
+        self._refresh_soon.cancel()  # a refresh now makes the pending one redundant
         self._refresh_importance()
+        self._refresh_registered()
         # During a run, a beeswarm layout (seconds at 1M rows) is not restarted for every
         # chunk: the one in flight finishes and the next refresh picks up the newer rows.
         busy = self.state.computing and self.workers.is_running("beeswarm")
@@ -300,6 +250,31 @@ class PlotTabs(QTabWidget):
         )
         self._show("importance", self.importance_data)
         self.views_updated.emit("importance")
+
+    def _refresh_registered(self) -> None:
+        """Views added through app.plots.registry: their data function runs in a worker."""
+        s = self.state
+        if s.explanation is None or s.model is None or s.data is None:
+            return
+        k = s.output_index
+        inputs = ViewInputs(
+            s.model, s.data, s.explanation, k, s.output_names[k], s.selected_row, s.visible_rows
+        )
+        for name, slot in self.slots.items():
+            if slot.data_fn is not None:
+                self.workers.run(
+                    VIEW_JOB + name,
+                    slot.data_fn,
+                    inputs,
+                    on_result=partial(self._on_registered_data, name),
+                    on_error=lambda error, name=name: s.report_error(
+                        f"The {name} view failed: {error}"
+                    ),
+                )
+
+    def _on_registered_data(self, name: str, data: object) -> None:
+        self._show(name, data)
+        self.views_updated.emit(name)
 
     def _refresh_beeswarm(self) -> None:
         s = self.state

@@ -17,9 +17,9 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     Qt,
-    QTimer,
 )
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from superqt.utils import qdebounced
 
 from app.ui.frozen_columns import FrozenColumns, keep_clear_of
 from app.ui.state import AppState
@@ -98,16 +98,13 @@ class RowsModel(QAbstractTableModel):
         state.output_changed.connect(self.rebuild)
         # Only the predicted class depends on the threshold: a dragged slider rebuilds once it
         # rests (a rebuild is ~25 ms at a million rows, on top of the panels' own work).
-        self._threshold_timer = QTimer(self)
-        self._threshold_timer.setSingleShot(True)
-        self._threshold_timer.setInterval(THRESHOLD_DEBOUNCE_MS)
-        self._threshold_timer.timeout.connect(self.rebuild)
-        state.threshold_changed.connect(self._threshold_timer.start)
+        self._rebuild_soon = qdebounced(self.rebuild, timeout=THRESHOLD_DEBOUNCE_MS, parent=self)
+        state.threshold_changed.connect(self._rebuild_soon)
         state.visible_rows_changed.connect(self._apply_order)
         state.review.bookmarks_changed.connect(self._on_bookmarks_changed)
 
     def rebuild(self, *_: object) -> None:
-        self._threshold_timer.stop()
+        self._rebuild_soon.cancel()
         self.beginResetModel()
         if self._workers is not None:
             self._workers.cancel("sort")

@@ -9,7 +9,7 @@ it and re-emits its events as signals. Sub-states are attributes, handed to pane
 state: `state.debug` (DebugContext) and `state.review` (ReviewContext), the Qt faces of
 `workspace.debug` and `workspace.review`, and `state.interactions` (the interaction summary's
 background run). An event re-emitted off the GUI thread still reaches
-GUI-thread receivers there (queued), like any Qt signal. The contract is in docs/CONTRACTS.md.
+GUI-thread receivers there (queued), like any Qt signal. The contract is in docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations

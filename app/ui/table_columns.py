@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 from PySide6.QtGui import QColor
 
+from app.core.base.formatting import feature_value
 from app.core.base.types import Task
 from app.core.explain.models.base import display_output_name
-from app.core.explain.views import format_value
 from app.ui.state import AppState
 
 GOOD, BAD = QColor("#1a7f37"), QColor("#cf222e")
@@ -149,7 +149,7 @@ def build_columns(state: AppState) -> list[Column]:
                 str(data.label_column),
                 "The label (true value)",
                 label,
-                format_value,
+                feature_value,
                 label.dtype.kind in "biuf",
             )
         )
@@ -180,5 +180,5 @@ def build_columns(state: AppState) -> list[Column]:
         role = "model feature" if name in features else "extra column (not used by the model)"
         # Numbers as numpy; text stays a Series (converting 1M strings costs seconds).
         values = series.to_numpy() if numeric else series.reset_index(drop=True)
-        columns.append(Column(str(name), f"{name}: {role}", values, format_value, numeric))
+        columns.append(Column(str(name), f"{name}: {role}", values, feature_value, numeric))
     return columns

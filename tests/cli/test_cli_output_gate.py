@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from app.core.base import atomic
+from tests.fakes import FullDiskFile
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -126,23 +127,6 @@ def test_explain_to_a_read_only_folder(capsys, tmp_path, model, data, monkeypatc
     assert out.read_bytes() == b"the earlier values"
 
 
-class FullDisk:
-    """A file object whose disk fills after `capacity` bytes."""
-
-    def __init__(self, inner, capacity: int) -> None:
-        self.inner, self.left = inner, capacity
-
-    def write(self, data) -> int:
-        size = memoryview(data).nbytes
-        if size > self.left:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        self.left -= size
-        return self.inner.write(data)
-
-    def __getattr__(self, name):
-        return getattr(self.inner, name)
-
-
 def test_explain_on_a_full_disk(capsys, tmp_path, model, data, monkeypatch) -> None:
     out = tmp_path / "values.parquet"
     out.write_bytes(b"the earlier values")
@@ -150,7 +134,7 @@ def test_explain_on_a_full_disk(capsys, tmp_path, model, data, monkeypatch) -> N
 
     def fdopen(fd, mode="r", *a, **k):  # os is shared: only writes meet the full disk
         handle = real_fdopen(fd, mode, *a, **k)
-        return FullDisk(handle, 2_000) if "w" in mode else handle
+        return FullDiskFile(handle, 2_000) if "w" in mode else handle
 
     monkeypatch.setattr(atomic.os, "fdopen", fdopen)
     code, err = run(

@@ -24,6 +24,7 @@ from app.core.base.atomic import (
     write_stream_atomic,
     write_text_atomic,
 )
+from tests.fakes import FullDiskFile
 
 
 def names(folder: Path) -> list[str]:
@@ -200,23 +201,6 @@ def test_a_short_write_is_completed_not_truncated(tmp_path, monkeypatch) -> None
     monkeypatch.setattr(atomic.os, "write", lambda fd, data: real_write(fd, bytes(data[:7])))
     write_bytes_atomic(tmp_path / "x.bin", bytes(range(256)) * 10)
     assert (tmp_path / "x.bin").read_bytes() == bytes(range(256)) * 10
-
-
-class FullDiskFile:
-    """A file object that fills up: what a stream producer (numpy, pyarrow) meets on a full disk."""
-
-    def __init__(self, inner, capacity: int) -> None:
-        self.inner, self.left = inner, capacity
-
-    def write(self, data) -> int:
-        size = memoryview(data).nbytes
-        if size > self.left:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        self.left -= size
-        return self.inner.write(data)
-
-    def __getattr__(self, name):
-        return getattr(self.inner, name)
 
 
 @pytest.mark.parametrize("writer", ["numpy", "pyarrow"])

@@ -67,6 +67,37 @@ def test_window_caption_names_model_and_data_with_their_hashes(
     assert model_hash in svg.read_text(encoding="utf-8")
 
 
+def test_files_are_hashed_off_the_gui_thread(
+    qtbot, monkeypatch, small_model_path, small_data_path
+) -> None:
+    """The caption's digests are computed by a worker after loading, never by the GUI thread
+    (a multi-gigabyte dataset would freeze the window at its first export)."""
+    import threading
+
+    from app.core.base import file_digests
+    from app.ui.main_window import MainWindow
+
+    threads: list[int] = []
+    real = file_digests.short_hash
+
+    def recording(path, length=8):
+        threads.append(threading.get_ident())
+        return real(path, length)
+
+    file_digests._cached.cache_clear()
+    monkeypatch.setattr(file_digests, "short_hash", recording)
+    window = MainWindow()
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.state.explanation_finished, timeout=TIMEOUT):
+        window.controller.open(small_model_path, small_data_path)
+    qtbot.waitUntil(lambda: len(threads) == 2, timeout=TIMEOUT)
+    assert threading.main_thread().ident not in threads
+    caption = window.exporter.caption()  # now only reads the cache
+    assert len(threads) == 2
+    assert caption.model_hash == real(small_model_path)
+    window.close()
+
+
 @pytest.mark.parametrize("view", sorted(DATA))
 def test_svg_is_pure_vector(qapp, view, tmp_path) -> None:
     path = export.export_view(view, DATA[view](), tmp_path / f"{view}.svg", 1200, 800)

@@ -7,7 +7,8 @@ import numpy as np
 
 from app.core.base.types import Unit
 from app.core.explain.views import importance
-from app.ui.plot_tabs import ViewSlot, load_plot_class
+from app.plots.registry import tab_views
+from app.ui.view_slot import ViewSlot, load_plot_class
 
 
 def test_first_data_is_drawn_once_at_the_shown_size(qtbot, monkeypatch) -> None:
@@ -21,7 +22,7 @@ def test_first_data_is_drawn_once_at_the_shown_size(qtbot, monkeypatch) -> None:
         original(self)
 
     monkeypatch.setattr(cls, "_draw", counted)
-    slot = ViewSlot("importance")
+    slot = ViewSlot(next(spec for spec in tab_views() if spec.name == "importance"))
     qtbot.addWidget(slot)
     slot.resize(900, 600)
     slot.show()

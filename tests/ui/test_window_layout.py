@@ -41,3 +41,20 @@ def test_a_panel_scrolls_in_a_short_dock_and_is_still_the_docks_widget(window) -
     assert dock.minimumSizeHint().height() < panel.minimumSizeHint().height()
     filter_dock = window.dock_set.by_module["app.ui.panels.debug_filter"]
     assert filter_dock.minimumSizeHint().height() >= filter_dock.widget().minimumSizeHint().height()
+
+
+def test_a_panel_that_needs_room_gets_it_when_shown(qtbot, window) -> None:
+    """The bottom docks are sized for controls; the Interactions heatmap shown there at the
+    default size said "too small to read" until the dock grew to its USEFUL_HEIGHT."""
+    window.resize(1400, 860)
+    window.show()
+    qtbot.waitExposed(window)
+    dock = window.dock_set.by_module["app.ui.panels.interactions"]
+    grown = 300  # about as far as the central views' minimum allows here
+    assert dock.height() < grown or not dock.isVisible()
+    dock.show()
+    dock.raise_()
+    # It was 76-165 px before, a "too small to read" heatmap.
+    qtbot.waitUntil(lambda: dock.isVisible() and dock.height() >= grown, timeout=TIMEOUT)
+    slot = window.plots.slots["importance"]
+    assert slot.height() >= MIN_READABLE[1]  # the central views keep a readable height

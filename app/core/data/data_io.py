@@ -53,6 +53,13 @@ def sniff_format(head: bytes) -> str:
 
 
 def detect_encoding(sample: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 by BOM, else cp1252, else latin-1 (decodes anything).
+
+    A statistical guesser (charset-normalizer) was declared for this and measured on CSV-like
+    samples: it read cp1252 as cp1250 and latin-1 as cp1257 (garbling "São" and "crème"), and
+    cp1251/cp1253 as Mac code pages, so it would change Western files for the worse without
+    getting the others right. Any other encoding is chosen by the user when opening the file.
+    """
     if sample.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
     if sample.startswith((b"\xff\xfe", b"\xfe\xff")):

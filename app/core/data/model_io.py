@@ -24,10 +24,15 @@ COMPRESSED_MAGIC = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ", b"\x5d\x00\x00", b"\x04\x2
 ZLIB_MAGIC = (b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda")
 
 
+def is_lightgbm_text(head: bytes) -> bool:
+    """A LightGBM text model by its first bytes (a dropped .txt may be a model or a data file)."""
+    return head.startswith((b"tree\n", b"tree\r\n")) or b"\nversion=v" in head[:200]
+
+
 def sniff(head: bytes, suffix: str) -> str:
     """The kind of model file: lightgbm-text, json, xgboost-ubj, catboost, zip, pickle or ''."""
     stripped = head.lstrip()
-    if head.startswith((b"tree\n", b"tree\r\n")) or b"\nversion=v" in head[:200]:
+    if is_lightgbm_text(head):
         return "lightgbm-text"
     if head.startswith(b"{L") and b"learner" in head[:40]:
         return "xgboost-ubj"

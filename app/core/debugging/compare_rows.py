@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from app.core.base.formatting import feature_value
 from app.core.base.types import Task
 from app.core.data.align import align
 from app.core.explain.models.base import ModelAdapter, display_output_name
@@ -13,7 +14,6 @@ from app.core.explain.views import (
     WaterfallData,
     WaterfallStep,
     display_values,
-    format_value,
     other_features_label,
     prediction_text,
 )
@@ -45,7 +45,7 @@ def aligned_waterfalls(
     order += sorted(only_b, key=lambda n: -abs(phi_b[n]))
     shown, folded = order[:top], order[top:]
     captions = [
-        f"{n} = {format_value(v)}"
+        f"{n} = {feature_value(v)}"
         for n, v in zip(shown, display_values(one, shown, 0), strict=True)
     ]
 

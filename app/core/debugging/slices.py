@@ -15,6 +15,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
+from app.core.base.formatting import feature_value
 from app.core.debugging.filters import quote_column, quote_value
 
 MAX_LEVELS = 30
@@ -61,10 +62,6 @@ def wilson_interval(successes: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, n
     return np.clip(low, 0, 1), np.clip(high, 0, 1)
 
 
-def _fmt(x: float) -> str:
-    return f"{x:.4g}"
-
-
 def bin_column(series: pd.Series, bins: int = 5, name: str | None = None) -> Binned:
     """Cut a column into quantile bins (numeric) or levels (everything else)."""
     column = str(name if name is not None else series.name)
@@ -87,7 +84,9 @@ def bin_column(series: pd.Series, bins: int = 5, name: str | None = None) -> Bin
             lo, hi = edges[i], edges[i + 1]
             last = i == edges.size - 2
             close = "]" if last else ")"
-            descriptions.append(f"{column} in [{_fmt(lo)}, {_fmt(hi)}{close}")
+            descriptions.append(
+                f"{column} in [{feature_value(float(lo))}, {feature_value(float(hi))}{close}"
+            )
             upper = "<=" if last else "<"
             expressions.append(f"{q} >= {quote_value(lo)} and {q} {upper} {quote_value(hi)}")
     else:
@@ -99,7 +98,7 @@ def bin_column(series: pd.Series, bins: int = 5, name: str | None = None) -> Bin
         lookup[ranked] = np.arange(ranked.size)
         codes = lookup[np.where(raw >= 0, raw, len(uniques))]
         for level in (uniques[i] for i in ranked):
-            shown = level if values is None else _fmt(float(level))
+            shown = level if values is None else feature_value(float(level))
             text = str(shown)
             descriptions.append(
                 f'{column} == "{text}"' if values is None else f"{column} == {text}"

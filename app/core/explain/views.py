@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from app.core.base.formatting import feature_value
 from app.core.base.types import Task, Unit
 from app.core.explain.beeswarm_layout import (
     GROUP_MISSING,
@@ -42,7 +43,6 @@ __all__ = [
     "filtered_beeswarm",
     "filtered_importance",
     "fold_steps",
-    "format_value",
     "importance",
     "prediction_text",
     "rows_in_filter",
@@ -108,15 +108,6 @@ def importance(
     )
 
 
-def format_value(value: object) -> str:
-    """A feature value as a person would write it."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return "missing"
-    if isinstance(value, (float, np.floating)):
-        return f"{value:.4g}"
-    return str(value)
-
-
 def other_features_label(count: int) -> str:
     return f"{count} other feature" + ("s" if count > 1 else "")
 
@@ -150,7 +141,7 @@ def waterfall(
     order = np.argsort(-np.abs(shap_row), kind="stable")
     shown, folded = order[:top], order[top:]
     steps_desc: list[tuple[str, float, str | None, int]] = [
-        (f"{features[i]} = {format_value(display_values[i])}", float(shap_row[i]), features[i], 1)
+        (f"{features[i]} = {feature_value(display_values[i])}", float(shap_row[i]), features[i], 1)
         for i in shown
     ]
     if folded.size:

@@ -22,6 +22,8 @@ import pandas as pd
 from app.core.base.errors import Cancelled, ShapLensError
 from app.core.base.types import Task
 from app.core.data.align import align
+from app.core.data.labels import LabelError, encode_labels
+from app.core.debugging.metrics import auc
 from app.core.explain.models.base import ModelAdapter
 from app.core.production.latency import Summary, measure_latency
 
@@ -162,26 +164,11 @@ class ModelComparison:
 
 
 def encode_label(y: pd.Series, task: Task, n_outputs: int) -> np.ndarray:
-    """Labels as floats: 0/1 for binary, class index for multiclass, values for regression.
-
-    Missing labels become NaN (those rows are left out of the metrics).
-    """
-    if task is Task.REGRESSION:
-        return pd.to_numeric(y, errors="coerce").to_numpy(np.float64, na_value=np.nan)
-    if pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y):
-        values = y.to_numpy(np.float64, na_value=np.nan)
-        ok = values[~np.isnan(values)]
-        top = 1 if task is Task.BINARY else n_outputs - 1
-        if np.all((ok == np.round(ok)) & (ok >= 0) & (ok <= top)):
-            return values
-    labels = sorted(y.dropna().astype(str).unique().tolist())
-    if len(labels) > max(n_outputs, 2):
-        raise CompareError(
-            f"The label column has {len(labels)} distinct values but the model predicts "
-            f"{max(n_outputs, 2)} classes; choose the right label column."
-        )
-    mapping = {v: float(i) for i, v in enumerate(labels)}
-    return y.astype("string").map(mapping).astype("float64").to_numpy(na_value=np.nan)
+    """Labels as floats (see app.core.data.labels), worded as a comparison error."""
+    try:
+        return encode_labels(y, task, max(n_outputs, 2))
+    except LabelError as error:
+        raise CompareError(str(error)) from error
 
 
 def _metrics(task: Task, y: np.ndarray, prob: np.ndarray, threshold: float) -> dict[str, float]:
@@ -205,7 +192,7 @@ def _metrics(task: Task, y: np.ndarray, prob: np.ndarray, threshold: float) -> d
         p = np.clip(prob[:, 0], 1e-15, 1 - 1e-15)
         out = {"accuracy": float(np.mean((p >= threshold) == (y == 1)))}
         both = np.unique(y).size == 2
-        out["AUC"] = float(skm.roc_auc_score(y, p)) if both else float("nan")
+        out["AUC"] = auc(y, p) if both else float("nan")
         out["log-loss"] = float(skm.log_loss(y, p, labels=[0, 1]))
         out["Brier"] = float(np.mean((p - y) ** 2))
         return out

@@ -41,6 +41,7 @@ import yaml
 from app.core.base.atomic import write_text_atomic
 from app.core.base.csv_safe import safe_row, unquote_cell
 from app.core.base.errors import ShapLensError
+from app.core.base.formatting import data_number
 from app.core.base.input_gate import GLOSSARY, InputError, read_input_text
 from app.core.base.schemas import FeatureEntry, GlossaryDoc, TargetDoc
 from app.core.base.structured import SchemaError, convert, yaml_document
@@ -72,18 +73,6 @@ class TargetInfo:
     outcome: str = ""
     subject: str = ""
     unit: str = ""
-
-
-def format_number(value: float) -> str:
-    """A data value as a person would write it: 39, 2174, 48,842, 0.3125, 432,201."""
-    if not np.isfinite(value):
-        return str(value)
-    if abs(value) >= 1000:
-        text = f"{value:,.0f}"
-        return text.replace(",", "") if abs(value) < 10_000 else text
-    if float(value).is_integer():
-        return str(int(value))
-    return f"{value:.4g}"
 
 
 def _is_missing(value: object) -> bool:
@@ -123,7 +112,7 @@ class Glossary:
         if isinstance(value, (bool, np.bool_)):
             text = str(bool(value))
         elif isinstance(value, (int, float, np.integer, np.floating)):
-            text = format_number(float(value))
+            text = data_number(float(value))
         else:
             text = str(value)
         if text in info.values:
@@ -381,7 +370,7 @@ def glossary_from_data(
         if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
             finite = pd.to_numeric(column, errors="coerce").dropna()
             if len(finite):
-                low, high = format_number(float(finite.min())), format_number(float(finite.max()))
+                low, high = data_number(float(finite.min())), data_number(float(finite.max()))
                 info.description = f"Number from {low} to {high}{missing_text}."
             else:
                 info.description = f"Number (no values){missing_text}."

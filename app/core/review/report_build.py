@@ -16,16 +16,18 @@ import numpy as np
 
 from app import __version__
 from app.core.base.errors import ShapLensError
+from app.core.base.formatting import cell, percent
+from app.core.base.hashing import file_sha256
 from app.core.base.types import Explanation, Task
 from app.core.data.align import AlignedData
-from app.core.debugging.metrics import Evaluation, encode_labels, evaluate
+from app.core.data.labels import encode_labels
+from app.core.debugging.metrics import Evaluation, evaluate
 from app.core.explain.models.base import ModelAdapter, display_output_name
 from app.core.review import report_global, report_production, report_review
 from app.core.review.glossary import Glossary
-from app.core.review.report_format import fmt, pct, prediction_text
+from app.core.review.report_format import prediction_text
 from app.core.review.report_model import SECTION_TITLES, Facts, Note, Report, Section
 from app.core.review.report_request import ReportRequest
-from app.core.review.session import file_sha256
 
 SAMPLE_SEED = 0
 
@@ -142,7 +144,7 @@ def _overview(ctx: Context, model_hash: str, data_hash: str) -> Section:
         ("Framework", info.framework),
         ("Task", info.task.value + (f", {model.n_outputs} classes" if model.n_outputs > 1 else "")),
         ("Objective", info.objective or "unknown"),
-        ("Trees", fmt(info.n_trees) if info.n_trees else "unknown"),
+        ("Trees", cell(info.n_trees) if info.n_trees else "unknown"),
         ("Explainer", info.explainer + ("" if info.exact else " (approximate)")),
         ("Data file", f"{r.data_path.name} (sha256 {data_hash[:12]})"),
         ("Rows × columns", f"{n:,} × {len(data.frame.columns):,}"),
@@ -152,13 +154,15 @@ def _overview(ctx: Context, model_hash: str, data_hash: str) -> Section:
     ]
     ev = ctx.evaluation
     if ev is not None and model.task is Task.BINARY and ev.has_label.any():
-        facts.append(("Observed positive rate", pct(float(np.mean(ev.y_true[ev.has_label] == 1)))))
+        facts.append(
+            ("Observed positive rate", percent(float(np.mean(ev.y_true[ev.has_label] == 1))))
+        )
     missing = int(data.frame[model.feature_names].isna().sum().sum())
     facts.append(("Missing feature values", f"{missing:,}"))
     if model.task is Task.BINARY:
         facts.append(("Decision threshold", f"{r.threshold:g}"))
     if ev is not None and ev.is_classifier and ev.has_label.any():
-        facts.append(("Accuracy at the threshold", pct(float(ev.correct[ev.has_label].mean()))))
+        facts.append(("Accuracy at the threshold", percent(float(ev.correct[ev.has_label].mean()))))
     if r.sensitive is not None:
         facts.append(("Sensitive column", r.sensitive))
     section = Section("overview", SECTION_TITLES["overview"]).add(Facts(facts))

@@ -6,9 +6,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from app.core.base.formatting import cell
 from app.core.explain import views
 from app.core.review.redaction import REDACTED, redact_beeswarm
-from app.core.review.report_format import fmt, prediction_text
+from app.core.review.report_format import prediction_text
 from app.core.review.report_model import (
     SECTION_TITLES,
     Figure,
@@ -50,7 +51,7 @@ def importance_section(ctx: Context) -> Section:
     header = ["Rank", "Feature", f"Mean |SHAP| ({unit.value})"]
     rows = []
     for i, j in enumerate(_order(ctx)):
-        row = [str(i + 1), ctx.shown[j], fmt(mean_abs[j, k])]
+        row = [str(i + 1), ctx.shown[j], cell(mean_abs[j, k])]
         rows.append(row + ([g.description(names[j])] if described else []))
     if described:
         header.append("Description")
@@ -123,7 +124,7 @@ def _one_row(ctx: Context, row: int, first: bool) -> list:
         blocks.append(Note(f"Bookmark [{mark.tag}]: {note}"))
     label = data.label()
     if label is not None:
-        shown = REDACTED if data.label_column in redaction else fmt(label[row])
+        shown = REDACTED if data.label_column in redaction else cell(label[row])
         blocks.append(Note(f"Label in the data: {shown}"))
     if r.figures:
         blocks.append(Figure("waterfall", fall, f"Waterfall for row {row}", row=row))

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from app.core.base.formatting import cell, percent
 from app.core.production.latency import Summary
-from app.core.review.report_format import fmt, pct
 from app.core.review.report_model import SECTION_TITLES, Facts, Heading, Note, Section, Table
 
 if TYPE_CHECKING:
@@ -29,10 +29,10 @@ def drift_section(ctx: Context) -> Section | None:
                 ("Current", f"{r.drift_name or 'other dataset'}, {d.n_current:,} rows"),
                 (
                     f"Mean {d.prediction_name}",
-                    f"{fmt(d.mean_prediction_reference)} → {fmt(d.mean_prediction_current)}",
+                    f"{cell(d.mean_prediction_reference)} → {cell(d.mean_prediction_current)}",
                 ),
-                ("Prediction PSI", fmt(d.prediction_psi, 3)),
-                ("Prediction KS", f"{fmt(d.prediction_ks, 3)} (p = {d.prediction_p_value:.3g})"),
+                ("Prediction PSI", cell(d.prediction_psi, 3)),
+                ("Prediction KS", f"{cell(d.prediction_ks, 3)} (p = {d.prediction_p_value:.3g})"),
                 ("SHAP shares from", f"{d.shap_rows:,} sampled rows per dataset"),
             ]
         ),
@@ -53,9 +53,9 @@ def drift_section(ctx: Context) -> Section | None:
                 changes.append("gone: " + ", ".join(f.vanished_categories[:3]))
         rows.append(
             [
-                ctx.glossary.display_name(f.name), fmt(f.psi, 3), f.level, f.test,
-                f"{f.p_value:.3g}", f"{pct(f.missing_reference)} → {pct(f.missing_current)}",
-                f"{pct(f.shap_share_reference)} → {pct(f.shap_share_current)}", "; ".join(changes),
+                ctx.glossary.display_name(f.name), cell(f.psi, 3), f.level, f.test,
+                f"{f.p_value:.3g}", f"{percent(f.missing_reference)} → {percent(f.missing_current)}",
+                f"{percent(f.shap_share_reference)} → {percent(f.shap_share_current)}", "; ".join(changes),
             ]
         )  # fmt: skip
     header = ["Feature", "PSI", "Level", "Test", "p-value", "Missing", "SHAP share", "Categories"]
@@ -72,7 +72,9 @@ def compare_section(ctx: Context) -> Section | None:
     section = Section("compare", SECTION_TITLES["compare"], new_page=True)
     facts = [("Model A", c.name_a), ("Model B", c.name_b), ("Rows", f"{c.n_rows:,}")]
     if c.class_a is not None:
-        facts.append(("Rows whose class flipped", f"{c.flipped_rows.size:,} ({pct(c.flip_rate)})"))
+        facts.append(
+            ("Rows whose class flipped", f"{c.flipped_rows.size:,} ({percent(c.flip_rate)})")
+        )
     section.add(Facts(facts))
     if c.metrics:
         section.add(
@@ -81,8 +83,8 @@ def compare_section(ctx: Context) -> Section | None:
                 [
                     [
                         m.name,
-                        fmt(m.a),
-                        fmt(m.b),
+                        cell(m.a),
+                        cell(m.b),
                         f"{m.delta:+.4f}",
                         "better" if m.b_better else ("worse" if m.delta else ""),
                     ]
@@ -98,8 +100,8 @@ def compare_section(ctx: Context) -> Section | None:
         for i, g in enumerate(c.groups):
             group = f"redacted group {i + 1}" if g.column in r.redaction else str(g.group)
             metric = next((m for m in g.metrics if m.name in ("AUC", "accuracy", "RMSE")), None)
-            shown = f"{metric.name} {fmt(metric.a)} → {fmt(metric.b)}" if metric else ""
-            rows.append([f"{g.column} = {group}", fmt(g.n), fmt(g.flips), shown])
+            shown = f"{metric.name} {cell(metric.a)} → {cell(metric.b)}" if metric else ""
+            rows.append([f"{g.column} = {group}", cell(g.n), cell(g.flips), shown])
         section.add(Heading("By group"), Table(["Group", "Rows", "Flips", "Metric A → B"], rows))
     latency = c.latency_table()
     if latency:
@@ -118,9 +120,9 @@ def compare_section(ctx: Context) -> Section | None:
             [
                 [
                     ctx.glossary.display_name(f.name),
-                    fmt(f.importance_a),
-                    fmt(f.importance_b),
-                    fmt(f.mean_abs_change),
+                    cell(f.importance_a),
+                    cell(f.importance_b),
+                    cell(f.mean_abs_change),
                 ]
                 for f in c.features[:COMPARE_FEATURES]
             ],

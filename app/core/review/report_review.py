@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from app.core.base.errors import FilterSyntaxError, ShapLensError
+from app.core.base.formatting import cell, percent
 from app.core.base.types import Task
 from app.core.debugging.fairness import fairness_report, group_codes
 from app.core.debugging.filters import apply_filter
 from app.core.debugging.metrics import PRESETS, Evaluation, preset_mask
 from app.core.debugging.slices import error_slices
-from app.core.review.report_format import fmt, pct
 from app.core.review.report_model import SECTION_TITLES, Facts, Heading, Note, Section, Table
 
 if TYPE_CHECKING:
@@ -77,15 +77,15 @@ def filter_blocks(ctx: Context) -> list:
     if f.cohort_expression:
         facts.append(("Cohort", f"{f.cohort}: {_shown_expression(r, f.cohort_expression)}"))
     facts.append(
-        ("Rows in the filter", f"{visible.size:,} of {n:,} ({pct(visible.size / max(n, 1))})")
+        ("Rows in the filter", f"{visible.size:,} of {n:,} ({percent(visible.size / max(n, 1))})")
     )
     if visible.size:
         score = ctx.predictions[visible, r.output]
-        facts.append(("Mean prediction in the filter", fmt(float(score.mean()))))
+        facts.append(("Mean prediction in the filter", cell(float(score.mean()))))
         ev = ctx.evaluation
         if ev is not None and ev.is_classifier and ev.has_label[visible].any():
             rows = visible[ev.has_label[visible]]
-            facts.append(("Error rate in the filter", pct(float(1 - ev.correct[rows].mean()))))
+            facts.append(("Error rate in the filter", percent(float(1 - ev.correct[rows].mean()))))
     blocks: list = [Heading("Current filter"), Facts(facts)]
     inside = np.isin(ctx.values.rows, visible)
     if inside.any():
@@ -94,7 +94,7 @@ def filter_blocks(ctx: Context) -> list:
         blocks.append(
             Table(
                 ["Feature", f"Mean |SHAP| in the filter ({r.model.unit.value})"],
-                [[ctx.shown[j], fmt(mean_abs[j])] for j in top],
+                [[ctx.shown[j], cell(mean_abs[j])] for j in top],
                 [False, True],
             )
         )
@@ -134,13 +134,13 @@ def fairness_section(ctx: Context) -> Section | None:
                 [
                     [
                         shown[s.group] + (" (small)" if s.small else ""),
-                        fmt(s.count),
-                        pct(s.base_rate),
-                        pct(s.selection_rate),
-                        pct(s.accuracy),
-                        pct(s.tpr),
-                        pct(s.fpr),
-                        pct(s.mean_prediction),
+                        cell(s.count),
+                        percent(s.base_rate),
+                        percent(s.selection_rate),
+                        percent(s.accuracy),
+                        percent(s.tpr),
+                        percent(s.fpr),
+                        percent(s.mean_prediction),
                     ]
                     for s in report.groups
                 ],
@@ -151,9 +151,12 @@ def fairness_section(ctx: Context) -> Section | None:
         section.add(
             Facts(
                 [
-                    ("Demographic parity difference", pct(report.demographic_parity_difference)),
-                    ("Equalized odds difference", pct(report.equalized_odds_difference)),
-                    ("Four-fifths ratio", f"{fmt(report.four_fifths_ratio, 3)} ({verdict})"),
+                    (
+                        "Demographic parity difference",
+                        percent(report.demographic_parity_difference),
+                    ),
+                    ("Equalized odds difference", percent(report.equalized_odds_difference)),
+                    ("Four-fifths ratio", f"{cell(report.four_fifths_ratio, 3)} ({verdict})"),
                 ]
             )
         )
@@ -172,8 +175,8 @@ def fairness_section(ctx: Context) -> Section | None:
             if not mask.any():
                 continue
             groups.append(g)
-            mean_label = fmt(float(np.nanmean(label[mask]))) if label is not None else ""
-            rows.append([name, fmt(int(mask.sum())), fmt(float(score[mask].mean())), mean_label])
+            mean_label = cell(float(np.nanmean(label[mask]))) if label is not None else ""
+            rows.append([name, cell(int(mask.sum())), cell(float(score[mask].mean())), mean_label])
         if ctx.label_problem:
             section.add(Note(ctx.label_problem))
         section.add(
@@ -246,14 +249,14 @@ def slices_section(ctx: Context) -> Section | None:
     )
     table_rows = []
     for s in found:
-        rate = pct(s.rate) if binary else fmt(s.rate)
+        rate = percent(s.rate) if binary else cell(s.rate)
         interval = (
             f"{100 * s.ci_low:.1f}–{100 * s.ci_high:.1f}%"
             if binary
             else f"{s.ci_low:.3g}–{s.ci_high:.3g}"
         )
         flag = "unreliable" if s.unreliable else ""
-        table_rows.append([s.description, fmt(s.count), rate, interval, f"×{s.lift:.2f}", flag])
+        table_rows.append([s.description, cell(s.count), rate, interval, f"×{s.lift:.2f}", flag])
     header = ["Slice", "Rows", "Error rate" if binary else "Mean error", "95% interval", "Lift", ""]
     numeric = [False, True, True, True, True, False]
     if not any(row[-1] for row in table_rows):  # no unreliable slice: no empty flag column

@@ -11,16 +11,17 @@ values go through the glossary, so they read as the user wrote them.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from app.core.base.formatting import data_number, spoken_percent
+from app.core.base.formatting import effect as format_effect
 from app.core.base.types import Task, Unit
 from app.core.data.align import AlignedData
 from app.core.explain.models.base import ModelAdapter
-from app.core.review.glossary import Glossary, format_number
+from app.core.review.glossary import Glossary
 
 
 @dataclass
@@ -41,28 +42,6 @@ class RowSummary:
     prediction: float = float("nan")
     average: float | None = None
     unit_name: str = ""
-
-
-def format_effect(value: float, digits: int = 2) -> str:
-    """A signed SHAP value with `digits` significant digits, never in scientific notation."""
-    if value == 0 or not math.isfinite(value):
-        return "0" if value == 0 else str(value)
-    size = abs(value)
-    magnitude = math.floor(math.log10(size))
-    if round(size, max(digits - 1 - magnitude, 0)) >= 10 ** (magnitude + 1):
-        magnitude += 1  # 0.996 rounds up to 1.0: keep two significant digits, not three
-    decimals = max(digits - 1 - magnitude, 0)
-    return ("+" if value > 0 else "-") + f"{round(size, decimals):,.{decimals}f}"
-
-
-def format_percent(p: float) -> str:
-    """83%, or 0.4% / 99.6% near the ends where a whole percent would say 0% or 100%."""
-    if not math.isfinite(p):
-        return "unknown"
-    pct = p * 100
-    if 1 <= pct <= 99:
-        return f"{pct:.0f}%"
-    return f"{pct:.1f}%".replace(".0%", "%")
 
 
 def _article(number_text: str) -> str:
@@ -153,32 +132,32 @@ def _opening(
     probability = unit in (Unit.LOG_ODDS, Unit.PROBABILITY) and task is not Task.REGRESSION
     if task is Task.REGRESSION or not probability:
         target_unit = glossary.target.unit
-        value = format_number(p) + (f" {target_unit}" if target_unit else "")
+        value = data_number(p) + (f" {target_unit}" if target_unit else "")
         what = glossary.target.display or glossary.target.name
         head = f"The model predicts {value}" + (f" {what}" if what and not target_unit else "")
         head += f" for this {subject}"
         if task is Task.MULTICLASS:
             head += f" for {_class(output_names[output])}"
-        against = f", against {format_number(avg)} on average" if avg is not None else ""
+        against = f", against {data_number(avg)} on average" if avg is not None else ""
         prefix = f"For {_class(output_names[output])}, " if task is Task.MULTICLASS else ""
         return f"{head}{against}.", prefix
     if task is Task.BINARY:
         outcome = glossary.target.outcome or "the positive class"
-        chance = format_percent(p)
+        chance = spoken_percent(p)
         head = f"The model gives this {subject} {_article(chance)} {chance} chance of {outcome}"
-        against = f", against {format_percent(avg)} on average" if avg is not None else ""
+        against = f", against {spoken_percent(avg)} on average" if avg is not None else ""
         return f"{head}{against}.", ""
     name = output_names[output]
-    chance = format_percent(p)
+    chance = spoken_percent(p)
     head = f"The model gives this {subject} {_article(chance)} {chance} chance of {_class(name)}"
     top = int(np.argmax(prediction))
     if top == output:
         head += " (its most likely class)"
     else:
         head += (
-            f" (most likely: {_class(output_names[top])}, {format_percent(float(prediction[top]))})"
+            f" (most likely: {_class(output_names[top])}, {spoken_percent(float(prediction[top]))})"
         )
-    against = f", against {format_percent(avg)} on average" if avg is not None else ""
+    against = f", against {spoken_percent(avg)} on average" if avg is not None else ""
     return f"{head}{against}.", f"For {_class(name)}, "
 
 

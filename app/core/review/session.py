@@ -9,7 +9,6 @@ when the whole folder was moved.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import asdict, dataclass, field
@@ -19,7 +18,8 @@ from pathlib import Path
 from app import __version__
 from app.core.base.atomic import write_text_atomic
 from app.core.base.errors import ShapLensError
-from app.core.base.input_gate import ANY, SESSION, InputError, open_input, read_input
+from app.core.base.hashing import file_sha256 as file_sha256  # sessions name files by it
+from app.core.base.input_gate import SESSION, InputError, read_input
 from app.core.base.schemas import FileRefDoc, SessionDoc, SessionHeader
 from app.core.base.structured import SchemaError, decode_json
 from app.core.review.bookmarks import Bookmark, Bookmarks
@@ -31,15 +31,6 @@ SESSION_SUFFIX = ".shaplens.json"
 
 class SessionError(ShapLensError):
     """A session file cannot be read or is not a ShapLens session."""
-
-
-def file_sha256(path: str | Path, chunk: int = 1 << 20) -> str:
-    """Hex sha256 of a file, read in chunks so large data files do not fill memory."""
-    digest = hashlib.sha256()
-    with open_input(path, ANY) as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass

@@ -16,11 +16,11 @@ from psygnal import Signal
 
 from app.core.base.errors import FilterSyntaxError, ShapLensError
 from app.core.base.types import Task
+from app.core.data.labels import encode_labels
 from app.core.debugging.cohorts import ALL_ROWS, CohortSet
 from app.core.debugging.filters import apply_filter
 from app.core.debugging.metrics import (
     Evaluation,
-    encode_labels,
     evaluate,
     next_mistake,
     preset_mask,

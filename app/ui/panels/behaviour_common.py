@@ -104,8 +104,8 @@ def export_button(parent: QWidget, on_click: Callable[[], object]) -> QPushButto
 
 def caption_for(state: AppState, what: str) -> Caption:
     """The provenance line under an exported behaviour figure."""
+    from app.core.base.file_digests import short_hash_of
     from app.plots.export import Caption
-    from app.ui.file_hashes import short_hash_of
 
     model = state.model
     total = state.data.n_rows if state.data is not None else 0

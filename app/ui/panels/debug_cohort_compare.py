@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from superqt.utils import signals_blocked
 
 from app.core.debugging.cohorts import ALL_ROWS, Cohort, CohortComparison, compare_cohorts
 from app.plots.cohort_bars import CohortBarsData, CohortBarsPlot
@@ -104,11 +105,10 @@ class CohortImportancePanel(QWidget):
             (self.combo_a, chosen[0], 0),
             (self.combo_b, chosen[1], min(1, len(names) - 1)),
         ):
-            combo.blockSignals(True)
-            combo.clear()
-            combo.addItems(names)
-            combo.setCurrentIndex(names.index(keep) if keep in names else fallback)
-            combo.blockSignals(False)
+            with signals_blocked(combo):
+                combo.clear()
+                combo.addItems(names)
+                combo.setCurrentIndex(names.index(keep) if keep in names else fallback)
         self.compute()
 
     def set_cohorts(self, a: str, b: str) -> None:

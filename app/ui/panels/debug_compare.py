@@ -22,7 +22,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from superqt.utils import signals_blocked
 
+from app.core.base import formatting
+from app.core.base.formatting import feature_value
 from app.core.debugging.metrics import Evaluation
 from app.core.debugging.neighbours import (
     FeatureDiff,
@@ -31,7 +34,6 @@ from app.core.debugging.neighbours import (
     compare_rows,
     nearest_correct,
 )
-from app.core.explain.views import format_value
 from app.plots import style
 from app.ui.panels.debug_jobs import cancel_on_destroy, on_screen
 from app.ui.panels.table_style import compact_rows
@@ -116,9 +118,8 @@ class ComparePanel(QWidget):
     def _on_data_changed(self) -> None:
         n = self.state.data.n_rows if self.state.data is not None else 0
         for box in (self.row_a, self.row_b):
-            box.blockSignals(True)
-            box.setRange(0, max(n - 1, 0))
-            box.blockSignals(False)
+            with signals_blocked(box):
+                box.setRange(0, max(n - 1, 0))
         self.neighbours.clear()
         self.neighbours.hide()
         self.refresh()
@@ -128,9 +129,8 @@ class ComparePanel(QWidget):
             self.row_a.setValue(row)
 
     def set_rows(self, a: int, b: int) -> None:
-        self.row_a.blockSignals(True)
-        self.row_a.setValue(a)
-        self.row_a.blockSignals(False)
+        with signals_blocked(self.row_a):
+            self.row_a.setValue(a)
         self.row_b.setValue(b)
         self.refresh()
 
@@ -180,10 +180,10 @@ class ComparePanel(QWidget):
         pal = style.palette()
         self.table.setRowCount(len(diffs))
         for r, d in enumerate(diffs):
-            same = format_value(d.value_a) == format_value(d.value_b)
-            cells = [d.feature, format_value(d.value_a), format_value(d.value_b),
-                     style.format_number(d.shap_a), style.format_number(d.shap_b),
-                     style.format_number(d.delta)]  # fmt: skip
+            same = feature_value(d.value_a) == feature_value(d.value_b)
+            cells = [d.feature, feature_value(d.value_a), feature_value(d.value_b),
+                     formatting.signed(d.shap_a), formatting.signed(d.shap_b),
+                     formatting.signed(d.delta)]  # fmt: skip
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if c < 3:

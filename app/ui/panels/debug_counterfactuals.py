@@ -28,8 +28,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from superqt.utils import signals_blocked
 
 from app.core.base.errors import ShapLensError
+from app.core.base.formatting import feature_value
 from app.core.base.types import Task
 from app.core.debugging.counterfactuals import (
     Counterfactual,
@@ -41,7 +43,6 @@ from app.core.debugging.counterfactuals import (
 )
 from app.core.debugging.counterfactuals.domains import feature_stats
 from app.core.explain.models.base import display_output_name
-from app.core.explain.views import format_value
 from app.ui.panels.debug_jobs import cancel_on_destroy
 from app.ui.state import AppState
 
@@ -190,9 +191,8 @@ class CounterfactualsPanel(QWidget):
     def _show_locks(self) -> None:
         locked = self.locked()
         for name, action in self._lock_actions.items():
-            action.blockSignals(True)
-            action.setChecked(name in locked)
-            action.blockSignals(False)
+            with signals_blocked(action):
+                action.setChecked(name in locked)
         if self.state.model is None:
             self.locks.setText("Locked: –")
             return
@@ -346,8 +346,8 @@ class CounterfactualsPanel(QWidget):
             cells = (
                 str(index + 1) if i == 0 else "",
                 change.feature,
-                format_value(change.before),
-                format_value(change.after),
+                feature_value(change.before),
+                feature_value(change.after),
                 self._prediction_text(answer) if i == 0 else "",
                 proof if i == 0 else "",
             )

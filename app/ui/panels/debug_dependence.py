@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 from superqt.utils import signals_blocked
 
+from app.core.base import formatting
 from app.core.debugging.dependence import DependenceData, dependence
 from app.plots import style
 from app.plots.base import PlotBase, finite_range, padded_range
@@ -201,7 +202,7 @@ class DependencePlot(PlotBase):
         if i is None:
             return ""
         value = d.categories[round(d.x[i])] if d.categories is not None else f"{d.x[i]:.4g}"
-        return f"row {int(d.rows[i])}: {d.feature} = {value}, {d.value_name} {style.format_number(d.shap[i])}"
+        return f"row {int(d.rows[i])}: {d.feature} = {value}, {d.value_name} {formatting.signed(d.shap[i])}"
 
 
 def searchable_combo(parent: QWidget) -> QComboBox:

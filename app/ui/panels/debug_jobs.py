@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QWidget
+from superqt.utils import qdebounced
 
 from app.workers import Workers
 
@@ -71,10 +72,7 @@ class PanelJob(QObject):
         self.stale = False  # a request is waiting (for quiet, for the panel to show, or a thread)
         self.runs = 0  # jobs started, for tests
         self._threads = 0  # threads of this key still working (cancelled ones included)
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(debounce_ms)
-        self._timer.timeout.connect(self._fire)
+        self._fire_soon = qdebounced(self._fire, timeout=debounce_ms, parent=self)
         workers.job_finished.connect(self._on_job_finished)
         panel.installEventFilter(self)
         cancel_on_destroy(panel, workers, key)
@@ -84,12 +82,12 @@ class PanelJob(QObject):
         self.stale = True
         self.workers.cancel(self.key)  # whatever it still delivers describes old inputs
         if on_screen(self.panel):
-            self._timer.start()
+            self._fire_soon()
 
     def cancel(self) -> None:
         """Nothing to compute any more (e.g. the data was closed)."""
         self.stale = False
-        self._timer.stop()
+        self._fire_soon.cancel()
         self.workers.cancel(self.key)
 
     @property
@@ -99,7 +97,7 @@ class PanelJob(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.panel and event.type() == QEvent.Type.Show and self.stale:
-            self._timer.start()  # shown again: catch up with what changed while hidden
+            self._fire_soon()  # shown again: catch up with what changed while hidden
         return False
 
     def _fire(self) -> None:
@@ -122,4 +120,4 @@ class PanelJob(QObject):
             return
         self._threads = max(self._threads - 1, 0)
         if self.stale and not self._threads:
-            self._timer.start()
+            self._fire_soon()

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from superqt.utils import signals_blocked
 
 from app.core.base.errors import FilterSyntaxError
 from app.core.base.types import Task
@@ -82,9 +83,8 @@ class ThresholdPanel(QWidget):
     def _on_threshold_changed(self, threshold: float) -> None:
         value = round(threshold * STEPS)
         if self.slider.value() != value:
-            self.slider.blockSignals(True)
-            self.slider.setValue(value)
-            self.slider.blockSignals(False)
+            with signals_blocked(self.slider):
+                self.slider.setValue(value)
         self.refresh()
 
     def class_names(self) -> list[str]:

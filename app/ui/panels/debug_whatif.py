@@ -29,11 +29,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.base import formatting
 from app.core.base.errors import ShapLensError
+from app.core.base.formatting import feature_value
 from app.core.base.types import Task
 from app.core.debugging.whatif import InvalidEditError, Ranges, WhatIf, WhatIfResult, feature_ranges
 from app.core.explain.models.base import display_output_name
-from app.core.explain.views import format_value
 from app.plots import style
 from app.ui.docks import dock_of
 from app.ui.panels.debug_jobs import cancel_on_destroy, on_screen
@@ -214,7 +215,7 @@ class WhatIfPanel(QWidget):
         for r, spec in enumerate(features):
             original = w.display_value(spec.name)
             self.table.setItem(r, 0, QTableWidgetItem(spec.name))
-            self.table.setItem(r, 1, QTableWidgetItem(format_value(original)))
+            self.table.setItem(r, 1, QTableWidgetItem(feature_value(original)))
             editor = self.editors[spec.name]
             if isinstance(editor, QComboBox):
                 editor.setCurrentText(MISSING if original is None else str(original))
@@ -329,7 +330,7 @@ class WhatIfPanel(QWidget):
         for i, name in enumerate(names):
             before = original_values[0][i, k] if original_values is not None else math.nan
             for col, value in ((3, before), (4, float(r.values[i, k]))):
-                item = QTableWidgetItem(style.format_number(value))
+                item = QTableWidgetItem(formatting.signed(value))
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 item.setForeground(QBrush(QColor(pal.positive if value > 0 else pal.negative)))
                 self.table.setItem(i, col, item)

@@ -39,6 +39,8 @@ HEATMAP, PAIR = 0, 1
 
 
 class InteractionsPanel(QWidget):
+    USEFUL_HEIGHT = 460  # the heatmap's readable minimum plus its title and controls (docks.py)
+
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state

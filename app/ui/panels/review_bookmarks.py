@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from superqt.utils import signals_blocked
 
 from app.core.base.errors import ShapLensError
 from app.core.review.bookmarks import Bookmark
@@ -139,11 +140,10 @@ class BookmarksPanel(QWidget):
     def _fill_tags(self) -> None:
         tags = self.review.bookmarks.tags()
         current = self.tag_filter.currentText()
-        self.tag_filter.blockSignals(True)
-        self.tag_filter.clear()
-        self.tag_filter.addItems([ALL_TAGS, *tags])
-        self.tag_filter.setCurrentIndex(max(self.tag_filter.findText(current), 0))
-        self.tag_filter.blockSignals(False)
+        with signals_blocked(self.tag_filter):
+            self.tag_filter.clear()
+            self.tag_filter.addItems([ALL_TAGS, *tags])
+            self.tag_filter.setCurrentIndex(max(self.tag_filter.findText(current), 0))
         typed = self.tag_edit.currentText()
         self.tag_edit.clear()
         self.tag_edit.addItems(tags)

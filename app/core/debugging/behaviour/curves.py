@@ -49,6 +49,22 @@ class Rates:
     precision: float
     selected: float  # share of rows predicted positive
 
+    @classmethod
+    def from_counts(
+        cls, threshold: float, tp: float, fp: float, positives: int, rows: int
+    ) -> Rates:
+        """Rates from true and false positives among `rows` of which `positives` are positive
+        (NaN where a rate's denominator is zero)."""
+        p, n = float(positives), float(rows - positives)
+        nan = float("nan")
+        return cls(
+            float(threshold),
+            fp / n if n else nan,
+            tp / p if p else nan,
+            tp / (tp + fp) if tp + fp else nan,
+            (tp + fp) / rows if rows else nan,
+        )
+
 
 @dataclass
 class GroupCurves:
@@ -74,15 +90,7 @@ class GroupCurves:
         fps, tps, thr = self.counts
         i = int(np.searchsorted(-thr, -threshold, side="right")) - 1
         tp, fp = (float(tps[i]), float(fps[i])) if i >= 0 else (0.0, 0.0)
-        p, n = float(self.positives), float(self.n_rows - self.positives)
-        nan = float("nan")
-        return Rates(
-            float(threshold),
-            fp / n if n else nan,
-            tp / p if p else nan,
-            tp / (tp + fp) if tp + fp else nan,
-            (tp + fp) / self.n_rows if self.n_rows else nan,
-        )
+        return Rates.from_counts(threshold, tp, fp, self.positives, self.n_rows)
 
 
 def counts_at_thresholds(y: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -193,15 +201,7 @@ def rates_at(y: np.ndarray, score: np.ndarray, threshold: float) -> Rates:
     positive = score >= threshold
     truth = y == 1
     tp, fp = float(np.sum(positive & truth)), float(np.sum(positive & ~truth))
-    p, n = float(truth.sum()), float((~truth).sum())
-    nan = float("nan")
-    return Rates(
-        float(threshold),
-        fp / n if n else nan,
-        tp / p if p else nan,
-        tp / (tp + fp) if tp + fp else nan,
-        (tp + fp) / y.size if y.size else nan,
-    )
+    return Rates.from_counts(threshold, tp, fp, int(truth.sum()), int(y.size))
 
 
 def threshold_at(

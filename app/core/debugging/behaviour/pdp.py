@@ -35,8 +35,26 @@ BLOCK_BYTES = 64 << 20  # and never a bigger block than this, however wide the d
 DEFAULT_ICE = 100
 
 
+class RowsCovered:
+    """What a partial-dependence result says about itself (shared by the 1-D and 2-D kinds)."""
+
+    n_rows: int
+    rows_total: int
+    task: Task
+    unit: Unit
+
+    @property
+    def complete(self) -> bool:
+        return self.n_rows == self.rows_total
+
+    @property
+    def probability(self) -> bool:
+        """Predictions are probabilities (so log-odds can be offered beside them)."""
+        return self.task is not Task.REGRESSION and self.unit is not Unit.TARGET
+
+
 @dataclass
-class PartialDependence:
+class PartialDependence(RowsCovered):
     """The averages over `n_rows` rows (of `rows_total` asked for) at each grid value."""
 
     grid: Grid
@@ -53,15 +71,6 @@ class PartialDependence:
     unit: Unit
     output: int = 0
     output_name: str = ""
-
-    @property
-    def complete(self) -> bool:
-        return self.n_rows == self.rows_total
-
-    @property
-    def probability(self) -> bool:
-        """Predictions are probabilities (so log-odds can be offered beside them)."""
-        return self.task is not Task.REGRESSION and self.unit is not Unit.TARGET
 
 
 @dataclass

@@ -13,12 +13,18 @@ import numpy as np
 
 from app.core.base.types import Task, Unit
 from app.core.debugging.behaviour.grid import BehaviourError, Grid, feature_index, make_grid
-from app.core.debugging.behaviour.pdp import CHUNK_PREDICTIONS, Progress, chunks, ramped
+from app.core.debugging.behaviour.pdp import (
+    CHUNK_PREDICTIONS,
+    Progress,
+    RowsCovered,
+    chunks,
+    ramped,
+)
 from app.core.explain.models.base import ModelAdapter, display_output_name
 
 
 @dataclass
-class PartialDependence2D:
+class PartialDependence2D(RowsCovered):
     """average_*[a, b] is the mean output with feature x at x.values[a] and y at y.values[b]."""
 
     x: Grid
@@ -31,14 +37,6 @@ class PartialDependence2D:
     unit: Unit
     output: int = 0
     output_name: str = ""
-
-    @property
-    def complete(self) -> bool:
-        return self.n_rows == self.rows_total
-
-    @property
-    def probability(self) -> bool:
-        return self.task is not Task.REGRESSION and self.unit is not Unit.TARGET
 
 
 def partial_dependence_2d_steps(

@@ -50,6 +50,18 @@ def display_output_name(name: str) -> str:
     return f"class {name}" if name.lstrip("-").isdigit() else name
 
 
+def split_contributions(
+    contrib: np.ndarray, n_rows: int, n_features: int, n_outputs: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(values (n, features, outputs) float32, base values (outputs,)) from a library's own
+    TreeSHAP output: LightGBM `pred_contrib`, XGBoost `pred_contribs` and CatBoost `ShapValues`
+    all lay a row out as one block per output of the features' values then the bias."""
+    blocks = np.asarray(contrib, dtype=np.float64).reshape(n_rows, n_outputs, n_features + 1)
+    values = np.ascontiguousarray(blocks[:, :, :n_features].transpose(0, 2, 1), np.float32)
+    base = blocks[0, :, n_features].copy() if n_rows else np.zeros(n_outputs)
+    return values, base
+
+
 def explainer_text(info: ModelInfo) -> str:
     """The explainer's name, with the reason when a tree model could not use the engine."""
     why = info.extra.get("engine_fallback")

@@ -20,7 +20,7 @@ import pandas as pd
 
 from app.core.base.errors import ModelLoadError
 from app.core.base.types import Task, Unit
-from app.core.explain.models.base import FeatureSpec, ModelAdapter, ModelInfo
+from app.core.explain.models.base import FeatureSpec, ModelAdapter, ModelInfo, split_contributions
 from app.core.explain.models.catboost_codes import MISSING_LABEL, CodeMap, label_hashes
 from app.core.explain.models.tree_engine import record_path, try_engine
 
@@ -131,12 +131,7 @@ class CatBoostModel(ModelAdapter):
             shap = self.model.get_feature_importance(
                 pool, type="ShapValues", shap_calc_type="Regular"
             )
-        shap = np.asarray(shap, dtype=np.float64)
-        n_rows, n_features, k = X.shape[0], len(self.features), self.n_outputs
-        blocks = shap.reshape(n_rows, k, n_features + 1)
-        values = np.ascontiguousarray(blocks[:, :, :n_features].transpose(0, 2, 1), np.float32)
-        base = blocks[0, :, n_features].copy() if n_rows else np.zeros(k)
-        return values, base
+        return split_contributions(shap, X.shape[0], len(self.features), self.n_outputs)
 
     def contributions_one(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if self.engine is not None:

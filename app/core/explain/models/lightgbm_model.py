@@ -11,7 +11,7 @@ import numpy as np
 
 from app.core.base.errors import ExplainError, ModelLoadError
 from app.core.base.types import Task, Unit
-from app.core.explain.models.base import FeatureSpec, ModelAdapter, ModelInfo
+from app.core.explain.models.base import FeatureSpec, ModelAdapter, ModelInfo, split_contributions
 
 _LOG_ODDS_OBJECTIVES = ("binary", "multiclass", "softmax", "cross_entropy", "xentropy")
 
@@ -236,12 +236,7 @@ class LightGBMModel(ModelAdapter):
             return self.engine.contributions(X)
         with self._lock:
             contrib = self.booster.predict(X, pred_contrib=True)
-        contrib = np.asarray(contrib, dtype=np.float64)
-        n_rows, n_features, k = X.shape[0], len(self.features), self.n_outputs
-        blocks = contrib.reshape(n_rows, k, n_features + 1)
-        values = np.ascontiguousarray(blocks[:, :, :n_features].transpose(0, 2, 1), np.float32)
-        base = blocks[0, :, n_features].copy() if n_rows else np.zeros(k)
-        return values, base
+        return split_contributions(contrib, X.shape[0], len(self.features), self.n_outputs)
 
     def contributions_one(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if self.engine is not None:

@@ -14,9 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from app.core.base.errors import AlignmentError
 from app.core.explain.models.base import FeatureSpec, ModelAdapter, ModelInfo
-from app.core.explain.models.sklearn_model import SHAP_PATH, probe_rows, refusal_message
+from app.core.explain.models.sklearn_model import SHAP_PATH, check_by_probe
 from app.core.explain.models.sklearn_trees import (
     ForestShap,
     UnsupportedTrees,
@@ -186,9 +185,4 @@ class PipelineTreeModel(ModelAdapter):
         return summed.astype(np.float32), base
 
     def check_input(self, X: np.ndarray) -> None:
-        if X.shape[0] == 0:
-            return
-        try:
-            self.predict_raw(probe_rows(X))
-        except ValueError as error:
-            raise AlignmentError(refusal_message(self.path.name, error), self.path) from error
+        check_by_probe(self, X)

@@ -56,6 +56,17 @@ def refusal_message(model_name: str, error: Exception) -> str:
     return f"{model_name} refused this data: {text}"
 
 
+def check_by_probe(model: ModelAdapter, X: np.ndarray) -> None:
+    """Refuse data the estimator would reject by predicting a few rows: scikit-learn's own
+    checks then name the reason (missing values, a wrong column count)."""
+    if X.shape[0] == 0:
+        return
+    try:
+        model.predict_raw(probe_rows(X))
+    except ValueError as error:
+        raise AlignmentError(refusal_message(model.path.name, error), model.path) from error
+
+
 class SklearnTreeModel(ModelAdapter):
     """RandomForest / ExtraTrees / (Hist)GradientBoosting / DecisionTree, classifier or regressor.
 
@@ -101,9 +112,4 @@ class SklearnTreeModel(ModelAdapter):
         return self.contributions(np.asarray(x, dtype=np.float64).reshape(1, -1))
 
     def check_input(self, X: np.ndarray) -> None:
-        if X.shape[0] == 0:
-            return
-        try:
-            self.predict_raw(probe_rows(X))
-        except ValueError as error:
-            raise AlignmentError(refusal_message(self.path.name, error), self.path) from error
+        check_by_probe(self, X)

@@ -7,7 +7,6 @@ the same name is not trusted.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -16,6 +15,7 @@ from pathlib import Path
 from platformdirs import user_config_dir
 
 from app.core.base.atomic import write_text_atomic
+from app.core.base.hashing import file_sha256
 from app.core.base.input_gate import TRUST_STORE, InputError, read_input
 from app.core.base.schemas import TrustDoc
 from app.core.base.structured import SchemaError, decode_json
@@ -31,14 +31,6 @@ def store_path() -> Path:
     if override:
         return Path(override)
     return Path(user_config_dir("shaplens", appauthor=False)) / "trusted_models.json"
-
-
-def file_sha256(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _read_store() -> dict[str, str]:
@@ -61,7 +53,7 @@ def is_trusted(path: str | Path) -> bool:
     """True when the user earlier chose to always trust a file with exactly these bytes."""
     try:
         return file_sha256(path) in _read_store()
-    except OSError:
+    except (OSError, InputError):
         return False
 
 

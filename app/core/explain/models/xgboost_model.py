@@ -18,7 +18,7 @@ import numpy as np
 from app.core.base.errors import ModelLoadError
 from app.core.base.types import Task, Unit
 from app.core.data.data_io import MAX_COLUMNS
-from app.core.explain.models.base import FeatureSpec, ModelAdapter, ModelInfo
+from app.core.explain.models.base import FeatureSpec, ModelAdapter, ModelInfo, split_contributions
 from app.core.explain.models.tree_engine import record_path, try_engine
 from app.core.explain.models.xgboost_checks import MultiTarget, check_feature_names, validate_json
 
@@ -152,12 +152,7 @@ class XGBoostModel(ModelAdapter):
             return self.engine.contributions(X)
         with self._lock:
             contrib = self.booster.predict(self._matrix(X), pred_contribs=True)
-        contrib = np.asarray(contrib, dtype=np.float64)
-        n_rows, n_features, k = X.shape[0], len(self.features), self.n_outputs
-        blocks = contrib.reshape(n_rows, k, n_features + 1)
-        values = np.ascontiguousarray(blocks[:, :, :n_features].transpose(0, 2, 1), np.float32)
-        base = blocks[0, :, n_features].copy() if n_rows else np.zeros(k)
-        return values, base
+        return split_contributions(contrib, X.shape[0], len(self.features), self.n_outputs)
 
     def contributions_one(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if self.engine is not None:
