@@ -254,6 +254,8 @@ class PlotTabs(QTabWidget):
     def _refresh_registered(self) -> None:
         """Views added through app.plots.registry: their data function runs in a worker."""
         s = self.state
+        if not any(slot.data_fn is not None for slot in self.slots.values()):
+            return  # reading s.explanation mid-run may copy a snapshot on this thread (issue 14)
         if s.explanation is None or s.model is None or s.data is None:
             return
         k = s.output_index
