@@ -11,6 +11,7 @@ does not fit, `ask_sample` offers to explain a random sample of the rows that fi
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import time
 from collections.abc import Callable, Generator
@@ -87,6 +88,12 @@ def warm_up_engine() -> None:
     # GUI thread and a clicked row's job (normal priority) still get a core when they wake up.
     set_bulk_niceness(BACKGROUND_NICENESS)
     warm_up()
+    # A LightGBM model is explained without the lightgbm package; the model overview imports
+    # it for the booster's importances and parameters. That import (lightgbm -> scikit-learn
+    # -> scipy.stats) held the GIL ~240 ms in one go beside the bulk run (issue 14): done here,
+    # before any model is open, it costs the idle window instead.
+    if importlib.util.find_spec("lightgbm") is not None:
+        import lightgbm  # noqa: F401
 
 
 class ExplainRunner(QObject):

@@ -214,8 +214,10 @@ class PlotTabs(QTabWidget):
         if mean_abs is None or s.model is None or s.data is None:
             return
         k = s.output_index
-        explanation = s.explanation
-        if self.filter_only and explanation is not None:
+        # Only the filtered view needs the rows: reading s.explanation mid-run may copy a
+        # partial snapshot on this thread (tens of ms per chunk at 100k rows; issue 14).
+        explanation = s.explanation if self.filter_only else None
+        if explanation is not None:
 
             def on_result(data: ImportanceData) -> None:
                 self.importance_data = data
@@ -252,6 +254,8 @@ class PlotTabs(QTabWidget):
     def _refresh_registered(self) -> None:
         """Views added through app.plots.registry: their data function runs in a worker."""
         s = self.state
+        if not any(slot.data_fn is not None for slot in self.slots.values()):
+            return  # reading s.explanation mid-run may copy a snapshot on this thread (issue 14)
         if s.explanation is None or s.model is None or s.data is None:
             return
         k = s.output_index

@@ -64,5 +64,7 @@ class ViewSlot(QStackedWidget):
         if self.plot is None:
             self.show_note("")
             return
-        self.plot.set_data(data)  # type: ignore[attr-defined]
+        # Shown first: a hidden plot gets its real size on show, and a plot drawn before that
+        # was drawn again at once (a second full draw, 30-40 ms of the first stall; issue 14).
         self.setCurrentWidget(self.plot)
+        self.plot.set_data(data)  # type: ignore[attr-defined]

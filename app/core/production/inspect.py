@@ -26,6 +26,7 @@ import numpy as np
 
 from app.core.base.types import Explanation
 from app.core.explain.models.base import ModelAdapter
+from app.core.production.forest_shape import forest_shape
 
 SHAP_SAMPLE_ROWS = 1_000
 # Training parameters worth a line of their own in the overview (the rest stay in `params`).
@@ -138,11 +139,14 @@ def _depth(node: dict[str, Any], children: tuple[str, str]) -> int:
 
 def tree_stats(model: ModelAdapter) -> TreeStats | None:
     """Trees, leaves and depth (mean/max) for LightGBM and XGBoost; None for other models."""
+    # By the adapter's framework, not by duck typing: xgboost 3.2's Booster has a dump_model too.
+    framework = model.info.framework
+    engine = getattr(model, "engine", None)
+    if framework in ("LightGBM", "XGBoost") and engine is not None:
+        return _stats(*forest_shape(engine.forest))  # no JSON parse holding the GIL
     booster = getattr(model, "booster", None)
     if booster is None:
         return None
-    # By the adapter's framework, not by duck typing: xgboost 3.2's Booster has a dump_model too.
-    framework = model.info.framework
     if framework == "LightGBM":
         info = booster.dump_model().get("tree_info", [])
         leaves = [int(t["num_leaves"]) for t in info]
