@@ -52,6 +52,7 @@ def dask_client(scheduler: str | None = None, local_workers: int | None = None) 
     # Nanny for the workers it restarts.
     import dask
 
+    _quiet_distributed_tasks()
     pre_spawn = {"distributed.nanny.pre-spawn-environ": _pre_spawn_environ(dask)}
     with safe_path_environ(), dask.config.set(pre_spawn):
         cluster = _local_cluster(distributed, workers)
@@ -63,6 +64,34 @@ def dask_client(scheduler: str | None = None, local_workers: int | None = None) 
                 client.close()
         finally:
             cluster.close()
+
+
+class _DistributedTaskNoise(logging.Filter):
+    """Drops asyncio's report of a distributed-internal task that failed unobserved.
+
+    On Ctrl+C the in-process scheduler's tasks die with "ConnectionPool is closed", and asyncio
+    logs each as "Task exception was never retrieved" with a traceback, sometimes only when the
+    task is collected after the cluster closed. What failed already reaches the command through
+    its futures; this was a traceback on the user's terminal."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        trace = error.__traceback__ if error is not None else None
+        while trace is not None:
+            if f"{os.sep}distributed{os.sep}" in trace.tb_frame.f_code.co_filename:
+                return False
+            trace = trace.tb_next
+        return True
+
+
+_TASK_NOISE = _DistributedTaskNoise()
+
+
+def _quiet_distributed_tasks() -> None:
+    """Installed once for the process: the reports can come after the cluster is gone."""
+    asyncio_log = logging.getLogger("asyncio")
+    if _TASK_NOISE not in asyncio_log.filters:
+        asyncio_log.addFilter(_TASK_NOISE)
 
 
 def _pre_spawn_environ(dask: Any) -> dict[str, Any]:
