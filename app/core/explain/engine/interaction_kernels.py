@@ -29,6 +29,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from app.core.explain.engine.leaf_patterns import ones_polynomial
+
 
 def pair_weights(max_d: int) -> np.ndarray:
     """w2[d, k] = k! (d-k-2)! / (d-1)! for 0 <= k <= d-2, 2 <= d <= max_d (log-gamma)."""
@@ -52,17 +54,7 @@ def leaf_pairs(v, z, ones, d, w1, w2, poly, red, c1, c11, phi):
     """One leaf and one ones-pattern: return c00, fill c1[s] (s a one), c11[s*d+t] (s<t ones)
     and phi[s] (every slot). Polynomials are over the ones' z; dividing out a one's factor
     (1 + z t) by synthetic division gives the polynomial without it."""
-    a = 0
-    prod_zeros = 1.0
-    poly[0] = 1.0
-    for s in range(d):
-        if ones[s]:
-            a += 1
-            poly[a] = 0.0
-            for k in range(a, 0, -1):
-                poly[k] += z[s] * poly[k - 1]
-        else:
-            prod_zeros *= z[s]
+    a, prod_zeros = ones_polynomial(z, ones, d, poly)
     c00 = 0.0
     if a <= d - 2:
         g = 0.0

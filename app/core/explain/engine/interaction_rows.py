@@ -11,6 +11,7 @@ from numba import njit
 
 from app.core.explain.engine.decision import go_left as _go_left
 from app.core.explain.engine.interaction_kernels import leaf_add
+from app.core.explain.engine.leaf_patterns import walk_patterns
 
 
 @njit(nogil=True, cache=True)
@@ -83,21 +84,10 @@ def interaction_rows(
             if n_nodes == 0:
                 continue
             lb = leaf_offset[t]
-            for r in range(nb_rows):
-                pattern[0, r] = -1
-            for j in range(n_nodes):
-                g = nb + j
-                xf = xt[split_feature[g]]
-                dt, thr, cb, ce = decision_type[g], threshold[g], cat_begin[g], cat_end[g]
-                slot = node_slot[g]
-                src = pattern[j]
-                dst_l = pattern[target_left[g]]
-                dst_r = pattern[target_right[g]]
-                for r in range(nb_rows):
-                    go = np.int64(_go_left(xf[r], dt, thr, cb, ce, cat_words))
-                    p = src[r]
-                    dst_l[r] = p & ~((1 - go) << slot)
-                    dst_r[r] = p & ~(go << slot)
+            walk_patterns(
+                pattern, xt, nb_rows, nb, n_nodes, split_feature, threshold, decision_type,
+                cat_begin, cat_end, cat_words, node_slot, target_left, target_right,
+            )  # fmt: skip
             for i in range(leaf_offset[t + 1] - lb):
                 leaf = lb + i
                 u0 = uf_offset[leaf]

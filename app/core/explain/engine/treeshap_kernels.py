@@ -21,6 +21,7 @@ import numpy as np
 from numba import njit
 
 from app.core.explain.engine.decision import go_left as _go_left
+from app.core.explain.engine.leaf_patterns import ones_polynomial, walk_patterns
 from app.core.explain.engine.quad_kernels import quad_leaf
 
 
@@ -171,17 +172,7 @@ def _leaf_phi(v, z, ones, d, weights, poly, out):
     poly holds e_k(z over the ones); removing slot i's factor (1 + z_i t) by synthetic division
     gives the polynomial of ones\\{i}. The zeros all share one value: -v * prod(z_zeros) * T.
     """
-    a = 0
-    prod_zeros = 1.0
-    poly[0] = 1.0
-    for s in range(d):
-        if ones[s]:
-            a += 1
-            poly[a] = 0.0
-            for k in range(a, 0, -1):
-                poly[k] += z[s] * poly[k - 1]
-        else:
-            prod_zeros *= z[s]
+    a, prod_zeros = ones_polynomial(z, ones, d, poly)
     zero_value = 0.0
     if a < d:
         total = 0.0
@@ -323,21 +314,10 @@ def shap_rows(
                 continue  # a constant tree only moves the base value
             k = tree_class[t]
             lb = leaf_offset[t]
-            for r in range(nb_rows):
-                pattern[0, r] = -1
-            for j in range(n_nodes):
-                g = nb + j
-                xf = xt[split_feature[g]]
-                dt, thr, cb, ce = decision_type[g], threshold[g], cat_begin[g], cat_end[g]
-                slot = node_slot[g]
-                src = pattern[j]
-                dst_l = pattern[target_left[g]]
-                dst_r = pattern[target_right[g]]
-                for r in range(nb_rows):
-                    go = np.int64(_go_left(xf[r], dt, thr, cb, ce, cat_words))
-                    p = src[r]
-                    dst_l[r] = p & ~((1 - go) << slot)
-                    dst_r[r] = p & ~(go << slot)
+            walk_patterns(
+                pattern, xt, nb_rows, nb, n_nodes, split_feature, threshold, decision_type,
+                cat_begin, cat_end, cat_words, node_slot, target_left, target_right,
+            )  # fmt: skip
             for i in range(leaf_offset[t + 1] - lb):
                 leaf = lb + i
                 u0 = uf_offset[leaf]
