@@ -19,6 +19,8 @@ CALLEES = {
     "interaction_kernels.leaf_add",
     "interaction_kernels.leaf_pair_values",
     "interaction_kernels.leaf_pairs",
+    "leaf_patterns.ones_polynomial",
+    "leaf_patterns.walk_patterns",
     "oblivious_kernels._leaf_table",
     "quad_kernels.quad_leaf",
     "treeshap_kernels._leaf_phi",
