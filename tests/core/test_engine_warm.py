@@ -15,10 +15,13 @@ ROOT = Path(__file__).resolve().parents[2]
 CALLEES = {
     "decision._generic_go_left",
     "decision.go_left",
+    "interaction_kernels._divided_pair",
     "interaction_kernels._pair_q",
     "interaction_kernels.leaf_add",
     "interaction_kernels.leaf_pair_values",
     "interaction_kernels.leaf_pairs",
+    "leaf_codes.distinct_codes",
+    "leaf_codes.scatter_codes",
     "leaf_patterns.ones_polynomial",
     "leaf_patterns.walk_patterns",
     "oblivious_kernels._leaf_table",

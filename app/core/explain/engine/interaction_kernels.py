@@ -21,7 +21,8 @@ path get nothing from it.
 A leaf's d(d+1)/2 slot pairs (s <= t) have fixed places in a row's accumulator (pair_index,
 the upper triangle of the features), so adding a leaf to a row is a gather-add of d(d+1)/2
 values. Shallow leaves take them from a table over the 2^d ones patterns built once; deeper
-leaves compute them per row (O(a^3) in the number a of ones, no memory traffic).
+leaves compute them once per distinct pattern in a block of rows (leaf_codes) or per row,
+O(a^2) in the number a of ones (leaf_add).
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ import numpy as np
 from numba import njit
 
 from app.core.explain.engine.leaf_patterns import ones_polynomial
+
+# Relative gap between two ones' z under which leaf_add divides rather than subtracting
+# partial fractions (relative error bound ~ 2 (d + 1) 2.2e-16 / PAIR_GAP, 6e-11 at d = 12).
+PAIR_GAP = 1e-4
 
 
 def pair_weights(max_d: int) -> np.ndarray:
@@ -193,16 +198,22 @@ def build_pair_tables(leaf_value, uf_offset, uf_z, tab_offset, tables, w1, w2):
 
 @njit(nogil=True, cache=True)
 def leaf_add(
-    v, z, ones, d, w1, w2, poly, red, one_idx, zero_idx, one_diag, acc, ab, pair_index, row_q
+    v, z, ones, d, w1, w2, poly, redm, one_idx, zero_idx, one_f, acc, ab, pair_index, row_q
 ):
     """Add one leaf's pairs for one row straight into the row's accumulator at `ab`; slot
-    pair (s, t), s <= t, is at pair_index[row_q[s] + t].
+    pair (s, t), s <= t, is at pair_index[row_q[s] + t]. Scratch: redm (max_d x max_d),
+    one_f (5 x max_d).
 
     Same values as leaf_pair_values, but only the arithmetic the pattern needs: a one-zero pair
     and a zero-zero pair have one value per one and one for all, so the main effects follow
     from counts (a one's: phi - its one-one pairs - nz * c1; a zero's: phi - sum of c1 over the
-    ones - (nz - 1) * c00).
+    ones - (nz - 1) * c00). A one-one pair costs O(1), not a second division: by partial
+    fractions 1/((1 + z_i t)(1 + z_j t)) = (z_i/(1 + z_i t) - z_j/(1 + z_j t)) / (z_i - z_j),
+    so G(ones minus i, j) = (z_i U_i - z_j U_j) / (z_i - z_j), U_i the same weighted sum over
+    the polynomial without i alone. It cancels as z_i nears z_j, so close pairs (relative gap
+    under PAIR_GAP, error bound ~ 2 (d + 1) eps / PAIR_GAP) divide instead.
     """
+    one_z, one_h, one_g, one_u, one_diag = one_f[0], one_f[1], one_f[2], one_f[3], one_f[4]
     a = 0
     nz = 0
     prod_zeros = 1.0
@@ -210,10 +221,10 @@ def leaf_add(
     for s in range(d):
         if ones[s]:
             one_idx[a] = s
-            one_diag[a] = 0.0
+            zs = z[s]
+            one_z[a] = zs
             a += 1
             poly[a] = 0.0
-            zs = z[s]
             for k in range(a, 0, -1):
                 poly[k] += zs * poly[k - 1]
         else:
@@ -221,6 +232,29 @@ def leaf_add(
             nz += 1
             prod_zeros *= z[s]
     vp = v * prod_zeros
+    # every one's polynomial without it (redm[m, x]), the ones side by side: independent
+    # chains the compiler can vectorise, then the three weighted sums each needs
+    for x in range(a):
+        redm[0, x] = 1.0
+        one_h[x] = 0.0
+        one_g[x] = 0.0
+        one_u[x] = 0.0
+        one_diag[x] = 0.0
+    for m in range(1, a):
+        pm = poly[m]
+        for x in range(a):
+            redm[m, x] = pm - one_z[x] * redm[m - 1, x]
+    for k in range(a):
+        w1k = w1[d, k]
+        w2k = w2[d, k]
+        for x in range(a):
+            r = redm[a - 1 - k, x]
+            one_h[x] += w1k * r
+            one_g[x] += w2k * r
+    for k in range(a - 1):
+        w2k = w2[d, k]
+        for x in range(a):
+            one_u[x] += w2k * redm[a - 2 - k, x]
     c00 = 0.0
     if nz >= 2:
         g = 0.0
@@ -230,35 +264,26 @@ def leaf_add(
     sum_c1 = 0.0
     for x in range(a):
         s = one_idx[x]
-        zs = z[s]
-        red[0] = 1.0
-        for m in range(1, a):
-            red[m] = poly[m] - zs * red[m - 1]
-        h = 0.0
-        g = 0.0
-        for k in range(a):
-            h += w1[d, k] * red[a - 1 - k]
-            g += w2[d, k] * red[a - 1 - k]
-        diag = vp * (1.0 - zs) * h + one_diag[x]  # one_diag: its pairs with earlier ones
+        zs = one_z[x]
+        diag = vp * (1.0 - zs) * one_h[x] + one_diag[x]  # one_diag: its pairs with earlier ones
         if nz > 0:
-            c1 = -0.5 * vp * (1.0 - zs) * g
+            c1 = -0.5 * vp * (1.0 - zs) * one_g[x]
             sum_c1 += c1
             diag -= nz * c1
             for y in range(nz):
                 t = zero_idx[y]
                 lo, hi = (s, t) if s < t else (t, s)
                 acc[ab + pair_index[row_q[lo] + hi]] += c1
+        half = 0.5 * vp * (1.0 - zs)
         for y in range(x + 1, a):
-            t = one_idx[y]
-            zt = z[t]
-            red[d] = 1.0
-            for m in range(1, a - 1):
-                red[d + m] = red[m] - zt * red[d + m - 1]
-            g2 = 0.0
-            for k in range(a - 1):
-                g2 += w2[d, k] * red[d + a - 2 - k]
-            c11 = 0.5 * vp * (1.0 - zs) * (1.0 - zt) * g2
-            acc[ab + pair_index[row_q[s] + t]] += c11
+            zt = one_z[y]
+            gap = zs - zt
+            if abs(gap) > PAIR_GAP * max(abs(zs), abs(zt)):
+                g2 = (zs * one_u[x] - zt * one_u[y]) / gap
+            else:
+                g2 = _divided_pair(redm, x, zt, a, d, w2)
+            c11 = half * (1.0 - zt) * g2
+            acc[ab + pair_index[row_q[s] + one_idx[y]]] += c11
             diag -= c11
             one_diag[y] -= c11
         acc[ab + pair_index[row_q[s] + s]] += diag
@@ -273,3 +298,14 @@ def leaf_add(
             for y in range(x + 1, nz):
                 t = zero_idx[y]
                 acc[ab + pair_index[row_q[s] + t]] += c00
+
+
+@njit(nogil=True, cache=True)
+def _divided_pair(redm, x, zt, a, d, w2):
+    """G(ones minus x and the one of z zt) by dividing x's polynomial by (1 + zt t)."""
+    prev = 0.0
+    g2 = 0.0
+    for m in range(a - 1):
+        prev = redm[m, x] - zt * prev
+        g2 += w2[d, a - 2 - m] * prev
+    return g2

@@ -11,6 +11,11 @@ from numba import njit
 
 from app.core.explain.engine.decision import go_left as _go_left
 from app.core.explain.engine.interaction_kernels import leaf_add
+from app.core.explain.engine.leaf_codes import (
+    MAX_GROUPED_DEPTH,
+    distinct_codes,
+    scatter_codes,
+)
 from app.core.explain.engine.leaf_patterns import walk_patterns
 
 
@@ -46,12 +51,14 @@ def interaction_rows(
     tables,
     w1,
     w2,
+    max_distinct,
 ):
     """Interaction values of rows r0..r1 into out (float32, rows x features x features x outputs).
 
     Patterns per node come block-wise and column-major as in treeshap_kernels.shap_rows; the
     accumulator is row-major (one M x M x outputs float64 square per row of the block, upper
-    triangle and diagonal), mirrored when the block is stored.
+    triangle and diagonal), mirrored when the block is stored. A leaf without a table groups
+    the block's rows by code when at most max_distinct of them are distinct (0 never groups).
     """
     n_trees = node_offset.size - 1
     n_feat = out.shape[1]
@@ -66,12 +73,23 @@ def interaction_rows(
     pattern = np.empty((max_buf, block_rows), np.int64)
     ones = np.zeros(max_d, np.int64)
     poly = np.empty(max_d + 1)
-    red = np.empty(2 * max_d + 2)
+    redm = np.empty((max_d, max_d))
     one_idx = np.zeros(max_d, np.int64)
     zero_idx = np.zeros(max_d, np.int64)
-    one_diag = np.zeros(max_d)
+    one_f = np.zeros((5, max_d))
     zl = np.zeros(max_d)
     row_q = np.zeros(max_d, np.int64)
+    # grouping rows by code (leaf_codes): each code's pairs land in scratch, in pair order
+    grouped_d = min(max_d, MAX_GROUPED_DEPTH)
+    scratch = np.zeros(block_rows * (grouped_d * (grouped_d + 1) // 2))
+    local_index = np.arange(grouped_d * (grouped_d + 1) // 2)
+    local_q = np.zeros(max_d, np.int64)
+    size = 1
+    while size < 2 * block_rows:
+        size *= 2
+    slot_id = np.empty(size, np.int64)
+    row_id = np.empty(block_rows, np.int64)
+    code_of = np.empty(block_rows, np.int64)
     for b0 in range(r0, r1, block_rows):
         nb_rows = min(block_rows, r1 - b0)
         for r in range(nb_rows):
@@ -110,6 +128,24 @@ def interaction_rows(
                 for s in range(d):  # a private copy: no array view per row
                     zl[s] = uf_z[u0 + s]
                     row_q[s] = po + s * d - (s * (s - 1)) // 2 - s
+                if d <= grouped_d:
+                    mask = (np.int64(1) << d) - 1
+                    n_codes = distinct_codes(pat, mask, nb_rows, slot_id, row_id, code_of)
+                    if n_codes <= max_distinct * nb_rows:
+                        for s in range(d):
+                            local_q[s] = s * d - (s * (s - 1)) // 2 - s
+                        scratch[: n_codes * n_pairs] = 0.0
+                        for c in range(n_codes):
+                            for s in range(d):
+                                ones[s] = (code_of[c] >> s) & 1
+                            leaf_add(
+                                v, zl, ones, d, w1, w2, poly, redm, one_idx, zero_idx, one_f,
+                                scratch, c * n_pairs, local_index, local_q,
+                            )  # fmt: skip
+                        scatter_codes(
+                            scratch, n_pairs, row_id, nb_rows, acc, square, pair_index, po
+                        )
+                        continue
                 for r in range(nb_rows):
                     if d < 63:
                         for s in range(d):
@@ -130,7 +166,7 @@ def interaction_rows(
                             if np.int64(go) != cond_left[c]:
                                 ones[cond_slot[c]] = 0
                     leaf_add(
-                        v, zl, ones, d, w1, w2, poly, red, one_idx, zero_idx, one_diag, acc,
+                        v, zl, ones, d, w1, w2, poly, redm, one_idx, zero_idx, one_f, acc,
                         r * square, pair_index, row_q,
                     )  # fmt: skip
         for r in range(nb_rows):
