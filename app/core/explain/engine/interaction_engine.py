@@ -17,8 +17,8 @@ from app.core.explain.engine import interaction_kernels as IK
 from app.core.explain.engine.engine import TreeShapEngine, shapley_weights
 from app.core.explain.engine.interaction_rows import interaction_rows
 
-# Leaves up to this many distinct features get a pattern table; deeper ones run the per-row
-# polynomial work, measured 5x slower on the Adult model. A table costs 2^d d(d+1)/2 float64:
+# Leaves up to this many distinct features get a pattern table; deeper ones compute their
+# pairs per distinct pattern of a block (leaf_codes) or per row. A table costs 2^d d(d+1)/2 float64:
 # 11 KB at d = 6, 450 KB at d = 10.
 MAX_PAIR_TABLE_DEPTH = 10
 PAIR_TABLE_BUDGET_BYTES = 192 * 1024**2
