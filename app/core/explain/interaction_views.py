@@ -44,7 +44,8 @@ class HeatmapData:
     @property
     def title(self) -> str:
         out = f" — {self.output_name}" if self.output_name else ""
-        rows = f"{self.n_rows:,} rows" + (f" {self.scope}" if self.scope else "")
+        # Says "all" when it is every row: an exported figure must tell which rows it covers.
+        rows = f"{self.n_rows:,} rows {self.scope}" if self.scope else f"all {self.n_rows:,} rows"
         return f"Mean |SHAP interaction| ({self.unit.value}) over {rows}{out}"
 
 
