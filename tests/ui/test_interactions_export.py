@@ -77,6 +77,7 @@ def test_heatmap_exports_to_png_and_svg_with_unit_rows_and_names(qtbot, state, t
     assert f"Mean |SHAP interaction| (log-odds) over all {ROWS:,} rows" in text  # title
     assert f"mean over all {ROWS:,} rows" in text and "Unit: log-odds" in text  # caption
     assert "Model: adult_small_lgbm.txt" in text
+    assert panel.export(tmp_path / "heatmap.pdf").read_bytes().startswith(b"%PDF")
 
 
 def test_a_filtered_heatmap_says_which_rows_its_means_cover(qtbot, state, tmp_path) -> None:
@@ -167,7 +168,11 @@ def test_file_export_view_exports_the_interactions_view_worked_in_last(
     exporter = window.exporter
     assert exporter.target().view == window.plots.current_view()  # not used yet: the tab
 
-    panel.heatmap.view.setFocus(Qt.FocusReason.MouseFocusReason)  # a click on the heatmap
+    # Keyboard: Tab from the panel's option reaches the heatmap, which Export View then means.
+    panel.filtered.setFocus(Qt.FocusReason.OtherFocusReason)
+    qtbot.waitUntil(panel.filtered.hasFocus, timeout=5000)
+    qtbot.keyClick(panel.filtered, Qt.Key.Key_Tab)
+    qtbot.waitUntil(panel.heatmap.view.hasFocus, timeout=5000)
     qtbot.waitUntil(lambda: exporter.target().view == "interactions", timeout=5000)
     n = window.state.data.n_rows
     svg = exporter.export_view(tmp_path / "heat.svg")
@@ -191,7 +196,7 @@ def test_file_export_view_exports_the_interactions_view_worked_in_last(
     # Back to the central tabs: Export View means the tab again.
     window.plots.setCurrentIndex((window.plots.currentIndex() + 1) % window.plots.count())
     assert exporter.target().view == window.plots.current_view()
-    panel.pair_plot.view.setFocus(Qt.FocusReason.MouseFocusReason)
+    panel.pair_plot.view.setFocus(Qt.FocusReason.MouseFocusReason)  # a click on the pair plot
     qtbot.waitUntil(lambda: exporter.target().view == "interaction_pair", timeout=5000)
     dock.hide()  # a hidden panel is never what Export View means
     assert exporter.target().view == window.plots.current_view()
