@@ -45,17 +45,17 @@ def summarised(qtbot, state):
     return panel
 
 
-def long_names(state) -> str:
-    """Show the most important feature under a long glossary name; returns its column."""
-    column = state.model.feature_names[int(np.argmax(state.mean_abs()[:, 0]))]
+def long_names(state, column: str = "age") -> None:
+    """Show a numeric feature (its name is the x axis's title) under a long glossary name."""
     state.review.set_glossary(Glossary({column: FeatureInfo(column, display=LONG)}))
-    return column
 
 
-def open_pair(qtbot, panel) -> None:
+def open_pair(qtbot, panel, first: str | None = None) -> None:
+    """The pair plot of `first` (a shown name; default the second feature) with another."""
     heat = panel.heatmap
+    r = heat.data.features.index(first) if first else 1
     with qtbot.waitSignal(heat.pair_clicked, timeout=5000):
-        heat.click_at(heat.cell_centre(1, 0))  # the second feature with the first
+        heat.click_at(heat.cell_centre(r, 0 if r else 1))
     qtbot.waitUntil(lambda: panel.pair_plot.data is not None, timeout=TIMEOUT)
     qtbot.waitUntil(lambda: not panel.workers.busy(), timeout=TIMEOUT)
 
@@ -63,7 +63,8 @@ def open_pair(qtbot, panel) -> None:
 def test_heatmap_exports_to_png_and_svg_with_unit_rows_and_names(qtbot, state, tmp_path) -> None:
     long_names(state)
     panel = summarised(qtbot, state)
-    assert panel.heatmap.data.features[0] == LONG
+    r = panel.heatmap.data.features.index(LONG)
+    assert r < panel.heatmap.shown  # among the features drawn
     png = panel.export(tmp_path / "heatmap.png")
     assert png is not None and png.exists()
     image = QImage(str(png))
@@ -73,7 +74,7 @@ def test_heatmap_exports_to_png_and_svg_with_unit_rows_and_names(qtbot, state, t
     svg = panel.export(tmp_path / "heatmap.svg")
     text = svg.read_text(encoding="utf-8")
     assert raster_images(text) == []  # the cells are vector rectangles, not an embedded image
-    assert f">1  {LONG}<" in text  # the long name whole, as text
+    assert f">{r + 1}  {LONG}<" in text  # the long name whole, as text
     assert f"Mean |SHAP interaction| (log-odds) over all {ROWS:,} rows" in text  # title
     assert f"mean over all {ROWS:,} rows" in text and "Unit: log-odds" in text  # caption
     assert "Model: adult_small_lgbm.txt" in text
@@ -96,8 +97,9 @@ def test_a_filtered_heatmap_says_which_rows_its_means_cover(qtbot, state, tmp_pa
 
 
 def test_pair_plot_exports_to_png_and_svg(qtbot, state, tmp_path) -> None:
+    long_names(state)
     panel = summarised(qtbot, state)
-    open_pair(qtbot, panel)
+    open_pair(qtbot, panel, LONG)
     assert panel.export_target().view == "interaction_pair"
     png = panel.export(tmp_path / "pair.png")
     image = QImage(str(png))
@@ -106,8 +108,8 @@ def test_pair_plot_exports_to_png_and_svg(qtbot, state, tmp_path) -> None:
     assert raster_images(text) == []
     assert "interaction value (log-odds)" in text  # the unit on the axis
     assert f"one dot per row: all {ROWS:,} rows" in text and "Unit: log-odds" in text
-    d = panel.pair_plot.data
-    assert f"{d.feature} × {d.colour_feature}: interaction (log-odds)" in text  # the title
+    # Named as the heatmap names it (the glossary's LONG), whole on the x axis.
+    assert panel.pair_plot.data.feature == LONG and f">{LONG} <" in text
     # Hovering a dot gives its row, value and number in the model's unit.
     plot = panel.pair_plot
     x, y = plot._xy()

@@ -276,7 +276,7 @@ class InteractionsPanel(QWidget):
             self.pair_note.setText("No rows pass the filter.")
             return
         sample = pair_sample(rows)
-        names = s.model.feature_names
+        names = self.review.glossary.display_names(list(s.model.feature_names))
         pair = names[i] if i == j else f"{names[i]} × {names[j]}"
         self.pair_note.setText(f"{pair}: computing {sample.size:,} rows…")
         k = s.output_index
@@ -297,6 +297,7 @@ class InteractionsPanel(QWidget):
             s.output_names[k],
             int(rows.size),
             self._pair_stop,
+            names,  # the heatmap's names (glossary), in the title, axis and tooltips
             on_progress=lambda f: self.pair_note.setText(f"{pair}: computing… {f:.0%}"),
             on_result=self._on_pair,
             on_error=lambda error: self.pair_note.setText(f"Could not draw: {error}"),
