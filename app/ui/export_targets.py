@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QApplication, QTabWidget, QWidget
@@ -30,11 +30,6 @@ class ExportTarget:
     view: str
     widget: QWidget
     cohort: str = ""
-    extra: str = ""
-
-
-class ExportingPanel(Protocol):
-    def export_target(self) -> ExportTarget | None: ...
 
 
 def approximate_note(state: AppState) -> str:

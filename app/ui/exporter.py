@@ -63,11 +63,10 @@ class Exporter:
         """Where the view came from (the current one by default), printed under the figure."""
         target = target or self.target()
         waterfall = target.view == "waterfall"
-        extra = [target.extra]
-        if waterfall:
-            extra.append(self.row_sentence())
-        row = self.state.selected_row if waterfall else None
-        return view_caption(self.state, row, target.cohort, extra)
+        if not waterfall:
+            return view_caption(self.state, None, target.cohort)
+        # An exported waterfall also carries the row's plain-language summary.
+        return view_caption(self.state, self.state.selected_row, "", [self.row_sentence()])
 
     def row_sentence(self) -> str:
         """The selected row's plain-language summary (as the Summary panel words it, with the

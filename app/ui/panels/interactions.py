@@ -327,7 +327,7 @@ class InteractionsPanel(QWidget):
         except ShapLensError as error:  # a personal column's values: refused
             self.state.report_error(str(error))
             return None
-        caption = view_caption(self.state, cohort=target.cohort, extra=[target.extra])
+        caption = view_caption(self.state, cohort=target.cohort)
         return export_plot(
             self, self.state, target.widget, target.view, path, caption=caption, data=data
         )
