@@ -23,7 +23,7 @@ def _dense_leaf_add(v, z, ones, w1, w2) -> np.ndarray:
     IK.leaf_add(
         v, z, ones, d, w1, w2, np.empty(max_d + 1), np.empty((max_d, max_d)),
         np.zeros(max_d, np.int64), np.zeros(max_d, np.int64), np.zeros((5, max_d)),
-        dst, 0, np.arange(n_pairs), row_q,
+        dst, 0, 1, np.arange(n_pairs), row_q,
     )  # fmt: skip
     return dst
 

@@ -198,10 +198,10 @@ def build_pair_tables(leaf_value, uf_offset, uf_z, tab_offset, tables, w1, w2):
 
 @njit(nogil=True, cache=True)
 def leaf_add(
-    v, z, ones, d, w1, w2, poly, redm, one_idx, zero_idx, one_f, acc, ab, pair_index, row_q
+    v, z, ones, d, w1, w2, poly, redm, one_idx, zero_idx, one_f, acc, ab, stride, pair_index, row_q
 ):
-    """Add one leaf's pairs for one row straight into the row's accumulator at `ab`; slot
-    pair (s, t), s <= t, is at pair_index[row_q[s] + t]. Scratch: redm (max_d x max_d),
+    """Add one leaf's pairs for one row straight into its accumulator: slot pair (s, t),
+    s <= t, at acc[ab + stride * pair_index[row_q[s] + t]]. Scratch: redm (max_d x max_d),
     one_f (5 x max_d).
 
     Same values as leaf_pair_values, but only the arithmetic the pattern needs: a one-zero pair
@@ -273,7 +273,7 @@ def leaf_add(
             for y in range(nz):
                 t = zero_idx[y]
                 lo, hi = (s, t) if s < t else (t, s)
-                acc[ab + pair_index[row_q[lo] + hi]] += c1
+                acc[ab + stride * pair_index[row_q[lo] + hi]] += c1
         half = 0.5 * vp * (1.0 - zs)
         for y in range(x + 1, a):
             zt = one_z[y]
@@ -283,10 +283,10 @@ def leaf_add(
             else:
                 g2 = _divided_pair(redm, x, zt, a, d, w2)
             c11 = half * (1.0 - zt) * g2
-            acc[ab + pair_index[row_q[s] + one_idx[y]]] += c11
+            acc[ab + stride * pair_index[row_q[s] + one_idx[y]]] += c11
             diag -= c11
             one_diag[y] -= c11
-        acc[ab + pair_index[row_q[s] + s]] += diag
+        acc[ab + stride * pair_index[row_q[s] + s]] += diag
     if nz > 0:
         h = 0.0
         for k in range(a + 1):
@@ -294,10 +294,10 @@ def leaf_add(
         zero_diag = -vp * h - sum_c1 - (nz - 1) * c00
         for x in range(nz):
             s = zero_idx[x]
-            acc[ab + pair_index[row_q[s] + s]] += zero_diag
+            acc[ab + stride * pair_index[row_q[s] + s]] += zero_diag
             for y in range(x + 1, nz):
                 t = zero_idx[y]
-                acc[ab + pair_index[row_q[s] + t]] += c00
+                acc[ab + stride * pair_index[row_q[s] + t]] += c00
 
 
 @njit(nogil=True, cache=True)

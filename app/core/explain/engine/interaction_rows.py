@@ -56,8 +56,9 @@ def interaction_rows(
     """Interaction values of rows r0..r1 into out (float32, rows x features x features x outputs).
 
     Patterns per node come block-wise and column-major as in treeshap_kernels.shap_rows; the
-    accumulator is row-major (one M x M x outputs float64 square per row of the block, upper
-    triangle and diagonal), mirrored when the block is stored. A leaf without a table groups
+    accumulator is pair-major (position p of the M x M x outputs float64 square, upper triangle
+    and diagonal, of row r at p * block_rows + r: a leaf adds each pair to a contiguous run of
+    rows), mirrored when the block is stored. A leaf without a table groups
     the block's rows by code when at most max_distinct of them are distinct (0 never groups).
     """
     n_trees = node_offset.size - 1
@@ -90,6 +91,7 @@ def interaction_rows(
     slot_id = np.empty(size, np.int64)
     row_id = np.empty(block_rows, np.int64)
     code_of = np.empty(block_rows, np.int64)
+    rows_at = np.empty(block_rows, np.int64)
     for b0 in range(r0, r1, block_rows):
         nb_rows = min(block_rows, r1 - b0)
         for r in range(nb_rows):
@@ -119,10 +121,11 @@ def interaction_rows(
                 if tb >= 0:
                     mask = (np.int64(1) << d) - 1
                     for r in range(nb_rows):
-                        row = tb + (pat[r] & mask) * n_pairs
-                        ab = r * square
-                        for q in range(n_pairs):
-                            acc[ab + pair_index[po + q]] += tables[row + q]
+                        rows_at[r] = tb + (pat[r] & mask) * n_pairs
+                    for q in range(n_pairs):  # pair by pair: one contiguous run of rows
+                        at = pair_index[po + q] * block_rows
+                        for r in range(nb_rows):
+                            acc[at + r] += tables[rows_at[r] + q]
                     continue
                 v = leaf_value[leaf]
                 for s in range(d):  # a private copy: no array view per row
@@ -140,11 +143,12 @@ def interaction_rows(
                                 ones[s] = (code_of[c] >> s) & 1
                             leaf_add(
                                 v, zl, ones, d, w1, w2, poly, redm, one_idx, zero_idx, one_f,
-                                scratch, c * n_pairs, local_index, local_q,
+                                scratch, c * n_pairs, 1, local_index, local_q,
                             )  # fmt: skip
                         scatter_codes(
-                            scratch, n_pairs, row_id, nb_rows, acc, square, pair_index, po
-                        )
+                            scratch, n_pairs, row_id, nb_rows, acc, block_rows, pair_index, po,
+                            rows_at,
+                        )  # fmt: skip
                         continue
                 for r in range(nb_rows):
                     if d < 63:
@@ -167,13 +171,12 @@ def interaction_rows(
                                 ones[cond_slot[c]] = 0
                     leaf_add(
                         v, zl, ones, d, w1, w2, poly, redm, one_idx, zero_idx, one_f, acc,
-                        r * square, pair_index, row_q,
+                        r, block_rows, pair_index, row_q,
                     )  # fmt: skip
         for r in range(nb_rows):
-            ab = r * square
             for a in range(n_feat):
                 for b in range(a, n_feat):
                     for k in range(n_out):
-                        value = acc[ab + (a * n_feat + b) * n_out + k]
+                        value = acc[((a * n_feat + b) * n_out + k) * block_rows + r]
                         out[b0 + r, a, b, k] = value
                         out[b0 + r, b, a, k] = value

@@ -46,10 +46,12 @@ def distinct_codes(pat, mask, nb_rows, slot_id, row_id, code_of):
 
 
 @njit(nogil=True, cache=True)
-def scatter_codes(scratch, n_pairs, row_id, nb_rows, acc, square, pair_index, po):
-    """Add code row_id[r]'s pairs (scratch, n_pairs a code, pair order) to row r's square."""
+def scatter_codes(scratch, n_pairs, row_id, nb_rows, acc, block_rows, pair_index, po, rows_at):
+    """Add code row_id[r]'s pairs (scratch, n_pairs a code, pair order) to row r of the
+    pair-major accumulator (pair p of row r at p * block_rows + r). rows_at: int64 scratch."""
     for r in range(nb_rows):
-        base = row_id[r] * n_pairs
-        ab = r * square
-        for q in range(n_pairs):
-            acc[ab + pair_index[po + q]] += scratch[base + q]
+        rows_at[r] = row_id[r] * n_pairs
+    for q in range(n_pairs):
+        at = pair_index[po + q] * block_rows
+        for r in range(nb_rows):
+            acc[at + r] += scratch[rows_at[r] + q]
