@@ -24,9 +24,10 @@ MAX_PAIR_TABLE_DEPTH = 10
 PAIR_TABLE_BUDGET_BYTES = 192 * 1024**2
 # The row-major accumulator holds one M x M x outputs float64 square per row of a block; keep a
 # block's squares near a core's L2. Larger blocks repeat more of a deep leaf's codes (below):
-# on benchmark model (c), 1024-row blocks ran ~2.5x the rows/s of 64-row ones, A/B in one run.
+# on benchmark model (c), 1024-row blocks ran ~2.5x the rows/s of 64-row ones, and 2048-row
+# ones ~1.5x the 1024-row ones (A/B in one run each).
 ACC_BLOCK_BYTES = 4 * 1024**2
-MAX_BLOCK_ROWS = 1024
+MAX_BLOCK_ROWS = 2048
 # The block's per-node patterns (int64, two per node): bounded for very large trees, but never
 # below the 64 rows that served before grouping.
 PATTERN_BLOCK_BYTES = 16 * 1024**2
