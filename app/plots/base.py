@@ -99,6 +99,7 @@ class PlotBase(QWidget):
         self.notice.hide()
         layout.addWidget(self.notice, 1)
         self._drawn_size_key: object = None
+        self._stale = False  # has data not drawn yet (set while hidden)
         self.plot: pg.PlotItem = self.view.addPlot(row=0, col=0)
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
@@ -116,10 +117,28 @@ class PlotBase(QWidget):
 
     def set_data(self, data: Any) -> None:
         self._data = data
+        if self._hidden_in_shown_window():
+            self._stale = True  # drawn when shown (showEvent)
+            return
         self._redraw()
+
+    def _hidden_in_shown_window(self) -> bool:
+        """A plot on a tab or dock not shown: drawing it now is wasted GUI time (the waterfall
+        behind the importance tab was drawn at its hidden size, then again at its laid-out
+        size, 30-50 ms as a run started; issue 14), so it is drawn when it is shown. A plot
+        that is its own window (exports, tests) is drawn at once."""
+        window = self.window()
+        return window is not self and window.isVisible() and not self.isVisible()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self._stale = False
+            self._redraw()
 
     def clear(self) -> None:
         self._data = None
+        self._stale = False
         self.plot.clear()
         self.title.setText("")
 
@@ -171,6 +190,13 @@ class PlotBase(QWidget):
 
     def _on_view_resized(self, *_: object) -> None:
         if self._data is None:
+            return
+        if self._hidden_in_shown_window():
+            self._stale = True
+            return
+        if self._stale:
+            self._stale = False
+            self._redraw()
             return
         self._fit_axis_label()
         if self._size_key() != self._drawn_size_key:

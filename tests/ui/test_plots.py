@@ -79,7 +79,7 @@ def _bar_state(plot: ImportancePlot) -> tuple:
     texts = sorted(
         (i.pos().y(), i.pos().x(), i.toPlainText())
         for i in plot.plot.items
-        if isinstance(i, pg.TextItem)
+        if isinstance(i, pg.TextItem) and i.isVisible()  # unused labels wait hidden
     )
     ticks = sorted(plot.plot.getAxis("left")._tickLevels[0])
     widths = [tuple(np.round(b.opts["width"], 9)) for b in bar_items]
