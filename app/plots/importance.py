@@ -50,6 +50,7 @@ class ImportancePlot(PlotBase):
     def __init__(self, parent: QWidget | None = None, max_bars: int = MAX_BARS) -> None:
         self.max_bars = max_bars
         self._drawn: _DrawnBars | None = None
+        self._label_cache: tuple[tuple[object, ...], list[str]] | None = None
         super().__init__(parent)
         # Made before any data: the first estimate of a run then only moves them (making
         # them was most of the first draw's 20-60 ms GUI stall as a run starts; issue 14).
@@ -121,13 +122,17 @@ class ImportancePlot(PlotBase):
         if folded:
             brushes[-1] = pg.mkBrush(pal.missing)
         drawn.bars.setOpts(x0=0, y=y, width=values, brushes=brushes)
+        # Each call below re-lays the item out in pyqtgraph: only what changed is touched.
         for label, value, yy in zip(drawn.labels, values, y, strict=False):
             text = formatting.plain(float(value))
             if label.toPlainText() != text:
                 label.setText(text)
-            label.setPos(float(value), float(yy))
-            label.setVisible(True)
-        axis_labels = [self.label(s) for s in names]
+            pos = label.pos()
+            if pos.x() != float(value) or pos.y() != float(yy):
+                label.setPos(float(value), float(yy))
+            if not label.isVisible():
+                label.setVisible(True)
+        axis_labels = self._axis_labels(names)
         if axis_labels != drawn.axis_labels:
             self._set_category_axis(axis_labels, list(y))
             drawn.axis_labels = axis_labels
@@ -136,6 +141,13 @@ class ImportancePlot(PlotBase):
             self._set_axis_label(axis_title)
             drawn.axis_title = axis_title
         self._fit_range()
+
+    def _axis_labels(self, names: list[str]) -> list[str]:
+        """The lane names as drawn; the last ones are reused while names and room stay."""
+        key = (tuple(names), self.label_room())
+        if self._label_cache is None or self._label_cache[0] != key:
+            self._label_cache = (key, [self.label(s) for s in names])
+        return self._label_cache[1]
 
     def _fit_range(self) -> None:
         names, values, _ = bars(self._data, self.bar_limit())
