@@ -34,6 +34,14 @@ LABEL_MIN_PX = 90
 ENLARGE_NOTICE = "Too small to read: enlarge this view (drag its border, or undock it)."
 
 
+def hidden_in_shown_window(widget: QWidget) -> bool:
+    """On a tab or dock of a shown window that is not shown itself: what it would draw now
+    nobody sees, so it may wait for its showEvent. A widget that is its own window (exports,
+    tests) is never put off."""
+    window = widget.window()
+    return window is not widget and window.isVisible() and not widget.isVisible()
+
+
 class TitleLabel(QLabel):
     """A word-wrapped title whose words longer than the line (a 70-character feature name) are
     shortened in the middle to fit, instead of widening the plot past its panel or being cut;
@@ -125,10 +133,8 @@ class PlotBase(QWidget):
     def _hidden_in_shown_window(self) -> bool:
         """A plot on a tab or dock not shown: drawing it now is wasted GUI time (the waterfall
         behind the importance tab was drawn at its hidden size, then again at its laid-out
-        size, 30-50 ms as a run started; issue 14), so it is drawn when it is shown. A plot
-        that is its own window (exports, tests) is drawn at once."""
-        window = self.window()
-        return window is not self and window.isVisible() and not self.isVisible()
+        size, 30-50 ms as a run started; issue 14), so it is drawn when it is shown."""
+        return hidden_in_shown_window(self)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
