@@ -57,6 +57,7 @@ class Watchdog:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="stall-watchdog", daemon=True)
         self.gui = threading.main_thread().ident
+        self.native = 0  # the watchdog's own thread id (set when it runs)
 
     def start(self) -> None:
         self._thread.start()
@@ -67,7 +68,7 @@ class Watchdog:
 
     def _run(self) -> None:
         me = threading.get_ident()
-        native = threading.get_native_id()
+        native = self.native = threading.get_native_id()
         last = time.perf_counter()
         before = _all_schedstats()
         n = 0
@@ -109,6 +110,7 @@ def _report(ticks: list[float], dog: Watchdog, min_ms: float) -> None:
             print(f"  GUI x{n}: " + " < ".join(st))
         native_names = {t.native_id: t.name for t in threading.enumerate()}
         native_names[threading.main_thread().native_id] = "GUI"
+        native_names[dog.native] = "watchdog"
         for t, g, me, delta in dog.cpu:
             if a - 0.002 <= t <= b + 0.003:
                 busy = ", ".join(
@@ -127,6 +129,20 @@ def _report(ticks: list[float], dog: Watchdog, min_ms: float) -> None:
                 if st[0].startswith(("thread.py:_worker", "threading.py:wait")):
                     continue  # an idle pool thread
                 print(f"    {names.get(tid, tid)}: " + " < ".join(st[:9]))
+
+
+def _summary(dog: Watchdog) -> None:
+    """Each late watchdog wake (> 15 ms) as CPU starvation (it waited in the run queue most of
+    the time) or a GIL hold (it was runnable but did not get the GIL)."""
+    starved, held = [], []
+    for _t, gap, me, delta in dog.cpu:
+        waited = delta.get(int(me), (0.0, 0.0))[1]
+        (starved if waited >= 0.6 * gap else held).append(gap)
+    print(
+        f"  late watchdog wakes > 15 ms: {len(starved)} CPU starvation (max "
+        f"{max(starved, default=0):.0f} ms), {len(held)} GIL or other (max "
+        f"{max(held, default=0):.0f} ms)"
+    )
 
 
 def main() -> None:
@@ -166,6 +182,7 @@ def main() -> None:
             Ticks.stop, Ticks.start = original_stop, original_start
         print(f"\n##### {label}: worst {gaps.max():.0f} ms, {seconds:.1f} s, {explainer}")
         _report(kept["ticks"], dog, args.min_ms)
+        _summary(dog)
 
 
 if __name__ == "__main__":
