@@ -10,9 +10,11 @@ from PySide6.QtWidgets import QTabWidget
 
 from app.core.base.types import Unit
 from app.core.explain.views import importance
+from app.plots import style
 from app.plots.importance import ImportancePlot
 from app.plots.registry import tab_views
 from app.ui.view_slot import ViewSlot, load_plot_class
+from tests.ui.test_plots import pixels, share_near
 
 NAMES = [f"a rather long feature name {j}" for j in range(30)]
 
@@ -116,3 +118,40 @@ def test_a_plot_on_a_hidden_tab_is_drawn_when_shown(qtbot, monkeypatch) -> None:
     qtbot.addWidget(alone)
     alone.set_data(_data(2.0))
     assert alone.title.text() != ""
+
+
+def test_a_slot_lays_its_plot_out_before_the_first_data(qtbot) -> None:
+    """The plot sits laid out under the opaque note, so the first estimate only raises it:
+    no resize (a whole graphics layout) inside the first chunk's callback."""
+    from PySide6.QtCore import QEvent, QObject
+
+    class Resizes(QObject):
+        count = 0
+
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Resize:
+                Resizes.count += 1
+            return False
+
+    slot = ViewSlot(next(spec for spec in tab_views() if spec.name == "importance"))
+    qtbot.addWidget(slot)
+    slot.resize(900, 600)
+    slot.show()
+    qtbot.waitExposed(slot)
+    slot.show_note("Computing SHAP values…")
+    plot = slot.plot
+    assert isinstance(plot, ImportancePlot)
+    qtbot.wait_until(lambda: plot.isVisible() and plot.width() > 600)
+    assert slot.currentWidget() is slot.note
+    # The note hides the plot beneath it: bars drawn there do not show through.
+    plot.set_data(_data())
+    qtbot.wait_until(lambda: len(_shown_labels(plot)) == plot.bar_limit())
+    assert share_near(pixels(slot.grab().toImage()), style.SHAP.bar, 12) == 0.0
+    assert share_near(pixels(plot.grab().toImage()), style.SHAP.bar, 12) > 0.01
+    plot.clear()
+    resizes = Resizes()
+    plot.view.installEventFilter(resizes)
+    slot.show_data(_data())
+    assert slot.currentWidget() is plot and Resizes.count == 0
+    qtbot.wait_until(lambda: len(_shown_labels(plot)) == plot.bar_limit())
+    plot.view.removeEventFilter(resizes)
