@@ -52,6 +52,7 @@ class ImportancePlot(PlotBase):
         self._drawn: _DrawnBars | None = None
         self._label_cache: tuple[tuple[object, ...], list[str]] | None = None
         super().__init__(parent)
+        self.plot.disableAutoRange()  # _fit_range sets both ranges: no bounds of every item
         # Made before any data: the first estimate of a run then only moves them (making
         # them was most of the first draw's 20-60 ms GUI stall as a run starts; issue 14).
         self._drawn = self._make_items()
