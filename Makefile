@@ -28,8 +28,9 @@ $(STAMP): pyproject.toml
 run: setup
 	$(VENV)/bin/shaplens --model $(SAMPLE_MODEL) --data $(SAMPLE_DATA) --label income_gt_50k
 
+# After a failed run, tests.crash_log prints the test and the thread of a crash (if there was one).
 test: setup
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q || { status=$$?; $(PY) -m tests.crash_log; exit $$status; }
 
 # Adds ShapLens to this user's application menu (no root): ~/.local/share/applications and icons.
 install-desktop: setup

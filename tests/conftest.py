@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from tests import crash_log
+
 # Tests never need a real screen; the Xvfb smoke test sets its own DISPLAY in a subprocess.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -60,6 +62,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="random GUI actions in tests/ui/test_monkey.py (default 2,000; long runs need --timeout=0)",
     )
+
+
+@pytest.hookimpl(trylast=True)  # after pytest's own faulthandler set-up, which it replaces
+def pytest_configure(config: pytest.Config) -> None:
+    crash_log.enable()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    crash_log.disable()
+
+
+def pytest_runtest_logstart(nodeid: str, location: tuple) -> None:
+    crash_log.mark_running(nodeid)
 
 
 _unexpected_skips: list[str] = []

@@ -36,6 +36,16 @@ class ColourBar(pg.GraphicsWidget):
         self.setFixedWidth(BAR_WIDTH + 8 + style.text_width([high, low], font) + 22)
         self.update()
 
+    def _band_colour(self, t: float, pal: style.Palette) -> QColor:
+        """The gradient's colour at t (0 bottom, 1 top): the bar's own stops when it has them
+        (the heatmap's light-to-dark scale was exported as the blue-red value scale)."""
+        if not self.stops:
+            colour = style.colours_for(np.array([t]), pal)[0]
+            return QColor(int(colour[0]), int(colour[1]), int(colour[2]))
+        rgb = np.array([QColor(s).getRgb()[:3] for s in self.stops], dtype=np.float64)
+        at = np.linspace(0.0, 1.0, len(self.stops))
+        return QColor(*(round(float(np.interp(t, at, rgb[:, c]))) for c in range(3)))
+
     def paint(self, painter: QPainter, *args: Any) -> None:
         pal = style.palette()
         rect = self.boundingRect()
@@ -59,9 +69,8 @@ class ColourBar(pg.GraphicsWidget):
             bands = 64
             step = bar.height() / bands
             for k in range(bands):
-                colour = style.colours_for(np.array([(k + 0.5) / bands]), pal)[0]
                 band = QRectF(bar.left(), bar.bottom() - (k + 1) * step, bar.width(), step + 0.5)
-                painter.fillRect(band, QColor(int(colour[0]), int(colour[1]), int(colour[2])))
+                painter.fillRect(band, self._band_colour((k + 0.5) / bands, pal))
         else:
             painter.fillRect(bar, gradient)
         painter.setPen(QPen(QColor(pal.text)))

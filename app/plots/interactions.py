@@ -16,8 +16,9 @@ from PySide6.QtWidgets import QWidget
 
 from app.core.explain.interaction_views import HeatmapData
 from app.plots import style
-from app.plots.base import TICK_FONT_PT, PlotBase, lane_index
+from app.plots.base import LABEL_MIN_PX, LABEL_SHARE, TICK_FONT_PT, PlotBase, lane_index
 from app.plots.colourbar import ColourBar
+from app.plots.raster_rects import RasterRects
 
 MIN_COL_PX = 24.0  # a column holds a two-digit number with air on both sides
 GAP = 0.6  # between the matrix and the main-effect strip, in cells
@@ -55,8 +56,14 @@ class InteractionHeatmap(PlotBase):
         self.colour_bar = ColourBar("mean |interaction|", ramp(style.palette()))
         self.view.addItem(self.colour_bar, row=0, col=1)
         self.shown = 0  # features drawn (the rest are left out and the title says so)
+        self._vector = False  # SVG/PDF exports draw the cells as rectangles, not an image
 
     # ------------------------------------------------------------- how much fits
+    def label_room(self) -> float:
+        """The screen's share even in exports: every pixel given to names is taken from the
+        matrix, and the larger export share left a slide with 7 of 40 features."""
+        return float(max(LABEL_MIN_PX, int(LABEL_SHARE * self.width()) // 20 * 20))
+
     def too_small(self) -> bool:
         return self.width() < MIN_SIZE[0] or self.height() < MIN_SIZE[1]
 
@@ -85,7 +92,8 @@ class InteractionHeatmap(PlotBase):
         k = self.feature_limit()
         self.shown = k
         n = len(d.features)
-        left_out = f" · top {k} of {n} features; enlarge to see more" if k < n else ""
+        more = "" if self._full_labels else "; enlarge to see more"  # an export cannot grow
+        left_out = f" · top {k} of {n} features{more}" if k < n else ""
         self.title.setText(d.title + left_out)
         if k == 0:
             return
@@ -118,9 +126,18 @@ class InteractionHeatmap(PlotBase):
         rgba[..., 3] = 255
         rgba[~np.isfinite(pairs), :3] = pg.mkColor(pal.background).getRgb()[:3]
         # ImageItem indexes [x, y] with y upwards: column c, and row r drawn at y = k - 1 - r.
+        rect = QRectF(-0.5, -0.5, k, k)
+        if self._vector:  # row-major with row 0 at the smallest y: the last feature's row
+            self.plot.addItem(RasterRects(rgba[::-1], rect, pal.background))
+            return
         image = pg.ImageItem(np.ascontiguousarray(rgba.transpose(1, 0, 2)[:, ::-1]))
-        image.setRect(QRectF(-0.5, -0.5, k, k))
+        image.setRect(rect)
         self.plot.addItem(image)
+
+    def vector_mode(self) -> None:
+        """Draw the cells as vector rectangles from now on (SVG and PDF exports)."""
+        self._vector = True
+        self._redraw()
 
     def _strip_left(self, k: int) -> float:
         return k - 0.5 + GAP

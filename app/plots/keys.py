@@ -26,10 +26,16 @@ class KeysLabel(QLabel):
         self.setText(
             " ".join(
                 f"<span style='white-space:nowrap'><span style='color:{colour}'>&#9632;</span>"
-                f"&nbsp;{escape(name)}</span>&nbsp;&nbsp;"
+                f"&nbsp;{_unbreakable(name)}</span>&nbsp;&nbsp;"
                 for colour, name in self.keys
             )
         )
 
     def names(self) -> list[str]:
         return [name for _, name in self.keys]
+
+
+def _unbreakable(name: str) -> str:
+    """A name Qt's line breaker cannot split: it ignores nowrap on a span and broke an elided
+    name after its "…" ("A long category …" / "us data has them")."""
+    return escape(name).replace(" ", "&nbsp;").replace("…", "…&#8288;")

@@ -95,3 +95,6 @@ for _name, _plot in {
     "residuals": "app.plots.curves:FitPlot",
 }.items():
     register_view(_name, _plot)
+# The Interactions panel's two figures (File > Export View and the panel's Export…).
+register_view("interactions", "app.plots.interactions:InteractionHeatmap")
+register_view("interaction_pair", "app.ui.panels.debug_dependence:DependencePlot")

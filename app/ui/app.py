@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from app import __version__, bundled
 from app.ui import dialogs
 from app.ui.crash import ExceptionHook, setup_logging, shutdown_logging
-from app.ui.heap import freeze_startup_objects
+from app.ui.heap import collect_on_gui_thread, freeze_startup_objects
 from app.ui.icon import application_icon
 from app.ui.main_window import MainWindow
 
@@ -83,6 +83,7 @@ def run_app(args: argparse.Namespace) -> int:
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("shaplens")  # Wayland matches the window to shaplens.desktop by this
     app.setWindowIcon(application_icon())
+    collect_on_gui_thread(app)  # before any job starts: see app/ui/heap.py
     window = MainWindow()
     hook = ExceptionHook(
         lambda summary, details, path: dialogs.show_unexpected_error(

@@ -9,10 +9,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QFileDialog, QMainWindow
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QWidget
 
 from app.core.base.errors import ShapLensError
 from app.ui import dialogs
+from app.ui.export_targets import (
+    ActiveView,
+    ExportTarget,
+    shown_data,
+    view_caption,
+)
 from app.ui.plot_tabs import PlotTabs
 from app.ui.recent_files import RecentFiles
 from app.ui.report_export import REPORT_SUFFIXES, ReportExport
@@ -25,15 +31,6 @@ if TYPE_CHECKING:
     from app.plots.export import Caption
 
 REPORT_FILTER = "HTML report (*.html);;PDF report (*.pdf)"
-
-
-def approximate_note(state: AppState) -> str:
-    """'approximate (background N rows)' for a sampled explainer, '' for exact SHAP values."""
-    model = state.model
-    if model is None or model.info.exact:
-        return ""
-    rows = model.info.extra.get("background_rows")
-    return f"approximate (background {rows:,} rows)" if rows else "approximate"
 
 
 class Exporter:
@@ -51,36 +48,25 @@ class Exporter:
         self.parent, self.state, self.plots, self.workers = parent, state, plots, workers
         self.recent, self.message_bar = recent, message_bar
         self.report_job: ReportExport | None = None
+        self.active = ActiveView(plots, parent)  # the panel or tab Export View means
 
-    def caption(self) -> Caption:
-        """Where the current view came from, printed under exported figures."""
-        from app.core.base.file_digests import short_hash_of
-        from app.plots.export import Caption
+    def target(self) -> ExportTarget:
+        """What Export View means now: the panel figure the user worked in last (while it is
+        on screen), else the current tab."""
+        panel = self.active.panel()
+        target = panel.export_target() if panel is not None else None  # type: ignore[attr-defined]
+        if target is not None:
+            return target
+        return ExportTarget(self.plots.current_view(), self.plots.view_widget())
 
-        s = self.state
-        view = self.plots.current_view()
-        model = s.model
-        total = s.data.n_rows if s.data is not None else 0
-        shown = int(s.visible_rows.size)
-        cohort = f"{shown:,} of {total:,} rows (filtered)" if shown < total else f"{total:,} rows"
-        extra = [s.output_names[s.output_index]] if len(s.output_names) > 1 else []
-        if approximate_note(s):
-            extra.append(approximate_note(s))
-        if view == "waterfall":
-            sentence = self.row_sentence()
-            if sentence:
-                extra.append(sentence)
-        return Caption(
-            model_name=s.model_path.name if s.model_path else "",
-            data_name=s.data_path.name if s.data_path else "",
-            row=s.selected_row if view == "waterfall" else None,
-            unit=model.unit.value if model else "",
-            explainer=model.info.explainer if model else "",
-            extra="; ".join(extra),
-            model_hash=short_hash_of(s.model_path),
-            data_hash=short_hash_of(s.data_path),
-            cohort=cohort,
-        )
+    def caption(self, target: ExportTarget | None = None) -> Caption:
+        """Where the view came from (the current one by default), printed under the figure."""
+        target = target or self.target()
+        waterfall = target.view == "waterfall"
+        if not waterfall:
+            return view_caption(self.state, None, target.cohort)
+        # An exported waterfall also carries the row's plain-language summary.
+        return view_caption(self.state, self.state.selected_row, "", [self.row_sentence()])
 
     def row_sentence(self) -> str:
         """The selected row's plain-language summary (as the Summary panel words it, with the
@@ -104,17 +90,9 @@ class Exporter:
         )  # fmt: skip
         return summary.text
 
-    def shown_data(self, widget: object) -> object:
+    def shown_data(self, widget: QWidget, view: str | None = None) -> object:
         """What an export or a copy of `widget` draws: its data with personal values redacted."""
-        from app.core.review.redaction import redact_view
-
-        data = getattr(widget, "data", None)
-        review = self.state.review
-        if data is None or not review.redaction or self.state.model is None:
-            return data
-        names = self.state.model.feature_names
-        feature_of = {review.glossary.display_name(f): f for f in names}
-        return redact_view(self.plots.current_view(), data, review.redaction, feature_of)
+        return shown_data(self.state, view or self.plots.current_view(), widget)
 
     def export_view(self, path: Path | None = None, width: int | None = None) -> Path | None:
         """Save the current view (dialog when no path is given); returns the written file."""
@@ -123,8 +101,8 @@ class Exporter:
         except ImportError:
             self.message_bar.show_message("Export is not available in this build.")
             return None
-        widget = self.plots.view_widget()
-        view = self.plots.current_view()
+        target = self.target()
+        widget, view = target.widget, target.view
         height = None if width is None else round(width * widget.height() / max(widget.width(), 1))
         if path is None:
             start = Path(self.recent.save_start(f"{view}.png"))
@@ -137,8 +115,8 @@ class Exporter:
             path, width, height = choice.path, choice.width, choice.height
         try:
             inputs = (self.state.model_path, self.state.data_path)
-            data = self.shown_data(widget)
-            export_widget(widget, path, width, height, self.caption(), inputs, data)
+            data = self.shown_data(widget, view)
+            export_widget(widget, path, width, height, self.caption(target), inputs, data)
         except ShapLensError as error:  # ExportError: nothing to export, bad size, unwritable
             self.message_bar.show_message(str(error))
             return None
@@ -156,8 +134,9 @@ class Exporter:
             self.message_bar.show_message("Copying images is not available in this build.")
             return
         try:
-            widget = self.plots.view_widget()
-            copy_to_clipboard(widget, self.caption(), self.shown_data(widget))
+            target = self.target()
+            data = self.shown_data(target.widget, target.view)
+            copy_to_clipboard(target.widget, self.caption(target), data)
         except ShapLensError as error:
             self.message_bar.show_message(str(error))
             return

@@ -40,7 +40,8 @@ from app.ui.actions import build_menus
 from app.ui.controller import Controller
 from app.ui.crash import log_dir
 from app.ui.docks import build_docks, fill_panels_menu, hide_stray_tab_bars
-from app.ui.exporter import Exporter, approximate_note
+from app.ui.export_targets import approximate_note
+from app.ui.exporter import Exporter
 from app.ui.file_actions import FileActions
 from app.ui.panels import DEFAULT_VISIBLE, PANEL_GROUPS, PANEL_MODULES
 from app.ui.plot_tabs import PlotTabs

@@ -95,6 +95,16 @@ def test_pair_dots_are_the_pairs_whole_interaction(loaded) -> None:
     assert d.value_name == "interaction" and f"{names[0]} × {names[2]}" in d.title
     assert d.total == 999 and d.subsampled
     assert np.isin(d.rows, rows).all()
+    # Under the glossary's names (as the heatmap shows them), with the same dots.
+    shown = [f"{n} (shown)" for n in names]
+    _, named = _run(
+        pair_dependence(
+            iter_interactions, model, data.X, model.features, Unit.LOG_ODDS, rows, 0, 2,
+            display=shown,
+        )
+    )  # fmt: skip
+    assert (named.feature, named.colour_feature) == (shown[0], shown[2])
+    assert f"{shown[0]} × {shown[2]}" in named.title and np.array_equal(named.shap, d.shap)
 
 
 def test_cancel_stops_the_summary_inside_a_chunk(loaded) -> None:

@@ -35,7 +35,12 @@ def test_heatmap_orders_features_by_importance_and_keeps_cells_with_their_pair()
     # The cell of (marital_status, age) is that pair's whole interaction.
     assert d.pairs[0, 3] == pytest.approx(2 * mean_abs[1, 0, 0])
     assert list(d.main) == pytest.approx([mean_abs[i, i, 0] for i in (1, 2, 3, 0)])
-    assert "100 rows" in d.title and "log-odds" in d.title
+    # An exported heatmap says which rows its means cover: all of them, or the filter's.
+    assert d.title == "Mean |SHAP interaction| (log-odds) over all 100 rows"
+    scoped = heatmap(
+        mean_abs, NAMES, Unit.PROBABILITY, 40, importance=importance, scope="in the filter"
+    )
+    assert scoped.title == "Mean |SHAP interaction| (probability) over 40 rows in the filter"
 
 
 def test_heatmap_without_importance_orders_by_total_interaction() -> None:

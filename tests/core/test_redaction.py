@@ -145,3 +145,24 @@ def test_redacted_views_keep_contributions() -> None:
     gone = redact_beeswarm(swarm, Redaction.of(["job"])).lanes[0]
     assert gone.categories is None and gone.legend is None and not gone.is_categorical
     assert swarm.lanes[0].categories == ["Sales", "Tech"]  # the on-screen data is untouched
+
+
+def test_an_interaction_pair_of_a_personal_column_is_refused() -> None:
+    """A pair plot's dots sit at one feature's values and take the other's colour: with either
+    feature personal, nothing of it could be shown, so it is not exported at all."""
+    from app.core.base.types import Unit
+    from app.core.debugging.dependence import DependenceData
+    from app.core.review.redaction import RedactedFigureError, redact_view
+
+    dots = np.zeros(3)
+    pair = DependenceData(
+        "age", dots, dots.astype(np.float32), np.arange(3), dots.astype(np.float32), "job",
+        Unit.LOG_ODDS, value_name="interaction",
+    )  # fmt: skip
+    assert redact_view("interaction_pair", pair, Redaction.of(["sex"])) is pair
+    for personal in ("age", "job"):
+        with pytest.raises(RedactedFigureError, match=f"values of {personal}, a personal column"):
+            redact_view("interaction_pair", pair, Redaction.of([personal]))
+    # Shown under a glossary name, the column is still known.
+    with pytest.raises(RedactedFigureError):
+        redact_view("interaction_pair", pair, Redaction.of(["age_col"]), {"age": "age_col"})

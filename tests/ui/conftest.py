@@ -10,6 +10,20 @@ import pytest
 SLICE_ROWS = 2_500
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _collect_on_gui_thread(qapp):
+    """As in the app: the cyclic collector runs only on the GUI thread (app/ui/heap.py), so a
+    test's leftover widgets are never destroyed on a job's thread."""
+    import gc
+
+    from app.ui.heap import collect_on_gui_thread
+
+    timer = collect_on_gui_thread(qapp)
+    yield
+    timer.stop()
+    gc.enable()
+
+
 @pytest.fixture(autouse=True)
 def _no_worker_left_running(request: pytest.FixtureRequest):
     """Fail a test that leaves a worker running once it has had a moment to wind down."""

@@ -95,3 +95,22 @@ def test_the_check_catches_squeezed_columns(qtbot, heat, monkeypatch) -> None:
     monkeypatch.setattr(InteractionHeatmap, "feature_limit", lambda self: M)
     plot = _shown(qtbot, InteractionHeatmap(), heat, SIZES[0])
     assert any(p.startswith("overlap") for p in problems(plot))
+
+
+EXPORT_SIZES = [(640, 380), (900, 530)]  # a small export and the default one's layout
+
+
+@pytest.mark.parametrize("size", EXPORT_SIZES, ids=[f"{w}x{h}" for w, h in EXPORT_SIZES])
+def test_exported_heatmap_and_pair_read_cleanly(qtbot, heat, pair, size) -> None:
+    """As File > Export View lays them out (full labels): nothing overlaps or is cut, the
+    heatmap keeps a useful number of features, and no legend name is cut in an export."""
+    plot = InteractionHeatmap()
+    plot.set_full_labels(True)
+    plot = _shown(qtbot, plot, heat, size)
+    assert problems(plot) == [] and plot.shown >= 8
+    assert "enlarge" not in plot.title.text()  # an exported figure cannot be enlarged
+    pair_plot = DependencePlot()
+    pair_plot.set_full_labels(True)
+    pair_plot = _shown(qtbot, pair_plot, pair, size)
+    assert problems(pair_plot) == []
+    assert all("…" not in name for name in pair_plot.legend.names())

@@ -44,7 +44,8 @@ class HeatmapData:
     @property
     def title(self) -> str:
         out = f" — {self.output_name}" if self.output_name else ""
-        rows = f"{self.n_rows:,} rows" + (f" {self.scope}" if self.scope else "")
+        # Says "all" when it is every row: an exported figure must tell which rows it covers.
+        rows = f"{self.n_rows:,} rows {self.scope}" if self.scope else f"all {self.n_rows:,} rows"
         return f"Mean |SHAP interaction| ({self.unit.value}) over {rows}{out}"
 
 
@@ -154,6 +155,7 @@ def pair_dependence(
     output_name: str = "",
     total: int | None = None,
     cancel: threading.Event | None = None,
+    display: list[str] | None = None,
 ) -> Generator[float, None, DependenceData]:
     """Worker: the dependence plot of a pair: x = `first`'s value, y = Φij + Φji (Φii for a main
     effect), colour = `second`'s value, one dot per row of `rows` (dataset positions, sorted).
@@ -161,7 +163,7 @@ def pair_dependence(
     `iterate` is the engine's chunked interaction run (`iter_interactions`); this yields the
     fraction done between chunks, so cancelling stops it there. `total` is how many rows the
     sample stands for (the filter's size), shown as "N of M rows drawn"; `cancel` stops the
-    run within one engine step."""
+    run within one engine step; `display` names the features as the heatmap does (glossary)."""
     rows = np.asarray(rows, dtype=np.int64)
     y = np.zeros(rows.size, dtype=np.float32)
     for chunk in iterate(model, X, rows=rows, cancel=cancel, chunk_rows=PAIR_CHUNK_ROWS):
@@ -177,7 +179,8 @@ def pair_dependence(
     names = [f.name for f in features]
     colour = names[second] if second != first else None
     data = dependence(names[first], values, X[rows], features, unit, colour_by=colour)
-    a, b = _short(names[first]), _short(names[second])
+    label = display if display is not None else names
+    a, b = _short(label[first]), _short(label[second])
     heading = (
         f"{a}: main effect ({unit.value})"
         if first == second
@@ -186,6 +189,8 @@ def pair_dependence(
     shown = total if total is not None and total > rows.size else data.total
     return replace(
         data,
+        feature=label[first],
+        colour_feature=label[second] if data.colour_feature is not None else None,
         rows=rows[data.rows],
         interactions=None,
         output_name=output_name,

@@ -38,6 +38,10 @@ class RedactionError(ShapLensError):
     """A column to redact is not in the data."""
 
 
+class RedactedFigureError(ShapLensError):
+    """A figure whose every mark is a redacted column's value: it is not written at all."""
+
+
 def _tokens(name: str) -> list[str]:
     spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", str(name))
     return [t for t in re.split(r"[^A-Za-z]+", spaced.lower()) if t]
@@ -175,4 +179,20 @@ def redact_view(view: str, data, redaction: Redaction, feature_of: dict[str, str
         return redact_waterfall(data, redaction, feature_of)
     if view == "beeswarm":
         return redact_beeswarm(data, redaction, feature_of)
+    if view == "interaction_pair":
+        return _refuse_redacted_pair(data, redaction, feature_of or {})
     return data  # importance shows no values
+
+
+def _refuse_redacted_pair(data, redaction: Redaction, feature_of: dict[str, str]):
+    """An interaction pair's plot as is, unless it shows a redacted column's values: its dots
+    sit at one feature's values and take the other's colour, so nothing would be left."""
+    if not redaction:
+        return data
+    for name in (data.feature, data.colour_feature):
+        if name is not None and feature_of.get(name, name) in redaction:
+            raise RedactedFigureError(
+                f"This plot shows the values of {name}, a personal column "
+                "(File > Personal Columns): it is not exported."
+            )
+    return data

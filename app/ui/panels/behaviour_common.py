@@ -125,9 +125,16 @@ def caption_for(state: AppState, what: str) -> Caption:
 
 
 def export_plot(
-    parent: QWidget, state: AppState, plot: QWidget, view: str, path: Path | None = None
+    parent: QWidget,
+    state: AppState,
+    plot: QWidget,
+    view: str,
+    path: Path | None = None,
+    caption: Caption | None = None,
+    data: object = None,
 ) -> Path | None:
-    """Ask where (unless `path` is given) and write the plot with its caption."""
+    """Ask where (unless `path` is given) and write the plot with its caption (by default the
+    behaviour panels'); `data` replaces what the plot shows (redacted values)."""
     from app.plots.export import export_widget
     from app.ui import dialogs
     from app.ui.settings import Settings
@@ -143,7 +150,8 @@ def export_plot(
         path, width, height = choice.path, choice.width, choice.height
     try:
         inputs = (state.model_path, state.data_path)  # never written over
-        export_widget(plot, path, width, height, caption_for(state, view), inputs)
+        caption = caption or caption_for(state, view)
+        export_widget(plot, path, width, height, caption, inputs, data)
     except ShapLensError as error:
         state.report_error(str(error))
         return None

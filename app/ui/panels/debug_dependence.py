@@ -46,6 +46,8 @@ class DependencePlot(PlotBase):
         super().__init__(parent)
         self.colour_bar = ColourBar()
         self.view.addItem(self.colour_bar, row=0, col=1)
+        # Room above the view for half of the top tick's number ("1.0" was cut by the title).
+        self.view.ci.layout.setContentsMargins(0, 8, 6, 0)
         # Categories have no order: a categorical colouring gets a legend, not the gradient.
         self.legend = KeysLabel(self)
         self.legend.hide()
@@ -115,7 +117,7 @@ class DependencePlot(PlotBase):
             left.setTicks(None)
             left.setWidth(None)
             left.setStyle(tickLength=-5)
-            self.plot.setLabel("left", shap_label, color=pal.text)
+            self._set_left_label(shap_label)  # fitted to the axis: a short plot cut it
             self._set_axis_label(d.feature)
         self._fit_range()
 
@@ -136,7 +138,7 @@ class DependencePlot(PlotBase):
         colours = [*pal.categories, pal.other, pal.missing]
         brushes = [pg.mkBrush(c) for c in colours]
         font = self.legend.font()
-        label_px = max(60, min(220, self.width() // 2 - 40))
+        label_px = self._legend_room()
         keys = [(colours[slot], style.elide_px(str(cats[c]), label_px, font))
                 for slot, c in enumerate(by_count[:slots])]  # fmt: skip
         if len(by_count) > slots:
@@ -146,8 +148,15 @@ class DependencePlot(PlotBase):
         self.legend.set_keys(keys)
         return level, brushes
 
+    def _legend_room(self) -> int:
+        """Pixels for a legend name: capped on screen (the tooltip has it whole); an export has
+        no tooltip, and names cut in the middle ("A long …them") could not be told apart."""
+        if self._full_labels:
+            return max(60, self.width() - 60)  # a line of its own when it needs one
+        return max(60, min(220, self.width() // 2 - 40))
+
     def _size_key(self) -> object:
-        return max(60, min(220, self.width() // 2 - 40))  # the room for a legend name
+        return self._legend_room()
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -183,6 +192,7 @@ class DependencePlot(PlotBase):
         else:
             x0, x1 = padded_range(*finite_range([x]))
             y0, y1 = padded_range(*finite_range([y]), 0.08, 0.08)
+            self._set_left_label(f"{d.value_name} value ({d.unit.value})")  # the new height
         self.plot.getViewBox().setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
 
     def _nearest(self, scene_pos: QPointF) -> int | None:
@@ -202,7 +212,8 @@ class DependencePlot(PlotBase):
         if i is None:
             return ""
         value = d.categories[round(d.x[i])] if d.categories is not None else f"{d.x[i]:.4g}"
-        return f"row {int(d.rows[i])}: {d.feature} = {value}, {d.value_name} {formatting.signed(d.shap[i])}"
+        number = f"{formatting.signed(d.shap[i])} ({d.unit.value})"
+        return f"row {int(d.rows[i])}: {d.feature} = {value}, {d.value_name} {number}"
 
 
 def searchable_combo(parent: QWidget) -> QComboBox:

@@ -10,6 +10,7 @@ up to PAIR_ROWS rows of the current filter in a worker; the heatmap itself is ov
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt
@@ -24,10 +25,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.base.errors import ShapLensError
 from app.core.debugging.dependence import DependenceData
 from app.core.explain.interaction_jobs import iterate_interactions
 from app.core.explain.interaction_views import HeatmapData, heatmap, pair_dependence, pair_sample
 from app.plots.interactions import InteractionHeatmap
+from app.ui.export_targets import (
+    ExportTarget,
+    heatmap_rows,
+    pair_rows,
+    shown_data,
+    view_caption,
+)
+from app.ui.panels.behaviour_common import export_button, export_plot
 from app.ui.panels.debug_dependence import DependencePlot
 from app.ui.panels.debug_jobs import cancel_on_destroy
 from app.ui.panels.interactions_filter import FilteredMeans
@@ -48,6 +58,8 @@ class InteractionsPanel(QWidget):
         self.workers = self.context.workers
         self.pair: tuple[int, int] | None = None  # model columns of the pair on show
         self.heatmap_data: HeatmapData | None = None
+        # Which rows the figure on show covers, worded when it was drawn (export captions).
+        self.heatmap_rows = self.pair_rows = ""
         self._pair_stop = threading.Event()  # the pair job's: set, it stops within an engine step
         self.status = QLabel(self)
         self.status.setWordWrap(True)
@@ -70,6 +82,7 @@ class InteractionsPanel(QWidget):
         top.addWidget(self.progress)
         top.addWidget(self.cancel_button)
         top.addWidget(self.compute_button)
+        top.addWidget(export_button(self, self.export))
 
         self.heatmap = InteractionHeatmap(self)
         self.heatmap.setToolTip("Hover a cell for its number; click it for the pair's plot")
@@ -204,6 +217,7 @@ class InteractionsPanel(QWidget):
             importance=s.mean_abs(),
             scope=scope,
         )
+        self.heatmap_rows = heatmap_rows(s, n_rows, bool(scope))
         self.heatmap.set_data(self.heatmap_data)
         self.heat_page.setCurrentWidget(self.heatmap)
         if self.pair is not None:
@@ -262,7 +276,7 @@ class InteractionsPanel(QWidget):
             self.pair_note.setText("No rows pass the filter.")
             return
         sample = pair_sample(rows)
-        names = s.model.feature_names
+        names = self.review.glossary.display_names(list(s.model.feature_names))
         pair = names[i] if i == j else f"{names[i]} × {names[j]}"
         self.pair_note.setText(f"{pair}: computing {sample.size:,} rows…")
         k = s.output_index
@@ -283,6 +297,7 @@ class InteractionsPanel(QWidget):
             s.output_names[k],
             int(rows.size),
             self._pair_stop,
+            names,  # the heatmap's names (glossary), in the title, axis and tooltips
             on_progress=lambda f: self.pair_note.setText(f"{pair}: computing… {f:.0%}"),
             on_result=self._on_pair,
             on_error=lambda error: self.pair_note.setText(f"Could not draw: {error}"),
@@ -294,7 +309,28 @@ class InteractionsPanel(QWidget):
         else:
             self.pair_note.setText(f"{data.total:,} rows")
         self.pair_plot.selected = self.state.selected_row
+        self.pair_rows = pair_rows(self.state, int(data.rows.size), int(data.total))
         self.pair_plot.set_data(data)
+
+    # ----------------------------------------------------------------- export
+    def export_target(self) -> ExportTarget:
+        """The figure on show (heatmap or pair plot) for File > Export View and Export…."""
+        if self.pages.currentIndex() == PAIR:
+            return ExportTarget("interaction_pair", self.pair_plot, self.pair_rows)
+        return ExportTarget("interactions", self.heatmap, self.heatmap_rows)
+
+    def export(self, path: Path | None = None) -> Path | None:
+        """Save the figure on show (asks where unless `path` is given); the file written."""
+        target = self.export_target()
+        try:
+            data = shown_data(self.state, target.view, target.widget)
+        except ShapLensError as error:  # a personal column's values: refused
+            self.state.report_error(str(error))
+            return None
+        caption = view_caption(self.state, cohort=target.cohort)
+        return export_plot(
+            self, self.state, target.widget, target.view, path, caption=caption, data=data
+        )
 
 
 def create(state: AppState) -> QWidget:
