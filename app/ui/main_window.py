@@ -249,8 +249,7 @@ class MainWindow(QMainWindow):
         self.unit_label.setText(f"SHAP unit: {model.unit.value}" if model is not None else "")
 
     def _on_progress(self, done: int, total: int) -> None:
-        # setValue repaints at once, flushing all the window's pending paints (plots too) into
-        # this chunk's callback (issue 14): with updates off it paints later with the rest.
+        # setValue repaints now, flushing every pending paint into this callback (issue 14)
         self.progress.setUpdatesEnabled(False)
         self.progress.setMaximum(max(total, 1))
         self.progress.setValue(done)
