@@ -11,6 +11,7 @@ Run: `python -m benchmarks.stall_probe [family index ...] [--min-ms 20]`.
 from __future__ import annotations
 
 import argparse
+import gc
 import itertools
 import os
 import sys
@@ -145,6 +146,25 @@ def _summary(dog: Watchdog) -> None:
     )
 
 
+class GcPauses:
+    """Every garbage collection over 5 ms: when, which generation, on which thread (a full
+    collection holds the GIL throughout, on whichever thread triggered it)."""
+
+    def __init__(self) -> None:
+        self.pauses: list[tuple[float, float, int, str]] = []
+        self._started: dict[int, float] = {}
+
+    def __call__(self, phase: str, info: dict) -> None:
+        now = time.perf_counter()
+        if phase == "start":
+            self._started[threading.get_ident()] = now
+            return
+        began = self._started.pop(threading.get_ident(), now)
+        if now - began > 0.005:
+            name = threading.current_thread().name
+            self.pauses.append((began, (now - began) * 1000, info["generation"], name))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("which", nargs="*", type=int)
@@ -154,10 +174,15 @@ def main() -> None:
     os.environ["SHAPLENS_NO_CACHE"] = "1"
     from PySide6.QtWidgets import QApplication
 
+    from app.ui.heap import collect_on_gui_thread
+
     app = QApplication.instance() or QApplication([])
+    collect_on_gui_thread(app)  # as the app and bench_gui_families do
     chosen = families.fixtures()
     if args.which:
         chosen = [chosen[i] for i in args.which]
+    pauses = GcPauses()
+    gc.callbacks.append(pauses)
     original_stop = Ticks.stop
     for label, model_path, data_path in chosen:
         log(f"probing {label}")
@@ -183,6 +208,11 @@ def main() -> None:
         print(f"\n##### {label}: worst {gaps.max():.0f} ms, {seconds:.1f} s, {explainer}")
         _report(kept["ticks"], dog, args.min_ms)
         _summary(dog)
+        first, last = kept["ticks"][0], kept["ticks"][-1]
+        for began, ms, generation, name in pauses.pauses:
+            if first <= began <= last:
+                print(f"  gc gen {generation} on {name}: {ms:.0f} ms at {began - first:.2f} s")
+        pauses.pauses.clear()
 
 
 if __name__ == "__main__":
