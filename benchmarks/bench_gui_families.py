@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.data import CACHE, numeric_matrix, numeric_target
-from benchmarks.gui_support import log, pump, result_row, wait_until
+from benchmarks.gui_support import log, pump, result_row, wait_for_warm_up, wait_until
 
 FOLDER = CACHE / "gui_families"
 N_FEATURES = 30
@@ -147,7 +147,7 @@ def _stall(app, model_path: Path, data_path: Path) -> tuple[np.ndarray, float, s
     window = MainWindow()
     window.resize(1400, 860)
     window.show()
-    wait_until(app, lambda: not window.workers.busy(), 120)  # the engine warm-up
+    wait_for_warm_up(app, window)
     freeze_startup_objects()  # as app.ui.app.run_app does once the window is shown
     marks: dict[str, float] = {}
     state = window.state
