@@ -14,6 +14,9 @@ from app.plots import style
 from app.plots.base import TICK_FONT_PT, PlotBase, lane_index
 
 MAX_BARS = 20  # beyond this, the least important features share one bar (as shap does)
+# While an estimate is refined, the x axis is kept until the widest bar needs less than this
+# share of it (see ImportancePlot._keeps_range).
+KEEP_SHRINK = 0.8
 
 
 def bars(data: ImportanceData, max_bars: int = MAX_BARS) -> tuple[list[str], np.ndarray, int]:
@@ -51,6 +54,7 @@ class ImportancePlot(PlotBase):
         self.max_bars = max_bars
         self._drawn: _DrawnBars | None = None
         self._label_cache: tuple[tuple[object, ...], list[str]] | None = None
+        self._range: tuple[float, int] | None = None  # (right end of the x axis, bars) as set
         super().__init__(parent)
         self.plot.disableAutoRange()  # _fit_range sets both ranges: no bounds of every item
         # Made before any data: the first estimate of a run then only moves them (making
@@ -59,6 +63,7 @@ class ImportancePlot(PlotBase):
 
     def clear(self) -> None:
         self._drawn = None
+        self._range = None
         super().clear()
 
     def bar_limit(self) -> int:
@@ -84,6 +89,7 @@ class ImportancePlot(PlotBase):
 
     def _draw(self) -> None:
         self._drawn = self._make_items()
+        self._range = None  # the new grid item is empty until placed
         self._update()
 
     def _make_items(self) -> _DrawnBars:
@@ -158,9 +164,24 @@ class ImportancePlot(PlotBase):
         width_px = max(self.plot.getViewBox().width(), 120.0)
         # Room on the right for the widest value label, so it is never cut off.
         right = top * 1.02 / max(1.0 - (label_px + 12) / width_px, 0.35)
+        if self._keeps_range(right, len(names)):
+            return
+        self._range = (right, len(names))
         self.plot.setXRange(0, right, padding=0)
         self.plot.setYRange(-0.6, len(names) - 0.4, padding=0)
         self._place_grid(right, len(names))
+
+    def _keeps_range(self, right: float, n_bars: int) -> bool:
+        """While a run refines its estimate, the axes stay as long as every bar and label still
+        fits with little room to spare. A new range re-lays out every value label (pyqtgraph
+        recomputes each text item's transform): most of each refresh's GUI time, and GUI stalls
+        of 30-60 ms per chunk on a busy machine (issue 14). A complete explanation is always
+        fitted exactly."""
+        kept = self._range
+        if kept is None or self._data is None or not self._data.partial:
+            return False
+        kept_right, kept_bars = kept
+        return kept_bars == n_bars and KEEP_SHRINK * kept_right <= right <= kept_right
 
     def _place_grid(self, right: float, n_bars: int) -> None:
         """Vertical lines at the bottom axis's major ticks, drawn as one opaque path: pyqtgraph's
