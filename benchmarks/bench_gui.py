@@ -40,6 +40,7 @@ from benchmarks.gui_support import (
     percentile,
     pump,
     result_row,
+    wait_for_warm_up,
     wait_until,
     whatif_panel,
 )
@@ -147,7 +148,7 @@ def run() -> list[dict]:
     window.controller.cache = ExplanationCache(cache_root)
     window.resize(1400, 860)
     window.show()
-    wait_until(app, lambda: not window.workers.busy(), 120)  # the engine warm-up
+    wait_for_warm_up(app, window)
     freeze_startup_objects()  # as app.ui.app.run_app does once the window is shown
     state, plots = window.state, window.plots
     whatif = whatif_panel(window)

@@ -34,6 +34,14 @@ LABEL_MIN_PX = 90
 ENLARGE_NOTICE = "Too small to read: enlarge this view (drag its border, or undock it)."
 
 
+def hidden_in_shown_window(widget: QWidget) -> bool:
+    """On a tab or dock of a shown window that is not shown itself: what it would draw now
+    nobody sees, so it may wait for its showEvent. A widget that is its own window (exports,
+    tests) is never put off."""
+    window = widget.window()
+    return window is not widget and window.isVisible() and not widget.isVisible()
+
+
 class TitleLabel(QLabel):
     """A word-wrapped title whose words longer than the line (a 70-character feature name) are
     shortened in the middle to fit, instead of widening the plot past its panel or being cut;
@@ -99,6 +107,7 @@ class PlotBase(QWidget):
         self.notice.hide()
         layout.addWidget(self.notice, 1)
         self._drawn_size_key: object = None
+        self._stale = False  # has data not drawn yet (set while hidden)
         self.plot: pg.PlotItem = self.view.addPlot(row=0, col=0)
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
@@ -116,10 +125,26 @@ class PlotBase(QWidget):
 
     def set_data(self, data: Any) -> None:
         self._data = data
+        if self._hidden_in_shown_window():
+            self._stale = True  # drawn when shown (showEvent)
+            return
         self._redraw()
+
+    def _hidden_in_shown_window(self) -> bool:
+        """A plot on a tab or dock not shown: drawing it now is wasted GUI time (the waterfall
+        behind the importance tab was drawn at its hidden size, then again at its laid-out
+        size, 30-50 ms as a run started; issue 14), so it is drawn when it is shown."""
+        return hidden_in_shown_window(self)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self._stale = False
+            self._redraw()
 
     def clear(self) -> None:
         self._data = None
+        self._stale = False
         self.plot.clear()
         self.title.setText("")
 
@@ -171,6 +196,13 @@ class PlotBase(QWidget):
 
     def _on_view_resized(self, *_: object) -> None:
         if self._data is None:
+            return
+        if self._hidden_in_shown_window():
+            self._stale = True
+            return
+        if self._stale:
+            self._stale = False
+            self._redraw()
             return
         self._fit_axis_label()
         if self._size_key() != self._drawn_size_key:

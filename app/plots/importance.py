@@ -14,6 +14,9 @@ from app.plots import style
 from app.plots.base import TICK_FONT_PT, PlotBase, lane_index
 
 MAX_BARS = 20  # beyond this, the least important features share one bar (as shap does)
+# While an estimate is refined, the x axis is kept until the widest bar needs less than this
+# share of it (see ImportancePlot._keeps_range).
+KEEP_SHRINK = 0.8
 
 
 def bars(data: ImportanceData, max_bars: int = MAX_BARS) -> tuple[list[str], np.ndarray, int]:
@@ -32,9 +35,11 @@ def bars(data: ImportanceData, max_bars: int = MAX_BARS) -> tuple[list[str], np.
 
 @dataclass
 class _DrawnBars:
-    """The items of the last full draw, kept so that a refined estimate only moves them."""
+    """The items of the last full draw, kept so that later data only moves them: a label per
+    possible bar, the unused ones hidden, so a change in the number of bars (a view that got
+    taller or shorter as its title or axis settled) costs no rebuild either."""
 
-    layout: tuple[object, ...]  # what the items depend on besides the values
+    palette: str  # the items' colours are fixed when they are made
     bars: pg.BarGraphItem
     labels: list[pg.TextItem]
     axis_labels: list[str]
@@ -48,14 +53,18 @@ class ImportancePlot(PlotBase):
     def __init__(self, parent: QWidget | None = None, max_bars: int = MAX_BARS) -> None:
         self.max_bars = max_bars
         self._drawn: _DrawnBars | None = None
+        self._label_cache: tuple[tuple[object, ...], list[str]] | None = None
+        self._range: tuple[float, int] | None = None  # (right end of the x axis, bars) as set
         super().__init__(parent)
+        self.plot.disableAutoRange()  # _fit_range sets both ranges: no bounds of every item
+        # Made before any data: the first estimate of a run then only moves them (making
+        # them was most of the first draw's 20-60 ms GUI stall as a run starts; issue 14).
+        self._drawn = self._make_items()
 
     def clear(self) -> None:
         self._drawn = None
+        self._range = None
         super().clear()
-
-    def _layout_key(self, n_bars: int, folded: int) -> tuple[object, ...]:
-        return (n_bars, bool(folded), style.palette().name, self._full_labels, self.label_room())
 
     def bar_limit(self) -> int:
         """MAX_BARS, or fewer when the view is too short to label that many (at least 2: the
@@ -67,30 +76,71 @@ class ImportancePlot(PlotBase):
         return (min(n, self.bar_limit()), self.label_room())
 
     def _redraw(self) -> None:
-        # While a run streams in, the estimate is redrawn a few times a second: moving the
-        # existing bars and labels costs a few ms, rebuilding them ~20 ms of GUI time.
-        if self._data is not None and self._update_in_place():
+        # Items are made once per palette and then moved: rebuilding ~20 text items took
+        # 12-80 ms of GUI time, and the first estimate was rebuilt two or three times as the
+        # view's height settled (each new height fits another number of bars; issue 14).
+        drawn = self._drawn
+        if self._data is not None and drawn is not None and drawn.palette == style.palette().name:
+            self._drawn_size_key = self._size_key()
+            self._update()
             return
         self._drawn = None
         super()._redraw()
 
-    def _update_in_place(self) -> bool:
-        drawn, data = self._drawn, self._data
-        if self._size_key() != self._drawn_size_key:
-            return False
-        names, values, folded = bars(data, self.bar_limit())
-        if drawn is None or drawn.layout != self._layout_key(len(names), folded):
-            return False
+    def _draw(self) -> None:
+        self._drawn = self._make_items()
+        self._range = None  # the new grid item is empty until placed
+        self._update()
+
+    def _make_items(self) -> _DrawnBars:
+        """A bar item, a value label per possible bar and the grid, all hidden until data."""
+        pal = style.palette()
+        bar_item = pg.BarGraphItem(x0=0, y=[0.0], height=0.68, width=[0.0], pen=None)
+        self.plot.addItem(bar_item)
+        font = style.base_font(TICK_FONT_PT)
+        labels = []
+        for _ in range(max(self.max_bars, 2)):
+            label = pg.TextItem("", color=pal.text, anchor=(0, 0.5))
+            label.setFont(font)
+            self.plot.addItem(label)
+            labels.append(label)
+        grid = pg.PlotCurveItem(pen=pg.mkPen(pal.grid, width=1), connect="pairs")
+        grid.setZValue(-10)  # behind the bars
+        self.plot.addItem(grid)
+        for item in (bar_item, grid, *labels):
+            item.setVisible(False)
+        return _DrawnBars(pal.name, bar_item, labels, [], "", grid)
+
+    def _update(self) -> None:
+        """Show the data with the items made by `_draw`."""
+        drawn, data, pal = self._drawn, self._data, style.palette()
+        assert drawn is not None
         self.title.setText(data.title + (f" — {data.output_name}" if data.output_name else ""))
-        drawn.bars.setOpts(width=values)
-        for label, value in zip(drawn.labels, values, strict=True):
+        names, values, folded = bars(data, self.bar_limit())
+        n = len(names)
+        drawn.bars.setVisible(n > 0)
+        drawn.grid.setVisible(n > 0)
+        for label in drawn.labels[n:]:
+            label.setVisible(False)
+        if n == 0:
+            return
+        y = np.arange(n - 1, -1, -1, dtype=np.float64)  # first (most important) at the top
+        brushes = [pg.mkBrush(pal.bar)] * n
+        if folded:
+            brushes[-1] = pg.mkBrush(pal.missing)
+        drawn.bars.setOpts(x0=0, y=y, width=values, brushes=brushes)
+        # Each call below re-lays the item out in pyqtgraph: only what changed is touched.
+        for label, value, yy in zip(drawn.labels, values, y, strict=False):
             text = formatting.plain(float(value))
             if label.toPlainText() != text:
                 label.setText(text)
-            label.setPos(float(value), label.pos().y())
-        axis_labels = [self.label(s) for s in names]
+            pos = label.pos()
+            if pos.x() != float(value) or pos.y() != float(yy):
+                label.setPos(float(value), float(yy))
+            if not label.isVisible():
+                label.setVisible(True)
+        axis_labels = self._axis_labels(names)
         if axis_labels != drawn.axis_labels:
-            y = np.arange(len(names) - 1, -1, -1, dtype=np.float64)
             self._set_category_axis(axis_labels, list(y))
             drawn.axis_labels = axis_labels
         axis_title = f"mean |SHAP value| ({data.unit.value})"
@@ -98,41 +148,13 @@ class ImportancePlot(PlotBase):
             self._set_axis_label(axis_title)
             drawn.axis_title = axis_title
         self._fit_range()
-        return True
 
-    def _draw(self) -> None:
-        data: ImportanceData = self._data
-        pal = style.palette()
-        self.title.setText(data.title + (f" — {data.output_name}" if data.output_name else ""))
-        names, values, folded = bars(data, self.bar_limit())
-        n = len(names)
-        if n == 0:
-            return
-        y = np.arange(n - 1, -1, -1, dtype=np.float64)  # first (most important) at the top
-        brushes = [pg.mkBrush(pal.bar)] * n
-        if folded:
-            brushes[-1] = pg.mkBrush(pal.missing)
-        bar_item = pg.BarGraphItem(x0=0, y=y, height=0.68, width=values, brushes=brushes, pen=None)
-        self.plot.addItem(bar_item)
-        font = style.base_font(TICK_FONT_PT)
-        labels = []
-        for value, yy in zip(values, y, strict=True):
-            label = pg.TextItem(formatting.plain(float(value)), color=pal.text, anchor=(0, 0.5))
-            label.setFont(font)
-            label.setPos(float(value), float(yy))
-            self.plot.addItem(label)
-            labels.append(label)
-        axis_labels = [self.label(s) for s in names]
-        axis_title = f"mean |SHAP value| ({data.unit.value})"
-        self._set_category_axis(axis_labels, list(y))
-        self._set_axis_label(axis_title)
-        grid = pg.PlotCurveItem(pen=pg.mkPen(pal.grid, width=1), connect="pairs")
-        grid.setZValue(-10)  # behind the bars
-        self.plot.addItem(grid)
-        self._drawn = _DrawnBars(
-            self._layout_key(n, folded), bar_item, labels, axis_labels, axis_title, grid
-        )
-        self._fit_range()
+    def _axis_labels(self, names: list[str]) -> list[str]:
+        """The lane names as drawn; the last ones are reused while names and room stay."""
+        key = (tuple(names), self.label_room())
+        if self._label_cache is None or self._label_cache[0] != key:
+            self._label_cache = (key, [self.label(s) for s in names])
+        return self._label_cache[1]
 
     def _fit_range(self) -> None:
         names, values, _ = bars(self._data, self.bar_limit())
@@ -142,9 +164,24 @@ class ImportancePlot(PlotBase):
         width_px = max(self.plot.getViewBox().width(), 120.0)
         # Room on the right for the widest value label, so it is never cut off.
         right = top * 1.02 / max(1.0 - (label_px + 12) / width_px, 0.35)
+        if self._keeps_range(right, len(names)):
+            return
+        self._range = (right, len(names))
         self.plot.setXRange(0, right, padding=0)
         self.plot.setYRange(-0.6, len(names) - 0.4, padding=0)
         self._place_grid(right, len(names))
+
+    def _keeps_range(self, right: float, n_bars: int) -> bool:
+        """While a run refines its estimate, the axes stay as long as every bar and label still
+        fits with little room to spare. A new range re-lays out every value label (pyqtgraph
+        recomputes each text item's transform): most of each refresh's GUI time, and GUI stalls
+        of 30-60 ms per chunk on a busy machine (issue 14). A complete explanation is always
+        fitted exactly."""
+        kept = self._range
+        if kept is None or self._data is None or not self._data.partial:
+            return False
+        kept_right, kept_bars = kept
+        return kept_bars == n_bars and KEEP_SHRINK * kept_right <= right <= kept_right
 
     def _place_grid(self, right: float, n_bars: int) -> None:
         """Vertical lines at the bottom axis's major ticks, drawn as one opaque path: pyqtgraph's

@@ -32,6 +32,7 @@ from app.core.explain.chunked import (
 )
 from app.core.explain.models.base import ModelAdapter
 from app.core.explain.snapshot import partial_snapshot
+from app.ui.heap import settle_heap_once
 from app.ui.state import AppState
 from app.workers import BACKGROUND_NICENESS, Workers
 
@@ -78,6 +79,24 @@ def explain_row_job(model: ModelAdapter, x: np.ndarray) -> tuple[np.ndarray, np.
     return np.asarray(values)[0], np.asarray(base)
 
 
+# What the model loaders import, in the order of their cost (lightgbm brings scikit-learn and
+# scipy.stats with it).
+FRAMEWORK_MODULES = ("lightgbm", "skops.io", "sklearn.ensemble", "xgboost", "catboost")
+# ShapLens's own adapters, which the loaders import on first use.
+LOADER_MODULES = tuple(
+    f"app.core.explain.models.{name}"
+    for name in (
+        "lightgbm_model",
+        "xgboost_model",
+        "catboost_model",
+        "sklearn_model",
+        "sklearn_hist",
+        "serialized",
+        "tree_engine",
+    )
+)
+
+
 def warm_up_engine() -> None:
     """Compile (or load from numba's cache) the engine's kernels before any data arrives, so the
     first chunk and the first clicked row do not wait for it (and no compile holds the GIL
@@ -92,8 +111,19 @@ def warm_up_engine() -> None:
     # it for the booster's importances and parameters. That import (lightgbm -> scikit-learn
     # -> scipy.stats) held the GIL ~240 ms in one go beside the bulk run (issue 14): done here,
     # before any model is open, it costs the idle window instead.
-    if importlib.util.find_spec("lightgbm") is not None:
-        import lightgbm  # noqa: F401
+    # The other frameworks' loaders import theirs (and skops its scikit-learn types) the same
+    # way: ~50,000 functions, tuples and dicts for the garbage collector to walk in the first
+    # collections of a run (gen-0 and gen-1 passes of 100-260 ms on the GUI thread, measured
+    # with a RandomForest). Imported here, they are frozen with the start-up objects once the
+    # warm-up ends (app/ui/heap.py).
+    for module in FRAMEWORK_MODULES:
+        if importlib.util.find_spec(module.partition(".")[0]) is not None:
+            importlib.import_module(module)
+    for module in LOADER_MODULES:
+        try:
+            importlib.import_module(module)
+        except ImportError:  # its framework is not installed: that loader says so when used
+            log.debug("warm-up skipped %s", module)
 
 
 class ExplainRunner(QObject):
@@ -121,7 +151,7 @@ class ExplainRunner(QObject):
         self.workers.run(
             "warm_up",
             warm_up_engine,
-            on_result=None,
+            on_result=lambda _: settle_heap_once(),
             on_error=lambda error: log.warning("engine warm-up failed: %r", error),
         )
 

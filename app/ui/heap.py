@@ -43,6 +43,20 @@ def freeze_startup_objects() -> int:
     return frozen
 
 
+_settled = False
+
+
+def settle_heap_once() -> bool:
+    """Once per process, when the engine's warm-up has imported the model frameworks: collect
+    and freeze again, so those modules join the start-up objects. Returns whether it ran."""
+    global _settled
+    if _settled:
+        return False
+    _settled = True
+    freeze_startup_objects()
+    return True
+
+
 def collect_on_gui_thread(app: QCoreApplication) -> QTimer:
     """Turn automatic collection off and collect from a timer on the GUI thread instead."""
     thresholds = gc.get_threshold()

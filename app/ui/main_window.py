@@ -249,8 +249,11 @@ class MainWindow(QMainWindow):
         self.unit_label.setText(f"SHAP unit: {model.unit.value}" if model is not None else "")
 
     def _on_progress(self, done: int, total: int) -> None:
+        # setValue repaints now, flushing every pending paint into this callback (issue 14)
+        self.progress.setUpdatesEnabled(False)
         self.progress.setMaximum(max(total, 1))
         self.progress.setValue(done)
+        self.progress.setUpdatesEnabled(True)  # schedules the bar's paint
 
     def _set_running(self, running: bool) -> None:
         self.progress.setVisible(running)

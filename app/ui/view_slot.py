@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QStackedWidget, QWidget
+from PySide6.QtWidgets import QLabel, QStackedLayout, QStackedWidget, QWidget
 
 from app.plots.registry import ViewSpec, data_function, plot_class
 
@@ -40,10 +40,18 @@ class ViewSlot(QStackedWidget):
         super().__init__(parent)
         self.view, self.title = spec.name, spec.title
         self.setMinimumHeight(MIN_VIEW_HEIGHT)
+        # Every page stays shown, the current one on top (the note is opaque): the plot is laid
+        # out at its size with the window, not when the first estimate arrives, where its first
+        # layout was 15-40 ms of one GUI stall (issue 14).
+        stack = self.layout()
+        assert isinstance(stack, QStackedLayout)
+        stack.setStackingMode(QStackedLayout.StackingMode.StackAll)
         self.note = QLabel(self)
         self.note.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.note.setWordWrap(True)
-        self.note.setStyleSheet("color: #57606a; font-size: 11pt; padding: 24px;")
+        self.note.setStyleSheet(  # opaque: it covers the plot laid out beneath
+            "color: #57606a; font-size: 11pt; padding: 24px; background: palette(window);"
+        )
         self.addWidget(self.note)
         cls = load_plot_class(spec.name)
         self.plot: QWidget | None = cls(self) if cls is not None else None
@@ -64,7 +72,5 @@ class ViewSlot(QStackedWidget):
         if self.plot is None:
             self.show_note("")
             return
-        # Shown first: a hidden plot gets its real size on show, and a plot drawn before that
-        # was drawn again at once (a second full draw, 30-40 ms of the first stall; issue 14).
-        self.setCurrentWidget(self.plot)
+        self.setCurrentWidget(self.plot)  # raised above the note before it draws
         self.plot.set_data(data)  # type: ignore[attr-defined]

@@ -59,3 +59,36 @@ def test_a_qt_object_in_a_cycle_is_freed_on_the_gui_thread_not_in_a_job(qtbot) -
     # Never on the job's thread, although its allocations passed the collector's threshold.
     assert _Cyclic.destroyed_on == [threading.main_thread().name]
     assert len(kept) == 5_000
+
+
+def test_settling_the_heap_freezes_once(monkeypatch) -> None:
+    from app.ui import heap
+
+    monkeypatch.setattr(heap, "_settled", False)
+    assert heap.settle_heap_once()
+    assert gc.get_freeze_count() > 0
+    assert not heap.settle_heap_once()  # later windows' warm-ups leave the heap alone
+
+
+def test_the_warm_up_imports_what_the_loaders_would_import_mid_run() -> None:
+    """In a fresh process: modules imported during a run fill the collector's young
+    generations with their functions and dicts, which then cost GUI-thread collections."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent(
+        """
+        import importlib.util, sys
+        from app.ui.explain_runner import FRAMEWORK_MODULES, LOADER_MODULES, warm_up_engine
+        wanted = [m for m in FRAMEWORK_MODULES if importlib.util.find_spec(m.split(".")[0])]
+        assert not any(m in sys.modules for m in LOADER_MODULES[1:]), "imported too early"
+        warm_up_engine()
+        print(sorted(set(wanted + list(LOADER_MODULES)) - set(sys.modules)))
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "[]"

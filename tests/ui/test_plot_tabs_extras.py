@@ -149,3 +149,40 @@ def views_shown(tabs: PlotTabs) -> dict[str, list[str]]:
         else:
             got[view] = [step.label for step in data.steps]
     return got
+
+
+def _importance_draws(widget: PlotTabs) -> list[str]:
+    drawn: list[str] = []
+    widget.views_updated.connect(lambda view: drawn.append(view) if view == "importance" else None)
+    return drawn
+
+
+def test_a_complete_explanation_draws_the_importance_once(qtbot, wine) -> None:
+    """`explanation_changed` and `explanation_finished` both arrive as a run ends (or a cached
+    explanation loads): the throttled refresh of the first is dropped for the second's."""
+    from app.core.explain.chunked import filed_into, iter_explanation
+
+    model, path, data, explanation = wine
+    state, workers = AppState(), Workers()
+    widget = PlotTabs(state, workers)
+    qtbot.addWidget(widget)
+    widget.resize(900, 600)
+    widget.show()
+    state.set_inputs(model, path, data, path, explanation.raw_output)
+    drawn = _importance_draws(widget)
+    with qtbot.waitSignal(state.explanation_finished, timeout=TIMEOUT):
+        state.set_explanation(explanation, mean_abs_of(explanation.values))
+    assert drawn == ["importance"]
+    # The end of a bulk run: chunks first (each may redraw), then one draw for the end.
+    state.start_explanation()
+    assert state.builder is not None
+    chunks = filed_into(state.builder, iter_explanation(model, data.X, 50, 50))
+    for progress in chunks:
+        state.chunk_filed(progress)
+    drawn.clear()
+    with qtbot.waitSignal(state.explanation_finished, timeout=TIMEOUT):
+        state.finish_explanation(explanation.base_values)
+    assert drawn == ["importance"]
+    assert widget.importance_data is not None and not widget.importance_data.partial
+    workers.cancel_all()
+    qtbot.waitUntil(lambda: not workers.busy(), timeout=TIMEOUT)

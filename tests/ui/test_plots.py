@@ -79,7 +79,7 @@ def _bar_state(plot: ImportancePlot) -> tuple:
     texts = sorted(
         (i.pos().y(), i.pos().x(), i.toPlainText())
         for i in plot.plot.items
-        if isinstance(i, pg.TextItem)
+        if isinstance(i, pg.TextItem) and i.isVisible()  # unused labels wait hidden
     )
     ticks = sorted(plot.plot.getAxis("left")._tickLevels[0])
     widths = [tuple(np.round(b.opts["width"], 9)) for b in bar_items]
@@ -119,6 +119,32 @@ def test_a_refined_estimate_redraws_in_place_exactly_as_a_fresh_plot(show) -> No
         plot.set_data(data)
         fresh.set_data(data)
         assert _bar_state(plot) == _bar_state(fresh)
+
+
+def test_a_refined_estimate_keeps_the_axis_while_it_fits_and_a_complete_one_is_fitted(
+    show,
+) -> None:
+    names = [f"f{i}" for i in range(6)]
+    base = np.linspace(1.0, 0.2, 6)[:, None]
+
+    def x_range(plot: ImportancePlot) -> tuple:
+        return tuple(np.round(plot.plot.getViewBox().viewRange()[0], 9))
+
+    plot = show(ImportancePlot(max_bars=8))
+    plot.set_data(views.importance(base, names, style_unit(), 1_000, 9_000))
+    first = x_range(plot)
+    # A slightly smaller estimate: the axis stays (no re-layout of every label).
+    plot.set_data(views.importance(base * 0.9, names, style_unit(), 2_000, 9_000))
+    assert x_range(plot) == first
+    # A larger one no longer fits: the axis grows, so no bar or label is cut.
+    plot.set_data(views.importance(base * 1.5, names, style_unit(), 3_000, 9_000))
+    assert x_range(plot)[1] > first[1]
+    # The complete explanation is drawn exactly as a fresh plot would draw it.
+    complete = views.importance(base * 1.2, names, style_unit(), 9_000, 9_000)
+    plot.set_data(complete)
+    fresh = show(ImportancePlot(max_bars=8))
+    fresh.set_data(complete)
+    assert _bar_state(plot) == _bar_state(fresh)
 
 
 def style_unit():

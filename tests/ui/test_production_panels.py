@@ -221,6 +221,27 @@ def test_overview_panel_fills_from_the_model(qtbot, state, workers, tmp_path_fac
     panel.grab().save(str(tmp_path_factory.getbasetemp() / "overview.png"))
 
 
+def test_overview_panel_on_a_hidden_tab_fills_in_when_shown(qtbot, state, workers) -> None:
+    """Issue 14: building the overview cost the GUI thread ~20 ms as a run ended, for a dock
+    nobody had open; hidden, it waits for its showEvent."""
+    from PySide6.QtWidgets import QLabel, QTabWidget
+
+    from app.ui.panels.production_overview import OverviewPanel
+
+    tabs = QTabWidget()
+    qtbot.addWidget(tabs)
+    tabs.addTab(QLabel("front"), "front")
+    panel = OverviewPanel(state, workers)
+    tabs.addTab(panel, "overview")
+    tabs.show()
+    qtbot.waitExposed(tabs)
+    qtbot.waitUntil(lambda: panel.overview is not None, timeout=TIMEOUT)
+    assert panel.table.rowCount() == 0 and panel.facts.rowCount() == 0
+    tabs.setCurrentWidget(panel)
+    qtbot.waitUntil(lambda: panel.table.rowCount() == len(state.model.features), timeout=TIMEOUT)
+    assert panel.facts.rowCount() > 3
+
+
 def test_latency_panel_measures_and_draws(qtbot, state, workers, tmp_path_factory) -> None:
     from app.ui.panels.production_latency import LatencyPanel
 

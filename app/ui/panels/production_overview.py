@@ -12,6 +12,7 @@ import functools
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.production.inspect import ModelOverview, inspect_model, overview_lines
+from app.plots.base import hidden_in_shown_window
 from app.ui.dialogs_compare import fill_table
 from app.ui.state import AppState
 from app.workers import Workers, workers_for
@@ -39,6 +41,7 @@ class OverviewPanel(QWidget):
         self.state = state
         self._given_workers = workers
         self.overview: ModelOverview | None = None
+        self._stale = False  # an overview not shown yet (it came while the panel was hidden)
         self.message = QLabel("Open a model to see its overview.", self)
         self.message.setWordWrap(True)
         self.facts = QFormLayout()
@@ -72,6 +75,7 @@ class OverviewPanel(QWidget):
 
     def _on_model_changed(self) -> None:
         self.overview = None
+        self._stale = False
         self._clear_facts()
         self.table.setRowCount(0)
         model = self.state.model
@@ -96,13 +100,26 @@ class OverviewPanel(QWidget):
             return
         self.overview = overview
         self._fill_shap_from_state()
-        self._show()
+        self._show_when_seen()
 
     def _on_error(self, error: object) -> None:
         self.message.setText(f"Could not inspect the model: {error}")
 
     def _on_explanation_finished(self) -> None:
         if self.overview is not None and self._fill_shap_from_state():
+            self._show_when_seen()
+
+    def _show_when_seen(self) -> None:
+        # Rebuilding the facts and the table took ~20 ms of the GUI thread as a run ended,
+        # mostly for a dock nobody had open (issue 14): a hidden panel catches up when shown.
+        self._stale = hidden_in_shown_window(self)
+        if not self._stale:
+            self._show()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self._stale = False
             self._show()
 
     def _fill_shap_from_state(self) -> bool:
