@@ -12,6 +12,7 @@ from app.core.base import formatting
 from app.core.explain.views import ImportanceData
 from app.plots import style
 from app.plots.base import TICK_FONT_PT, PlotBase, lane_index
+from app.plots.value_labels import ValueLabels
 
 MAX_BARS = 20  # beyond this, the least important features share one bar (as shap does)
 # While an estimate is refined, the x axis is kept until the widest bar needs less than this
@@ -35,13 +36,13 @@ def bars(data: ImportanceData, max_bars: int = MAX_BARS) -> tuple[list[str], np.
 
 @dataclass
 class _DrawnBars:
-    """The items of the last full draw, kept so that later data only moves them: a label per
-    possible bar, the unused ones hidden, so a change in the number of bars (a view that got
-    taller or shorter as its title or axis settled) costs no rebuild either."""
+    """The items of the last full draw, kept so that later data only moves them, so a change in
+    the number of bars (a view that got taller or shorter as its title or axis settled) costs
+    no rebuild either."""
 
     palette: str  # the items' colours are fixed when they are made
     bars: pg.BarGraphItem
-    labels: list[pg.TextItem]
+    labels: ValueLabels  # one value label per bar
     axis_labels: list[str]
     axis_title: str
     grid: pg.PlotCurveItem
@@ -97,17 +98,12 @@ class ImportancePlot(PlotBase):
         pal = style.palette()
         bar_item = pg.BarGraphItem(x0=0, y=[0.0], height=0.68, width=[0.0], pen=None)
         self.plot.addItem(bar_item)
-        font = style.base_font(TICK_FONT_PT)
-        labels = []
-        for _ in range(max(self.max_bars, 2)):
-            label = pg.TextItem("", color=pal.text, anchor=(0, 0.5))
-            label.setFont(font)
-            self.plot.addItem(label)
-            labels.append(label)
+        labels = ValueLabels(style.base_font(TICK_FONT_PT), pal.text)
+        self.plot.addItem(labels)
         grid = pg.PlotCurveItem(pen=pg.mkPen(pal.grid, width=1), connect="pairs")
         grid.setZValue(-10)  # behind the bars
         self.plot.addItem(grid)
-        for item in (bar_item, grid, *labels):
+        for item in (bar_item, grid, labels):
             item.setVisible(False)
         return _DrawnBars(pal.name, bar_item, labels, [], "", grid)
 
@@ -118,10 +114,8 @@ class ImportancePlot(PlotBase):
         self.title.setText(data.title + (f" — {data.output_name}" if data.output_name else ""))
         names, values, folded = bars(data, self.bar_limit())
         n = len(names)
-        drawn.bars.setVisible(n > 0)
-        drawn.grid.setVisible(n > 0)
-        for label in drawn.labels[n:]:
-            label.setVisible(False)
+        for item in (drawn.bars, drawn.grid, drawn.labels):
+            item.setVisible(n > 0)
         if n == 0:
             return
         y = np.arange(n - 1, -1, -1, dtype=np.float64)  # first (most important) at the top
@@ -129,16 +123,7 @@ class ImportancePlot(PlotBase):
         if folded:
             brushes[-1] = pg.mkBrush(pal.missing)
         drawn.bars.setOpts(x0=0, y=y, width=values, brushes=brushes)
-        # Each call below re-lays the item out in pyqtgraph: only what changed is touched.
-        for label, value, yy in zip(drawn.labels, values, y, strict=False):
-            text = formatting.plain(float(value))
-            if label.toPlainText() != text:
-                label.setText(text)
-            pos = label.pos()
-            if pos.x() != float(value) or pos.y() != float(yy):
-                label.setPos(float(value), float(yy))
-            if not label.isVisible():
-                label.setVisible(True)
+        drawn.labels.set_labels(values, y, [formatting.plain(float(v)) for v in values])
         axis_labels = self._axis_labels(names)
         if axis_labels != drawn.axis_labels:
             self._set_category_axis(axis_labels, list(y))

@@ -5,7 +5,6 @@ on a hidden tab is drawn when it is shown, not at its hidden size and again when
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtWidgets import QTabWidget
 
 from app.core.base.types import Unit
@@ -24,9 +23,8 @@ def _data(scale: float = 1.0):
 
 
 def _shown_labels(plot: ImportancePlot) -> list[str]:
-    return [
-        i.toPlainText() for i in plot.plot.items if isinstance(i, pg.TextItem) and i.isVisible()
-    ]
+    drawn = plot._drawn
+    return [text for _, _, text in drawn.labels.labels()] if drawn is not None else []
 
 
 def test_first_data_moves_items_made_with_the_plot_at_the_shown_size(qtbot, monkeypatch) -> None:

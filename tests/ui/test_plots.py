@@ -76,11 +76,7 @@ def test_importance_folds_the_tail_into_one_bar(show) -> None:
 def _bar_state(plot: ImportancePlot) -> tuple:
     """What the importance plot shows: title, bar widths, value labels, axis names, x range."""
     bar_items = [i for i in plot.plot.items if isinstance(i, pg.BarGraphItem)]
-    texts = sorted(
-        (i.pos().y(), i.pos().x(), i.toPlainText())
-        for i in plot.plot.items
-        if isinstance(i, pg.TextItem) and i.isVisible()  # unused labels wait hidden
-    )
+    texts = sorted((y, x, text) for x, y, text in plot._drawn.labels.labels())
     ticks = sorted(plot.plot.getAxis("left")._tickLevels[0])
     widths = [tuple(np.round(b.opts["width"], 9)) for b in bar_items]
     x_range = tuple(np.round(plot.plot.getViewBox().viewRange()[0], 9))
@@ -399,3 +395,24 @@ def test_a_short_beeswarm_keeps_its_lanes_and_folds_the_legend_to_one_line(show,
         assert not twin.legend.compact
     finally:
         twin.close()
+
+
+def test_value_labels_keep_their_size_on_screen_whatever_the_zoom(show) -> None:
+    from PySide6.QtGui import QFont, QFontMetricsF
+
+    from app.plots.value_labels import ValueLabels
+
+    widget = show(pg.PlotWidget())
+    labels = ValueLabels(QFont(), "#000000")
+    widget.addItem(labels)
+    labels.set_labels([1.0, 1.5], [1.0, 0.0], ["0.123", "4.56"])
+    advance = QFontMetricsF(QFont()).horizontalAdvance("0.123")
+    widths = []
+    for right in (2.0, 20.0):
+        widget.setXRange(0, right, padding=0)
+        widget.grab()  # paints, which records what was drawn
+        text, rect = labels.drawn_text[0]
+        assert text == "0.123"
+        widths.append(labels.deviceTransform_().mapRect(rect).width())
+    assert widths == pytest.approx([advance, advance], abs=0.5)
+    assert labels.boundingRect().contains(labels.drawn_text[1][1])
