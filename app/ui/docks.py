@@ -45,7 +45,15 @@ class PanelScroll(QScrollArea):
         panel = self.widget()
         least = panel.minimumSizeHint().expandedTo(panel.minimumSize())
         view = self.viewport().size()
-        panel.resize(max(view.width(), least.width()), max(view.height(), least.height()))
+        width = max(view.width(), least.width())
+        height = least.height()
+        layout = panel.layout()
+        if layout is not None and layout.hasHeightForWidth():
+            # Wrapped text (a plot's two-line title) needs more height when the dock is narrow,
+            # which the minimum size hint does not count: the title and the note under it were
+            # cut in half in a 915x610 window.
+            height = max(height, layout.totalMinimumHeightForWidth(width))
+        panel.resize(width, max(view.height(), height))
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

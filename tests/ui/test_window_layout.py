@@ -58,3 +58,31 @@ def test_a_panel_that_needs_room_gets_it_when_shown(qtbot, window) -> None:
     qtbot.waitUntil(lambda: dock.isVisible() and dock.height() >= grown, timeout=TIMEOUT)
     slot = window.plots.slots["importance"]
     assert slot.height() >= MIN_READABLE[1]  # the central views keep a readable height
+
+
+def test_a_narrow_dock_gives_wrapped_text_its_height_and_scrolls(qtbot) -> None:
+    from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+    from app.ui.docks import PanelScroll
+
+    holder = QWidget()
+    qtbot.addWidget(holder)
+    panel = QWidget()
+    layout = QVBoxLayout(panel)
+    title = QLabel("Mean |SHAP interaction| (log-odds) over all 48,842 rows, top 5 of 13 " * 3)
+    title.setWordWrap(True)
+    layout.addWidget(title)
+    layout.addWidget(QLabel("Too small to read: enlarge this view."))
+    scroll = PanelScroll(panel, holder)
+    scroll.resize(260, MIN_PANEL_PX)
+    holder.show()
+    qtbot.waitExposed(holder)
+    width = panel.width()
+    # Without the height-for-width, the panel got its (one-line) minimum size hint and the
+    # wrapped title and the line under it were cut.
+    assert (
+        panel.height()
+        >= layout.totalMinimumHeightForWidth(width)
+        > panel.minimumSizeHint().height()
+    )
+    assert title.height() >= title.heightForWidth(title.width())
