@@ -44,8 +44,19 @@ def approximate_note(state: AppState) -> str:
 def view_caption(
     state: AppState, row: int | None = None, cohort: str = "", extra: Sequence[str] = ()
 ) -> Caption:
-    """The provenance line under an exported figure: model and data with their hashes, the row
-    or the rows (`cohort`; by default the visible rows' count), unit, explainer, class, date."""
+    """The provenance line under an exported SHAP figure: `inputs_caption`'s, plus the class
+    (multiclass) and whether the values are approximate."""
+    s = state
+    notes = [s.output_names[s.output_index]] if len(s.output_names) > 1 else []
+    return inputs_caption(s, row, cohort, [*notes, approximate_note(s), *extra])
+
+
+def inputs_caption(
+    state: AppState, row: int | None = None, cohort: str = "", notes: Sequence[str] = ()
+) -> Caption:
+    """The provenance line under any exported figure: model and data with their hashes, the row
+    or the rows (`cohort`; by default the visible rows' count), unit, explainer, date and the
+    non-empty `notes`."""
     from app.core.base.file_digests import short_hash_of
     from app.plots.export import Caption
 
@@ -54,15 +65,13 @@ def view_caption(
         total = s.data.n_rows if s.data is not None else 0
         shown = int(s.visible_rows.size)
         cohort = f"{shown:,} of {total:,} rows (filtered)" if shown < total else f"{total:,} rows"
-    notes = [s.output_names[s.output_index]] if len(s.output_names) > 1 else []
-    notes += [note for note in (approximate_note(s), *extra) if note]
     return Caption(
         model_name=s.model_path.name if s.model_path else "",
         data_name=s.data_path.name if s.data_path else "",
         row=row,
         unit=model.unit.value if model else "",
         explainer=model.info.explainer if model else "",
-        extra="; ".join(notes),
+        extra="; ".join(note for note in notes if note),
         model_hash=short_hash_of(s.model_path),
         data_hash=short_hash_of(s.data_path),
         cohort=cohort,

@@ -103,25 +103,11 @@ def export_button(parent: QWidget, on_click: Callable[[], object]) -> QPushButto
 
 
 def caption_for(state: AppState, what: str) -> Caption:
-    """The provenance line under an exported behaviour figure."""
-    from app.core.base.file_digests import short_hash_of
-    from app.plots.export import Caption
+    """The provenance line under an exported behaviour figure (not SHAP values: no class or
+    approximation note)."""
+    from app.ui.export_targets import inputs_caption
 
-    model = state.model
-    total = state.data.n_rows if state.data is not None else 0
-    shown = int(state.visible_rows.size)
-    cohort = f"{shown:,} of {total:,} rows (filtered)" if shown < total else f"{total:,} rows"
-    return Caption(
-        model_name=state.model_path.name if state.model_path else "",
-        data_name=state.data_path.name if state.data_path else "",
-        row=None,
-        unit=model.unit.value if model else "",
-        explainer=model.info.explainer if model else "",
-        extra=what,
-        model_hash=short_hash_of(state.model_path),
-        data_hash=short_hash_of(state.data_path),
-        cohort=cohort,
-    )
+    return inputs_caption(state, notes=[what])
 
 
 def export_plot(
