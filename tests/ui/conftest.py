@@ -24,6 +24,20 @@ def _collect_on_gui_thread(qapp):
     gc.enable()
 
 
+@pytest.fixture
+def show(qtbot):
+    """Shows a widget at a size (registered with qtbot, so it is closed after the test)."""
+
+    def _show(widget, w=760, h=480):
+        qtbot.addWidget(widget)
+        widget.resize(w, h)
+        widget.show()
+        qtbot.waitExposed(widget)
+        return widget
+
+    return _show
+
+
 @pytest.fixture(autouse=True)
 def _no_worker_left_running(request: pytest.FixtureRequest):
     """Fail a test that leaves a worker running once it has had a moment to wind down."""

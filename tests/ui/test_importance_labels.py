@@ -12,18 +12,6 @@ from app.plots.importance import ImportancePlot
 from tests.ui.test_plots import _bar_state, style_unit
 
 
-@pytest.fixture
-def show(qtbot):
-    def _show(widget, w=760, h=480):
-        qtbot.addWidget(widget)
-        widget.resize(w, h)
-        widget.show()
-        qtbot.waitExposed(widget)
-        return widget
-
-    return _show
-
-
 def test_a_refined_estimate_keeps_the_axis_while_it_fits_and_a_complete_one_is_fitted(
     show,
 ) -> None:

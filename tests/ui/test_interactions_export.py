@@ -158,15 +158,21 @@ def window(qtbot, small_model_path, small_data_path):
     window.close()
 
 
-def test_file_export_view_exports_the_interactions_view_worked_in_last(
-    qtbot, window, tmp_path
-) -> None:
+def _interactions_shown(qtbot, window):
+    """The Interactions dock in front, its heatmap drawn; returns (dock, panel)."""
     dock = window.dock_set.by_module["app.ui.panels.interactions"]
     dock.show()
     dock.raise_()  # the front tab of its dock stack
     panel = dock.widget()
     qtbot.waitUntil(panel.isVisible, timeout=5000)
     qtbot.waitUntil(lambda: panel.heatmap.data is not None, timeout=TIMEOUT)
+    return dock, panel
+
+
+def test_file_export_view_exports_the_interactions_view_worked_in_last(
+    qtbot, window, tmp_path
+) -> None:
+    dock, panel = _interactions_shown(qtbot, window)
     exporter = window.exporter
     assert exporter.target().view == window.plots.current_view()  # not used yet: the tab
 
@@ -207,12 +213,7 @@ def test_file_export_view_exports_the_interactions_view_worked_in_last(
 def test_copy_view_image_copies_the_heatmap(qtbot, window) -> None:
     from PySide6.QtGui import QGuiApplication
 
-    dock = window.dock_set.by_module["app.ui.panels.interactions"]
-    dock.show()
-    dock.raise_()  # the front tab of its dock stack
-    panel = dock.widget()
-    qtbot.waitUntil(panel.isVisible, timeout=5000)
-    qtbot.waitUntil(lambda: panel.heatmap.data is not None, timeout=TIMEOUT)
+    _dock, panel = _interactions_shown(qtbot, window)
     window.exporter.active.use(panel)
     QGuiApplication.clipboard().clear()
     window.exporter.copy_view()

@@ -57,21 +57,13 @@ def test_first_data_moves_items_made_with_the_plot_at_the_shown_size(qtbot, monk
     assert min(updates) > 600  # drawn at the slot's width, not a hidden widget's default
 
 
-def test_fewer_bars_after_a_resize_move_the_same_items_and_match_a_fresh_plot(qtbot) -> None:
-    plot = ImportancePlot()
-    qtbot.addWidget(plot)
-    plot.resize(760, 620)
-    plot.show()
-    qtbot.waitExposed(plot)
+def test_fewer_bars_after_a_resize_move_the_same_items_and_match_a_fresh_plot(qtbot, show) -> None:
+    plot = show(ImportancePlot(), 760, 620)
     plot.set_data(_data())
     qtbot.wait_until(lambda: len(_shown_labels(plot)) == 20)
     kept = list(plot.plot.items)
     plot.resize(760, 300)  # too short for 20 labelled bars
-    fresh = ImportancePlot()
-    qtbot.addWidget(fresh)
-    fresh.resize(760, 300)
-    fresh.show()
-    qtbot.waitExposed(fresh)
+    fresh = show(ImportancePlot(), 760, 300)
     fresh.set_data(_data())
     # Both settle to the bars that fit 300 px, shown alike.
     qtbot.wait_until(

@@ -37,18 +37,6 @@ def not_blank(rgb: np.ndarray) -> bool:
     return bool(np.mean(np.any(rgb < 200, axis=-1)) > 0.01)
 
 
-@pytest.fixture
-def show(qtbot):
-    def _show(widget, w=760, h=480):
-        qtbot.addWidget(widget)
-        widget.resize(w, h)
-        widget.show()
-        qtbot.waitExposed(widget)
-        return widget
-
-    return _show
-
-
 def test_importance_draws_sorted_bars_with_values(show) -> None:
     plot = show(ImportancePlot())
     plot.set_data(plot_data.importance())
