@@ -97,16 +97,40 @@ def _sklearn(label: str, est: object, X: np.ndarray, n_ref: int, goal: str) -> l
     return [*_rows(label, ours, theirs, "shap.TreeExplainer", goal), stall]
 
 
+def train_xgboost(X: np.ndarray, y: np.ndarray, path: Path) -> None:
+    """The XGBoost family's model (500 trees, depth 8); bench_gui_families opens the same file."""
+    import xgboost as xgb
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    params = {"objective": "binary:logistic", "max_depth": 8, "eta": 0.05, "seed": 1}
+    xgb.train({**params, "nthread": 2}, xgb.DMatrix(X, y), 500).save_model(str(path))
+
+
+def train_catboost(X: np.ndarray, y: np.ndarray, path: Path) -> None:
+    """The CatBoost family's model (500 oblivious trees, depth 8), shared as train_xgboost's."""
+    import catboost
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    est = catboost.CatBoostClassifier(
+        iterations=500,
+        depth=8,
+        verbose=0,
+        random_seed=1,
+        thread_count=2,
+        allow_writing_files=False,
+    )
+    est.fit(X, y)
+    est.save_model(str(path))
+
+
 def _xgboost(X: np.ndarray, y: np.ndarray, Xe: np.ndarray) -> list[Row]:
     import xgboost as xgb
 
     from app.core.explain.models.xgboost_model import XGBoostModel
 
     path = CACHE / "families_xgb.json"
-    CACHE.mkdir(exist_ok=True)
     if not path.exists():
-        params = {"objective": "binary:logistic", "max_depth": 8, "eta": 0.05, "seed": 1}
-        xgb.train({**params, "nthread": 2}, xgb.DMatrix(X, y), 500).save_model(str(path))
+        train_xgboost(X, y, path)
     booster = xgb.Booster(model_file=str(path))
     model = XGBoostModel(path, booster)
     assert model.engine is not None, model.info.extra
@@ -132,18 +156,8 @@ def _catboost(X: np.ndarray, y: np.ndarray, Xe: np.ndarray) -> list[Row]:
     from app.core.explain.models.catboost_model import CatBoostModel
 
     path = CACHE / "families_catboost.cbm"
-    CACHE.mkdir(exist_ok=True)
     if not path.exists():
-        est = catboost.CatBoostClassifier(
-            iterations=500,
-            depth=8,
-            verbose=0,
-            random_seed=1,
-            thread_count=2,
-            allow_writing_files=False,
-        )
-        est.fit(X, y)
-        est.save_model(str(path))
+        train_catboost(X, y, path)
     cb = catboost.CatBoost()
     cb.load_model(str(path))
     model = CatBoostModel(path, cb)

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from benchmarks.bench_families import train_catboost, train_xgboost
 from benchmarks.data import CACHE, numeric_matrix, numeric_target
 from benchmarks.gui_support import log, pump, result_row, wait_for_warm_up, wait_until
 
@@ -44,12 +45,8 @@ def _lightgbm(frame: pd.DataFrame, y: np.ndarray, path: Path) -> None:
 
 
 def _xgboost(frame: pd.DataFrame, y: np.ndarray, path: Path) -> None:
-    import xgboost as xgb
-
-    # Unnamed features (f0, f1, ...) like bench_families' model, whose cached file is reused.
-    params = {"objective": "binary:logistic", "max_depth": 8, "eta": 0.05, "seed": 1}
-    matrix = xgb.DMatrix(frame.to_numpy(), y)
-    xgb.train({**params, "nthread": 2}, matrix, 500).save_model(str(path))
+    # Unnamed features (f0, f1, ...): the same model file as bench_families'.
+    train_xgboost(frame.to_numpy(), y, path)
 
 
 def _skops(est: object, frame: pd.DataFrame, y: np.ndarray, path: Path) -> None:
@@ -73,18 +70,7 @@ def _hist(frame: pd.DataFrame, y: np.ndarray, path: Path) -> None:
 
 
 def _catboost(frame: pd.DataFrame, y: np.ndarray, path: Path) -> None:
-    import catboost
-
-    est = catboost.CatBoostClassifier(
-        iterations=500,
-        depth=8,
-        verbose=0,
-        random_seed=1,
-        thread_count=2,
-        allow_writing_files=False,
-    )
-    est.fit(frame.to_numpy(), y)  # unnamed features ("0", "1", ...) like bench_families'
-    est.save_model(str(path))
+    train_catboost(frame.to_numpy(), y, path)  # unnamed features ("0", "1", ...), as there
 
 
 def _names(prefix: str) -> list[str]:
