@@ -46,13 +46,18 @@ class ValueLabels(pg.GraphicsObject):
     def viewTransformChanged(self) -> None:
         self.prepareGeometryChange()  # the text's extent in view units follows the zoom
 
-    def _pixel(self) -> tuple[float, float]:
-        """View units per device pixel along x and y (1, 1 before the item is in a view)."""
+    def _device_to_item(self) -> QTransform | None:
+        """Device pixels to item coordinates; None before the item is in a shown view."""
         device = self.deviceTransform_()
         if device is None:
-            return 1.0, 1.0
+            return None
         inverse, invertible = device.inverted()
-        if not invertible:
+        return inverse if invertible else None
+
+    @staticmethod
+    def _pixel(inverse: QTransform | None) -> tuple[float, float]:
+        """View units per device pixel along x and y (1, 1 before the item is in a view)."""
+        if inverse is None:
             return 1.0, 1.0
         return abs(inverse.m11()) or 1.0, abs(inverse.m22()) or 1.0
 
@@ -64,7 +69,7 @@ class ValueLabels(pg.GraphicsObject):
     def boundingRect(self) -> QRectF:
         if not self._labels:
             return QRectF()
-        px, py = self._pixel()
+        px, py = self._pixel(self._device_to_item())
         rect = QRectF(self._text_rect(0, px, py))
         for i in range(1, len(self._labels)):
             rect = rect.united(self._text_rect(i, px, py))
@@ -74,9 +79,8 @@ class ValueLabels(pg.GraphicsObject):
         if not self._labels:
             self.drawn_text = []
             return
-        device = self.deviceTransform_()
-        inverse, invertible = device.inverted() if device is not None else (QTransform(), False)
-        if not invertible:
+        inverse = self._device_to_item()
+        if inverse is None:
             return
         # Undo the view's scaling around each point: the text is drawn in device pixels (as a
         # TextItem is), while an export's own scaling of the painter still applies.
@@ -84,7 +88,7 @@ class ValueLabels(pg.GraphicsObject):
         painter.setFont(self._font)
         painter.setPen(self._colour)
         middle = (self._metrics.ascent() - self._metrics.descent()) / 2
-        px, py = self._pixel()
+        px, py = self._pixel(inverse)
         drawn = []
         for i, (x, y, text) in enumerate(self._labels):
             painter.save()
