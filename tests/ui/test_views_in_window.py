@@ -5,6 +5,7 @@ large window."""
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 
 from app.plots.base import MIN_READABLE
@@ -113,3 +114,34 @@ def test_a_plot_that_grew_on_a_hidden_tab_drops_its_notice(qtbot) -> None:
     tabs.setCurrentIndex(1)
     qtbot.waitUntil(lambda: plot.isVisible() and plot.width() > 800)
     assert plot.view.isVisible() and not plot.notice.isVisible()
+
+
+PANEL_PLOTS = {
+    "debug_whatif": lambda p: [p.waterfalls.original, p.waterfalls.edited],
+    "behaviour_pdp": lambda p: [p.pd_plot],
+    "behaviour_decision": lambda p: [p.plot],
+    "behaviour_curves": lambda p: [p.curve_plot],
+    "debug_dependence": lambda p: [p.plot],
+    "debug_cohort_compare": lambda p: [p.plot],
+}
+
+
+@pytest.mark.parametrize("module", list(PANEL_PLOTS))
+def test_a_panel_plot_is_readable_when_brought_forward_at_the_default_size(
+    qtbot, window, small_model_path, small_data_path, module
+) -> None:
+    # What-if's two waterfalls and the partial dependence plot said "too small to read" in
+    # the bottom dock of a fresh 1400x860 window.
+    opened(qtbot, window, small_model_path, small_data_path, (1400, 860))
+    dock = window.dock_set.by_module[f"app.ui.panels.{module}"]
+    dock.show()
+    dock.raise_()
+    panel = dock.widget()
+    qtbot.waitUntil(panel.isVisible, timeout=TIMEOUT)
+    plots = PANEL_PLOTS[module](panel)
+    qtbot.waitUntil(lambda: all(p.data is not None for p in plots), timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: not window.state.debug.workers.busy(), timeout=TIMEOUT)
+    for plot in plots:
+        qtbot.waitUntil(lambda plot=plot: readable(plot), timeout=5_000)
+    central = window.plots.slots["importance"].plot
+    assert central.height() >= MIN_READABLE[1]  # the central views keep theirs
