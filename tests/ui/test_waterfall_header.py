@@ -69,3 +69,26 @@ def test_base_line_does_not_cross_the_fx_caption(show, size, offset) -> None:
     assert longest_run(bottom_right.y() + 2, plot.height() - 60) >= 3
     assert longest_run(top_left.y() + 1, bottom_right.y()) < 3
     assert problems(plot) == []  # and nothing is cut (the caption slides inward instead)
+
+
+def test_a_wide_waterfall_shows_long_category_labels_whole(show) -> None:
+    # "f01_average_monthly_b…f_the_primary_account = Married, living wi…the same household"
+    # was cut in the middle in a 1400-px view whose bars used a third of the width.
+    name = "f01_average_monthly_balance_of_the_primary_account"
+    value = "Married, living with a spouse in the same household"
+    shap = np.array([0.4, -0.3, 0.2, -0.1])
+    names = [name, "feature_1", "feature_2", "feature_3"]
+    data = views.waterfall(
+        3, shap, -1.2, [value, 1.0, 2.0, 3.0], names, Unit.LOG_ODDS, "P(positive class) = 0.3"
+    )
+    full = f"{name} = {value}"
+    wide = show(WaterfallPlot(), 1400, 500)
+    wide.set_data(data)
+    QApplication.processEvents()
+    assert wide._step_label(full) == full
+    assert problems(wide) == []
+    narrow = show(WaterfallPlot(), 640, 400)
+    narrow.set_data(data)
+    QApplication.processEvents()
+    assert "…" in narrow._step_label(full)  # a small view still shortens (tooltip in full)
+    assert problems(narrow) == []
