@@ -31,13 +31,15 @@ from app.core.data.model_io import load_model
 from app.core.explain.models.base import ModelAdapter
 from app.core.explain.pipeline import Inputs, open_inputs
 from app.ui import cache_jobs
+from app.ui.dialogs import ALWAYS_TRUST
 from app.ui.explain_runner import AskSample, ExplainRunner
 from app.ui.state import AppState
 from app.workers import Workers
 
 log = logging.getLogger(__name__)
 
-AskTrust = Callable[[Path, str], bool]
+# The answer to "load this pickle?": falsy (no), truthy (load once) or ALWAYS_TRUST.
+AskTrust = Callable[[Path, str], "bool | str"]
 
 
 @dataclass
@@ -323,6 +325,19 @@ class Controller(QObject):
             "(same model file and data as before)."
         )
 
+    def _remember_trust(self, model_path: Path) -> None:
+        """Record the file's hash on a worker: it reads the whole model and the trust store, which
+        may be large, or a FIFO that must not be waited on by the window."""
+        from app.core.explain.models.trust import remember_trust
+
+        def failed(error: object) -> None:  # the file still opens this once
+            self.state.report_error(
+                f"Could not remember that {model_path.name} is trusted: {error}"
+            )
+
+        self.workers.run("remember-trust", remember_trust, model_path, on_result=None,
+                         on_error=failed)  # fmt: skip
+
     def _on_load_error(
         self,
         error: object,
@@ -335,7 +350,10 @@ class Controller(QObject):
         self.loading_changed.emit(False)
         self._on_loaded_once = None
         if isinstance(error, UntrustedPickleError) and model_path is not None:
-            if self.ask_trust(model_path, str(error)):
+            choice = self.ask_trust(model_path, str(error))
+            if choice == ALWAYS_TRUST:
+                self._remember_trust(model_path)
+            if choice:
                 self.open(model_path, data_path, label, True, data_options, then)
                 return
             # The user's own choice, not a failure: said plainly, not in the error style.
