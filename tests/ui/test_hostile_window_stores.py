@@ -125,3 +125,35 @@ def test_fifo_cache_entry_is_recomputed_not_waited_on(
     assert any("computed again" in s for s in statuses), statuses
     assert window.state.explanation is not None and window.state.explanation.complete
     assert not trouble.exceptions, trouble.summary()
+
+
+@pytest.mark.parametrize("victim", ["_manifest.json", "summary.json", "part-00000.parquet"])
+def test_fifo_inside_an_explained_dataset_folder_is_named(
+    qtbot, window, tmp_path, small_model_path, small_data_path, victim
+) -> None:
+    """File > Open Explained Dataset reads a Dask result folder on a worker; a FIFO among its
+    files ends in a message naming it, not a blocked worker that never reports."""
+    distributed = pytest.importorskip("distributed")
+    import pandas as pd
+
+    from app.core.explain.distributed.dask_explain import explain_dask, plan_run
+
+    (tmp_path / "data").mkdir()
+    pd.read_parquet(small_data_path).iloc[:300].to_parquet(tmp_path / "data" / "part0.parquet")
+    plan = plan_run(small_model_path, tmp_path / "data", tmp_path / "values")
+    with distributed.Client(
+        processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None
+    ) as client:
+        out = explain_dask(client, plan)
+    (out / victim).unlink()
+    os.mkfifo(out / victim)
+    with record_trouble() as trouble:
+        view = window.files.open_explained_dataset(out)
+        with qtbot.waitSignal(view.failed, timeout=TIMEOUT) as blocker:
+            pass
+    # Named: as a pipe, or as the file that is missing (the folder check sees no regular file).
+    assert victim in blocker.args[0] and "\n" not in blocker.args[0], blocker.args[0]
+    assert victim in view.info.text()
+    view.close()
+    qtbot.waitUntil(lambda: not window.workers.busy(), timeout=TIMEOUT)
+    assert not trouble.exceptions, trouble.summary()
