@@ -6,12 +6,11 @@ import json
 from pathlib import Path
 
 from app.core.base.errors import ModelLoadError
-from app.core.base.input_gate import InputError, Role, check_input, open_input
+from app.core.base.input_gate import MODEL_FILE, InputError, check_input, open_input
 from app.core.explain.models.base import ModelAdapter
 
 # A multi-gigabyte "model" is almost certainly the wrong file.
 MAX_MODEL_BYTES = 2 * 1024**3
-MODEL_FILE = Role("model file", None)  # its size is judged here, with a model's own message
 # JSON models are parsed whole in Python first; beyond this we do not try.
 MAX_JSON_BYTES = 512 * 1024**2
 # Worst case of json.loads: memory per byte of file (see check_json_memory).
