@@ -211,11 +211,15 @@ class _Figure:
             self.plot.vector_mode()
             QApplication.processEvents()
             self.plot._fit_range()
-        for view in self.plot.findChildren(pg.GraphicsView):
-            view.setCacheMode(QGraphicsView.CacheModeFlag.CacheNone)
-            for item in view.scene().items():
-                if hasattr(item, "setExportMode"):
-                    item.setExportMode(True, {"antialias": True})
+        # Every exported plot names its one graphics view `view` (PlotBase, production_plots);
+        # tests/ui/test_export_views.py checks that no registered plot holds another.
+        view = getattr(self.plot, "view", None)
+        if not isinstance(view, pg.GraphicsView):
+            return  # a plain widget (the toy view of tests/ui/test_add_a_view.py)
+        view.setCacheMode(QGraphicsView.CacheModeFlag.CacheNone)
+        for item in view.scene().items():
+            if hasattr(item, "setExportMode"):
+                item.setExportMode(True, {"antialias": True})
 
     def image(self) -> QImage:
         image = QImage(self.width, self.height, QImage.Format.Format_ARGB32)

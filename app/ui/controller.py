@@ -134,8 +134,8 @@ class Controller(QObject):
         if self.WARM_UP_ENGINE:
             # From the event loop, so once the window is up: importing numba takes seconds of
             # CPU (and the GIL), which the window's start-up should not share.
-            # A child timer: the window's closeEvent stops it if closed before that.
-            self._warm_up_timer = QTimer(self, singleShot=True, interval=0)
+            # The window's closeEvent stops it if closed before that.
+            self._warm_up_timer = state.on_close.add(QTimer(self, singleShot=True, interval=0))
             self._warm_up_timer.timeout.connect(self.runner.warm_up)
             self._warm_up_timer.start()
 

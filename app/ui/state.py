@@ -25,6 +25,7 @@ from app.core.explain.chunked import ExplainProgress, ExplanationBuilder
 from app.core.explain.models.base import ModelAdapter
 from app.core.workspace import Workspace
 from app.ui.interactions_context import InteractionsContext
+from app.ui.on_close import OnClose
 from app.ui.state_contexts import DebugContext, ReviewContext, relay
 
 
@@ -67,9 +68,14 @@ class AppState(QObject):
                 (msg.notice_raised, self.notice_raised),
             ],
         )
+        # What the window stops when it closes: each owner of a timer or a Workers adds it.
+        self.on_close = OnClose()
         self.debug = DebugContext(ws.debug, self)
         self.review = ReviewContext(ws.review, self)
         self.interactions = InteractionsContext(self)
+        for owned in (self.debug.refilter, self.debug.workers, self.review.workers):
+            self.on_close.add(owned)
+        self.on_close.add(self.interactions.workers)
 
     # ----------------------------------------------------------------- loaded inputs
     @property

@@ -92,8 +92,9 @@ class FairnessPanel(QWidget):
         # Group rates are O(rows) and the threshold slider fires many times a second: computed
         # in a worker once things rest, and only while the panel is on screen.
         workers = self.context.workers
-        self.job = PanelJob(self, workers, JOB, self._prepare, self._on_error, DEBOUNCE_MS)
-        self.shap_job = PanelJob(self, workers, SHAP_JOB, self._prepare_shap, self._on_error)
+        close, error = state.on_close, self._on_error
+        self.job = PanelJob(self, workers, JOB, self._prepare, error, DEBOUNCE_MS, on_close=close)
+        self.shap_job = PanelJob(self, workers, SHAP_JOB, self._prepare_shap, error, on_close=close)
         self.column_combo.activated.connect(lambda _i: self.refresh())
         state.data_changed.connect(self._fill_columns)
         state.explanation_changed.connect(self._refresh_shap)

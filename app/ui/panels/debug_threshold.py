@@ -68,8 +68,9 @@ class ThresholdPanel(QWidget):
 
         self.counts: np.ndarray | None = None
         self.job = PanelJob(
-            self, self.context.workers, JOB, self._prepare, self._on_error, DEBOUNCE_MS
-        )
+            self, self.context.workers, JOB, self._prepare, self._on_error, DEBOUNCE_MS,
+            on_close=state.on_close,
+        )  # fmt: skip
         self.slider.valueChanged.connect(self._on_slider_moved)
         self.matrix.cellClicked.connect(self.filter_cell)
         state.threshold_changed.connect(self._on_threshold_changed)

@@ -33,7 +33,7 @@ class FilteredMeans(QObject):
         self.rows: np.ndarray | None = None  # the rows `mean_abs` is over
         self.running = False
         self._stop = threading.Event()
-        self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
+        self._timer = state.on_close.add(QTimer(self, singleShot=True, interval=DEBOUNCE_MS))
         self._timer.timeout.connect(self._start)
 
     def current(self) -> bool:
