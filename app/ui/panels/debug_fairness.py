@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.base.formatting import percent
 from app.core.base.types import Task
 from app.core.debugging.fairness import RULE, FairnessReport, fairness_report, suggest_sensitive
 from app.core.debugging.metrics import Evaluation
@@ -34,8 +35,8 @@ GROUP_COLUMNS = ("Group", "Rows", "Base rate", "Selected", "Accuracy", "TPR", "F
 FAIL = QColor("#d62728")
 
 
-def _pct(x: float) -> str:
-    return "n/a" if x is None or np.isnan(x) else f"{100 * x:.1f}%"
+def _pct(x: float | None) -> str:
+    return percent(x, "n/a")
 
 
 def _table(columns: int, parent: QWidget) -> QTableWidget:
