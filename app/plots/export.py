@@ -42,7 +42,6 @@ from app.core.base.hashing import short_hash as short_hash  # captions name file
 from app.plots import registry, style
 from app.plots.export_formats import encode, image_png
 
-VIEWS = ("importance", "beeswarm", "waterfall")  # the views drawn from SHAP values alone
 LOGICAL_SIZE = (900, 560)  # the layout a figure is designed at (like a plot in the window)
 PRESETS: dict[str, tuple[int, int]] = {
     "slide": (1920, 1080),  # 16:9 slide
