@@ -119,9 +119,6 @@ class Controller(QObject):
         self.state, self.workers = state, workers
         self.ask_trust: AskTrust = ask_trust or (lambda path, message: False)
         self._on_loaded_once: Callable[[], None] | None = None
-        # A dataset opened before any model waits here until a model arrives.
-        self._pending_frame: pd.DataFrame | None = None
-        self._pending_path: Path | None = None
         # The disk cache of explanations: `cache` is replaceable (tests point it at a folder).
         self.cache: ExplanationCache = cache_jobs.default_cache()
         self.cache_min_rows = cache_jobs.MIN_ROWS
@@ -136,8 +133,8 @@ class Controller(QObject):
         if self.WARM_UP_ENGINE:
             # From the event loop, so once the window is up: importing numba takes seconds of
             # CPU (and the GIL), which the window's start-up should not share.
-            # A child timer: the window's closeEvent stops it if closed before that.
-            self._warm_up_timer = QTimer(self, singleShot=True, interval=0)
+            # The window's closeEvent stops it if closed before that.
+            self._warm_up_timer = state.on_close.add(QTimer(self, singleShot=True, interval=0))
             self._warm_up_timer.timeout.connect(self.runner.warm_up)
             self._warm_up_timer.start()
 
@@ -218,8 +215,9 @@ class Controller(QObject):
     # ----------------------------------------------------------------- loading
     def current(self) -> Loaded:
         s = self.state
-        frame = s.data.frame if s.data is not None else self._pending_frame
-        data_path = s.data_path if s.data is not None else self._pending_path
+        frame, data_path = s.workspace.unaligned or (None, None)  # opened before its model
+        if s.data is not None:
+            frame, data_path = s.data.frame, s.data_path
         return Loaded(s.model, s.model_path, frame, data_path, s.data, None, [], 0.0)
 
     def open(
@@ -262,7 +260,6 @@ class Controller(QObject):
 
     def close_all(self) -> None:
         self.workers.cancel_all()
-        self._pending_frame = self._pending_path = None
         self._cache_key = None
         self.state.set_inputs(None, None, None, None)
         self.computation_running.emit(False)
@@ -274,12 +271,11 @@ class Controller(QObject):
         self.workers.cancel("row")
         if loaded.data is None:
             # Only one half is there: keep it and say what is missing.
-            self._pending_frame, self._pending_path = loaded.frame, loaded.data_path
-            self.state.set_inputs(loaded.model, loaded.model_path, None, None)
+            waiting = (loaded.frame, loaded.data_path) if loaded.frame is not None else None
+            self.state.set_inputs(loaded.model, loaded.model_path, None, None, unaligned=waiting)
             missing = "a dataset" if loaded.model is not None else "a model"
             self.state.report_status(f"Loaded in {loaded.seconds:.1f} s. Now open {missing}.")
         else:
-            self._pending_frame = self._pending_path = None
             self.state.set_inputs(
                 loaded.model, loaded.model_path, loaded.data, loaded.data_path, loaded.raw
             )
