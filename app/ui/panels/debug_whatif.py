@@ -51,8 +51,8 @@ NAME_SHARE = 0.22  # of the table's width, at most, for a feature's name or orig
 
 
 class WhatIfPanel(QWidget):
-    # The table and both waterfalls at a readable size (docks.py): at the default window
-    # size the bottom dock left both waterfalls 'too small to read' (issue 17).
+    # The table and both waterfalls want room (docks.py): the bottom dock's first height left
+    # both waterfalls 'too small to read' at the default window size (issue 17).
     USEFUL_HEIGHT = 460
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
@@ -99,7 +99,6 @@ class WhatIfPanel(QWidget):
         split.addWidget(self.table)
         split.addWidget(self.waterfalls)
         split.setChildrenCollapsible(False)
-        split.setStretchFactor(1, 2)  # the waterfalls take most of a taller dock
         layout.addWidget(split, 1)
         cancel_on_destroy(self, self.context.workers, JOB, RANGES_JOB)
         self.reset_button.clicked.connect(self.reset)

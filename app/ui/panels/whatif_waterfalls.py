@@ -14,9 +14,6 @@ from app.plots.waterfall import WaterfallPlot
 from app.ui.state import AppState
 
 TOP_STEPS = 8  # a docked panel is short: the rest fold into "N other features"
-# A few steps under a title: the table above took the dock's height and left both waterfalls
-# "too small to read" at the default window size (the panel scrolls in a shorter dock).
-MIN_HEIGHT = 220
 
 
 def edited_display_values(state: AppState, result: WhatIfResult) -> list[object]:
@@ -48,7 +45,6 @@ class WhatIfWaterfalls(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.original, 1)
         layout.addWidget(self.edited, 1)
-        self.setMinimumHeight(MIN_HEIGHT)
 
     def clear(self) -> None:
         self.original.clear()
