@@ -166,6 +166,29 @@ def test_report_refuses_a_session_that_lies(
     assert not (tmp_path / "r.html").exists()
 
 
+# --------------------------------------------------------------------------- glossaries
+@pytest.mark.parametrize(
+    "content",
+    [
+        "features:\n  ? [a, b]\n  : x\n",
+        "features:\n  ? {a: 1}\n  : x\n",
+        "1: 2\n",
+        "features:\n  age: {3: 4}\n",
+        "features: " + "[" * 100_000 + "]" * 100_000 + "\n",
+    ],
+    ids=["list-key", "mapping-key", "top-level-int-key", "int-key-in-a-feature", "100k-deep"],
+)
+def test_report_refuses_a_glossary_with_non_text_keys_or_deep_nesting(
+    capsys, tmp_path, sample_model_path, small, content
+) -> None:
+    glossary = tmp_path / "g.yaml"
+    glossary.write_text(content)
+    code, _, err = run(capsys, "report", "--model", sample_model_path, "--data", small,
+                       "--out", tmp_path / "r.html", "--glossary", glossary)  # fmt: skip
+    assert_one_error(code, err, "g.yaml")
+    assert not (tmp_path / "r.html").exists()
+
+
 # --------------------------------------------------------------------------- trust store
 @pytest.mark.parametrize("depth", [100_000, 5_000])
 def test_deep_trust_store_trusts_nothing_and_says_so_once(
