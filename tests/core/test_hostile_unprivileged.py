@@ -131,7 +131,7 @@ def test_explain_into_a_read_only_folder(
         assert isinstance(outcome, dict) and outcome["code"] == 2, outcome
         lines = str(outcome["err"]).strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("error: Cannot write values.parquet")
-        assert "read-only or you lack permission" in lines[0]
+        assert f"the folder {folder} is read-only or you lack permission" in lines[0]
     assert earlier.read_bytes() == b"the earlier values"
     assert sorted(p.name for p in folder.iterdir()) == ["values.parquet"]
 
