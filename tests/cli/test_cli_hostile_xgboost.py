@@ -157,3 +157,17 @@ def test_inspect_describes_every_xgboost_model(capsys, tmp_path, cancer_data, ki
     assert facts["Framework"].strip() == "XGBoost", out
     assert "Depth" in out and "max 3" in out, out
     assert "not measured" not in out.split("Memory (loaded)")[1].splitlines()[0], out
+
+
+def test_trusted_pickle_of_a_nan_booster_is_refused(capsys, tmp_path, cancer_data) -> None:
+    """A pickle skips the JSON check: XGBoost's own export of the loaded booster is checked."""
+    import xgboost as xgb
+
+    booster = xgb.Booster()
+    booster.load_model(bytearray(json.dumps(_xgb(_nan_leaf)).encode()))  # XGBoost accepts it
+    model = tmp_path / "nan_booster.pkl"
+    model.write_bytes(pickle.dumps(booster))
+    code, _, err = run(capsys, "report", "--model", model, "--trust-pickle",
+                       "--data", cancer_data, "--out", tmp_path / "r.html")  # fmt: skip
+    assert_one_error(code, err, "nan_booster.pkl", "NaN")
+    assert not (tmp_path / "r.html").exists()
