@@ -9,6 +9,7 @@ the module-level setting and emits `notifier().changed`, and every plot redraws 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -157,11 +158,21 @@ def elide(text: str, max_chars: int = MAX_LABEL_CHARS) -> str:
     return text[:head] + "…" + text[len(text) - (keep - head) :]
 
 
+_FOLDED = re.compile(r"^(?:Sum of )?([\d,]+) other features$")
+
+
 def elide_px(text: str, width_px: float, font: QFont) -> str:
     """Shorten `text` in the middle to fit `width_px` in `font` (unchanged when it fits)."""
     metrics = QFontMetrics(font)
     if metrics.horizontalAdvance(text) <= width_px:
         return text
+    folded = _FOLDED.match(text)
+    if folded:
+        # Cut in the middle, "Sum of 3…features" would lose the count, the one thing it says.
+        count = folded.group(1)
+        for short in (f"{count} other features", f"{count} others", f"+{count}"):
+            if metrics.horizontalAdvance(short) <= width_px:
+                return short
     return metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, int(max(width_px, 1)))
 
 
