@@ -172,7 +172,7 @@ def run_in_child(runs: dict[str, list[str]], cwd: Path) -> dict[str, tuple[int, 
 
     from tests.conftest import ROOT
 
-    boot = f"import sys; sys.path[:1] = [{str(ROOT)!r}]\n" + CHILD
+    boot = f"import sys; sys.path.insert(0, {str(ROOT)!r})\n" + CHILD
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     result = subprocess.run(
         [sys.executable, "-I", "-c", boot, json.dumps(runs)],
