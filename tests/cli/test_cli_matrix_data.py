@@ -58,3 +58,38 @@ def test_every_verb_succeeds_on_the_good_files(qapp, tmp_path, good, verb) -> No
     assert code == 0 and "error:" not in err, err
     writes = [w for w in M.VERBS[verb] if w.startswith("OUT")]
     assert [p.name for p in tmp_path.iterdir()] == [f"out{w[3:]}" for w in writes]
+
+
+# The small files a verb reads besides the model and the data, each with its own size limit.
+SMALL_FILES = {
+    "report:glossary": ("report", ["--glossary", "{}"]),
+    "report:session": ("report", ["--session", "{}"]),
+    "export:rows_from": ("export", ["--rows-from", "{}"]),
+}
+SMALL_KINDS = {
+    "empty": lambda folder: F.empty(folder, "small.yaml"),
+    "fifo": lambda folder: F.fifo(folder, "small.yaml"),
+    "directory": lambda folder: F.directory(folder, "small.yaml"),
+    "not_utf8": lambda folder: F._write(folder / "small.yaml", b"\xff\xfe\x81" * 100),
+    "dev_zero": lambda folder: F.endless(folder, "small.yaml"),
+}
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("role", sorted(SMALL_FILES))
+@pytest.mark.parametrize("kind", sorted(SMALL_KINDS))
+def test_small_input_files_are_refused(qapp, tmp_path, good, kind, role) -> None:
+    verb, extra = SMALL_FILES[role]
+    hostile = SMALL_KINDS[kind](tmp_path)
+    argv = good.argv(verb, "NONE", tmp_path, tmp_path)
+    if verb == "export":  # rows are for the one-row views
+        argv[argv.index("importance")] = "waterfall"
+    argv += [word.format(hostile) for word in extra]
+    before, files = M.fingerprint([*good.files(), hostile]), M.listing(tmp_path)
+    code, err = M.run_in_process(argv)
+    assert M.fingerprint([*good.files(), hostile]) == before, "an input changed"
+    if (kind, role) == ("empty", "report:glossary"):  # an empty YAML file: a glossary of nothing
+        assert code == 0 and (tmp_path / "out.html").is_file(), err
+        return
+    M.check_outcome(code, err, hostile.name)
+    assert M.listing(tmp_path) == files, "the run left files behind"

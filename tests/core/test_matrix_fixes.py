@@ -51,3 +51,19 @@ def test_drift_bins_ignore_infinite_values() -> None:
         assert quantile_edges(np.array([np.inf, -np.inf, np.nan]), 4).size == 0
         lo_hi, ref_h, _ = _overlay(reference, np.array([np.inf, 2.0]))
     assert np.isfinite(lo_hi).all() and ref_h.sum() == pytest.approx(6 / 7)
+
+
+@pytest.mark.parametrize("content", ["", " , ,\n\n"])
+def test_a_rows_file_without_rows_is_named(tmp_path, content) -> None:
+    import argparse
+
+    from app.commands.export import _parse_rows
+    from app.core.base.errors import ShapLensError
+
+    path = tmp_path / "rows.txt"
+    path.write_text(content)
+    args = argparse.Namespace(row=None, rows=None, rows_from=path)
+    with pytest.raises(ShapLensError, match=r"rows\.txt holds no row numbers"):
+        _parse_rows(args, 100)
+    path.write_text("3, 1\n")
+    assert _parse_rows(args, 100) == [3, 1]
