@@ -9,6 +9,7 @@ from pathlib import Path
 from app.commands._common import check_out, check_threshold, input_paths
 from app.commands.inspect import dumps_json
 from app.core.base.atomic import write_text_atomic
+from app.core.data.align import naming_the_file
 from app.core.data.data_io import load_dataset
 from app.core.data.model_io import load_model
 from app.core.production.compare_models import ModelComparison, compare_models
@@ -61,16 +62,17 @@ def run(args: argparse.Namespace) -> int:
     model_a = load_model(args.model, trust_pickle=args.trust_pickle)
     model_b = load_model(args.model_b, trust_pickle=args.trust_pickle)
     frame = load_dataset(args.data)
-    result = compare_models(
-        model_a,
-        model_b,
-        frame,
-        label=args.label,
-        sensitive=args.sensitive,
-        threshold=args.threshold,
-        shap_rows=max(args.shap_rows, 1),
-        names=(args.model.name, args.model_b.name),
-    )
+    with naming_the_file(args.data):
+        result = compare_models(
+            model_a,
+            model_b,
+            frame,
+            label=args.label,
+            sensitive=args.sensitive,
+            threshold=args.threshold,
+            shap_rows=max(args.shap_rows, 1),
+            names=(args.model.name, args.model_b.name),
+        )
     print(format_comparison(result))
     if args.out is not None:
         payload = {"data": str(args.data), **result.to_dict()}

@@ -9,6 +9,7 @@ from pathlib import Path
 from app.commands._common import check_out, input_paths
 from app.commands.inspect import dumps_json
 from app.core.base.atomic import write_text_atomic
+from app.core.data.align import align, naming_the_file
 from app.core.data.data_io import load_dataset
 from app.core.data.model_io import load_model
 from app.core.production.drift import DriftReport, drift_report
@@ -58,6 +59,9 @@ def run(args: argparse.Namespace) -> int:
     model = load_model(args.model, trust_pickle=args.trust_pickle)
     reference = load_dataset(args.reference)
     current = load_dataset(args.current)
+    for path, frame in ((args.reference, reference), (args.current, current)):
+        with naming_the_file(path):  # which of the two files does not fit, before any work
+            align(model, frame)
 
     def progress(done: int, total: int) -> None:
         if done == total:

@@ -69,6 +69,8 @@ def _parse_rows(args: argparse.Namespace, n_rows: int) -> list[int]:
     elif args.rows_from:
         text = read_input_text(args.rows_from, ROWS)  # InputError is one `error:` line
         rows = _to_ints(_tokens(text, str(args.rows_from)), str(args.rows_from))
+        if not rows:  # else "give --row N" would blame the command line, not the file
+            raise ShapLensError(f"{args.rows_from} holds no row numbers; put e.g. 3,17,42 in it.")
     else:
         return []
     bad = [r for r in rows if not 0 <= r < n_rows]

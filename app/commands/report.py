@@ -11,7 +11,7 @@ import argparse
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from app.commands._common import (
     add_model_data_arguments,
@@ -29,6 +29,9 @@ from app.core.review.report_model import SECTIONS, Report, parse_sections
 from app.core.review.report_request import DEFAULT_SAMPLE, ReportRequest, SliceOptions
 
 if TYPE_CHECKING:
+    import pandas as pd
+
+    from app.core.explain.models.base import ModelAdapter
     from app.core.workspace import Workspace
 
 MAX_DETAIL_ROWS = 1_000  # each detailed row is a page with a figure; more is no longer a report
@@ -185,25 +188,49 @@ def request_of(args: argparse.Namespace, ws: Workspace) -> ReportRequest:
     )  # fmt: skip
 
 
-def _production_results(args: argparse.Namespace, ws: Workspace, request: ReportRequest) -> None:
+class _ExtraInputs(NamedTuple):
+    """--drift-data and --compare-model, read before any work so a bad one ends the run in
+    its one `error:` line, not after progress lines and minutes of computing."""
+
+    drift: pd.DataFrame | None
+    other: ModelAdapter | None
+
+
+def load_extra_inputs(args: argparse.Namespace, model: ModelAdapter) -> _ExtraInputs:
+    sections = parse_sections(args.sections)
+    drift = other = None
+    if args.drift_data is not None and "drift" in sections:
+        from app.core.data.align import align, naming_the_file
+        from app.core.data.data_io import load_dataset
+
+        drift = load_dataset(args.drift_data)
+        with naming_the_file(args.drift_data):
+            align(model, drift)
+    if args.compare_model is not None and "compare" in sections:
+        from app.core.data.model_io import load_model
+
+        other = load_model(args.compare_model, trust_pickle=args.trust_pickle)
+    return _ExtraInputs(drift, other)
+
+
+def _production_results(
+    args: argparse.Namespace, ws: Workspace, request: ReportRequest, extra: _ExtraInputs
+) -> None:
     """Drift, comparison and latency, computed only when asked for and their section is on, kept
     in the workspace's review state, where the window's dialogs and panels put theirs."""
     model, data, review = request.model, request.data, ws.review
-    if args.drift_data is not None and "drift" in request.sections:
-        from app.core.data.data_io import load_dataset
+    if extra.drift is not None and "drift" in request.sections:
         from app.core.production.drift import drift_report
 
         print(f"report: drift against {args.drift_data.name}", file=sys.stderr)
-        review.drift = drift_report(model, data.frame, load_dataset(args.drift_data))
+        review.drift = drift_report(model, data.frame, extra.drift)
         review.drift_name = args.drift_data.name
-    if args.compare_model is not None and "compare" in request.sections:
-        from app.core.data.model_io import load_model
+    if extra.other is not None and "compare" in request.sections:
         from app.core.production.compare_models import compare_models
 
         print(f"report: comparing with {args.compare_model.name}", file=sys.stderr)
-        other = load_model(args.compare_model, trust_pickle=args.trust_pickle)
         review.comparison = compare_models(
-            model, other, data.frame, label=data.label_column, sensitive=request.sensitive,
+            model, extra.other, data.frame, label=data.label_column, sensitive=request.sensitive,
             threshold=request.threshold, names=(args.model.name, args.compare_model.name),
         )  # fmt: skip
     if args.latency_seconds is not None and "latency" in request.sections:
@@ -261,12 +288,14 @@ def run(args: argparse.Namespace) -> int:
     from app.core.workspace.report import request_from_workspace
 
     ws = open_workspace(args)
+    assert ws.model is not None  # --model is required
+    extra = load_extra_inputs(args, ws.model)
     request = request_of(args, ws)
     check_filter_syntax(request)
     model, data = request.model, request.data
     # --class as given: the workspace keeps its output when asked for one the model lacks.
     check_request(model, data, request.rows, args.output, request.sensitive)
-    _production_results(args, ws, request)
+    _production_results(args, ws, request, extra)
     request = request_from_workspace(
         ws, request.sections, request.slices, rows=request.rows, sample=request.sample,
         figures=request.figures,

@@ -7,8 +7,10 @@ saw, and missing / infinite values and what was done with them. Column order is 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -285,3 +287,15 @@ def align(model: ModelAdapter, frame: pd.DataFrame, label: str | None = None) ->
     if model.needs_background:
         model.set_background(X)
     return AlignedData(frame=frame, X=X, report=report, label_column=label)
+
+
+@contextmanager
+def naming_the_file(path: Path | None) -> Iterator[None]:
+    """An AlignmentError raised inside names the data file: a command may read several (data,
+    reference, current, drift data), and "the dataset" alone does not say which one is wrong."""
+    try:
+        yield
+    except AlignmentError as error:
+        if path is None or Path(path).name in str(error):
+            raise
+        raise AlignmentError(f"{Path(path).name}: {error}") from error

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from app.core.base.types import Explanation
-from app.core.data.align import AlignedData, align
+from app.core.data.align import AlignedData, align, naming_the_file
 from app.core.data.data_io import load_dataset
 from app.core.data.model_io import load_model
 from app.core.explain.chunked import explain_all
@@ -68,7 +68,8 @@ def open_inputs(
         new_files.append(data_path)
     data = None
     if model is not None and frame is not None:
-        data = align(model, frame, label=label)
+        with naming_the_file(data_path or current.data_path):
+            data = align(model, frame, label=label)
     return Inputs(
         model,
         model_path or current.model_path,

@@ -59,8 +59,11 @@ def psi(ref_counts: np.ndarray, cur_counts: np.ndarray, eps: float = PSI_EPSILON
 
 
 def quantile_edges(reference: np.ndarray, n_bins: int = NUMERIC_BINS) -> np.ndarray:
-    """Inner bin edges at the reference's quantiles (duplicates dropped for discrete features)."""
-    values = reference[~np.isnan(reference)]
+    """Inner bin edges at the reference's quantiles (duplicates dropped for discrete features).
+
+    Edges come from finite values only (a quantile between inf and inf is NaN); infinite values
+    still fall into the two open-ended bins."""
+    values = reference[np.isfinite(reference)]
     if values.size == 0:
         return np.empty(0)
     qs = np.quantile(values, np.linspace(0, 1, n_bins + 1)[1:-1])
@@ -198,7 +201,7 @@ def _categorical_drift(name: str, ref: pd.Series, cur: pd.Series) -> FeatureDrif
 
 def _overlay(ref: np.ndarray, cur: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Equal-width histograms over the central 99% of both samples, as shares of all rows."""
-    both = np.concatenate([ref[~np.isnan(ref)], cur[~np.isnan(cur)]])
+    both = np.concatenate([ref[np.isfinite(ref)], cur[np.isfinite(cur)]])  # inf: clipped in
     if both.size == 0:
         return np.empty(0), np.empty(0), np.empty(0)
     lo, hi = np.quantile(both, [0.005, 0.995])
