@@ -113,6 +113,11 @@ def problems(plot: PlotBase) -> list[str]:
         -TOLERANCE_PX, -TOLERANCE_PX, TOLERANCE_PX, TOLERANCE_PX
     )
     boxes = text_boxes(plot)
+    for name in ("left", "bottom", "right", "top"):  # shortened to the same text, ticks say nothing
+        axis = plot.plot.getAxis(name)
+        ticks = [b.text for b in _axis_boxes(plot.view, axis) if b.text != axis.labelText]
+        same = {t for t in ticks if "…" in t and ticks.count(t) > 1}
+        found += [f"indistinguishable {name} ticks: {t!r}" for t in sorted(same)]
     for box in boxes:
         if not viewport.contains(box.rect):
             found.append(f"clipped: {box.text!r} at {box.rect.getRect()}")
