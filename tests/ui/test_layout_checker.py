@@ -4,7 +4,7 @@ labels shortened to the same text, a cut axis title, and a legend's long labels 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 from app.plots import style
 from app.plots.axis_ticks import fit_labels
@@ -78,3 +78,35 @@ def test_long_axis_and_title_words_are_shortened_not_cut(qtbot) -> None:
     found = problems(plot)
     assert any(p.startswith("clipped") for p in found)
     assert any(p.startswith("label wider") for p in found)
+
+
+def test_the_widget_check_sees_cut_labels_buttons_and_overlaps(qtbot) -> None:
+    """A panel squeezed below its layout's minimum: its label is cut, its button's text too; a
+    widget over another or out of its parent is seen; at its own size it reads cleanly."""
+    from PySide6.QtWidgets import QLayout, QPushButton, QVBoxLayout, QWidget
+
+    from tests.ui._widget_layout import widget_problems
+
+    panel = QWidget()
+    layout = QVBoxLayout(panel)
+    label = QLabel(" ".join(["A sentence that wraps onto many lines."] * 6), panel)
+    label.setWordWrap(True)
+    layout.addWidget(label)
+    layout.addWidget(QPushButton("Find counterfactuals for the selected row", panel))
+    qtbot.addWidget(panel)
+    panel.resize(600, 300)
+    panel.show()
+    qtbot.waitExposed(panel)
+    assert widget_problems(panel) == []
+    layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+    panel.setMinimumSize(0, 0)
+    panel.resize(120, 40)
+    QApplication.processEvents()
+    found = widget_problems(panel)
+    assert any(p.startswith("label clipped") for p in found)
+    assert any(p.startswith("button text cut") for p in found)
+    button = panel.findChild(QPushButton)
+    button.setGeometry(label.geometry().translated(0, 2))  # laid over the label
+    assert any(p.startswith("overlap") for p in widget_problems(panel))
+    button.move(500, 500)
+    assert any(p.startswith("cut by its parent") for p in widget_problems(panel))

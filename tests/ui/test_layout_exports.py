@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication
 
 from app.plots import registry
 from app.plots.export import Caption, _caption_height, _Figure
+from app.plots.report_figures import FIGURE_SIZE
 from app.ui.panels import behaviour_curves, behaviour_decision, behaviour_pdp
 from tests.ui._layout import TOLERANCE_PX, problems
 from tests.ui.test_interaction_layout import heat_data, pair_data
@@ -163,5 +164,15 @@ def test_the_check_sees_a_cut_caption() -> None:
     figure = exported("importance", data, (640, 400), long)
     try:
         assert any(p.startswith("caption cut") for p in export_problems(figure))
+    finally:
+        figure.close()
+
+
+@pytest.mark.parametrize("view", sorted(FIGURE_SIZE))
+def test_report_figures_read_cleanly(view) -> None:
+    """The HTML/PDF report draws its figures through the same export at its own sizes."""
+    figure = exported(view, _central()[view], FIGURE_SIZE[view])
+    try:
+        assert export_problems(figure) == []
     finally:
         figure.close()
