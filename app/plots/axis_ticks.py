@@ -46,7 +46,7 @@ def set_count_ticks(axis: pg.AxisItem, top: float) -> None:
 
 def fit_labels(labels: list[str], max_px: float, font_pt: float = TICK_FONT_PT) -> list[str]:
     """Labels shortened (with an ellipsis) just enough that the widest fits in `max_px`, and
-    never to the same text: six "A long category label, number k, …" read "…number 3,…", not
+    never to the same text: six "A long category label, number k, …" read "…number 3…", not
     six times "A lon… them"."""
     font = style.base_font(font_pt)
     if not labels or style.text_width(labels, font) <= max_px:

@@ -168,7 +168,7 @@ def _shared_start(texts: list[str]) -> int:
 def elide_distinct(labels: list[str], max_chars: int = MAX_LABEL_CHARS) -> list[str]:
     """Labels shortened as `elide` does, unless that makes two of them equal ("A long ca…has
     them" six times): then the words those labels share at their start and end give way, so
-    what tells them apart stays ("…number 3,…")."""
+    what tells them apart stays ("…label, number 3…")."""
     short = [elide(t, max_chars) for t in labels]
     clash = [i for i, t in enumerate(short) if short.count(t) > 1 and labels[i] != t]
     if not clash:
@@ -188,7 +188,6 @@ def elide_distinct(labels: list[str], max_chars: int = MAX_LABEL_CHARS) -> list[
             before, core = before[: -len(word) - 1], word + " " + core
         core = core.rstrip(" ,;:") if after else core  # "number 3…", not "number 3,…"
         short[i] = ("…" if before else "") + elide(core, room) + ("…" if after else "")
-    return short
     return short
 
 
