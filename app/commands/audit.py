@@ -23,6 +23,7 @@ from app.commands._common import (
 )
 from app.core.base.atomic import write_text_atomic
 from app.core.base.errors import ShapLensError
+from app.core.base.formatting import percent
 from app.core.base.types import Task
 from app.core.data.labels import encode_labels
 from app.core.debugging.fairness import fairness_report, group_codes, suggest_sensitive
@@ -140,7 +141,7 @@ def build_audit(
 
 
 def _pct(x: object) -> str:
-    return "n/a" if x is None else f"{100 * float(x):.1f}%"  # type: ignore[arg-type]
+    return percent(None if x is None else float(x), "n/a")  # type: ignore[arg-type]
 
 
 def print_audit(audit: dict[str, object]) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from app.commands._behaviour import VIEWS as BEHAVIOUR  # the behaviour views' one list
 from app.commands._common import (
     StderrProgress,
     add_model_data_arguments,
@@ -27,7 +28,6 @@ from app.core.review.redaction import Redaction, parse_redact, redact_beeswarm
 
 SUFFIXES = (".png", ".svg", ".pdf")
 PRESETS = ("slide", "a4-half", "2x")
-BEHAVIOUR = ("pdp", "ice", "decision", "roc", "pr", "calibration", "lift")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

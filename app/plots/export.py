@@ -42,7 +42,6 @@ from app.core.base.hashing import short_hash as short_hash  # captions name file
 from app.plots import registry, style
 from app.plots.export_formats import encode, image_png
 
-VIEWS = ("importance", "beeswarm", "waterfall")  # the views drawn from SHAP values alone
 LOGICAL_SIZE = (900, 560)  # the layout a figure is designed at (like a plot in the window)
 PRESETS: dict[str, tuple[int, int]] = {
     "slide": (1920, 1080),  # 16:9 slide
@@ -211,11 +210,15 @@ class _Figure:
             self.plot.vector_mode()
             QApplication.processEvents()
             self.plot._fit_range()
-        for view in self.plot.findChildren(pg.GraphicsView):
-            view.setCacheMode(QGraphicsView.CacheModeFlag.CacheNone)
-            for item in view.scene().items():
-                if hasattr(item, "setExportMode"):
-                    item.setExportMode(True, {"antialias": True})
+        # Every exported plot names its one graphics view `view` (PlotBase, production_plots);
+        # tests/ui/test_export_views.py checks that no registered plot holds another.
+        view = getattr(self.plot, "view", None)
+        if not isinstance(view, pg.GraphicsView):
+            return  # a plain widget (the toy view of tests/ui/test_add_a_view.py)
+        view.setCacheMode(QGraphicsView.CacheModeFlag.CacheNone)
+        for item in view.scene().items():
+            if hasattr(item, "setExportMode"):
+                item.setExportMode(True, {"antialias": True})
 
     def image(self) -> QImage:
         image = QImage(self.width, self.height, QImage.Format.Format_ARGB32)

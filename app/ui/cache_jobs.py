@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from app.core.base.errors import CacheError
+from app.core.base.input_gate import MODEL_FILE, InputError, read_input
 from app.core.base.types import Explanation
 from app.core.data.cache import ExplanationCache, cache_key
 from app.core.explain.models.base import ModelAdapter
@@ -74,8 +75,8 @@ def lookup(
     if model_path is None:
         return Lookup(None)
     try:
-        model_bytes = Path(model_path).read_bytes()
-    except OSError as error:  # a model folder, or the file went away after loading
+        model_bytes = read_input(model_path, MODEL_FILE)
+    except (OSError, InputError) as error:  # a model folder, or the file went away after loading
         log.info("explanation cache skipped: %s", error)
         return Lookup(None)
     key = cache_key(model_bytes, X, settings_for(model))

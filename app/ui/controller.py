@@ -31,13 +31,15 @@ from app.core.data.model_io import load_model
 from app.core.explain.models.base import ModelAdapter
 from app.core.explain.pipeline import Inputs, open_inputs
 from app.ui import cache_jobs
+from app.ui.dialogs import ALWAYS_TRUST
 from app.ui.explain_runner import AskSample, ExplainRunner
 from app.ui.state import AppState
 from app.workers import Workers
 
 log = logging.getLogger(__name__)
 
-AskTrust = Callable[[Path, str], bool]
+# The answer to "load this pickle?": falsy (no), truthy (load once) or ALWAYS_TRUST.
+AskTrust = Callable[[Path, str], "bool | str"]
 
 
 @dataclass
@@ -117,9 +119,6 @@ class Controller(QObject):
         self.state, self.workers = state, workers
         self.ask_trust: AskTrust = ask_trust or (lambda path, message: False)
         self._on_loaded_once: Callable[[], None] | None = None
-        # A dataset opened before any model waits here until a model arrives.
-        self._pending_frame: pd.DataFrame | None = None
-        self._pending_path: Path | None = None
         # The disk cache of explanations: `cache` is replaceable (tests point it at a folder).
         self.cache: ExplanationCache = cache_jobs.default_cache()
         self.cache_min_rows = cache_jobs.MIN_ROWS
@@ -134,8 +133,8 @@ class Controller(QObject):
         if self.WARM_UP_ENGINE:
             # From the event loop, so once the window is up: importing numba takes seconds of
             # CPU (and the GIL), which the window's start-up should not share.
-            # A child timer: the window's closeEvent stops it if closed before that.
-            self._warm_up_timer = QTimer(self, singleShot=True, interval=0)
+            # The window's closeEvent stops it if closed before that.
+            self._warm_up_timer = state.on_close.add(QTimer(self, singleShot=True, interval=0))
             self._warm_up_timer.timeout.connect(self.runner.warm_up)
             self._warm_up_timer.start()
 
@@ -216,8 +215,9 @@ class Controller(QObject):
     # ----------------------------------------------------------------- loading
     def current(self) -> Loaded:
         s = self.state
-        frame = s.data.frame if s.data is not None else self._pending_frame
-        data_path = s.data_path if s.data is not None else self._pending_path
+        frame, data_path = s.workspace.unaligned or (None, None)  # opened before its model
+        if s.data is not None:
+            frame, data_path = s.data.frame, s.data_path
         return Loaded(s.model, s.model_path, frame, data_path, s.data, None, [], 0.0)
 
     def open(
@@ -260,7 +260,6 @@ class Controller(QObject):
 
     def close_all(self) -> None:
         self.workers.cancel_all()
-        self._pending_frame = self._pending_path = None
         self._cache_key = None
         self.state.set_inputs(None, None, None, None)
         self.computation_running.emit(False)
@@ -272,12 +271,11 @@ class Controller(QObject):
         self.workers.cancel("row")
         if loaded.data is None:
             # Only one half is there: keep it and say what is missing.
-            self._pending_frame, self._pending_path = loaded.frame, loaded.data_path
-            self.state.set_inputs(loaded.model, loaded.model_path, None, None)
+            waiting = (loaded.frame, loaded.data_path) if loaded.frame is not None else None
+            self.state.set_inputs(loaded.model, loaded.model_path, None, None, unaligned=waiting)
             missing = "a dataset" if loaded.model is not None else "a model"
             self.state.report_status(f"Loaded in {loaded.seconds:.1f} s. Now open {missing}.")
         else:
-            self._pending_frame = self._pending_path = None
             self.state.set_inputs(
                 loaded.model, loaded.model_path, loaded.data, loaded.data_path, loaded.raw
             )
@@ -323,6 +321,19 @@ class Controller(QObject):
             "(same model file and data as before)."
         )
 
+    def _remember_trust(self, model_path: Path) -> None:
+        """Record the file's hash on a worker: it reads the whole model and the trust store, which
+        may be large, or a FIFO that must not be waited on by the window."""
+        from app.core.explain.models.trust import remember_trust
+
+        def failed(error: object) -> None:  # the file still opens this once
+            self.state.report_error(
+                f"Could not remember that {model_path.name} is trusted: {error}"
+            )
+
+        self.workers.run("remember-trust", remember_trust, model_path, on_result=None,
+                         on_error=failed)  # fmt: skip
+
     def _on_load_error(
         self,
         error: object,
@@ -335,7 +346,10 @@ class Controller(QObject):
         self.loading_changed.emit(False)
         self._on_loaded_once = None
         if isinstance(error, UntrustedPickleError) and model_path is not None:
-            if self.ask_trust(model_path, str(error)):
+            choice = self.ask_trust(model_path, str(error))
+            if choice == ALWAYS_TRUST:
+                self._remember_trust(model_path)
+            if choice:
                 self.open(model_path, data_path, label, True, data_options, then)
                 return
             # The user's own choice, not a failure: said plainly, not in the error style.

@@ -26,9 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.base.errors import ShapLensError
 from app.plots.export import PRESETS
 
+# ask_trust_pickle's answers besides "" (cancelled).
+LOAD_ONCE, ALWAYS_TRUST = "once", "always"
 MODEL_FILTER = (
     "Models (*.txt *.json *.ubj *.model *.bin *.cbm *.pkl *.pickle *.joblib *.skops);;All files (*)"
 )
@@ -37,11 +38,12 @@ DATA_FILTER = (
 )
 
 
-def ask_trust_pickle(parent: QWidget | None, path: Path, message: str) -> bool:
+def ask_trust_pickle(parent: QWidget | None, path: Path, message: str) -> str:
     """Ask before loading a pickle: unpickling runs whatever code the file contains.
 
-    "Always trust this file" records the file's hash (app.core.explain.models.trust), so these exact
-    bytes open without asking next time; a changed file asks again."""
+    Returns ALWAYS_TRUST, LOAD_ONCE or "" (cancelled). "Always trust this file" makes the caller
+    record the file's hash (app.core.explain.models.trust) on a worker, so these exact bytes open
+    without asking next time; a changed file asks again."""
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Warning)
     box.setWindowTitle("Load a pickle file?")
@@ -57,14 +59,8 @@ def ask_trust_pickle(parent: QWidget | None, path: Path, message: str) -> bool:
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     box.exec()
     if box.clickedButton() is always:
-        from app.core.explain.models.trust import remember_trust
-
-        try:
-            remember_trust(path)
-        except (OSError, ShapLensError) as error:  # load it this once; say why not remembered
-            QMessageBox.warning(parent, "Trust not saved", f"Could not remember the trust: {error}")
-        return True
-    return box.clickedButton() is load
+        return ALWAYS_TRUST
+    return LOAD_ONCE if box.clickedButton() is load else ""
 
 
 def ask_sheet(parent: QWidget | None, path: Path, sheets: list[str]) -> str | None:

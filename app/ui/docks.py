@@ -205,7 +205,9 @@ def hide_stray_tab_bars(window: QMainWindow) -> int:
     again itself when a stack regains a second visible dock.
     """
     hidden = 0
-    for bar in window.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly):
+    # QMainWindow makes these bars itself and offers no handle on them but its direct children.
+    bars = [child for child in window.children() if isinstance(child, QTabBar)]
+    for bar in bars:
         if bar.isVisible() and bar.count() < 2:
             bar.hide()
             hidden += 1

@@ -122,6 +122,7 @@ class FileActions:
         from app.ui.data_options import DataOptionsDialog
 
         dialog = DataOptionsDialog(Path(self.recent.start_dir()), self.parent)
+        self.state.on_close.add(dialog.workers)  # it reads sheet names while open
         accepted = dialog.exec() == DataOptionsDialog.DialogCode.Accepted
         path, options = dialog.chosen_path(), dialog.options()
         dialog.deleteLater()  # parented to the window: it would stay, hidden, until it closes

@@ -65,7 +65,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.settings = settings or Settings()
         self.state = AppState(self)
-        self.workers = Workers(self)
+        self.workers = self.state.on_close.add(Workers(self))
         self.controller = Controller(
             self.state, self.workers, lambda path, msg: dialogs.ask_trust_pickle(self, path, msg)
         )
@@ -384,10 +384,7 @@ class MainWindow(QMainWindow):
         self.exporter.cancel_report()
         # Pending debounce timers of panels would start new jobs after this point, on a window
         # that is about to be deleted; their results would land on deleted widgets.
-        for timer in self.findChildren(QTimer):
-            timer.stop()
-        for workers in {self.workers, *self.findChildren(Workers)}:
-            workers.cancel_all()
+        self.state.on_close.stop_all()
         # A chunk already running finishes (its result is dropped); wait so no thread outlives us.
         self.workers.wait(10_000)
         super().closeEvent(event)

@@ -96,7 +96,9 @@ class PlotTabs(QTabWidget):
         state.model_changed.connect(self._fill_contrast)
         state.visible_rows_changed.connect(self._on_visible_rows_changed)
         # Chunks can arrive faster than redraws are useful; coalesce them.
-        self._refresh_soon = qthrottled(self._refresh_global, timeout=150, parent=self)
+        self._refresh_soon = state.on_close.add(
+            qthrottled(self._refresh_global, timeout=150, parent=self)
+        )
         state.explanation_changed.connect(self._on_explanation_changed)
         state.explanation_finished.connect(self._refresh_global)
         state.output_changed.connect(self._on_output_changed)

@@ -98,7 +98,9 @@ class RowsModel(QAbstractTableModel):
         state.output_changed.connect(self.rebuild)
         # Only the predicted class depends on the threshold: a dragged slider rebuilds once it
         # rests (a rebuild is ~25 ms at a million rows, on top of the panels' own work).
-        self._rebuild_soon = qdebounced(self.rebuild, timeout=THRESHOLD_DEBOUNCE_MS, parent=self)
+        self._rebuild_soon = state.on_close.add(
+            qdebounced(self.rebuild, timeout=THRESHOLD_DEBOUNCE_MS, parent=self)
+        )
         state.threshold_changed.connect(self._rebuild_soon)
         state.visible_rows_changed.connect(self._apply_order)
         state.review.bookmarks_changed.connect(self._on_bookmarks_changed)
@@ -163,7 +165,7 @@ class RowsModel(QAbstractTableModel):
 
     def _sort_in_background(self, column: int, descending: bool) -> None:
         if self._workers is None:
-            self._workers = Workers(self)
+            self._workers = self.state.on_close.add(Workers(self))
         columns = self.columns
 
         def on_result(order: np.ndarray) -> None:

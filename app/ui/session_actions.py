@@ -49,7 +49,7 @@ class SessionActions:
     ) -> None:
         self.window, self.state, self.controller = window, state, controller
         self.recent, self.message_bar = recent, message_bar
-        self.workers = Workers(window)  # reads session files off the GUI thread
+        self.workers = state.on_close.add(Workers(window))  # reads session files off the GUI thread
 
     def current_session(self) -> Session:
         """A Session of what the window shows now."""

@@ -15,6 +15,7 @@ GUI-thread receivers there (queued), like any Qt signal. The contract is in docs
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
@@ -25,7 +26,11 @@ from app.core.explain.chunked import ExplainProgress, ExplanationBuilder
 from app.core.explain.models.base import ModelAdapter
 from app.core.workspace import Workspace
 from app.ui.interactions_context import InteractionsContext
+from app.ui.on_close import OnClose
 from app.ui.state_contexts import DebugContext, ReviewContext, relay
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class AppState(QObject):
@@ -67,9 +72,14 @@ class AppState(QObject):
                 (msg.notice_raised, self.notice_raised),
             ],
         )
+        # What the window stops when it closes: each owner of a timer or a Workers adds it.
+        self.on_close = OnClose()
         self.debug = DebugContext(ws.debug, self)
         self.review = ReviewContext(ws.review, self)
         self.interactions = InteractionsContext(self)
+        for owned in (self.debug.refilter, self.debug.workers, self.review.workers):
+            self.on_close.add(owned)
+        self.on_close.add(self.interactions.workers)
 
     # ----------------------------------------------------------------- loaded inputs
     @property
@@ -95,9 +105,14 @@ class AppState(QObject):
         data: AlignedData | None,
         data_path: Path | None,
         raw_output: np.ndarray | None = None,
+        *,
+        unaligned: tuple[pd.DataFrame, Path | None] | None = None,
     ) -> None:
-        """Replace model and/or data (already aligned, off the GUI thread) and reset results."""
-        self.workspace.set_inputs(model, model_path, data, data_path, raw_output)
+        """Replace model and/or data (already aligned, off the GUI thread) and reset results
+        (`unaligned`: a dataset waiting for its model; see Workspace.set_inputs)."""
+        self.workspace.set_inputs(
+            model, model_path, data, data_path, raw_output, unaligned=unaligned
+        )
 
     def set_label_column(self, column: str | None) -> None:
         """Choose which column is the label (None: no label); the model input is unchanged."""

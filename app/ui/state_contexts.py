@@ -57,7 +57,7 @@ class DebugContext(QObject):
         super().__init__(parent)
         self.core = core
         self.workers = Workers(self)  # slices, fairness, dependence run off the GUI thread
-        refilter = QTimer(self)
+        self.refilter = refilter = QTimer(self)
         refilter.setSingleShot(True)
         refilter.setInterval(REFILTER_DEBOUNCE_MS)
         refilter.timeout.connect(core.reapply)

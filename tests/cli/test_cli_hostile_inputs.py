@@ -7,6 +7,7 @@ of hanging the suite.
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -124,13 +125,39 @@ def test_data_file_that_is_a_fifo(tmp_path, sample_model_path, fifo) -> None:
     assert_one_error(result, "data.parquet is a named pipe")
 
 
-def test_export_rows_from_a_fifo(tmp_path, sample_model_path, small, fifo) -> None:
-    rows = fifo("rows.txt")
+@pytest.mark.parametrize(("make", "kind"), [("fifo", "named pipe"), ("endless", "device")])
+def test_export_rows_from_a_file_that_never_ends(
+    request, tmp_path, sample_model_path, small, make, kind
+) -> None:
+    rows = request.getfixturevalue(make)("rows.txt")
     result = run_cli(
         "export", "--model", sample_model_path, "--data", small, "--view", "waterfall",
         "--rows-from", rows, "--out", tmp_path / "w.png",
     )  # fmt: skip
-    assert_one_error(result, "rows.txt is a named pipe")
+    assert_one_error(result, f"rows.txt is a {'character ' if make == 'endless' else ''}{kind}")
+    assert not (tmp_path / "w.png").exists()
+
+
+@pytest.mark.parametrize("make", ["fifo", "endless"])
+def test_trust_store_that_never_ends_trusts_nothing(tmp_path, make, request) -> None:
+    """The store is read before a pickle opens: a FIFO or /dev/zero there is skipped, never
+    waited on or read whole, and the pickle is refused as untrusted in one line."""
+    import pickle
+
+    from sklearn.datasets import load_wine
+    from sklearn.tree import DecisionTreeClassifier
+
+    X, y = load_wine(return_X_y=True)
+    model = tmp_path / "m.pkl"
+    model.write_bytes(pickle.dumps(DecisionTreeClassifier(max_depth=2, random_state=0).fit(X, y)))
+    store = request.getfixturevalue(make)("trusted.json")
+    env = {**os.environ, "SHAPLENS_TRUST_STORE": str(store)}
+    result = subprocess.run(
+        [sys.executable, "-m", "app", "inspect", "--model", str(model), "--no-memory"],
+        capture_output=True, text=True, timeout=TIMEOUT, env=env,
+    )  # fmt: skip
+    assert_one_error(result, "m.pkl is a pickle/joblib file", "--trust-pickle")
+    assert store.is_symlink() or stat.S_ISFIFO(os.stat(store).st_mode)
 
 
 @pytest.mark.parametrize("workers", ["0", "-3"])

@@ -103,3 +103,35 @@ def test_explain_runs_without_scikit_learn_lightgbm_or_qt(tmp_path) -> None:
     # The engine is numba's (which loads scipy.linalg for BLAS); LightGBM's Booster, and the
     # scikit-learn it imports, stay out: the engine computes everything.
     assert set(loaded) <= {"numba", "scipy"}, loaded
+
+
+def _window_modules_after(code: str) -> list[str]:
+    """The app.ui modules in sys.modules after `code` runs in a fresh interpreter: the AST
+    check above sees a command's own imports, this one also what they import in turn."""
+    script = (
+        f"import json, sys\n{code}\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[:2] == ['app', 'ui'])))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("name", sorted(VERBS))
+def test_importing_a_verb_loads_no_window_module(name: str) -> None:
+    assert _window_modules_after(f"import {VERBS[name].module}") == []
+
+
+def test_a_report_with_figures_runs_without_the_window(tmp_path) -> None:
+    """`report` draws its figures with app.plots (Qt, offscreen) and lays out the PDF there too;
+    it used to reach them through app.ui (report_export, report_pdf)."""
+    data = tmp_path / "forty.parquet"
+    pd.read_parquet(SAMPLE_DATA).head(40).to_parquet(data)
+    out = tmp_path / "report.pdf"
+    argv = ["report", "--model", str(SAMPLE_MODEL), "--data", str(data), "--out", str(out)]
+    argv += ["--rows", "3", "--sample", "0"]
+    code = f"from app.cli import main\nassert main({argv!r}) == 0"
+    assert _window_modules_after(code) == []
+    assert out.stat().st_size > 0

@@ -76,12 +76,14 @@ def test_explain_out_equal_to_data_is_refused(capsys, tmp_path, model, data, kin
     assert data.read_bytes() == before
 
 
+@pytest.mark.parametrize("kind", ["same path", "hard link", "symlink"])
 @pytest.mark.parametrize("which", ["model", "data"])
-def test_audit_out_equal_to_an_input_is_refused(capsys, model, data, which) -> None:
+def test_audit_out_equal_to_an_input_is_refused(capsys, tmp_path, model, data, which, kind) -> None:
     target = model if which == "model" else data
     before = target.read_bytes()
+    out = aliased(kind, target, tmp_path)
     code, err = run(capsys, "audit", "--model", str(model), "--data", str(data),
-                    "--label", "income_gt_50k", "--out", str(target))  # fmt: skip
+                    "--label", "income_gt_50k", "--out", str(out))  # fmt: skip
     assert_one_error(code, err, "is the input")
     assert target.read_bytes() == before
 

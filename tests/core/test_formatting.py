@@ -45,6 +45,9 @@ def test_report_cells_and_comparison_metrics_differ_on_purpose() -> None:
 
 def test_percentages_in_tables_and_sentences() -> None:
     assert f.percent(0.125) == "12.5%" and f.percent(None) == "" and f.percent(math.nan) == ""
+    # The panels and `shaplens audit` say "n/a" (they had three copies that disagreed on NaN).
+    assert f.percent(math.nan, "n/a") == "n/a" and f.percent(None, "n/a") == "n/a"
+    assert f.percent(np.float32(0.5), "n/a") == "50.0%"
     assert f.spoken_percent(0.83) == "83%"
     assert f.spoken_percent(0.004) == "0.4%" and f.spoken_percent(0.996) == "99.6%"
     assert f.spoken_percent(0.0) == "0%" and f.spoken_percent(math.inf) == "unknown"

@@ -241,3 +241,29 @@ def test_fifo_inside_a_dask_input_folder_is_refused(tmp_path, sample_data_path) 
     _fifo(folder / "b.parquet")
     with pytest.raises(ShapLensError, match=r"b\.parquet is a named pipe"):
         parquet_files(folder)
+
+
+# --------------------------------------------------------------------------- model files
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+@pytest.mark.parametrize("name", ["m.txt", "m.json", "m.pkl"])
+def test_model_file_of_the_wrong_kind(tmp_path, kind: str, name: str) -> None:
+    from app.core.base.errors import ModelLoadError
+    from app.core.data.model_io import load_model
+
+    make, expected = KINDS[kind]
+    path = make(tmp_path / name)
+    with pytest.raises(ModelLoadError) as caught:
+        load_model(path)
+    assert expected in str(caught.value) and name in str(caught.value)
+    assert "empty" not in str(caught.value)  # it used to be called an empty file
+
+
+def test_model_swapped_for_a_fifo_after_its_check_is_not_waited_on(tmp_path, monkeypatch):
+    """The bytes are read through the input gate, whose open never blocks."""
+    from app.core.base.errors import ModelLoadError
+    from app.core.data import model_io
+
+    path = _fifo(tmp_path / "model.json")
+    monkeypatch.setattr(model_io, "_check_file", lambda p: 1000)  # passed before the swap
+    with pytest.raises(ModelLoadError, match=r"model\.json is a named pipe"):
+        model_io.load_model(path)

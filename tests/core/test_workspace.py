@@ -75,6 +75,35 @@ def test_sub_states_are_attributes_of_their_own_types() -> None:
     assert not ws.ready and ws.explained.explanation is None and ws.output_names == []
 
 
+def test_every_piece_of_state_is_an_attribute_of_the_workspace() -> None:
+    """Issue 20's list, each reached by attribute (never searched for) on a loaded workspace."""
+    ws = loaded()
+    pieces = {
+        "model": ws.model, "data": ws.data, "alignment": ws.data.report,
+        "explanation (partial or complete)": ws.explained, "selection": ws.selection.selected_row,
+        "visible rows": ws.selection.visible_rows, "filter": (ws.debug.preset, ws.debug.expression),
+        "cohorts": ws.debug.cohorts, "cohort": ws.debug.cohort, "threshold": ws.selection.threshold,
+        "output": ws.selection.output_index, "bookmarks": ws.review.bookmarks,
+        "glossary": ws.review.glossary, "sensitive column": ws.review.sensitive,
+        "redaction": ws.review.redaction, "waiting dataset": ws.unaligned,
+    }  # fmt: skip
+    assert set(pieces) >= {"model", "data", "alignment", "bookmarks", "redaction"}
+    assert ws.data.report.lines(label=ws.data.label_column)  # the alignment's own words
+    assert ws.selection.threshold == 0.5 and ws.selection.output_index == 0
+
+
+def test_a_dataset_opened_before_its_model_waits_in_the_workspace() -> None:
+    model, frame = _model_and_frame()
+    ws = Workspace()
+    ws.set_inputs(None, None, None, None, unaligned=(frame, SAMPLE_DATA))
+    assert ws.unaligned == (frame, SAMPLE_DATA) and ws.data is None and not ws.ready
+    data = fresh_data()
+    ws.set_inputs(model, SAMPLE_MODEL, data, SAMPLE_DATA, unaligned=(frame, SAMPLE_DATA))
+    assert ws.unaligned is None and ws.ready  # aligned now: the waiting frame is let go
+    ws.set_inputs(None, None, None, None)  # File > Close
+    assert ws.unaligned is None
+
+
 def test_new_inputs_announce_themselves_once_everything_is_consistent() -> None:
     model, _ = _model_and_frame()
     data = fresh_data()

@@ -125,3 +125,24 @@ def test_session_with_a_300_deep_filter_restores_the_rest(
     assert state.data is not None and state.data.n_rows > 0
     qtbot.waitUntil(lambda: not window.workers.busy(), timeout=TIMEOUT)
     assert not trouble.exceptions, trouble.summary()
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
+@pytest.mark.parametrize("role", ["model", "data"])
+def test_model_or_data_that_never_ends_leaves_the_window_working(
+    qtbot, window, tmp_path, small_model_path, small_data_path, kind, role
+) -> None:
+    open_and_wait(qtbot, window, small_model_path, small_data_path)
+    state = window.state
+    model, explanation = state.model, state.explanation
+    path = MAKERS[kind](tmp_path / ("model.txt" if role == "model" else "data.parquet"))
+    with (
+        record_trouble() as trouble,
+        qtbot.waitSignal(state.error_raised, timeout=TIMEOUT) as blocker,
+    ):
+        window.controller.open(**{f"{role}_path": path})  # the read is on a worker
+    message = blocker.args[0]
+    assert path.name in message and "not a" in message and "\n" not in message, message
+    assert "still loaded" in message
+    assert state.model is model and state.explanation is explanation
+    assert not trouble.exceptions, trouble.summary()

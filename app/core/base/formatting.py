@@ -81,9 +81,12 @@ def metric(value: object) -> str:
     return f"{v:.4f}" if abs(v) < 1e4 else f"{v:,.0f}"
 
 
-def percent(value: float | None) -> str:
-    """A rate in a table: one decimal ('12.5%'), empty when unknown."""
-    return "" if value is None or not math.isfinite(value) else f"{value * 100:.1f}%"
+def percent(value: float | None, unknown: str = "") -> str:
+    """A rate in a table: one decimal ('12.5%'); `unknown` (empty, or "n/a" where a blank
+    would read as missing text) for None, NaN or an infinity."""
+    if value is None or not math.isfinite(value):
+        return unknown
+    return f"{float(value) * 100:.1f}%"
 
 
 def spoken_percent(p: float) -> str:

@@ -45,6 +45,7 @@ CACHE_META = Role("cache entry", 64 * MB)
 CACHE_ARRAY = Role("cache entry", None)
 COHORTS = Role("cohorts file", 16 * MB)
 MANIFEST = Role("results manifest", 64 * MB)
+MODEL_FILE = Role("model file", None)  # sized by app.core.data.model_io, with a model's message
 
 _KINDS = (
     (stat.S_ISDIR, "a folder"),

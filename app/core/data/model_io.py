@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from app.core.base.errors import ModelLoadError
+from app.core.base.input_gate import MODEL_FILE, InputError, check_input, open_input
 from app.core.explain.models.base import ModelAdapter
 
 # A multi-gigabyte "model" is almost certainly the wrong file.
@@ -54,7 +55,10 @@ def _check_file(path: Path) -> int:
         raise ModelLoadError(f"Model file not found: {path}", path)
     if path.is_dir():
         raise ModelLoadError(f"{path} is a folder; choose a model file inside it.", path)
-    size = path.stat().st_size
+    try:  # a FIFO or a device is no model (and reads of one block or never end)
+        size = check_input(path, MODEL_FILE).st_size
+    except InputError as error:
+        raise ModelLoadError(str(error), path) from error
     if size == 0:
         raise ModelLoadError(f"{path.name} is empty (0 bytes); choose the saved model file.", path)
     if size > MAX_MODEL_BYTES:
@@ -146,16 +150,22 @@ def load_model(path: str | Path, trust_pickle: bool = False) -> ModelAdapter:
     path = Path(path)
     size = _check_file(path)
     try:
-        with open(path, "rb") as handle:
+        # Through the input gate, and the whole file from the same descriptor as its first
+        # bytes: a file swapped for a FIFO after the check is refused, never waited on.
+        with open_input(path, MODEL_FILE) as handle:
             head = handle.read(4096)
+            kind = sniff(head, path.suffix.lower())
+            if kind == "json":
+                check_json_memory(path, size)
+            whole = head + handle.read() if kind in ("lightgbm-text", "json") else b""
+    except InputError as error:
+        raise ModelLoadError(str(error), path) from error
     except OSError as error:
         raise ModelLoadError(f"Could not read {path.name}: {error.strerror}", path) from error
-    kind = sniff(head, path.suffix.lower())
     if kind == "lightgbm-text":
-        return _lightgbm_text(path, path.read_bytes())
+        return _lightgbm_text(path, whole)
     if kind == "json":
-        check_json_memory(path, size)
-        return _json_model(path, path.read_bytes(), size)
+        return _json_model(path, whole, size)
     if kind == "xgboost-ubj":
         from app.core.explain.models.xgboost_model import load_xgboost_ubj
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from app.core.base.errors import CacheError, ShapLensError
+from app.core.base.input_gate import MODEL_FILE, InputError, read_input
 from app.core.base.types import Unit
 from app.core.data.cache import cache_key
 from app.core.data.interaction_cache import InteractionCache
@@ -45,8 +46,8 @@ def summary_key(model_path: Path | None, model: ModelAdapter, X: np.ndarray) -> 
     if model_path is None:
         return None
     try:
-        model_bytes = Path(model_path).read_bytes()
-    except OSError as error:  # a model folder, or the file went away after loading
+        model_bytes = read_input(model_path, MODEL_FILE)
+    except (OSError, InputError) as error:  # a model folder, or the file went away after loading
         log.info("interaction cache skipped: %s", error)
         return None
     settings = {

@@ -13,6 +13,7 @@ event loop at all.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from psygnal import Signal
@@ -24,6 +25,9 @@ from app.core.workspace.explained import Explained
 from app.core.workspace.messages import Messages
 from app.core.workspace.review import ReviewState
 from app.core.workspace.selection import Selection
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class Workspace:
@@ -38,6 +42,8 @@ class Workspace:
         self.model_path: Path | None = None
         self.data: AlignedData | None = None
         self.data_path: Path | None = None
+        # A dataset opened before any model: kept as read, aligned once a model comes.
+        self.unaligned: tuple[pd.DataFrame, Path | None] | None = None
         self._raw: np.ndarray | None = None  # raw model output for every row
         self._predictions: np.ndarray | None = None
         self.messages = Messages()
@@ -54,8 +60,12 @@ class Workspace:
         data: AlignedData | None,
         data_path: Path | None,
         raw_output: np.ndarray | None = None,
+        *,
+        unaligned: tuple[pd.DataFrame, Path | None] | None = None,
     ) -> None:
-        """Replace model and/or data (already aligned, off the GUI thread) and reset results.
+        """Replace model and/or data (already aligned, off the GUI thread) and reset results;
+        `unaligned`: a dataset read while no model is there to align it with (kept only while
+        `data` is None).
 
         Everything is consistent before the first event fires: listeners of `model_changed`
         already see the new visible rows and no stale explanation."""
@@ -63,6 +73,7 @@ class Workspace:
         data_new = data is not self.data
         self.model, self.model_path = model, model_path
         self.data, self.data_path = data, data_path
+        self.unaligned = unaligned if data is None else None
         self._raw = raw_output
         self._predictions = None
         self.explained.reset()

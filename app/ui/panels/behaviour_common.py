@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.base.errors import ShapLensError
+from app.ui.on_close import OnClose
 from app.ui.state import AppState
 
 if TYPE_CHECKING:
@@ -63,11 +64,18 @@ class WhenShown(QObject):
     """Calls `refresh` after a short quiet time, and only while `panel` is on screen; a request
     made while hidden waits for the panel to be shown (no work for views nobody looks at)."""
 
-    def __init__(self, panel: QWidget, refresh: Callable[[], None], debounce_ms: int = 150) -> None:
+    def __init__(
+        self,
+        panel: QWidget,
+        refresh: Callable[[], None],
+        debounce_ms: int = 150,
+        *,
+        on_close: OnClose,
+    ) -> None:
         super().__init__(panel)
         self.panel, self.refresh = panel, refresh
         self.stale = False
-        self.timer = QTimer(self, singleShot=True, interval=debounce_ms)
+        self.timer = on_close.add(QTimer(self, singleShot=True, interval=debounce_ms))
         self.timer.timeout.connect(self._fire)
         panel.installEventFilter(self)
 

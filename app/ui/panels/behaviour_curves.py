@@ -105,6 +105,7 @@ class CurvesPanel(QWidget):
         self.job = PanelJob(
             self, self.context.workers, JOB, self._prepare,
             lambda error: self.note.setText(f"Could not draw: {error}"), 100,
+            on_close=state.on_close,
         )  # fmt: skip
         self.kind.activated.connect(lambda _i: self.refresh())
         self.by.activated.connect(lambda _i: self.refresh())

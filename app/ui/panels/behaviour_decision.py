@@ -41,6 +41,7 @@ class DecisionPanel(QWidget):
         self.job = PanelJob(
             self, self.context.workers, JOB, self._prepare,
             lambda error: self.note.setText(f"Could not draw: {error}"), DEBOUNCE_MS,
+            on_close=state.on_close,
         )  # fmt: skip
         self.colour.activated.connect(lambda _i: self.job.request())
         self.plot.row_clicked.connect(state.select_row)

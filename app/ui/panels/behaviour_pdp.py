@@ -83,7 +83,7 @@ class PartialDependencePanel(QWidget):
         layout.addLayout(options)
         layout.addWidget(self.progress)
         layout.addWidget(self.stack, 1)
-        self.when_shown = WhenShown(self, self.compute)
+        self.when_shown = WhenShown(self, self.compute, on_close=state.on_close)
         cancel_on_destroy(self, self.workers, JOB, ROW_JOB)
         for combo in (self.feature, self.second):
             combo.activated.connect(lambda _i: self.when_shown.request())

@@ -79,6 +79,7 @@ class CohortImportancePanel(QWidget):
             self._prepare,
             lambda error: self._show_note(f"Could not compare the cohorts: {error}"),
             DEBOUNCE_MS,
+            on_close=self.state.on_close,
         )
         self._fill_cohorts()
         self.combo_a.currentIndexChanged.connect(lambda _i: self.compute())

@@ -254,6 +254,7 @@ class DependencePanel(QWidget):
             JOB,
             self._prepare,
             lambda error: self.note.setText(f"Could not draw: {error}"),
+            on_close=self.state.on_close,
         )
         self.feature_combo.activated.connect(lambda _i: self.refresh())
         self.colour_combo.activated.connect(lambda _i: self.refresh())

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.base.formatting import percent
 from app.core.base.types import Task
 from app.core.debugging.fairness import RULE, FairnessReport, fairness_report, suggest_sensitive
 from app.core.debugging.metrics import Evaluation
@@ -34,8 +35,8 @@ GROUP_COLUMNS = ("Group", "Rows", "Base rate", "Selected", "Accuracy", "TPR", "F
 FAIL = QColor("#d62728")
 
 
-def _pct(x: float) -> str:
-    return "n/a" if x is None or np.isnan(x) else f"{100 * x:.1f}%"
+def _pct(x: float | None) -> str:
+    return percent(x, "n/a")
 
 
 def _table(columns: int, parent: QWidget) -> QTableWidget:
@@ -92,8 +93,9 @@ class FairnessPanel(QWidget):
         # Group rates are O(rows) and the threshold slider fires many times a second: computed
         # in a worker once things rest, and only while the panel is on screen.
         workers = self.context.workers
-        self.job = PanelJob(self, workers, JOB, self._prepare, self._on_error, DEBOUNCE_MS)
-        self.shap_job = PanelJob(self, workers, SHAP_JOB, self._prepare_shap, self._on_error)
+        close, error = state.on_close, self._on_error
+        self.job = PanelJob(self, workers, JOB, self._prepare, error, DEBOUNCE_MS, on_close=close)
+        self.shap_job = PanelJob(self, workers, SHAP_JOB, self._prepare_shap, error, on_close=close)
         self.column_combo.activated.connect(lambda _i: self.refresh())
         state.data_changed.connect(self._fill_columns)
         state.explanation_changed.connect(self._refresh_shap)

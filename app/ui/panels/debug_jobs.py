@@ -24,6 +24,7 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QWidget
 from superqt.utils import qdebounced
 
+from app.ui.on_close import OnClose
 from app.workers import Workers
 
 
@@ -65,6 +66,8 @@ class PanelJob(QObject):
         prepare: Callable[[], Work | None],
         on_error: Callable[[object], None],
         debounce_ms: int = 0,
+        *,
+        on_close: OnClose,
     ) -> None:
         super().__init__(panel)
         self.panel, self.workers, self.key = panel, workers, key
@@ -72,7 +75,8 @@ class PanelJob(QObject):
         self.stale = False  # a request is waiting (for quiet, for the panel to show, or a thread)
         self.runs = 0  # jobs started, for tests
         self._threads = 0  # threads of this key still working (cancelled ones included)
-        self._fire_soon = qdebounced(self._fire, timeout=debounce_ms, parent=self)
+        # The window's closeEvent drops a pending request (on_close), as the panel's cancel does.
+        self._fire_soon = on_close.add(qdebounced(self._fire, timeout=debounce_ms, parent=self))
         workers.job_finished.connect(self._on_job_finished)
         panel.installEventFilter(self)
         cancel_on_destroy(panel, workers, key)

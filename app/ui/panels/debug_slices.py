@@ -81,6 +81,7 @@ class SlicesPanel(QWidget):
             self._prepare,
             lambda error: self._show([], f"Could not rank slices: {error}"),
             DEBOUNCE_MS,
+            on_close=self.state.on_close,
         )
         self.refresh_button.clicked.connect(self.compute)
         self.pairs.toggled.connect(lambda _on: self.compute())

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from superqt.utils import signals_blocked
 
 from app.core.base.errors import FilterSyntaxError
+from app.core.base.formatting import percent
 from app.core.base.types import Task
 from app.core.debugging.metrics import Evaluation, confusion_matrix, summary
 from app.ui.panels.debug_jobs import PanelJob, Work
@@ -68,8 +69,9 @@ class ThresholdPanel(QWidget):
 
         self.counts: np.ndarray | None = None
         self.job = PanelJob(
-            self, self.context.workers, JOB, self._prepare, self._on_error, DEBOUNCE_MS
-        )
+            self, self.context.workers, JOB, self._prepare, self._on_error, DEBOUNCE_MS,
+            on_close=state.on_close,
+        )  # fmt: skip
         self.slider.valueChanged.connect(self._on_slider_moved)
         self.matrix.cellClicked.connect(self.filter_cell)
         state.threshold_changed.connect(self._on_threshold_changed)
@@ -141,20 +143,16 @@ class ThresholdPanel(QWidget):
                 item.setForeground(QBrush(QColor("#222222")))
                 item.setToolTip(f"Show the {n:,} rows labelled {names[i]}, predicted {names[j]}")
                 self.matrix.setItem(i, j, item)
-        parts = [f"accuracy {100 * s['accuracy']:.1f}%"]
+        parts = [f"accuracy {percent(s['accuracy'], 'n/a')}"]
         if binary:
             parts += [
-                f"TPR {100 * s['tpr']:.1f}%",
-                f"FPR {100 * s['fpr']:.1f}%",
-                f"precision {self._pct(s['precision'])}",
+                f"TPR {percent(s['tpr'], 'n/a')}",
+                f"FPR {percent(s['fpr'], 'n/a')}",
+                f"precision {percent(s['precision'], 'n/a')}",
                 f"AUC {s['auc']:.3f}",
             ]
         self.metrics_label.setText(" · ".join(parts) + f"  ({int(s['count']):,} labelled rows)")
         self.note.setText("Click a cell to show its rows in the table.")
-
-    @staticmethod
-    def _pct(x: float) -> str:
-        return "n/a" if np.isnan(x) else f"{100 * x:.1f}%"
 
     def filter_cell(self, actual: int, predicted: int) -> None:
         """Show the rows of one cell (replaces the filter expression; keeps the cohort)."""

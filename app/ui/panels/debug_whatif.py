@@ -65,7 +65,7 @@ class WhatIfPanel(QWidget):
         self._editors_for: object | None = None  # the model the editors were built for
         # Typing re-evaluates after a short pause (nothing happened until Enter before).
         self._typed: tuple[str, QLineEdit] | None = None
-        self._typing = QTimer(self)
+        self._typing = state.on_close.add(QTimer(self))
         self._typing.setSingleShot(True)
         self._typing.setInterval(TYPING_PAUSE_MS)
         self._typing.timeout.connect(self._apply_typed)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import threading
 
 import numpy as np
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
+from superqt.utils import qdebounced
 
 from app.core.explain.interaction_jobs import filtered_mean_abs
 from app.ui.state import AppState
@@ -33,8 +34,7 @@ class FilteredMeans(QObject):
         self.rows: np.ndarray | None = None  # the rows `mean_abs` is over
         self.running = False
         self._stop = threading.Event()
-        self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
-        self._timer.timeout.connect(self._start)
+        self._start_soon = state.on_close.add(qdebounced(self._start, DEBOUNCE_MS, parent=self))
 
     def current(self) -> bool:
         """`mean_abs` is for the rows shown now."""
@@ -44,10 +44,10 @@ class FilteredMeans(QObject):
     def request(self) -> None:
         """The visible rows changed (or the filtered view was turned on): recompute soon."""
         self.stop()
-        self._timer.start()
+        self._start_soon()
 
     def stop(self) -> None:
-        self._timer.stop()
+        self._start_soon.cancel()
         self._stop.set()
         self.workers.cancel(JOB)
         self.running = False

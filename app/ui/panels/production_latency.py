@@ -115,7 +115,8 @@ class LatencyPanel(QWidget):
 
     @property
     def workers(self) -> Workers:
-        return workers_for(self, self._given_workers)
+        # Its own Workers when not docked: the window cancels their jobs too when it closes.
+        return self.state.on_close.add(workers_for(self, self._given_workers))
 
     def run(self) -> None:
         if not self.state.ready:

@@ -71,7 +71,8 @@ class OverviewPanel(QWidget):
 
     @property
     def workers(self) -> Workers:
-        return workers_for(self, self._given_workers)
+        # Its own Workers when not docked: the window cancels their jobs too when it closes.
+        return self.state.on_close.add(workers_for(self, self._given_workers))
 
     def _on_model_changed(self) -> None:
         self.overview = None

@@ -44,6 +44,7 @@ class RowInteractionsPanel(QWidget):
             JOB,
             self._prepare,
             lambda error: self.heading.setText(f"Could not compute: {error}"),
+            on_close=self.state.on_close,
         )
         state.row_selected.connect(lambda _row: self.job.request())
         state.output_changed.connect(lambda _k: self._show())

@@ -25,7 +25,14 @@ import pyarrow.parquet as pq
 
 from app.core.base.atomic import write_text_atomic
 from app.core.base.errors import Cancelled, DataLoadError
-from app.core.base.input_gate import DATA, InputError, check_input, open_input
+from app.core.base.input_gate import (
+    DATA,
+    MODEL_FILE,
+    InputError,
+    check_input,
+    open_input,
+    read_input,
+)
 from app.core.data.align import guess_label
 from app.core.data.model_io import load_model
 from app.core.explain.distributed import DistributedExplainError, require_dask
@@ -187,7 +194,7 @@ def explain_dask(
     from dask import delayed
 
     model, out = plan.model, plan.out
-    payload = plan.model_path.read_bytes()
+    payload = read_input(plan.model_path, MODEL_FILE)
     ref = ModelRef.of(payload, plan.model_path.name, plan.trust_pickle)
     tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
     metadata = table_metadata(

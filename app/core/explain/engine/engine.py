@@ -389,9 +389,10 @@ class TreeShapEngine:
 
 def engine_from_path(path: str | Path) -> TreeShapEngine:
     """Engine for a LightGBM text model or JSON dump file (no LightGBM needed)."""
+    from app.core.base.input_gate import MODEL_FILE, read_input_text
     from app.core.explain.engine.lgbm_parse import parse_json, parse_text
 
     path = Path(path)
-    text = path.read_text(encoding="utf-8")
+    text = read_input_text(path, MODEL_FILE)
     parse = parse_json if text.lstrip().startswith("{") else parse_text
     return TreeShapEngine(parse(text, path.name))

@@ -132,4 +132,6 @@ class ModelAdapter(ABC):
 
     def file_bytes_for_hash(self) -> bytes:
         """The bytes that identify this model for caching (the file as loaded)."""
-        return self.path.read_bytes()
+        from app.core.base.input_gate import MODEL_FILE, read_input
+
+        return read_input(self.path, MODEL_FILE)
