@@ -45,15 +45,17 @@ def set_count_ticks(axis: pg.AxisItem, top: float) -> None:
 
 
 def fit_labels(labels: list[str], max_px: float, font_pt: float = TICK_FONT_PT) -> list[str]:
-    """Labels shortened (with an ellipsis) just enough that the widest fits in `max_px`."""
+    """Labels shortened (with an ellipsis) just enough that the widest fits in `max_px`, and
+    never to the same text: six "A long category label, number k, …" read "…number 3…", not
+    six times "A lon… them"."""
     font = style.base_font(font_pt)
     if not labels or style.text_width(labels, font) <= max_px:
         return labels
     lo, hi = 4, max(len(s) for s in labels)
     while lo < hi:  # the longest length that fits
         mid = (lo + hi + 1) // 2
-        if style.text_width([style.elide(s, mid) for s in labels], font) <= max_px:
+        if style.text_width(style.elide_distinct(labels, mid), font) <= max_px:
             lo = mid
         else:
             hi = mid - 1
-    return [style.elide(s, lo) for s in labels]
+    return style.elide_distinct(labels, lo)

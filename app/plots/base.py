@@ -9,6 +9,7 @@ holding a QLabel title and a `pg.GraphicsLayoutWidget`. Subclasses implement `_d
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -159,6 +160,13 @@ class PlotBase(QWidget):
         of the width (the tooltip names it in full). Exports give names a larger share, so a
         figure of a normal size shows them whole."""
         return style.elide_px(text, self.label_room(), style.base_font(TICK_FONT_PT))
+
+    def category_labels(self, labels: Sequence[object]) -> list[str]:
+        """A feature's category labels as ticks: shortened like `label`, but never to the same
+        text (six "A long category label, number k, …" all read "A long categ…has them")."""
+        from app.plots.axis_ticks import fit_labels
+
+        return fit_labels([str(t) for t in labels], self.label_room())
 
     def label_room(self) -> float:
         share = LABEL_SHARE_EXPORT if self._full_labels else LABEL_SHARE

@@ -24,6 +24,7 @@ LEGEND_PT = 8.5
 SWATCH = 8.0  # px, the coloured square before each label
 SWATCH_GAP = 3.0
 ENTRY_GAP = 11.0
+STACK_INDENT = 16.0  # px: a stacked legend's entries, indented under their lane's name
 MIN_LABEL_CHARS = 5  # below this an elided label says nothing; drop entries instead
 HEADER = "Categorical features: colour = category, ordered by mean SHAP (low → high)"
 # In a view too short for the full legend (docked at laptop size, the legend took most of the
@@ -132,6 +133,8 @@ class CategoryLegend(pg.GraphicsWidget):
         self.wrap = False
         self.width_hint = 0.0
         self.names_hint = 0.0
+        # (text, rect) of every text the last paint drew, for the layout tests' checker.
+        self.drawn_text: list[tuple[str, QRectF]] = []
         self.setFlag(self.GraphicsItemFlag.ItemClipsToShape, False)
         self.set_rows([])
 
@@ -156,34 +159,55 @@ class CategoryLegend(pg.GraphicsWidget):
         name_w = max(float(self._names.width()) - 10, self.names_hint, 40.0)
         return max(self.width_hint - name_w - 24, 80.0)
 
+    def _wrap_entries(
+        self, entries: list[CategoryEntry], width: float, metrics: QFontMetricsF
+    ) -> list[list[CategoryEntry]]:
+        lines: list[list[CategoryEntry]] = [[]]
+        used = 0.0
+        for entry in entries:
+            w = SWATCH + SWATCH_GAP + metrics.horizontalAdvance(entry.label) + ENTRY_GAP
+            if lines[-1] and used + w - ENTRY_GAP > width:
+                lines.append([])
+                used = 0.0
+            lines[-1].append(entry)
+            used += w
+        return lines
+
+    def stacked(self, metrics: QFontMetricsF) -> bool:
+        """Whether a wrapped legend puts each lane's entries under its name, from the left
+        margin: when the widest entry would not fit beside the name column (long category
+        labels in a small export were cut at the figure's edge)."""
+        widest = max(
+            (SWATCH + SWATCH_GAP + metrics.horizontalAdvance(e.label)
+             for _, entries in self.rows for e in entries),
+            default=0.0,
+        )  # fmt: skip
+        names = max(float(self._names.width()), self.names_hint + 10)  # as paint places them
+        return self.wrap and widest > self.width_hint - names - 8
+
+    def _line_width(self, metrics: QFontMetricsF) -> float:
+        if self.stacked(metrics):
+            return max(self.width_hint - STACK_INDENT - 8, 80.0)
+        return self._entry_width()
+
     def wrapped_lines(self, metrics: QFontMetricsF) -> list[tuple[str, list[CategoryEntry]]]:
         """(lane name or "", its entries on that line) for every drawn line when wrapping."""
-        width = self._entry_width()
+        stacked, width = self.stacked(metrics), self._line_width(metrics)
         out: list[tuple[str, list[CategoryEntry]]] = []
         for name, entries in self.rows:
-            lines: list[list[CategoryEntry]] = [[]]
-            used = 0.0
-            for entry in entries:
-                w = SWATCH + SWATCH_GAP + metrics.horizontalAdvance(entry.label) + ENTRY_GAP
-                if lines[-1] and used + w - ENTRY_GAP > width:
-                    lines.append([])
-                    used = 0.0
-                lines[-1].append(entry)
-                used += w
-            out += [(name if i == 0 else "", line) for i, line in enumerate(lines)]
+            lines = self._wrap_entries(entries, width, metrics)
+            if stacked:  # the name on a line of its own, its entries under it
+                out += [(name, []), *[("", line) for line in lines]]
+            else:
+                out += [(name if i == 0 else "", line) for i, line in enumerate(lines)]
         return out
 
     def lines_for(self, entries: list[CategoryEntry], metrics: QFontMetricsF) -> int:
         """How many lines one lane's entries take (1 unless wrapping)."""
         if not self.wrap:
             return 1
-        width, lines, used = self._entry_width(), 1, 0.0
-        for entry in entries:
-            w = SWATCH + SWATCH_GAP + metrics.horizontalAdvance(entry.label) + ENTRY_GAP
-            if used and used + w - ENTRY_GAP > width:
-                lines, used = lines + 1, 0.0
-            used += w
-        return lines
+        lines = len(self._wrap_entries(entries, self._line_width(metrics), metrics))
+        return lines + 1 if self.stacked(metrics) else lines
 
     def _n_lines(self) -> int:
         if not self.wrap:
@@ -206,7 +230,14 @@ class CategoryLegend(pg.GraphicsWidget):
         self.setVisible(bool(self.rows))
         self.update()
 
+    def _text(self, painter: QPainter, metrics: QFontMetricsF, x: float, y: float, text: str):
+        """Draw `text` with its baseline's left end at (x, y), and record where it went."""
+        painter.drawText(QPointF(x, y), text)
+        width = metrics.horizontalAdvance(text)
+        self.drawn_text.append((text, QRectF(x, y - metrics.ascent(), width, metrics.ascent())))
+
     def paint(self, painter: QPainter, *args: Any) -> None:
+        self.drawn_text = []
         if not self.rows:
             return
         pal = style.palette()
@@ -222,7 +253,7 @@ class CategoryLegend(pg.GraphicsWidget):
         painter.setPen(QPen(QColor(pal.muted)))
         text = COMPACT_HEADER if self.compact else HEADER
         header = metrics.elidedText(text, Qt.TextElideMode.ElideRight, rect.width() - 8)
-        painter.drawText(QPointF(rect.left() + 4, rect.top() + 6 + ascent), header)
+        self._text(painter, metrics, rect.left() + 4, rect.top() + 6 + ascent, header)
         if self.compact:
             return
         if self.wrap:
@@ -233,16 +264,15 @@ class CategoryLegend(pg.GraphicsWidget):
             baseline = top + ascent
             painter.setPen(QPen(QColor(pal.text)))
             shown_name = metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, name_w)
-            painter.drawText(
-                QPointF(left - 10 - metrics.horizontalAdvance(shown_name), baseline), shown_name
-            )
+            name_x = left - 10 - metrics.horizontalAdvance(shown_name)
+            self._text(painter, metrics, name_x, baseline, shown_name)
             labels, n = fit_labels([e.label for e in entries], width, metrics)
             x = left
             for entry, label in zip(entries[:n], labels, strict=True):
                 swatch = QRectF(x, baseline - metrics.ascent() / 2 - SWATCH / 2 + 1, SWATCH, SWATCH)
                 painter.fillRect(swatch, QColor(group_colour(entry.group, pal)))
                 x += SWATCH + SWATCH_GAP
-                painter.drawText(QPointF(x, baseline), label)
+                self._text(painter, metrics, x, baseline, label)
                 x += metrics.horizontalAdvance(label) + ENTRY_GAP
 
     def _paint_wrapped(
@@ -250,17 +280,20 @@ class CategoryLegend(pg.GraphicsWidget):
     ) -> None:
         pal = style.palette()
         rect = self.boundingRect()
+        start = rect.left() + STACK_INDENT if self.stacked(metrics) else left
         for i, (name, entries) in enumerate(self.wrapped_lines(metrics)):
             baseline = rect.top() + 6 + (i + 1) * line + ascent
             painter.setPen(QPen(QColor(pal.text)))
             if name:
-                painter.drawText(
-                    QPointF(left - 10 - metrics.horizontalAdvance(name), baseline), name
-                )
-            x = left
+                name_x = left - 10 - metrics.horizontalAdvance(name)
+                self._text(painter, metrics, name_x, baseline, name)
+            x = start
             for entry in entries:
                 swatch = QRectF(x, baseline - metrics.ascent() / 2 - SWATCH / 2 + 1, SWATCH, SWATCH)
                 painter.fillRect(swatch, QColor(group_colour(entry.group, pal)))
                 x += SWATCH + SWATCH_GAP
-                painter.drawText(QPointF(x, baseline), entry.label)
-                x += metrics.horizontalAdvance(entry.label) + ENTRY_GAP
+                # Only a label wider than the whole figure is shortened (the last resort).
+                room = rect.right() - 4 - x
+                label = metrics.elidedText(entry.label, Qt.TextElideMode.ElideMiddle, room)
+                self._text(painter, metrics, x, baseline, label)
+                x += metrics.horizontalAdvance(label) + ENTRY_GAP

@@ -145,7 +145,7 @@ class PDPlot(PlotBase):
         if d.tick_labels is not None:
             x0, x1 = -0.6, d.x.size - 0.4
             axis = self.hist.getAxis("bottom")
-            labels = [self.label(t) for t in d.tick_labels]
+            labels = [str(t) for t in d.tick_labels]  # shortened to their share of the axis
             width = self.hist.getViewBox().sceneBoundingRect().width()
             set_category_ticks(axis, labels, width)
         else:
@@ -200,12 +200,11 @@ class PD2Plot(PlotBase):
             xRange=(-0.5, len(d.x_labels) - 0.5), yRange=(-0.5, len(d.y_labels) - 0.5), padding=0
         )
         rect = vb.sceneBoundingRect()
-        set_category_ticks(
-            self.plot.getAxis("bottom"), [self.label(t) for t in d.x_labels], rect.width()
-        )
+        set_category_ticks(self.plot.getAxis("bottom"), [str(t) for t in d.x_labels], rect.width())
         left = self.plot.getAxis("left")
         step = max(1, int(np.ceil(len(d.y_labels) * 18 / max(rect.height(), 1.0))))
-        ticks = [(float(i), self.label(t)) for i, t in enumerate(d.y_labels) if i % step == 0]
+        names = self.category_labels(d.y_labels)
+        ticks = [(float(i), names[i]) for i in range(len(names)) if i % step == 0]
         left.setTicks([ticks, []])
         self._set_left_label(self.label(d.y_feature), room_px=rect.height())
         left.setWidth(style.text_width([t for _, t in ticks] or [""], style.base_font(9.0)) + 30)

@@ -158,6 +158,40 @@ def elide(text: str, max_chars: int = MAX_LABEL_CHARS) -> str:
     return text[:head] + "…" + text[len(text) - (keep - head) :]
 
 
+def _shared_start(texts: list[str]) -> int:
+    """Characters every text starts with, cut back to the start of a word."""
+    n = 0
+    while all(len(t) > n and t[n] == texts[0][n] for t in texts):
+        n += 1
+    return texts[0][:n].rfind(" ") + 1
+
+
+def elide_distinct(labels: list[str], max_chars: int = MAX_LABEL_CHARS) -> list[str]:
+    """Labels shortened as `elide` does, unless that makes two of them equal ("A long ca…has
+    them" six times): then the words those labels share at their start and end give way, so
+    what tells them apart stays ("…label, number 3…")."""
+    short = [elide(t, max_chars) for t in labels]
+    clash = [i for i, t in enumerate(short) if short.count(t) > 1 and labels[i] != t]
+    if not clash:
+        return short
+    texts = [labels[i] for i in clash]
+    if len(set(texts)) < 2:
+        return short  # the same label twice: nothing tells them apart
+    head = _shared_start(texts)
+    tail = _shared_start([t[::-1] for t in texts])
+    for i in clash:
+        t = labels[i]
+        before, core, after = t[:head], t[head : max(len(t) - tail, head)], t[len(t) - tail :]
+        room = max_chars - 2
+        # As much of the shared words next to what differs as still fits, for context.
+        while before and len(core) + len(before.split(" ")[-2]) + 1 <= room:
+            word = before.split(" ")[-2]
+            before, core = before[: -len(word) - 1], word + " " + core
+        core = core.rstrip(" ,;:") if after else core  # "number 3…", not "number 3,…"
+        short[i] = ("…" if before else "") + elide(core, room) + ("…" if after else "")
+    return short
+
+
 _FOLDED = re.compile(r"^(?:Sum of )?([\d,]+) other features$")
 
 

@@ -8,12 +8,14 @@ the plot widget's coordinates; a box that leaves the graphics view is clipped.
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QImage, QPainter
+from PySide6.QtWidgets import QLabel
 
 from app.plots.base import PlotBase
 
@@ -83,23 +85,39 @@ def text_boxes(plot: PlotBase) -> list[TextBox]:
     return boxes
 
 
+def _label_problems(label: QLabel) -> list[str]:
+    """A label whose wrapped text is taller than the label, or holds a word (or a no-break
+    entry, as a colour key's) wider than the label: either is cut on screen."""
+    found = []
+    text = label.text()
+    if label.wordWrap() and label.heightForWidth(label.width()) > label.height() + TOLERANCE_PX:
+        found.append(f"label clipped: {text!r}")
+    plain = html.unescape(re.sub(r"<[^>]+>", " ", text.replace("&nbsp;", "\u00a0")))
+    words = re.split(r"[ \t\n]+", plain) if label.wordWrap() else plain.splitlines()
+    widest = max((label.fontMetrics().horizontalAdvance(w) for w in words), default=0)
+    if widest > label.contentsRect().width() + TOLERANCE_PX:  # a word cannot wrap
+        found.append(f"label wider than the plot: {text!r}")
+    return found
+
+
 def problems(plot: PlotBase) -> list[str]:
     """Every pair of overlapping texts, and every text cut by the view's edge or too long for
-    its title; an empty list means the plot reads cleanly."""
+    its label (the title, a colour key); an empty list means the plot reads cleanly."""
     found = []
     if not plot.view.isVisible():
         return found  # the plot shows its "enlarge to read" notice instead
-    title = plot.title
-    if title.text() and title.heightForWidth(title.width()) > title.height() + TOLERANCE_PX:
-        found.append(f"title clipped: {title.text()!r}")
-    words = re.sub(r"<[^>]+>", " ", title.text()).split()
-    widest = max((title.fontMetrics().horizontalAdvance(w) for w in words), default=0)
-    if title.isVisible() and widest > title.width() + TOLERANCE_PX:  # a word cannot wrap
-        found.append(f"title wider than the plot: {title.text()!r}")
+    for label in plot.findChildren(QLabel):
+        if label.isVisible() and label.text().strip():
+            found += _label_problems(label)
     viewport = QRectF(plot.view.viewport().rect()).adjusted(
         -TOLERANCE_PX, -TOLERANCE_PX, TOLERANCE_PX, TOLERANCE_PX
     )
     boxes = text_boxes(plot)
+    for name in ("left", "bottom", "right", "top"):  # shortened to the same text, ticks say nothing
+        axis = plot.plot.getAxis(name)
+        ticks = [b.text for b in _axis_boxes(plot.view, axis) if b.text != axis.labelText]
+        same = {t for t in ticks if "…" in t and ticks.count(t) > 1}
+        found += [f"indistinguishable {name} ticks: {t!r}" for t in sorted(same)]
     for box in boxes:
         if not viewport.contains(box.rect):
             found.append(f"clipped: {box.text!r} at {box.rect.getRect()}")

@@ -24,6 +24,16 @@ M, N = 40, 1500
 
 @pytest.fixture(scope="module")
 def heat():
+    return heat_data()
+
+
+@pytest.fixture(scope="module")
+def pair():
+    return pair_data()
+
+
+def heat_data():
+    """The heatmap of 40 long-named features (also exported by test_layout_exports)."""
     rng = np.random.default_rng(5)
     a = np.abs(rng.normal(size=(M, M))) * 0.02
     a = (a + a.T) / 2
@@ -31,8 +41,8 @@ def heat():
     return heatmap(a[:, :, None], _names(), Unit.LOG_ODDS, N)
 
 
-@pytest.fixture(scope="module")
-def pair():
+def pair_data():
+    """A pair's dependence data, coloured by a long-labelled category."""
     rng = np.random.default_rng(6)
     names = _names()[:2]
     labels = [f"A long category label, number {k}, as census data has them" for k in range(6)]

@@ -30,6 +30,11 @@ def _names() -> list[str]:
 
 @pytest.fixture(scope="module")
 def datasets() -> dict[str, object]:
+    return central_data()
+
+
+def central_data() -> dict[str, object]:
+    """The three central views' plot-ready data (also exported by test_layout_exports)."""
     rng = np.random.default_rng(3)
     names = _names()
     X = rng.normal(size=(N, M))

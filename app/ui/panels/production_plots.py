@@ -12,6 +12,7 @@ from html import escape
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from app.plots import style
@@ -53,23 +54,64 @@ class _Titled(QWidget):
         # Room above the plot for the top tick's label, drawn centred on the plot's edge.
         self.plot.getPlotItem().layout.setContentsMargins(2, 8, 8, 2)
         self.keys: list[tuple[str, str]] = []  # (series name, colour) named in the title
+        self._title = ""  # the whole title; shown shortened where a word is too long
+        self._labels: dict[str, str] = {}  # each axis's whole title
         layout.addWidget(self.title)
         layout.addWidget(self.plot, 1)
         self.setMinimumSize(260, 180)
+        self.plot.getViewBox().sigResized.connect(lambda *_: self._show_labels())
 
     def clear(self) -> None:
         self.plot.clear()
         self.keys = []
+        self._title = ""
         self.title.setText("")
+        self.title.setToolTip("")
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._show_title()
 
     def _set_title(self, title: str) -> None:
         """The title, then a coloured square and the name of each series."""
+        self._title = title
+        self._show_title()
+
+    def _show_title(self) -> None:
+        """A word too long to wrap (a 79-letter feature name in the drift dialog ran off the
+        plot) is shortened in its middle to the title's width; the tooltip has it whole."""
+        title = self._title
+        metrics = self.title.fontMetrics()
+        room = max(self.width() - 12, 60)
+        words = [
+            metrics.elidedText(w, Qt.TextElideMode.ElideMiddle, room) for w in title.split(" ")
+        ]
+        shown = " ".join(words)
         keys = "&nbsp;&nbsp;".join(
             f"<span style='color:{colour}'>&#9632;</span>&nbsp;{escape(name)}"
             for name, colour in self.keys
         )
-        text = escape(title) + ("&nbsp;&nbsp;&nbsp;" + keys if keys else "")
+        text = escape(shown) + ("&nbsp;&nbsp;&nbsp;" + keys if keys else "")
         self.title.setText(text)
+        self.title.setToolTip(title if shown != title else "")
+
+    def _set_labels(self, bottom: str, left: str) -> None:
+        self._labels = {"bottom": bottom, "left": left}
+        self._show_labels()
+
+    def _show_labels(self) -> None:
+        """Axis titles shortened in the middle to the axis's length, whole in a tooltip."""
+        box = self.plot.getViewBox().geometry()  # an axis title is centred along the box
+        rooms = {"bottom": box.width() - 8, "left": box.height() - 8}
+        for side, text in self._labels.items():
+            axis = self.plot.getAxis(side)
+            metrics = QFontMetricsF(axis.label.font())
+            shown = metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, max(rooms[side], 40))
+            if shown != axis.labelText:
+                self.plot.setLabel(side, shown)
+                axis.resizeEvent()  # pyqtgraph centres a new title only when the axis resizes
+            if text:  # an untitled axis may carry another tooltip (the categories' names)
+                axis.setToolTip(text if shown != text else "")
 
 
 class HistogramPlot(_Titled):
@@ -112,8 +154,7 @@ class HistogramPlot(_Titled):
         axis = self.plot.getAxis("bottom")
         axis.setTicks(None)
         axis.decades = log_x
-        self.plot.setLabel("bottom", x_label)
-        self.plot.setLabel("left", y_label)
+        self._set_labels(x_label, y_label)
         self.plot.setXRange(float(x[0]), float(x[-1]), padding=0.02)
         top = max((float(np.max(h)) for _, h in series if len(h)), default=1.0)
         self.plot.setYRange(0, max(top, 1e-9) * 1.05, padding=0)
@@ -144,13 +185,17 @@ class HistogramPlot(_Titled):
             self.keys.append((name, colour))
         self._set_title(title)
         left = self.plot.getAxis("left")
-        names = [style.elide(labels[j], 18) for j in order]
+        # Shortened to tell the categories apart; the axis's tooltip names them in full.
+        cap = max(18, min(40, self.width() // 25))
+        names = style.elide_distinct([labels[j] for j in order], cap)
+        left.setToolTip(
+            "\n".join(labels[j] for j in order) if names != [labels[j] for j in order] else ""
+        )
         left.setTicks([list(zip(y.tolist(), names, strict=True)), []])
         # Room for the longest name: pyqtgraph otherwise drops labels that do not fit.
         left.setWidth(style.text_width(names, style.base_font(9.0)) + 14)
         self.plot.getAxis("bottom").setTicks(None)
-        self.plot.setLabel("bottom", "share of rows")
-        self.plot.setLabel("left", "")
+        self._set_labels("share of rows", "")
         top = float(shares[:, order].max()) if n else 1.0
         self.plot.setXRange(0, max(top, 1e-9) * 1.05, padding=0)
         self.plot.setYRange(-0.6, n - 0.4, padding=0)
@@ -200,8 +245,7 @@ class CurvePlot(_Titled):
                 self.plot.addItem(label)
                 self.point_labels.append(label)
         self._set_title(title)
-        self.plot.setLabel("bottom", "throughput (rows/s)")
-        self.plot.setLabel("left", "latency per call (ms)")
+        self._set_labels("throughput (rows/s)", "latency per call (ms)")
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         if xs:  # room above the top point and beside the outer ones for their labels
             x, y = np.concatenate(xs), np.concatenate(ys)
