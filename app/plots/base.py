@@ -220,6 +220,9 @@ class PlotBase(QWidget):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
+        self._show_notice_if_too_small()
+
+    def _show_notice_if_too_small(self) -> None:
         small = self.too_small()
         # isHidden, not isVisible: on a hidden tab every child reads as invisible, so a plot
         # that was small while hidden kept its "too small" notice after it grew (seen at

@@ -22,9 +22,12 @@ from PySide6.QtWidgets import QToolTip, QWidget
 from app.core.base import formatting
 from app.core.explain.views import WaterfallData, WaterfallStep, fold_steps
 from app.plots import style
-from app.plots.base import LABEL_MIN_PX, TICK_FONT_PT, PlotBase, lane_index
+from app.plots.base import LABEL_MIN_PX, MIN_LANE_PX, TICK_FONT_PT, PlotBase, lane_index
 
 BAR_HEIGHT = 0.62
+
+# The x axis's tick labels and title under the steps, in pixels (for too_small).
+AXIS_ALLOWANCE_PX = 45
 
 
 @dataclass
@@ -78,6 +81,18 @@ class WaterfallPlot(PlotBase):
     # ------------------------------------------------------------- what fits
     def _caption_font(self) -> QFont:
         return style.base_font(TICK_FONT_PT, bold=True)
+
+    def too_small(self) -> bool:
+        """Also too small when the title, the captions and the x axis leave no room for two
+        labelled steps: a docked what-if waterfall drew two steps in 35 px, one value label
+        over the other, where the rule on the whole widget's size saw nothing wrong."""
+        if super().too_small():
+            return True
+        width = max(self.title.width(), self.width() - 24)  # before the first layout too
+        title = self.title.heightForWidth(width) if self.title.text() else 0
+        caption_px = 2 * (QFontMetrics(self._caption_font()).height() + 8)
+        lanes_px = self.height() - max(title, 0) - caption_px - AXIS_ALLOWANCE_PX
+        return lanes_px < 2 * MIN_LANE_PX
 
     def step_limit(self) -> int:
         """Steps the view can label: the f(x) and E[f(x)] captions take about two lines, and
@@ -199,6 +214,7 @@ class WaterfallPlot(PlotBase):
         pal = style.palette()
         extra = f" — {data.output_name}" if data.output_name else ""
         self.title.setText(f"Row {data.row}: {data.prediction_text}{extra}")
+        self._show_notice_if_too_small()  # a title that now wraps takes the steps' room
         steps = self.steps()
         n = len(steps)
         if self._scene is None:

@@ -92,3 +92,22 @@ def test_a_wide_waterfall_shows_long_category_labels_whole(show) -> None:
     QApplication.processEvents()
     assert "…" in narrow._step_label(full)  # a small view still shortens (tooltip in full)
     assert problems(narrow) == []
+
+
+def test_no_room_for_two_steps_shows_the_notice_not_a_smear(show) -> None:
+    # 170 px passes the whole-widget rule (140), but a two-line title, the f(x) and E[f(x)]
+    # captions and the x axis leave no room for two labelled steps.
+    shap = np.array([0.9, -0.8, 0.4])
+    data = views.waterfall(
+        3, shap, -1.2, ["a", "b", "c"], ["f0", "f1", "f2"], Unit.LOG_ODDS,
+        "P(positive class) = 0.84, with a prediction text long enough to wrap",
+    )  # fmt: skip
+    plot = show(WaterfallPlot(), 300, 170)
+    plot.set_data(data)
+    QApplication.processEvents()
+    assert plot.height() >= 140 and plot.title.height() > 30
+    assert plot.too_small() and plot.notice.isVisible()
+    plot.resize(300, 320)
+    QApplication.processEvents()
+    assert not plot.too_small() and not plot.notice.isVisible()
+    assert problems(plot) == []
