@@ -163,7 +163,9 @@ def test_whatif_waterfalls(qtbot, state) -> None:
     qtbot.waitUntil(
         lambda: panel.result is not None and bool(panel.result.changed), timeout=TIMEOUT
     )
-    for plot in (panel.waterfalls.original, panel.waterfalls.edited):
+    waterfalls = panel.waterfalls
+    for plot, tab in ((waterfalls.original, 1), (waterfalls.edited, 0)):
+        waterfalls.choice.setCurrentIndex(tab)  # where they take turns, this one is shown
         qtbot.waitUntil(lambda plot=plot: plot.data is not None, timeout=TIMEOUT)
         check_at_every_size(qtbot, state, panel, lambda plot=plot: plot)
     # Long names and category labels are shortened in their columns, so the Value editors

@@ -86,3 +86,33 @@ def test_a_narrow_dock_gives_wrapped_text_its_height_and_scrolls(qtbot) -> None:
         > panel.minimumSizeHint().height()
     )
     assert title.height() >= title.heightForWidth(title.width())
+
+
+def test_whatif_waterfalls_read_in_the_default_window(
+    qtbot, window, small_model_path, small_data_path
+) -> None:
+    """Docked under the views at 1400x860, What-if's table took the panel and both waterfalls
+    said "too small to read"; in a wide, short dock they now sit beside the table, one at a
+    time when two would be too narrow."""
+    window.resize(1400, 860)
+    window.show()
+    qtbot.waitExposed(window)
+    open_and_wait(qtbot, window, small_model_path, small_data_path)
+    dock = window.dock_set.by_module["app.ui.panels.debug_whatif"]
+    dock.hide()  # brought into view as a user does, so it asks for its USEFUL_HEIGHT
+    dock.show()
+    dock.raise_()
+    qtbot.waitUntil(lambda: dock.height() >= 300, timeout=TIMEOUT)
+    panel = dock.widget()
+    window.state.select_row(3)
+    waterfalls = panel.waterfalls
+    qtbot.waitUntil(lambda: waterfalls.edited.data is not None, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: waterfalls.edited.isVisible(), timeout=TIMEOUT)
+    assert panel.width() >= 2 * panel.height()
+    assert panel.split.orientation() == Qt.Orientation.Horizontal
+    shown = [p for p in (waterfalls.original, waterfalls.edited) if p.isVisible()]
+    assert shown and all(not p.too_small() and not p.notice.isVisible() for p in shown)
+    if waterfalls.choice.isVisible():  # one at a time: the tab bar brings the other forward
+        waterfalls.choice.setCurrentIndex(1)
+        qtbot.waitUntil(lambda: waterfalls.original.isVisible(), timeout=TIMEOUT)
+        assert not waterfalls.edited.isVisible() and not waterfalls.original.too_small()

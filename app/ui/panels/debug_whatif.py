@@ -47,6 +47,7 @@ JOB = "debug-whatif"
 RANGES_JOB = "debug-whatif-ranges"
 COLUMNS = ("Feature", "Original", "Value", "SHAP (original)", "SHAP (edited)")
 MISSING = "(missing)"
+WIDE_RATIO = 2.0  # width / height from which the waterfalls sit beside the table
 NAME_SHARE = 0.22  # of the table's width, at most, for a feature's name or original value
 
 
@@ -95,7 +96,7 @@ class WhatIfPanel(QWidget):
         layout.addWidget(self.message)
         # The table (numbers, editors) over the two waterfalls (as it is, edited).
         self.waterfalls = WhatIfWaterfalls(self)
-        split = QSplitter(Qt.Orientation.Vertical, self)
+        self.split = split = QSplitter(Qt.Orientation.Vertical, self)
         split.addWidget(self.table)
         split.addWidget(self.waterfalls)
         split.setChildrenCollapsible(False)
@@ -219,6 +220,12 @@ class WhatIfPanel(QWidget):
 
     def resizeEvent(self, event) -> None:  # type: ignore[override]
         super().resizeEvent(event)
+        # A wide, short dock (the default window's bottom area) puts the waterfalls beside
+        # the table: under it they were left 60 px, 'too small to read'.
+        wide = self.width() >= WIDE_RATIO * self.height()
+        orientation = Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical
+        if self.split.orientation() != orientation:
+            self.split.setOrientation(orientation)
         self._size_columns()
 
     def _build_table(self) -> None:

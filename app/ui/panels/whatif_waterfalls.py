@@ -1,15 +1,17 @@
 """What-if's two waterfalls: the row as it is and the row as edited, side by side, so the user
-sees which contributions moved and by how much (the table lists the numbers)."""
+sees which contributions moved and by how much (the table lists the numbers). Where two would
+each be too narrow to read, one is shown at a time and a tab bar picks it."""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
-from PySide6.QtWidgets import QHBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QTabBar, QVBoxLayout, QWidget
 
 from app.core.debugging.whatif import WhatIfResult
 from app.core.explain import views
+from app.plots.base import MIN_READABLE
 from app.plots.waterfall import WaterfallPlot
 from app.ui.state import AppState
 
@@ -36,15 +38,46 @@ def _named(which: str, state: AppState, output: int) -> str:
     return f"{names[output]}, {which}" if len(names) > 1 and output < len(names) else which
 
 
+# Below this width each, the two waterfalls take turns (a tab bar) instead of sharing the row.
+SIDE_BY_SIDE_MIN_PX = MIN_READABLE[0] + 140
+
+
 class WhatIfWaterfalls(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.original = WaterfallPlot(self)
         self.edited = WaterfallPlot(self)
-        layout = QHBoxLayout(self)
+        self.choice = QTabBar(self)
+        self.choice.addTab("Edited")
+        self.choice.addTab("As it is")
+        self.choice.setToolTip("Too narrow for both waterfalls side by side: pick one")
+        self.choice.setDrawBase(False)
+        self.choice.currentChanged.connect(lambda _i: self._arrange())
+        plots = QHBoxLayout()
+        plots.setContentsMargins(0, 0, 0, 0)
+        plots.addWidget(self.original, 1)
+        plots.addWidget(self.edited, 1)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.original, 1)
-        layout.addWidget(self.edited, 1)
+        layout.setSpacing(0)
+        layout.addWidget(self.choice)
+        layout.addLayout(plots, 1)
+        self._arrange()
+
+    def one_at_a_time(self) -> bool:
+        return self.width() < 2 * SIDE_BY_SIDE_MIN_PX
+
+    def _arrange(self) -> None:
+        single = self.one_at_a_time()
+        self.choice.setVisible(single)
+        edited_first = self.choice.currentIndex() == 0
+        self.edited.setVisible(not single or edited_first)
+        self.original.setVisible(not single or not edited_first)
+
+    def resizeEvent(self, event) -> None:  # type: ignore[override]
+        super().resizeEvent(event)
+        if self.one_at_a_time() != self.choice.isVisibleTo(self):
+            self._arrange()
 
     def clear(self) -> None:
         self.original.clear()
