@@ -187,3 +187,30 @@ def test_lightgbm_dump_cross_field_checks_stay_code() -> None:
     dump["feature_names"] = dump["feature_names"][:-1]  # each field fits, together they do not
     with pytest.raises(ModelLoadError, match=r"feature_names lists .* but max_feature_idx says"):
         parse_json(dump, "m.json")
+
+
+def test_lightgbm_text_header_schema() -> None:
+    import msgspec
+
+    from app.core.explain.engine.lgbm_text_checks import REQUIRED_HEADER_KEYS
+
+    fields = msgspec.structs.fields(S.LgbTextHeader)
+    assert {f.name for f in fields if f.required} == set(REQUIRED_HEADER_KEYS)
+    header = {
+        "max_feature_idx": "1",
+        "num_class": "1",
+        "num_tree_per_iteration": "1",
+        "label_index": "0",
+        "feature_names": "5 b",  # a feature named '5' stays text
+        "feature_infos": "[0:1] [0:1]",
+    }
+    typed = S.check(S.decode_numbers(header, S.LGB_TEXT_NUMBERS), S.LgbTextHeader)
+    assert typed.max_feature_idx == 1 and typed.feature_names == "5 b"
+    for key, bad, says in [
+        ("num_class", "0", "num_class is 0, outside 1..100,000"),
+        ("num_tree_per_iteration", "100001", "num_tree_per_iteration is 100,001"),
+        ("label_index", "-1", "label_index is -1, outside 0.."),
+        ("max_feature_idx", "1e3", "max_feature_idx is not a whole number ('1e3')"),
+    ]:
+        decoded = S.decode_numbers({**header, key: bad}, S.LGB_TEXT_NUMBERS)
+        _refused(decoded, S.LgbTextHeader, says)

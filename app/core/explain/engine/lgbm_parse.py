@@ -103,19 +103,9 @@ def parse_text(text: str, source: str = "The model file") -> ForestArrays:
     header = _key_values(header_lines)
     if header.get("version", "").strip() == "" and not text.startswith("tree"):
         raise _fail(source, "it has no LightGBM header")
-    n_features = _int_field(header, "max_feature_idx", source, "the header") + 1
-    n_outputs = (
-        _int_field(header, "num_tree_per_iteration", source, "the header")
-        if "num_tree_per_iteration" in header
-        else _int_field(header, "num_class", source, "the header")
-    )
-    names = header.get("feature_names", "").split()
-    if len(names) != n_features:
-        raise _fail(
-            source,
-            f"feature_names lists {len(names)} features but max_feature_idx says {n_features}",
-        )
-    check_header(header, n_features, n_outputs, source)
+    typed = check_header(header, source)  # types, bounds and agreement of the header's fields
+    n_features, n_outputs = typed.max_feature_idx + 1, typed.num_tree_per_iteration
+    names = typed.feature_names.split()
     blocks = text[first_tree + 1 : end].split("\nTree=")
     check_tree_sizes(header, blocks, source)
     trees = []

@@ -150,6 +150,22 @@ class LgbDump(msgspec.Struct):
     ) = None
 
 
+class LgbTextHeader(msgspec.Struct):
+    """The `key=value` header of a LightGBM text model: the keys LightGBM refuses a file
+    without, their numbers decoded from text. LightGBM sizes its buffers by these."""
+
+    max_feature_idx: Annotated[int, Meta(ge=0, le=MAX_COLUMNS - 1)]
+    num_class: Annotated[int, Meta(ge=1, le=MAX_OUTPUTS)]
+    num_tree_per_iteration: Annotated[int, Meta(ge=1, le=MAX_OUTPUTS)]
+    label_index: Annotated[int, Meta(ge=0, le=2**31 - 1)]
+    feature_names: Annotated[str, Meta(max_length=MAX_COLUMNS * 10_000)]  # space-separated
+    feature_infos: Annotated[str, Meta(max_length=MAX_COLUMNS * 10_000)]
+    objective: Objective = ""
+
+
+LGB_TEXT_NUMBERS = ("max_feature_idx", "num_class", "num_tree_per_iteration", "label_index")
+
+
 # ------------------------------------------------------------------------------------ checking
 class ModelSchemaError(ValueError):
     """A model header does not fit its schema; the message is one sentence naming the field."""
@@ -158,12 +174,18 @@ class ModelSchemaError(ValueError):
 _WHOLE = re.compile(r"[-+]?\d{1,40}")
 
 
-def decode_numbers(params: Any) -> Any:
-    """XGBoost writes its parameters' numbers as strings ('6'); read those as ints first."""
+def decode_numbers(params: Any, keys: tuple[str, ...] | None = None) -> Any:
+    """Numbers written as strings ('6': XGBoost's parameters, LightGBM's header) read as ints
+    first, for `keys` only when given (a feature named '5' stays text); others are left as they
+    are, for the schema to name."""
     if not isinstance(params, dict):
         return params
     return {
-        key: int(value) if isinstance(value, str) and _WHOLE.fullmatch(value.strip()) else value
+        key: int(value)
+        if isinstance(value, str)
+        and (keys is None or key in keys)
+        and _WHOLE.fullmatch(value.strip())
+        else value
         for key, value in params.items()
     }
 
