@@ -97,13 +97,32 @@ def main(argv: list[str] | None = None) -> int:
     # Only the verb being run has its arguments (and so its module) loaded.
     args = build_parser(verbs, [argv[0]] if argv[0] in verbs else []).parse_args(argv)
     try:
-        return verbs[args.verb].run(args)
+        status = verbs[args.verb].run(args)
+        # Flushed here so a reader that went away is met below, not at interpreter exit.
+        sys.stdout.flush()
+        return status
     except ShapLensError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return _reader_went_away()
+
+
+def _reader_went_away() -> int:
+    """Stop quietly when the reader of our output closes it (`shaplens inspect ... | head`).
+
+    Python would otherwise print a traceback, and again at exit when it flushes stdout; pointing
+    stdout at /dev/null stops the second one. 141 is what a shell reports for a SIGPIPE death.
+    """
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 141
 
 
 if __name__ == "__main__":

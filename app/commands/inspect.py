@@ -55,7 +55,11 @@ def run(args: argparse.Namespace) -> int:
     model, X = inputs.model, inputs.data.X if inputs.data is not None else None
     assert model is not None
     overview = inspect_model(
-        model, X, shap_rows=max(args.shap_rows, 1), measure_memory=not args.no_memory
+        model,
+        X,
+        shap_rows=max(args.shap_rows, 1),
+        measure_memory=not args.no_memory,
+        trust_pickle=args.trust_pickle,
     )
     print(dumps_json(overview.to_dict()) if args.json else format_overview(overview), end="\n")
     return 0

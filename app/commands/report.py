@@ -231,6 +231,22 @@ def write_report(report: Report, out: Path, figures: bool, inputs: Iterable[Path
     return write_text_atomic(out, html, inputs=inputs)
 
 
+def check_filter_syntax(request: ReportRequest) -> None:
+    """A filter (--filter, or the session's) that cannot parse is refused before the rows are
+    explained, in the words the report would use at the end of the run."""
+    from app.core.base.errors import FilterSyntaxError
+    from app.core.debugging.filter_syntax import parse
+
+    for expression in (request.filter.expression, request.filter.cohort_expression):
+        if expression.strip():
+            try:
+                parse(expression)
+            except FilterSyntaxError as error:
+                raise ShapLensError(
+                    f"The filter '{expression}' cannot be applied: {error}"
+                ) from error
+
+
 def run(args: argparse.Namespace) -> int:
     suffix = args.out.suffix.lower()
     if suffix not in (".html", ".htm", ".pdf"):
@@ -246,6 +262,7 @@ def run(args: argparse.Namespace) -> int:
 
     ws = open_workspace(args)
     request = request_of(args, ws)
+    check_filter_syntax(request)
     model, data = request.model, request.data
     # --class as given: the workspace keeps its output when asked for one the model lacks.
     check_request(model, data, request.rows, args.output, request.sensitive)

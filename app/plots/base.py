@@ -213,7 +213,10 @@ class PlotBase(QWidget):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         small = self.too_small()
-        if small != self.notice.isVisible():
+        # isHidden, not isVisible: on a hidden tab every child reads as invisible, so a plot
+        # that was small while hidden kept its "too small" notice after it grew (seen at
+        # 1400x860: the Beeswarm and Waterfall tabs said to enlarge a 770x320 view).
+        if small == self.notice.isHidden():
             self.view.setVisible(not small)
             self.notice.setVisible(small)
 

@@ -281,6 +281,7 @@ class BeeswarmPlot(PlotBase):
         if lane.is_categorical:
             here = self._category_under(lane, i, x, y)
             return "<br>".join(lines + here + category_tooltip(lane))  # names "missing" itself
+        lines += self._value_under(lane, i, x, y)
         n_missing = lane.n_missing
         if lane.value_range is not None:
             a, b = lane.value_range
@@ -311,6 +312,27 @@ class BeeswarmPlot(PlotBase):
         shap = formatting.signed(float(lane.shap[j]))
         return [
             f"under the pointer: <span style='color:{colour}'>■</span> <b>{entry.label}</b> "
+            f"(row {self.shown().row_of(j):,}, SHAP {shap})"
+        ]
+
+    def _value_under(self, lane, lane_index_: int, x: float, y: float) -> list[str]:
+        """The value a numeric dot's colour stands for (read back from the colour scale;
+        beyond its 5th/95th-percentile ends the colour saturates, so only a bound is known)."""
+        j = self._nearest_point(lane_index_, x, y)
+        if j is None or lane.colour_scale is None:
+            return []
+        c = float(lane.colour[j])
+        lo, hi = lane.colour_scale
+        if not np.isfinite(c):
+            value, swatch = "missing", style.palette().missing
+        else:
+            value = (f"≤ {lo:.4g}" if c <= 0 else f"≥ {hi:.4g}" if c >= 1
+                     else f"≈ {lo + c * (hi - lo):.4g}")  # fmt: skip
+            r, g, b = (int(v) for v in style.colours_for([c])[0, :3])
+            swatch = f"#{r:02x}{g:02x}{b:02x}"
+        shap = formatting.signed(float(lane.shap[j]))
+        return [
+            f"under the pointer: <span style='color:{swatch}'>■</span> value <b>{value}</b> "
             f"(row {self.shown().row_of(j):,}, SHAP {shap})"
         ]
 

@@ -42,6 +42,9 @@ class _Scene:
     out_text: pg.TextItem
 
 
+BAR_ROOM_PX = 440  # what the bars and their value labels keep when names take more than a share
+
+
 class _Widths:
     """Pixel widths of texts in one font, remembered: row labels repeat across clicks."""
 
@@ -94,11 +97,15 @@ class WaterfallPlot(PlotBase):
         return self.lane_capacity(reserved_px=caption_px) // 2 >= len(self._data.steps)
 
     def label_room(self) -> float:
-        """The names' share of the width, less whatever the f(x) caption needs beside them."""
+        """The names' share of the width, or as much as the longest "name = value" needs while
+        the bars keep BAR_ROOM_PX (a wide view cut "Married, living wi…the same household"
+        in the middle beside empty space), less whatever the f(x) caption needs beside them."""
         if self._data is None:
             return super().label_room()
+        widest = self._widths.widest([step.label for step in self._data.steps]) + 12
+        room = max(super().label_room(), min(widest, self.width() - BAR_ROOM_PX))
         caption = QFontMetrics(self._caption_font()).horizontalAdvance(self._caption_text())
-        return float(max(LABEL_MIN_PX, min(super().label_room(), self.width() - caption - 70)))
+        return float(max(LABEL_MIN_PX, min(room, self.width() - caption - 70)))
 
     def _caption_text(self) -> str:
         """ "f(x) = 2.41  →  P(positive class) = 0.92", or just "f(x) = 2.41" where a narrow

@@ -166,3 +166,17 @@ def test_an_interaction_pair_of_a_personal_column_is_refused() -> None:
     # Shown under a glossary name, the column is still known.
     with pytest.raises(RedactedFigureError):
         redact_view("interaction_pair", pair, Redaction.of(["age_col"]), {"age": "age_col"})
+
+
+def test_a_redacted_numeric_lane_keeps_no_colour_scale() -> None:
+    # The hover reads a dot's value back from the scale's ends: a personal column has none.
+    from app.core.base.types import Unit
+    from app.core.explain import views
+    from app.core.review.redaction import redact_beeswarm
+
+    lane = views.BeeswarmLane(
+        "age", np.zeros(3, np.float32), np.zeros(3, np.float32), np.full(3, 0.5, np.float32),
+        value_range=(17.0, 90.0), colour_scale=(22.0, 63.0),
+    )  # fmt: skip
+    gone = redact_beeswarm(views.BeeswarmData([lane], Unit.LOG_ODDS, 3), Redaction.of(["age"]))
+    assert gone.lanes[0].colour_scale is None and gone.lanes[0].value_range is None

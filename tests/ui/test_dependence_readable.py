@@ -61,3 +61,28 @@ def test_features_are_listed_most_important_first_and_searchable(qtbot, state) -
     assert completer.filterMode() == Qt.MatchFlag.MatchContains
     completer.setCompletionPrefix("status")
     assert completer.currentCompletion() == "marital_status"
+
+
+def test_hovering_a_dot_names_its_colour(qtbot, state) -> None:
+    """A user can name a dot's colour in the window: its tooltip gives the colouring feature's
+    value (the legend and colour bar name the scale, the hover names the dot)."""
+    panel = debug_dependence.create(state)
+    qtbot.addWidget(panel)
+    panel.resize(900, 520)
+    panel.show()
+    qtbot.waitExposed(panel)
+    names = state.model.feature_names
+    for colour in ("marital_status", "hours_per_week"):
+        drawn(qtbot, panel, state, "age", colour)
+        d = panel.plot.data
+        c = names.index(colour)
+        spec = state.model.features[c]
+        for i in (0, d.rows.size // 2, d.rows.size - 1):
+            tip = panel.plot._tooltip(float(d.x[i]), float(d.shap[i]))
+            raw = state.data.X[int(d.rows[i]), c]
+            value = spec.categories[int(raw)] if spec.is_categorical else f"{raw:.4g}"
+            assert tip.startswith(f"row {int(d.rows[i])}:")
+            assert tip.endswith(f"; colour: {colour} = {value}"), tip
+    drawn(qtbot, panel, state, "age", None)  # no colouring: nothing to name
+    d = panel.plot.data
+    assert "colour:" not in panel.plot._tooltip(float(d.x[0]), float(d.shap[0]))

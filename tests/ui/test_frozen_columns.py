@@ -81,3 +81,33 @@ def test_keyboard_moves_do_not_hide_the_current_cell_under_the_frozen_part(table
     table.scrollTo(index)
     QApplication.processEvents()
     assert table.columnViewportPosition(FROZEN_COLUMNS) >= table.frozen.width() - 1
+
+
+def test_six_digit_row_numbers_fit_in_the_frozen_column(
+    qtbot, small_model_path, small_data_path
+) -> None:
+    # Issue 17 saw "235..." in a 300k-row table: the column was sized from the first rows.
+    import pandas as pd
+
+    model = load_model(small_model_path)
+    frame = load_dataset(small_data_path)
+    frame = pd.concat([frame] * -(-240_000 // len(frame)), ignore_index=True)
+    data = align(model, frame)
+    state = AppState()
+    state.set_inputs(model, small_model_path, data, small_data_path, model.predict_raw(data.X))
+    t = RowsTable(state)
+    qtbot.addWidget(t)
+    t.rows_model.rebuild()
+    t.resize(520, 400)
+    t.show()
+    qtbot.waitExposed(t)
+    last = str(data.n_rows - 1)
+    assert len(last) == 6
+    QApplication.processEvents()
+    t.verticalScrollBar().setValue(t.verticalScrollBar().maximum())
+    QApplication.processEvents()
+    needed = t.fontMetrics().horizontalAdvance(last)
+    for view in (t, t.frozen):  # the overlay draws the numbers the user sees
+        assert view.columnWidth(0) > needed + 4
+    bottom = t.frozen.indexAt(QPoint(4, t.frozen.viewport().height() - 4))
+    assert len(bottom.data()) >= 6 and "…" not in bottom.data()

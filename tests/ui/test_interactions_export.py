@@ -114,7 +114,8 @@ def test_pair_plot_exports_to_png_and_svg(qtbot, state, tmp_path) -> None:
     plot = panel.pair_plot
     x, y = plot._xy()
     tip = plot._tooltip(float(x[0]), float(y[0]))
-    assert tip.startswith(f"row {int(plot.data.rows[0])}:") and tip.endswith("(log-odds)")
+    assert tip.startswith(f"row {int(plot.data.rows[0])}:") and "(log-odds)" in tip
+    assert f"; colour: {plot.data.colour_feature} = " in tip  # and what its colour stands for
 
 
 def test_a_bad_path_is_refused_with_a_message(qtbot, state, tmp_path) -> None:

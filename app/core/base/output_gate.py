@@ -37,9 +37,10 @@ class OutputRefusedError(AtomicWriteError):
     """The output path is an input, a folder, a device or a FIFO: nothing was written."""
 
 
-def explain_os_error(error: OSError, path: Path) -> str:
-    """A message a user can act on, naming the file and the likely fix."""
-    folder = path.parent
+def explain_os_error(error: OSError, path: Path, folder: Path | None = None) -> str:
+    """A message a user can act on, naming the file and the likely fix. `folder`: the one that
+    refused, when it is not the file's own (a missing folder would have been made in it)."""
+    folder = path.parent if folder is None else folder
     if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return (
             f"Cannot write {path.name}: the folder {folder} is read-only or you lack permission. "
@@ -185,5 +186,6 @@ def preflight(
         ) from error
     if not os.access(ancestor, os.W_OK | os.X_OK):
         error = OSError(errno.EACCES, os.strerror(errno.EACCES))
-        raise AtomicWriteError(explain_os_error(error, shown), shown) from error
+        refused = None if ancestor == target.parent else ancestor
+        raise AtomicWriteError(explain_os_error(error, shown, refused), shown) from error
     return target

@@ -82,7 +82,10 @@ class ExplanationCache:
         return self.root / key[:2] / f"{key}.{suffix}"
 
     def __contains__(self, key: str) -> bool:
-        return self._path(key, "meta").exists()
+        try:
+            return self._path(key, "meta").exists()
+        except OSError:  # a folder we may not search (made by another user): nothing usable
+            return False
 
     def put(self, key: str, explanation: Explanation) -> Path:
         """Store an explanation; returns the metadata file's path."""
@@ -126,7 +129,7 @@ class ExplanationCache:
         waited on) and the metadata through a bounded schema; any damage discards the entry.
         """
         meta_path = self._path(key, "meta")
-        if not meta_path.exists():
+        if key not in self:
             raise CacheError("No cached explanation for this model, data and settings.")
         try:
             explanation = self._read(key, meta_path)

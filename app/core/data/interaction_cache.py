@@ -40,7 +40,10 @@ class InteractionCache:
         return self.root / key[:2] / f"{key}.interactions.{part}"
 
     def __contains__(self, key: str) -> bool:
-        return self._path(key, "json").exists()
+        try:
+            return self._path(key, "json").exists()
+        except OSError:  # a folder we may not search (made by another user): nothing usable
+            return False
 
     def put(self, key: str, arrays: dict[str, np.ndarray], fields: dict[str, Any]) -> Path:
         buffer = io.BytesIO()

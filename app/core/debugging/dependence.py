@@ -101,6 +101,9 @@ class DependenceData:
     total: int = -1  # rows these dots stand for (more than len(rows) when subsampled)
     value_name: str = "SHAP"  # what y is: SHAP values, or a pair's interaction values
     heading: str = ""  # a title in place of the usual one (an interaction pair's)
+    # The colouring feature's own value per dot (a category code when categorical), so hovering
+    # a dot names its colour; `colour` is scaled and clipped for the palette.
+    colour_values: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.total < 0:
@@ -204,10 +207,11 @@ def dependence(
         x = x_all
         keep = ~missing
     colour = np.full(rows.size, np.nan, np.float32)
-    colour_categories = colour_range = None
+    colour_categories = colour_range = colour_values = None
     if colour_by is not None:
         c = names.index(colour_by)
-        colour, colour_categories, colour_range = _colour(X[rows, c], features[c])
+        colour_values = X[rows, c]
+        colour, colour_categories, colour_range = _colour(colour_values, features[c])
     kept = np.flatnonzero(keep)
     total = int(kept.size)
     if max_points is not None and kept.size > max_points:
@@ -227,4 +231,5 @@ def dependence(
         int((~keep).sum()),
         output_name,
         total,
+        colour_values=None if colour_values is None else colour_values[kept],
     )

@@ -43,6 +43,9 @@ class BeeswarmLane:
     value_range: tuple[float, float] | None = None  # numeric features: raw min and max
     group: np.ndarray | None = None  # categorical: int8 legend group of each row (see above)
     legend: list[CategoryEntry] | None = None  # categorical: by mean SHAP, then other, missing
+    # Numeric: the values at the scale's low and high ends (5th and 95th percentile), so a
+    # dot's colour can be read back as a value when hovered.
+    colour_scale: tuple[float, float] | None = None
 
     @property
     def is_categorical(self) -> bool:
@@ -146,10 +149,10 @@ def _category_groups(
     return group, legend
 
 
-def _colour_scale(values: np.ndarray) -> tuple[np.ndarray, tuple[float, float] | None]:
+def _colour_scale(values: np.ndarray) -> tuple[np.ndarray, tuple[float, float] | None, tuple]:
     finite = values[np.isfinite(values)]
     if finite.size == 0:
-        return np.full(values.shape, np.nan, np.float32), None
+        return np.full(values.shape, np.nan, np.float32), None, None
     # Percentiles, not min/max, so one outlier does not wash the colour out (as shap does).
     lo, hi = np.percentile(finite, [5, 95])  # finite already: no need for the slow nan variant
     if hi <= lo:
@@ -157,7 +160,7 @@ def _colour_scale(values: np.ndarray) -> tuple[np.ndarray, tuple[float, float] |
     scaled = (values - lo) / (hi - lo) if hi > lo else np.full(values.shape, 0.5)
     colour = np.clip(scaled, 0, 1).astype(np.float32)
     colour[~np.isfinite(values)] = np.nan
-    return colour, (float(finite.min()), float(finite.max()))
+    return colour, (float(finite.min()), float(finite.max())), (float(lo), float(hi))
 
 
 def beeswarm(
@@ -190,8 +193,10 @@ def beeswarm(
             nan = np.full(x.shape, np.nan, np.float32)
             lanes.append(BeeswarmLane(name, x, offset, nan, labels, None, group, legend))
         else:
-            colour, value_range = _colour_scale(X[:, j])
-            lanes.append(BeeswarmLane(name, x, offset, colour, None, value_range))
+            colour, value_range, scale = _colour_scale(X[:, j])
+            lanes.append(
+                BeeswarmLane(name, x, offset, colour, None, value_range, colour_scale=scale)
+            )
     total = int(values.shape[0]) if rows_total is None else int(rows_total)
     kept = None if rows is None else np.asarray(rows, dtype=np.int64)
     return BeeswarmData(lanes, unit, total, output_name, kept)

@@ -213,8 +213,11 @@ def training_params(model: ModelAdapter) -> dict[str, Any]:
     return dict(model.info.extra)
 
 
-def measure_load_memory(path: str | Path) -> tuple[int, int]:
-    """(resident-set growth, Python heap peak) in bytes for loading `path` once more."""
+def measure_load_memory(path: str | Path, trust_pickle: bool = False) -> tuple[int, int]:
+    """(resident-set growth, Python heap peak) in bytes for loading `path` once more.
+
+    `trust_pickle` carries the trust the first load was given: without it a pickle the user
+    allowed once (--trust-pickle) was refused on this second load."""
     import psutil
 
     from app.core.data.model_io import load_model
@@ -224,7 +227,7 @@ def measure_load_memory(path: str | Path) -> tuple[int, int]:
     before = process.memory_info().rss
     tracemalloc.start()
     try:
-        model = load_model(path)
+        model = load_model(path, trust_pickle=trust_pickle)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -240,6 +243,7 @@ def inspect_model(
     explanation: Explanation | None = None,
     shap_rows: int = SHAP_SAMPLE_ROWS,
     measure_memory: bool = True,
+    trust_pickle: bool = False,
     seed: int = 0,
 ) -> ModelOverview:
     """Everything the overview shows. `X` (aligned model input) adds mean |SHAP| per feature."""
@@ -270,7 +274,7 @@ def inspect_model(
     path = Path(getattr(model, "path", ""))
     rss, peak = (None, None)
     if measure_memory and path.is_file():
-        rss, peak = measure_load_memory(path)
+        rss, peak = measure_load_memory(path, trust_pickle)
     info = model.info
     return ModelOverview(
         path=str(path),

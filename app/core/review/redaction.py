@@ -166,6 +166,7 @@ def redact_beeswarm(data, redaction: Redaction, feature_of: dict[str, str] | Non
                 colour=np.full(lane.shap.shape, np.nan, dtype=np.float32),
                 categories=None,
                 value_range=None,
+                colour_scale=None,
                 group=None,
                 legend=None,
             )

@@ -47,6 +47,10 @@ SHOW = ("partial dependence", "ICE lines", "centred ICE")
 
 
 class PartialDependencePanel(QWidget):
+    # Three rows of controls, a two-line title and a readable plot (docks.py): at the
+    # default window size the bottom dock left the plot 'too small to read' (issue 17).
+    USEFUL_HEIGHT = 400
+
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state

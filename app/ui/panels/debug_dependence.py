@@ -213,7 +213,23 @@ class DependencePlot(PlotBase):
             return ""
         value = d.categories[round(d.x[i])] if d.categories is not None else f"{d.x[i]:.4g}"
         number = f"{formatting.signed(d.shap[i])} ({d.unit.value})"
-        return f"row {int(d.rows[i])}: {d.feature} = {value}, {d.value_name} {number}"
+        text = f"row {int(d.rows[i])}: {d.feature} = {value}, {d.value_name} {number}"
+        return text + colour_text(d, i)
+
+
+def colour_text(d: DependenceData, i: int) -> str:
+    """What dot i's colour stands for: "; colour: race = White" (the legend and colour bar
+    name the scale; the hover names the dot)."""
+    if d.colour_feature is None or d.colour_values is None:
+        return ""
+    raw = float(d.colour_values[i])
+    if not np.isfinite(raw):
+        value = "missing"
+    elif d.colour_categories is not None and 0 <= round(raw) < len(d.colour_categories):
+        value = str(d.colour_categories[round(raw)])
+    else:
+        value = f"{raw:.4g}"
+    return f"; colour: {d.colour_feature} = {value}"
 
 
 def searchable_combo(parent: QWidget) -> QComboBox:

@@ -51,6 +51,10 @@ NAME_SHARE = 0.22  # of the table's width, at most, for a feature's name or orig
 
 
 class WhatIfPanel(QWidget):
+    # The table and both waterfalls want room (docks.py): the bottom dock's first height left
+    # both waterfalls 'too small to read' at the default window size (issue 17).
+    USEFUL_HEIGHT = 460
+
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state

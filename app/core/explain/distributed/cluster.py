@@ -55,7 +55,16 @@ def dask_client(scheduler: str | None = None, local_workers: int | None = None) 
     _quiet_distributed_tasks()
     pre_spawn = {"distributed.nanny.pre-spawn-environ": _pre_spawn_environ(dask)}
     with safe_path_environ(), dask.config.set(pre_spawn):
-        cluster = _local_cluster(distributed, workers)
+        try:
+            cluster = _local_cluster(distributed, workers)
+        except (RuntimeError, OSError, TimeoutError) as error:
+            # e.g. a worker process that cannot start (its interpreter unreachable, no memory):
+            # distributed reports it as "Nanny failed to start" with a traceback.
+            reason = str(error).rstrip(".")
+            raise DistributedExplainError(
+                f"Could not start {workers} local Dask worker(s) ({reason}). Try fewer "
+                "--local-workers, or the local engine (--engine local)."
+            ) from error
         try:
             client = distributed.Client(cluster, set_as_default=False)
             try:

@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
-from app.core.base.atomic import check_output, write_text_atomic
+from app.core.base.atomic import preflight, write_text_atomic
 from app.core.explain.distributed import DistributedExplainError
 from app.core.explain.distributed.explained_store import MANIFEST, SUCCESS
 from app.core.explain.distributed.summary import SAMPLE_FILE, SUMMARY_JSON, SUMMARY_NPZ
@@ -74,8 +74,9 @@ def owned_files(folder: Path) -> list[Path] | None:
 
 
 def check_result_out(out: Path, inputs: Iterable[Path]) -> Path:
-    """Refuse an `--out` folder that is an input, holds an input, or holds what we did not write."""
-    target = check_output(out, inputs, folder=True)
+    """Refuse an `--out` folder that is an input, holds an input, or holds what we did not write,
+    or one in a place nothing can be created (a read-only folder): before a cluster starts."""
+    target = preflight(out, inputs, folder=True)
     if target.is_dir() and any(target.iterdir()) and owned_files(target) is None:
         raise DistributedExplainError(
             f"--out {out} already holds other files (it is not a ShapLens result folder, or "
