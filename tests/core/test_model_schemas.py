@@ -62,8 +62,8 @@ def test_wrong_types_are_named() -> None:
         {"num_feature": "six"}, S.XgbLearnerParams, "num_feature is not a whole number ('six')"
     )
     _refused({"num_feature": 2.5}, S.XgbLearnerParams, "num_feature is not a whole number")
-    _refused({}, S.XgbLearnerParams, "lacks num_feature")
-    _refused([], S.XgbLearnerParams, "an object")
+    _refused({}, S.XgbLearnerParams, "learner_model_param lacks num_feature")
+    _refused([], S.XgbLearnerParams, "learner_model_param is not an object")
 
 
 def _tree() -> dict[str, Any]:

@@ -208,6 +208,14 @@ _NOUNS = {
     "object": "an object",
     "bool": "true or false",
 }
+# What a part is called when the error is about the part as a whole (no field in the path).
+_WHOLE_NAMES: dict[type, str] = {
+    XgbLearnerParams: "learner_model_param",
+    XgbFeatures: "the feature names",
+    XgbTreesModel: "the trees' model",
+    LgbDump: "the dump",
+    LgbTextHeader: "its header",
+}
 _SHOWN = re.compile(r"^(?P<problem>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
 _STEP = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
 
@@ -218,10 +226,10 @@ def describe(message: str, value: Any, schema: type, where: str = "") -> str:
     problem = match.group("problem") if match else message
     path = (match.group("path") if match else "") or ""
     steps: list[str | int] = [name if name else int(index) for name, index in _STEP.findall(path)]
-    label = " ".join(filter(None, [where, _label(steps)]))
+    label = " ".join(filter(None, [where, _label(steps)])) or _WHOLE_NAMES.get(schema, "it")
     missing = re.match(r"Object missing required field `(\w+)`", problem)
     if missing:
-        return f"{label + ' ' if label else ''}lacks {missing.group(1)}".strip()
+        return f"{label} lacks {missing.group(1)}"
     got = _value_at(value, steps)
     kind = _type_at(schema, steps)
     if isinstance(kind, (mi.IntType, mi.FloatType)) and re.search(r"[<>]=?", problem):
@@ -244,7 +252,7 @@ def describe(message: str, value: Any, schema: type, where: str = "") -> str:
             return f"{label} is not {nouns[0]} ({repr(got)[:40]})"
         return f"{label} is not {' or '.join(nouns)}"
     problem = problem.replace("Expected `", "expected `").replace("Object contains", "has")
-    return f"{label}: {problem}" if label else problem
+    return f"{label}: {problem}"
 
 
 def _label(steps: list[str | int]) -> str:
