@@ -34,6 +34,7 @@ from app.core.explain.engine.tree_arrays import (
     _fail,
     validate,
 )
+from app.core.explain.models.model_schemas import LgbDump, LgbTreeInfo, ModelSchemaError, check
 
 _MISSING = {"None": MISSING_NONE, "Zero": MISSING_ZERO, "NaN": MISSING_NAN}
 # Category bitsets of a JSON dump are built from the category numbers; this many 32-bit words
@@ -102,19 +103,9 @@ def parse_text(text: str, source: str = "The model file") -> ForestArrays:
     header = _key_values(header_lines)
     if header.get("version", "").strip() == "" and not text.startswith("tree"):
         raise _fail(source, "it has no LightGBM header")
-    n_features = _int_field(header, "max_feature_idx", source, "the header") + 1
-    n_outputs = (
-        _int_field(header, "num_tree_per_iteration", source, "the header")
-        if "num_tree_per_iteration" in header
-        else _int_field(header, "num_class", source, "the header")
-    )
-    names = header.get("feature_names", "").split()
-    if len(names) != n_features:
-        raise _fail(
-            source,
-            f"feature_names lists {len(names)} features but max_feature_idx says {n_features}",
-        )
-    check_header(header, n_features, n_outputs, source)
+    typed = check_header(header, source)  # types, bounds and agreement of the header's fields
+    n_features, n_outputs = typed.max_feature_idx + 1, typed.num_tree_per_iteration
+    names = typed.feature_names.split()
     blocks = text[first_tree + 1 : end].split("\nTree=")
     check_tree_sizes(header, blocks, source)
     trees = []
@@ -263,28 +254,33 @@ def parse_json(text: str | dict[str, Any], source: str = "The model file") -> Fo
     if not isinstance(model, dict) or "tree_info" not in model:
         raise _fail(source, "it is not a LightGBM JSON dump (no tree_info)")
     try:
-        names = [str(n) for n in model["feature_names"]]
-        n_features = int(model["max_feature_idx"]) + 1
-        n_outputs = int(model.get("num_tree_per_iteration", model.get("num_class", 1)))
-        trees: list[dict[str, Any]] = []
-        words_so_far = 0
-        for i, info in enumerate(model["tree_info"]):
-            trees.append(_json_tree(info, i, source, words_so_far))
-            words_so_far += trees[-1]["cat_words"].size
-    except (KeyError, TypeError, ValueError, AttributeError) as error:
-        raise _fail(source, f"a required field is missing or malformed ({error!r})") from None
+        # Types and bounds of every header field first; how they fit together is checked here.
+        dump = check(model, LgbDump)
+    except ModelSchemaError as error:
+        raise _fail(source, str(error)) from None
+    names = dump.feature_names
+    n_features = dump.max_feature_idx + 1
+    n_outputs = dump.num_tree_per_iteration or dump.num_class
     if len(names) != n_features:
         raise _fail(
             source,
             f"feature_names lists {len(names)} features but max_feature_idx says {n_features}",
         )
+    try:
+        trees: list[dict[str, Any]] = []
+        words_so_far = 0
+        for i, info in enumerate(dump.tree_info):
+            trees.append(_json_tree(info, i, source, words_so_far))
+            words_so_far += trees[-1]["cat_words"].size
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise _fail(source, f"a required field is missing or malformed ({error!r})") from None
     forest = _assemble(
         trees,
         n_features,
         n_outputs,
         names,
-        str(model.get("objective", "")),
-        bool(model.get("average_output", False)),
+        dump.objective,
+        dump.average_output,
         source,
     )
     validate(forest, source)
@@ -305,9 +301,9 @@ def _count_leaves(root: Any) -> int:
     return count
 
 
-def _json_tree(info: dict[str, Any], t: int, source: str, words_before: int = 0) -> dict[str, Any]:
-    root = info["tree_structure"]
-    n_leaves = int(info["num_leaves"])
+def _json_tree(info: LgbTreeInfo, t: int, source: str, words_before: int = 0) -> dict[str, Any]:
+    root = info.tree_structure
+    n_leaves = info.num_leaves
     # Sized by what the tree holds, not by what it declares (num_leaves=2e9 once asked for 16 GB).
     held = _count_leaves(root)
     if n_leaves != held:

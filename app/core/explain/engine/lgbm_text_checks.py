@@ -11,14 +11,13 @@ import json
 import re
 
 from app.core.explain.engine.tree_arrays import _fail
-
-
-def _int_field(block: dict[str, str], key: str, source: str, where: str) -> int:
-    try:
-        return int(block[key])
-    except (KeyError, ValueError):
-        raise _fail(source, f"{where} has no valid {key}") from None
-
+from app.core.explain.models.model_schemas import (
+    LGB_TEXT_NUMBERS,
+    LgbTextHeader,
+    ModelSchemaError,
+    check,
+    decode_numbers,
+)
 
 _PARAMETER_LINE = re.compile(r"\[[A-Za-z0-9_]+: [^\]\n]*\]")
 # Every field LightGBM writes for a tree; its loader aborts the process when one it needs is
@@ -49,7 +48,8 @@ def check_block_shape(body: str, t: int, source: str) -> None:
             raise _fail(source, f"tree {t} has a malformed line {line[:40]!r}")
 
 
-# LightGBM refuses a text model whose header lacks any of these, so we refuse it first.
+# LightGBM refuses a text model whose header lacks any of these, so we refuse it first (they are
+# the required fields of model_schemas.LgbTextHeader; a test keeps the two lists equal).
 REQUIRED_HEADER_KEYS = (
     "num_class",
     "num_tree_per_iteration",
@@ -125,25 +125,32 @@ def check_objective(objective: str, source: str) -> None:
             raise _fail(source, f"its {name} objective lacks a positive {key}")
 
 
-def check_header(header: dict[str, str], n_features: int, n_outputs: int, source: str) -> None:
-    """Header fields LightGBM sizes its buffers by must be there and agree with each other."""
-    missing = [key for key in REQUIRED_HEADER_KEYS if key not in header]
-    if missing:
-        raise _fail(source, f"its header lacks {', '.join(missing)} (the file is damaged)")
-    if n_features < 1 or n_outputs < 1 or n_outputs > 100_000:
-        raise _fail(source, "its header declares no features or no outputs")
-    if "num_class" in header:
-        num_class = _int_field(header, "num_class", source, "the header")
-        if num_class != n_outputs:
-            raise _fail(source, f"num_class={num_class} but {n_outputs} trees per iteration")
-    if "label_index" in header and _int_field(header, "label_index", source, "the header") < 0:
-        raise _fail(source, "label_index is negative")
+def check_header(header: dict[str, str], source: str) -> LgbTextHeader:
+    """Header fields LightGBM sizes its buffers by must be there, in bounds (the schema) and
+    agree with each other (here); returns them typed."""
+    try:
+        typed = check(decode_numbers(header, LGB_TEXT_NUMBERS), LgbTextHeader, "its header")
+    except ModelSchemaError as error:
+        raise _fail(source, str(error)) from None
+    n_features = typed.max_feature_idx + 1
+    names = typed.feature_names.split()
+    if len(names) != n_features:
+        raise _fail(
+            source,
+            f"feature_names lists {len(names)} features but max_feature_idx says {n_features}",
+        )
+    if typed.num_class != typed.num_tree_per_iteration:
+        raise _fail(
+            source,
+            f"num_class={typed.num_class} but {typed.num_tree_per_iteration} trees per iteration",
+        )
     if header.get("objective"):
         check_objective(header["objective"], source)
     for key in ("feature_infos", "monotone_constraints"):  # LightGBM checks both sizes
         listed = header.get(key)
         if listed is not None and len(listed.split()) != n_features:
             raise _fail(source, f"{key} describes {len(listed.split())} of {n_features} features")
+    return typed
 
 
 def check_tail(tail: str, source: str) -> None:

@@ -147,10 +147,8 @@ class LightGBMModel(ModelAdapter):
         is_json = isinstance(text, dict) or text.lstrip().startswith("{")
         if is_json:
             model = text if isinstance(text, dict) else _json_object(text, path)
-            forest = parse_json(model, path.name)
+            forest = parse_json(model, path.name)  # checks feature_infos, pandas_categorical
             infos = model.get("feature_infos") or {}
-            if not isinstance(infos, dict):
-                raise _damaged(path, "feature_infos is not an object of per-feature entries")
             flags = [
                 bool(isinstance(infos.get(n), dict) and infos[n].get("values"))
                 for n in forest.feature_names

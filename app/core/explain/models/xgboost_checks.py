@@ -2,8 +2,9 @@
 
 XGBoost's C++ reader trusts what it reads: an absurd `size_leaf_vector`, a `parents` entry out of
 range, or a `num_class`/`num_target` of a billion crash it or make it allocate gigabytes. Every
-field it reads to size or index something is checked here against the file's own content and
-ShapLens's limits; whatever is left unchecked is caught by loading the file in a child process
+field it reads to size or index something is checked: its type and bounds by the schemas in
+model_schemas.py, and here its agreement with the file's own content (counts, child and parent
+indices, category tables, finite leaves); whatever is left unchecked is caught by loading the file in a child process
 first (app.core.explain.models.probe). Leaves that are NaN or overflow float32 are refused too: XGBoost
 would return NaN SHAP values for every row without a word.
 """
@@ -15,13 +16,18 @@ from typing import Any
 
 import numpy as np
 
-from app.core.data.data_io import MAX_COLUMNS
 from app.core.explain.models.checks import check_tree_structure
+from app.core.explain.models.model_schemas import (
+    XgbFeatures,
+    XgbLearnerParams,
+    XgbTree,
+    XgbTreesModel,
+    check,
+    decode_numbers,
+)
 
 # XGBoost writes this as the root's parent (kInvalidNodeId as an unsigned 31-bit value).
 ROOT_PARENT = (2147483647, -1)
-MAX_CLASSES = 10_000
-FEATURE_TYPES = {"q", "c", "int", "float", "i"}
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 _TREE_ARRAYS = (
     "left_children",
@@ -41,14 +47,11 @@ class MultiTarget(ValueError):
     """The model predicts several targets (refused with its own message)."""
 
 
-def _int(value: Any, what: str, low: int, high: int) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{what} is not a whole number ({str(value)[:40]!r})") from None
-    if not low <= number <= high:
-        raise ValueError(f"{what} is {number:,}, outside {low:,}..{high:,}")
-    return number
+def _with_params(part: Any, key: str) -> Any:
+    """`part` with its `key` parameters' numeric strings read as numbers (for the schema)."""
+    if isinstance(part, dict) and key in part:
+        return {**part, key: decode_numbers(part[key])}
+    return part
 
 
 def base_score(value: Any) -> float:
@@ -65,62 +68,47 @@ def base_score(value: Any) -> float:
 
 def check_feature_names(names: Any, types: Any, n_features: int) -> None:
     """Names/types are optional, but when present XGBoost pairs them with every column."""
-    if names:
-        if not isinstance(names, list) or len(names) != n_features:
+    given = check({"feature_names": names or None, "feature_types": types or None}, XgbFeatures)
+    if given.feature_names is not None:
+        if len(given.feature_names) != n_features:
             raise ValueError(
-                f"feature_names lists {len(names) if isinstance(names, list) else 'no'} "
-                f"names for {n_features} features"
+                f"feature_names lists {len(given.feature_names)} names for {n_features} features"
             )
-        bad = [n for n in names if not isinstance(n, str) or any(c in n for c in "[]<")]
-        if bad:
-            raise ValueError(
-                f"feature name {str(bad[0])[:60]!r} is not text or holds '[', ']' or '<'"
-            )
-        if len(set(names)) != len(names):
+        if len(set(given.feature_names)) != n_features:
             raise ValueError("feature_names repeats a name")
-    if types:
-        if not isinstance(types, list) or len(types) != n_features:
-            raise ValueError(
-                f"feature_types lists {len(types) if isinstance(types, list) else 'no'} "
-                f"types for {n_features} features"
-            )
-        unknown = [t for t in types if t not in FEATURE_TYPES]
-        if unknown:
-            raise ValueError(f"feature type {str(unknown[0])[:20]!r} is not one XGBoost knows")
+    if given.feature_types is not None and len(given.feature_types) != n_features:
+        raise ValueError(
+            f"feature_types lists {len(given.feature_types)} types for {n_features} features"
+        )
 
 
-def _check_tree(tree: dict[str, Any], t: int, n_features: int) -> float:
+def _check_tree(raw: Any, t: int, n_features: int) -> float:
     """Check one tree; returns its largest |leaf| (for the overflow check)."""
-    param = tree["tree_param"]
-    n = _int(param["num_nodes"], f"tree {t} num_nodes", 1, 1 << 31)
-    _int(param.get("size_leaf_vector", "1"), f"tree {t} size_leaf_vector", 0, 1)
-    _int(param.get("num_deleted", "0"), f"tree {t} num_deleted", 0, 0)
-    if "id" in tree and _int(tree["id"], f"tree {t} id", 0, 1 << 31) != t:
-        raise ValueError(f"tree {t} says it is tree {tree['id']}")
+    tree = check(_with_params(raw, "tree_param"), XgbTree, f"tree {t}")
+    n = tree.tree_param.num_nodes
+    if tree.id is not None and tree.id != t:
+        raise ValueError(f"tree {t} says it is tree {tree.id}")
     for key in _TREE_ARRAYS:
-        if key == "split_type" and key not in tree:  # written since XGBoost 1.6
-            continue
-        if not isinstance(tree[key], list) or len(tree[key]) != n:
+        listed = getattr(tree, key)
+        if listed is not None and len(listed) != n:  # split_type: written since XGBoost 1.6
             raise ValueError(f"tree {t}: {key} does not have num_nodes={n} entries")
-    left = np.asarray(tree["left_children"], dtype=np.int64)
-    right = np.asarray(tree["right_children"], dtype=np.int64)
-    features = np.asarray(tree["split_indices"], dtype=np.int64)
+    left = np.asarray(tree.left_children, dtype=np.int64)
+    right = np.asarray(tree.right_children, dtype=np.int64)
+    features = np.asarray(tree.split_indices, dtype=np.int64)
     check_tree_structure(left, right, features, n_features, f"tree {t}")
-    parents = np.asarray(tree["parents"], dtype=np.int64)
+    parents = np.asarray(tree.parents, dtype=np.int64)
     expected = np.full(n, -1, dtype=np.int64)
     inner = np.flatnonzero(left != -1)
     expected[left[inner]] = inner
     expected[right[inner]] = inner
     if parents[0] not in ROOT_PARENT or not np.array_equal(parents[1:], expected[1:]):
         raise ValueError(f"tree {t}: parents do not match the children")
-    split_type = np.asarray(tree.get("split_type", [0] * n), dtype=np.int64)
-    if np.any((split_type != 0) & (split_type != 1)):
-        raise ValueError(f"tree {t}: split_type holds a value other than 0 or 1")
+    split_type = np.asarray(tree.split_type or [0] * n, dtype=np.int64)
     _check_categories(tree, t, n, split_type)
     for key in ("split_conditions", "base_weights", "sum_hessian", "loss_changes"):
-        if not np.all(np.isfinite(np.asarray(tree[key], dtype=np.float64))):
+        if not np.all(np.isfinite(np.asarray(getattr(tree, key), dtype=np.float64))):
             raise ValueError(f"tree {t}: {key} holds NaN or an infinite value")
-    values = np.asarray(tree["split_conditions"], dtype=np.float64)
+    values = np.asarray(tree.split_conditions, dtype=np.float64)
     leaves = left == -1
     largest = float(np.max(np.abs(values[leaves])))
     if largest > FLOAT32_MAX:
@@ -128,69 +116,58 @@ def _check_tree(tree: dict[str, Any], t: int, n_features: int) -> float:
     return largest
 
 
-def _check_categories(tree: dict[str, Any], t: int, n: int, split_type: np.ndarray) -> None:
-    segments = np.asarray(tree.get("categories_segments", []), dtype=np.int64)
-    sizes = np.asarray(tree.get("categories_sizes", []), dtype=np.int64)
-    nodes = np.asarray(tree.get("categories_nodes", []), dtype=np.int64)
-    n_cats = len(tree.get("categories", []))
+def _check_categories(tree: XgbTree, t: int, n: int, split_type: np.ndarray) -> None:
+    """The category tables' types and signs are the schema's; here, that they fit together."""
+    segments = np.asarray(tree.categories_segments, dtype=np.int64)
+    sizes = np.asarray(tree.categories_sizes, dtype=np.int64)
+    nodes = np.asarray(tree.categories_nodes, dtype=np.int64)
+    n_cats = len(tree.categories)
     if segments.shape != sizes.shape or nodes.shape != segments.shape:
         raise ValueError(f"tree {t}: categorical split tables disagree")
-    if segments.size and (
-        segments.min() < 0
-        or sizes.min() < 0
-        or (segments + sizes).max() > n_cats
-        or nodes.min() < 0
-        or nodes.max() >= n
-    ):
+    if segments.size and ((segments + sizes).max() > n_cats or nodes.max() >= n):
         raise ValueError(f"tree {t}: a categorical split points outside its table")
     if not set(np.flatnonzero(split_type == 1).tolist()) <= set(nodes.tolist()):
         raise ValueError(f"tree {t}: a categorical split has no category list")
 
 
-def _trees_of(learner: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _trees_of(learner: dict[str, Any]) -> tuple[XgbTreesModel, list[Any]]:
     booster = learner["gradient_booster"]
     name = booster.get("name", "gbtree")
     if name == "gblinear":
         raise ValueError("it is a linear booster (gblinear): it has no trees to explain")
     inner = booster["gbtree"] if name == "dart" else booster
-    model = inner["model"]
-    trees = model["trees"]
-    if not isinstance(trees, list):
-        raise ValueError("its trees are not a list")
-    return model, trees
+    model = check(_with_params(inner["model"], "gbtree_model_param"), XgbTreesModel)
+    return model, model.trees
 
 
 def validate_json(model: dict[str, Any]) -> int:
     """Check every field XGBoost sizes or indexes with; returns the number of trees.
 
-    Raises ValueError (or KeyError/TypeError for a missing or mistyped field) on any damage,
-    MultiTarget for a model with several targets.
+    Types and bounds are the schemas' (model_schemas); what ties fields together is checked
+    here. Raises ValueError (ModelSchemaError for a field of the wrong type or out of bounds,
+    KeyError/TypeError for a missing part) on any damage, MultiTarget for several targets.
     """
     learner = model["learner"]
-    params = learner["learner_model_param"]
-    n_features = _int(params["num_feature"], "num_feature", 1, MAX_COLUMNS)
-    num_class = _int(params.get("num_class", "0"), "num_class", 0, MAX_CLASSES)
-    if _int(params.get("num_target", "1"), "num_target", 1, MAX_CLASSES) > 1:
+    params = check(decode_numbers(learner["learner_model_param"]), XgbLearnerParams)
+    n_features = params.num_feature
+    if params.num_target > 1:
         raise MultiTarget("several targets")
-    base = base_score(params.get("base_score", "0"))
+    base = base_score(params.base_score)
     check_feature_names(learner.get("feature_names"), learner.get("feature_types"), n_features)
     gbtree, trees = _trees_of(learner)
-    n_groups = max(num_class, 1)
-    count = _int(gbtree["gbtree_model_param"]["num_trees"], "num_trees", 0, len(trees))
+    n_groups = max(params.num_class, 1)
+    count = gbtree.gbtree_model_param.num_trees
     if count != len(trees):
         raise ValueError(f"num_trees says {count} but the file holds {len(trees)} trees")
-    _int(
-        gbtree["gbtree_model_param"].get("num_parallel_tree", "1"), "num_parallel_tree", 1, 1 << 20
-    )
-    info = gbtree.get("tree_info", [0] * count)
-    if not isinstance(info, list) or len(info) != count:
+    info = gbtree.tree_info if gbtree.tree_info is not None else [0] * count
+    if len(info) != count:
         raise ValueError("tree_info does not list one output per tree")
-    for t, group in enumerate(info):
-        _int(group, f"tree_info[{t}]", 0, n_groups - 1)
-    indptr = gbtree.get("iteration_indptr")
-    if indptr is not None:
-        steps = np.asarray(indptr, dtype=np.int64)
-        if steps.ndim != 1 or steps.size < 1 or steps[0] != 0 or steps[-1] != count:
+    if info and max(info) >= n_groups:
+        t = next(t for t, group in enumerate(info) if group >= n_groups)
+        raise ValueError(f"tree_info[{t}] is {info[t]:,}, outside 0..{n_groups - 1:,}")
+    if gbtree.iteration_indptr is not None:
+        steps = np.asarray(gbtree.iteration_indptr, dtype=np.int64)
+        if steps.size < 1 or steps[0] != 0 or steps[-1] != count:
             raise ValueError("iteration_indptr does not cover the trees")
         if np.any(np.diff(steps) < 0):
             raise ValueError("iteration_indptr goes backwards")
