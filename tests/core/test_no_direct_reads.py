@@ -13,7 +13,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2] / "app"
+from tests.core._syntax_scan import ROOT, calls_in, name_of, open_mode, receiver_of
+
 GATE = {"core/base/input_gate.py"}
 HANDLE_NAMES = {"handle", "f", "h", "buffer"}
 # Readers that accept a path or a file object: the source is their first argument.
@@ -50,53 +51,27 @@ ALLOWED = {
 }
 
 
-def _name(node: ast.AST) -> str:
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    if isinstance(node, ast.Name):
-        return node.id
-    return ""
-
-
-def _receiver(node: ast.Call) -> str:
-    func = node.func
-    return _name(func.value) if isinstance(func, ast.Attribute) else ""
-
-
-def _mode(node: ast.Call) -> str:
-    mode = node.args[1] if len(node.args) > 1 else None
-    for keyword in node.keywords:
-        if keyword.arg == "mode":
-            mode = keyword.value
-    return mode.value if isinstance(mode, ast.Constant) and isinstance(mode.value, str) else "r"
-
-
 def _is_handle(node: ast.AST) -> bool:
     if isinstance(node, ast.Name):
         return node.id in HANDLE_NAMES
-    return isinstance(node, ast.Call) and _name(node.func) == "BytesIO"
+    return isinstance(node, ast.Call) and name_of(node.func) == "BytesIO"
 
 
 def problems_in(path: Path) -> list[str]:
-    rel = path.relative_to(ROOT).as_posix()
-    if rel in GATE:
-        return []
     found = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if not isinstance(node, ast.Call):
-            continue
-        call, where = _name(node.func), f"{rel}:{node.lineno}"
+    for rel, call, node in calls_in(path, GATE):
+        where = f"{rel}:{node.lineno}"
         if (rel, call) in ALLOWED:
             continue
         if call == "open" and isinstance(node.func, ast.Name):
-            if not any(c in _mode(node) for c in "wax+"):
-                found.append(f"{where}: open(..., {_mode(node)!r})")
+            if not any(c in open_mode(node) for c in "wax+"):
+                found.append(f"{where}: open(..., {open_mode(node)!r})")
         elif call in ("read_bytes", "read_text") and not node.args:
             found.append(f"{where}: .{call}()")
         elif (
             call in READERS
             and node.args
-            and _receiver(node) not in NOT_FILE_LOADS
+            and receiver_of(node) not in NOT_FILE_LOADS
             and not _is_handle(node.args[0])
         ):
             found.append(f"{where}: {call}({ast.unparse(node.args[0])})")

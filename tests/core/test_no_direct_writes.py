@@ -12,7 +12,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2] / "app"
+from tests.core._syntax_scan import ROOT, calls_in, open_mode, receiver_of
+
 GATE = {"core/base/atomic.py", "core/base/output_gate.py"}
 HANDLE_NAMES = {"handle", "f", "h", "buffer"}
 # Destination argument of writers that accept a path or a file object.
@@ -53,49 +54,23 @@ ALLOWED = {
 }
 
 
-def _name(node: ast.AST) -> str:
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    if isinstance(node, ast.Name):
-        return node.id
-    return ""
-
-
-def _receiver(node: ast.Call) -> str:
-    func = node.func
-    return _name(func.value) if isinstance(func, ast.Attribute) else ""
-
-
-def _mode(node: ast.Call) -> str:
-    mode = node.args[1] if len(node.args) > 1 else None
-    for keyword in node.keywords:
-        if keyword.arg == "mode":
-            mode = keyword.value
-    return mode.value if isinstance(mode, ast.Constant) and isinstance(mode.value, str) else "r"
-
-
 def problems_in(path: Path) -> list[str]:
-    rel = path.relative_to(ROOT).as_posix()
-    if rel in GATE:
-        return []
     found = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if not isinstance(node, ast.Call):
-            continue
-        call, where = _name(node.func), f"{rel}:{node.lineno}"
+    for rel, call, node in calls_in(path, GATE):
+        where = f"{rel}:{node.lineno}"
         if (rel, call) in ALLOWED:
             continue
-        if call == "open" and any(c in _mode(node) for c in "wax+"):
-            found.append(f"{where}: open(..., {_mode(node)!r})")
+        if call == "open" and any(c in open_mode(node) for c in "wax+"):
+            found.append(f"{where}: open(..., {open_mode(node)!r})")
         elif call in ("write_text", "write_bytes", "setFileName", "rmtree"):
             found.append(f"{where}: .{call}(...)")
-        elif call in ("rename", "replace") and _receiver(node) == "os":
+        elif call in ("rename", "replace") and receiver_of(node) == "os":
             found.append(f"{where}: os.{call}(...)")
         elif call in ("rename", "replace") and len(node.args) == 1 and not node.keywords:
             if not isinstance(node.args[0], ast.Dict):  # DataFrame.replace({...}) is not a file
                 found.append(f"{where}: Path.{call}(...)")
         elif (call in DESTINATION_ARG and call != "save") or (
-            call == "save" and _receiver(node) not in OWN_SAVERS and node.args
+            call == "save" and receiver_of(node) not in OWN_SAVERS and node.args
         ):
             index = DESTINATION_ARG[call]
             if len(node.args) <= index:
