@@ -55,3 +55,15 @@ def test_edited_row_gets_its_waterfall_beside_the_original(qtbot, state, tmp_pat
     assert "capital_gain = 20000" in labels
     panel.grab().save(str(tmp_path / "whatif.png"))
     assert problems(panel.waterfalls.original) == [] and problems(panel.waterfalls.edited) == []
+
+
+def test_a_long_number_shows_its_start_in_a_narrow_editor(qtbot, state) -> None:
+    # A float such as -0.872221559599 showed '21559599' in a narrow editor: its end.
+    panel = shown(qtbot, debug_whatif.create(state))
+    state.select_row(3)
+    qtbot.waitUntil(lambda: panel.result is not None, timeout=TIMEOUT)
+    idle(qtbot, state)
+    lines = [e for e in panel.editors.values() if isinstance(e, QLineEdit) and e.text()]
+    assert lines and all(e.cursorPosition() == 0 for e in lines)
+    panel.set_value("capital_gain", 123456.7890123)
+    assert panel.editors["capital_gain"].cursorPosition() == 0

@@ -220,12 +220,9 @@ class WhatIfPanel(QWidget):
 
     def resizeEvent(self, event) -> None:  # type: ignore[override]
         super().resizeEvent(event)
-        # A wide, short dock (the default window's bottom area) puts the waterfalls beside
-        # the table: under it they were left 60 px, 'too small to read'.
+        # A wide, short dock puts the waterfalls beside the table (under it they got 60 px).
         wide = self.width() >= WIDE_RATIO * self.height()
-        orientation = Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical
-        if self.split.orientation() != orientation:
-            self.split.setOrientation(orientation)
+        self.split.setOrientation(Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical)
         self._size_columns()
 
     def _build_table(self) -> None:
@@ -253,6 +250,7 @@ class WhatIfPanel(QWidget):
                 editor.setCurrentText(MISSING if original is None else str(original))
             elif isinstance(editor, QLineEdit):
                 editor.setText("" if original is None else f"{original:.10g}")
+                editor.setCursorPosition(0)  # a narrow field shows '-0.87…', not '21559599'
             for col in (3, 4):
                 self.table.setItem(r, col, QTableWidgetItem(""))
         self._show_ranges()
@@ -294,6 +292,7 @@ class WhatIfPanel(QWidget):
             editor.setCurrentText(MISSING if value is None else text)
         elif isinstance(editor, QLineEdit):
             editor.setText(text)
+            editor.setCursorPosition(0)
         self._edited(feature, text)
 
     def _on_typed(self, feature: str, editor: QLineEdit) -> None:
