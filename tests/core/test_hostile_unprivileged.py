@@ -31,6 +31,7 @@ from app.core.base.errors import CacheError, ShapLensError
 from app.core.base.types import Explanation, Unit
 from app.core.data.cache import ExplanationCache, cache_key
 from app.core.data.data_io import load_dataset
+from app.core.review.glossary import load_glossary
 from app.ui import cache_jobs
 
 pytestmark = pytest.mark.timeout(120)
@@ -113,20 +114,20 @@ def test_unreadable_data_file(base: Path, sample_data_path: Path) -> None:
 def test_explain_into_a_read_only_folder(
     base: Path, sample_model_path: Path, sample_data_path: Path
 ) -> None:
-    data = base / "d.parquet"
+    data, model = base / "d.parquet", base / "m.txt"
     pd.read_parquet(sample_data_path).iloc[:50].to_parquet(data)
+    # A copy: a fresh clone's folder (mktemp's 0700) is not searchable by the child's user.
+    shutil.copyfile(sample_model_path, model)
     folder = base / "locked"
     folder.mkdir()
     earlier = folder / "values.parquet"
     earlier.write_bytes(b"the earlier values")
-    give(folder, earlier, data)
+    give(folder, earlier, data, model)
     folder.chmod(READ_ONLY)
     for out in (earlier, folder / "new" / "values.parquet"):
         outcome = unprivileged(
             base,
-            lambda out=out: run_cli(
-                "explain", "--model", sample_model_path, "--data", data, "--out", out
-            ),
+            lambda out=out: run_cli("explain", "--model", model, "--data", data, "--out", out),
         )
         assert isinstance(outcome, dict) and outcome["code"] == 2, outcome
         lines = str(outcome["err"]).strip().splitlines()
@@ -134,6 +135,50 @@ def test_explain_into_a_read_only_folder(
         assert f"the folder {folder} is read-only or you lack permission" in lines[0]
     assert earlier.read_bytes() == b"the earlier values"
     assert sorted(p.name for p in folder.iterdir()) == ["values.parquet"]
+
+
+def test_a_model_in_a_folder_the_user_cannot_search(
+    base: Path, sample_model_path: Path, sample_data_path: Path
+) -> None:
+    # Was a traceback from Path.exists(), or, when the output was checked against the inputs
+    # first, "Cannot write adult_lgbm.txt: the folder ... is read-only" (seen in CI).
+    hidden = base / "private"
+    hidden.mkdir(mode=0o700)
+    model = hidden / "m.txt"
+    shutil.copyfile(sample_model_path, model)
+    data, outputs = base / "d.parquet", base / "outputs"
+    pd.read_parquet(sample_data_path).iloc[:20].to_parquet(data)
+    outputs.mkdir()
+    out = outputs / "values.parquet"
+    give(data, outputs)
+    outcome = unprivileged(
+        base, lambda: run_cli("explain", "--model", model, "--data", data, "--out", out)
+    )
+    assert isinstance(outcome, dict) and outcome["code"] == 2, outcome
+    lines = str(outcome["err"]).strip().splitlines()
+    assert lines == [
+        f"error: The model file {model} cannot be read (permission denied); give yourself "
+        "read access to it or copy it somewhere readable."
+    ]
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("kind", ["data", "glossary"])
+def test_a_file_in_a_folder_the_user_cannot_search(base: Path, sample_data_path, kind) -> None:
+    # Path.exists() raised PermissionError there (Python 3.11): a traceback, not a sentence.
+    hidden = base / "private"
+    hidden.mkdir(mode=0o700)
+    if kind == "data":
+        path = hidden / "d.parquet"
+        pd.read_parquet(sample_data_path).iloc[:5].to_parquet(path)
+        outcome = unprivileged(base, lambda: load_dataset(path).shape[0])
+    else:
+        path = hidden / "g.yaml"
+        path.write_text("features: {}\n")
+        outcome = unprivileged(base, lambda: len(load_glossary(path).features))
+    assert isinstance(outcome, str) and outcome.startswith("RAISED The "), outcome
+    assert outcome.endswith(f"{path} cannot be read (permission denied); give yourself read "
+                            "access to it or copy it somewhere readable.")  # fmt: skip
 
 
 def _explanation(n: int = 12) -> Explanation:

@@ -91,7 +91,10 @@ def _refuse_input(shown: Path, target: Path, st: os.stat_result | None, inputs, 
         real = Path(os.path.realpath(given))
         same = real == target
         if not same and st is not None:
-            other = _stat(real)
+            try:
+                other = os.stat(real)
+            except OSError:  # an input this user cannot see (its own read says so) is no match
+                other = None
             same = other is not None and (other.st_dev, other.st_ino) == (st.st_dev, st.st_ino)
         if same:
             raise OutputRefusedError(

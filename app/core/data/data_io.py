@@ -260,7 +260,11 @@ def _open(path: Path) -> tuple[BinaryIO, int]:
     try:
         handle = open_input(path, DATA)
     except InputError as error:
-        if not path.exists() and not path.is_symlink():
+        try:
+            missing = not path.exists() and not path.is_symlink()
+        except OSError:  # a folder on the way this user may not search: the gate's words
+            missing = False
+        if missing:
             raise DataLoadError(f"Data file not found: {path}", path) from error
         raise DataLoadError(str(error), path) from error
     size = os.fstat(handle.fileno()).st_size

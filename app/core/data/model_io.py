@@ -51,9 +51,13 @@ def sniff(head: bytes, suffix: str) -> str:
 
 
 def _check_file(path: Path) -> int:
-    if not path.exists():
+    try:
+        missing, folder = not path.exists(), path.is_dir()
+    except OSError:  # a folder on the way this user may not search: the gate below says so
+        missing = folder = False
+    if missing:
         raise ModelLoadError(f"Model file not found: {path}", path)
-    if path.is_dir():
+    if folder:
         raise ModelLoadError(f"{path} is a folder; choose a model file inside it.", path)
     try:  # a FIFO or a device is no model (and reads of one block or never end)
         size = check_input(path, MODEL_FILE).st_size

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -320,7 +321,7 @@ def _csv_rows(reader: csv.DictReader, glossary: Glossary, path: Path) -> Glossar
 def load_glossary(path: str | Path) -> Glossary:
     """Read a YAML or CSV glossary, or raise GlossaryError saying what is wrong and where."""
     path = Path(path)
-    if not path.exists():
+    if not os.path.lexists(path) and os.access(path.parent, os.X_OK):
         raise GlossaryError(f"Glossary file not found: {path}", path)
     if path.suffix.lower() not in GLOSSARY_SUFFIXES:
         raise GlossaryError(

@@ -132,9 +132,9 @@ def _check_file(ref: FileRef, key: str, folder: Path) -> list[str]:
     """Find the file (where it was, or beside the session) and compare its hash."""
     where = Path(ref.path)
     warnings = []
-    if not where.is_file():
+    if not os.path.isfile(where):  # also when a folder on the way may not be searched
         beside = (folder / ref.relative).resolve() if ref.relative else None
-        if beside is not None and beside.is_file():
+        if beside is not None and os.path.isfile(beside):
             warnings.append(f"The {key} file moved: {where} is gone; using {beside} instead.")
             ref.path = str(beside)
             where = beside
