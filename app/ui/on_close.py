@@ -16,8 +16,6 @@ from PySide6.QtCore import QObject, QTimer
 
 from app.workers import Workers
 
-# superqt's qdebounced/qthrottled return a QObject with `cancel()` (ThrottledCallable, not
-# exported by superqt.utils), which drops the pending call.
 T = TypeVar("T", bound=QObject)
 
 
@@ -28,7 +26,8 @@ class OnClose:
         self._items: list[QObject] = []
 
     def add(self, item: T) -> T:
-        """Register `item` (once; adding it again is harmless) and return it."""
+        """Register `item` (once; adding it again is harmless) and return it. superqt's
+        qdebounced/qthrottled give a QObject whose `cancel()` drops the pending call."""
         if not isinstance(item, QTimer | Workers) and not callable(getattr(item, "cancel", None)):
             raise TypeError(
                 f"OnClose takes a QTimer, a qdebounced/qthrottled call or Workers: {item!r}"

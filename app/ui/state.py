@@ -77,9 +77,13 @@ class AppState(QObject):
         self.debug = DebugContext(ws.debug, self)
         self.review = ReviewContext(ws.review, self)
         self.interactions = InteractionsContext(self)
-        for owned in (self.debug.refilter, self.debug.workers, self.review.workers):
+        for owned in (
+            self.debug.refilter,
+            self.debug.workers,
+            self.review.workers,
+            self.interactions.workers,
+        ):
             self.on_close.add(owned)
-        self.on_close.add(self.interactions.workers)
 
     # ----------------------------------------------------------------- loaded inputs
     @property

@@ -92,6 +92,19 @@ def _os_error(path: Path, role: Role, error: OSError) -> InputError:
     return InputError(f"The {role.noun} {path} cannot be read ({reason}).", path)
 
 
+def is_missing(path: str | Path) -> bool:
+    """Nothing at `path`, not even a dangling link: a caller's "not found" message fits. False
+    when a folder on the way may not be searched (Python 3.11's Path.exists() raises there),
+    so the gate's own read reports that, as permission denied."""
+    try:
+        os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return True
+    except OSError:
+        return False
+    return False
+
+
 def check_input(path: str | Path, role: Role, limit: int | None = None) -> os.stat_result:
     """Judge a path without opening it, for libraries that insist on opening files themselves.
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
@@ -82,10 +83,8 @@ class ExplanationCache:
         return self.root / key[:2] / f"{key}.{suffix}"
 
     def __contains__(self, key: str) -> bool:
-        try:
-            return self._path(key, "meta").exists()
-        except OSError:  # a folder we may not search (made by another user): nothing usable
-            return False
+        # os.path: False, not PermissionError, in a folder we may not search (another user's)
+        return os.path.exists(self._path(key, "meta"))
 
     def put(self, key: str, explanation: Explanation) -> Path:
         """Store an explanation; returns the metadata file's path."""

@@ -19,7 +19,7 @@ import pandas as pd
 import psutil
 
 from app.core.base.errors import DataLoadError
-from app.core.base.input_gate import DATA, InputError, open_input
+from app.core.base.input_gate import DATA, InputError, is_missing, open_input
 from app.core.data.parquet_guard import read_parquet_guarded
 
 CSV_SUFFIXES = {".csv", ".tsv", ".txt", ".tab", ".dat"}
@@ -260,11 +260,7 @@ def _open(path: Path) -> tuple[BinaryIO, int]:
     try:
         handle = open_input(path, DATA)
     except InputError as error:
-        try:
-            missing = not path.exists() and not path.is_symlink()
-        except OSError:  # a folder on the way this user may not search: the gate's words
-            missing = False
-        if missing:
+        if is_missing(path):
             raise DataLoadError(f"Data file not found: {path}", path) from error
         raise DataLoadError(str(error), path) from error
     size = os.fstat(handle.fileno()).st_size

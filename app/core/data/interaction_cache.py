@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -40,10 +41,8 @@ class InteractionCache:
         return self.root / key[:2] / f"{key}.interactions.{part}"
 
     def __contains__(self, key: str) -> bool:
-        try:
-            return self._path(key, "json").exists()
-        except OSError:  # a folder we may not search (made by another user): nothing usable
-            return False
+        # os.path: False, not PermissionError, in a folder we may not search (another user's)
+        return os.path.exists(self._path(key, "json"))
 
     def put(self, key: str, arrays: dict[str, np.ndarray], fields: dict[str, Any]) -> Path:
         buffer = io.BytesIO()

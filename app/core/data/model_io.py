@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from app.core.base.errors import ModelLoadError
-from app.core.base.input_gate import MODEL_FILE, InputError, check_input, open_input
+from app.core.base.input_gate import MODEL_FILE, InputError, check_input, is_missing, open_input
 from app.core.explain.models.base import ModelAdapter
 
 # A multi-gigabyte "model" is almost certainly the wrong file.
@@ -51,13 +52,9 @@ def sniff(head: bytes, suffix: str) -> str:
 
 
 def _check_file(path: Path) -> int:
-    try:
-        missing, folder = not path.exists(), path.is_dir()
-    except OSError:  # a folder on the way this user may not search: the gate below says so
-        missing = folder = False
-    if missing:
+    if is_missing(path):
         raise ModelLoadError(f"Model file not found: {path}", path)
-    if folder:
+    if os.path.isdir(path):
         raise ModelLoadError(f"{path} is a folder; choose a model file inside it.", path)
     try:  # a FIFO or a device is no model (and reads of one block or never end)
         size = check_input(path, MODEL_FILE).st_size

@@ -149,7 +149,11 @@ def _category_groups(
     return group, legend
 
 
-def _colour_scale(values: np.ndarray) -> tuple[np.ndarray, tuple[float, float] | None, tuple]:
+Bounds = tuple[float, float]
+
+
+def _colour_scale(values: np.ndarray) -> tuple[np.ndarray, Bounds | None, Bounds | None]:
+    """(colour in 0..1, raw min and max, the values at the scale's ends) of a numeric column."""
     finite = values[np.isfinite(values)]
     if finite.size == 0:
         return np.full(values.shape, np.nan, np.float32), None, None

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -43,7 +42,7 @@ from app.core.base.atomic import write_text_atomic
 from app.core.base.csv_safe import safe_row, unquote_cell
 from app.core.base.errors import ShapLensError
 from app.core.base.formatting import data_number
-from app.core.base.input_gate import GLOSSARY, InputError, read_input_text
+from app.core.base.input_gate import GLOSSARY, InputError, is_missing, read_input_text
 from app.core.base.schemas import FeatureEntry, GlossaryDoc, TargetDoc
 from app.core.base.structured import SchemaError, convert, yaml_document
 
@@ -321,7 +320,7 @@ def _csv_rows(reader: csv.DictReader, glossary: Glossary, path: Path) -> Glossar
 def load_glossary(path: str | Path) -> Glossary:
     """Read a YAML or CSV glossary, or raise GlossaryError saying what is wrong and where."""
     path = Path(path)
-    if not os.path.lexists(path) and os.access(path.parent, os.X_OK):
+    if is_missing(path):
         raise GlossaryError(f"Glossary file not found: {path}", path)
     if path.suffix.lower() not in GLOSSARY_SUFFIXES:
         raise GlossaryError(
